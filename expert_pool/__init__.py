@@ -1,0 +1,1 @@
+"""Experts, panels, credit and conflicts: depends on knowledge, never on webapp."""

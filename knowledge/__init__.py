@@ -1,0 +1,1 @@
+"""The registry domain: enterprises, projects, accounts, works and their plans (no Flask here)."""

@@ -1,0 +1,1 @@
+"""Whoosh full-text index with Chinese analysis: knows search documents, not domain models."""

@@ -1,0 +1,119 @@
+"""Fixtures in the flaskr manner: app, client, runner, session, and a database per test.
+
+SQLite (default): the schema is built once into a template file, copied for each test.
+PostgreSQL (TEST_DATABASE_URL): one schema per run, emptied after each test, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+import expert_pool.models  # noqa: F401 - every table on the metadata
+import knowledge.accounts  # noqa: F401
+import knowledge.audit  # noqa: F401
+import knowledge.models  # noqa: F401
+from knowledge.db import Base
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@dataclass
+class TestDatabase:
+    url: str
+    options: dict[str, Any] = field(default_factory=dict)
+    schema: str = ""
+
+
+def _pg_options(schema: str) -> dict[str, Any]:
+    return {"connect_args": {"options": f"-csearch_path={schema}"}}
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    if PG_URL:
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = create_engine(PG_URL, **_pg_options(schema))
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        try:
+            yield TestDatabase(PG_URL, _pg_options(schema), schema)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.db"
+        engine = create_engine(f"sqlite:///{template}")
+        Base.metadata.create_all(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        yield TestDatabase(str(template))
+
+
+@pytest.fixture
+def test_db(database: TestDatabase, tmp_path: Path) -> Iterator[TestDatabase]:
+    """A database for one test: a fresh copy on SQLite, emptied tables afterwards on PostgreSQL."""
+    if not database.schema:
+        path = tmp_path / "test.db"
+        shutil.copyfile(database.url, path)
+        yield TestDatabase(f"sqlite:///{path}")
+        return
+    yield database
+    engine = create_engine(database.url, **database.options)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(test_db: TestDatabase, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        TestConfig(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=test_db.url,
+        SQLALCHEMY_ENGINE_OPTIONS=test_db.options,
+        SEARCH_INDEX_DIR=str(tmp_path / "index"),
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A plain session on the test's database, outside any request (requests get their own)."""
+    with app.app_context():
+        engine = db.engine
+    s = Session(engine, expire_on_commit=False)
+    yield s
+    s.close()

@@ -1,0 +1,50 @@
+"""The Flask application: create_app builds it from a config, registers extensions and blueprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import Config
+
+
+def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    # Import models once so every table is on Base.metadata before anything maps or migrates.
+    import expert_pool.models  # noqa: F401
+    import knowledge.accounts  # noqa: F401
+    import knowledge.audit  # noqa: F401
+    import knowledge.models  # noqa: F401
+
+    config = config or Config()
+    app = Flask(__name__, instance_path=config.INSTANCE_DIR)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+
+    from webapp import admin, api, auth, enterprises, main, projects
+    from webapp.cli import register_cli
+    from webapp.errors import register_error_handlers
+    from webapp.templating import register_template_helpers
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(enterprises.bp)
+    app.register_blueprint(projects.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,72 @@
+"""Administration: accounts and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
+
+from knowledge import queries, services
+from knowledge.accounts import Role
+from knowledge.errors import DomainError, PermissionDenied, ValidationError
+from knowledge.models import Enterprise
+from webapp.admin.forms import AccountForm
+from webapp.auth import current_scope, role_required
+from webapp.extensions import db
+from webapp.forms import attach_error
+from webapp.pages import page_arg
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/accounts")
+@role_required(Role.ADMIN)
+def accounts() -> ResponseReturnValue:
+    return render_template("admin/accounts.html", page=queries.accounts(db.session, page=page_arg()))
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create_account() -> ResponseReturnValue:
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            enterprise_id = _enterprise_id(form.enterprise_credit_code.data)
+            services.create_account(
+                db.session,
+                form.to_input(enterprise_id),
+                actor_id=current_scope().account_id,
+                hash_method=_hash_method(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash("账号已创建", "success")
+            return redirect(url_for("admin.accounts"))
+    return render_template("admin/account_form.html", form=form)
+
+
+def _hash_method() -> str:
+    return str(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _enterprise_id(code: str | None) -> int | None:
+    if not code:
+        return None
+    enterprise_id = db.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code.strip().upper()))
+    if enterprise_id is None:
+        raise ValidationError("未找到该统一社会信用代码对应的单位", field="enterprise_credit_code")
+    return enterprise_id
+
+
+@bp.route("/audit")
+@login_required
+def audit() -> ResponseReturnValue:
+    object_type = request.args.get("object_type", "").strip()[:32]
+    try:
+        page = queries.audit_entries(db.session, current_scope(), object_type=object_type, page=page_arg())
+    except PermissionDenied:
+        abort(403)
+    return render_template("admin/audit.html", page=page, object_type=object_type)

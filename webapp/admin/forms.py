@@ -1,0 +1,45 @@
+"""Account form for the admin: shape only; bindings and uniqueness are checked by the service."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from knowledge.accounts import Role
+from knowledge.passwords import MAX_LENGTH, MIN_LENGTH
+from knowledge.regions import City
+from knowledge.services import AccountInput
+from webapp.forms import EnumSelectField, enum_or_none
+
+
+class AccountForm(FlaskForm):  # type: ignore[misc]
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=32, message="用户名过长")])
+    display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名过长")])
+    password = PasswordField(
+        "初始密码",
+        validators=[
+            DataRequired("请填写初始密码"),
+            Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"密码长度须为{MIN_LENGTH}至{MAX_LENGTH}位"),
+        ],
+    )
+    role = EnumSelectField("角色", Role, validators=[DataRequired("请选择角色")])
+    city = EnumSelectField("所属城市（监管、抽取办公室；留空为省级）", City, blank="省级 / 不适用")
+    enterprise_credit_code = StringField(
+        "绑定单位统一社会信用代码（项目团队）", validators=[Optional(), Length(max=40, message="代码过长")]
+    )
+    expert_id = IntegerField(
+        "绑定专家编号（评审专家）",
+        validators=[Optional(), NumberRange(min=1, message="专家编号无效")],
+    )
+
+    def to_input(self, enterprise_id: int | None) -> AccountInput:
+        return AccountInput(
+            username=self.username.data,
+            display_name=self.display_name.data,
+            password=self.password.data,
+            role=Role(self.role.data),
+            city=enum_or_none(City, self.city.data),
+            enterprise_id=enterprise_id,
+            expert_id=self.expert_id.data,
+        )

@@ -1,0 +1,157 @@
+"""Flask commands: init-db, seed-demo (with demo accounts), create-admin."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import click
+from click._termui_impl import ProgressBar
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from expert_pool.models import Expert
+from knowledge import services
+from knowledge.accounts import Account, Role
+from knowledge.errors import DomainError
+from knowledge.models import Enterprise, ParticipantRole, ProjectParticipant
+from knowledge.regions import City
+from webapp.extensions import db
+
+DEMO_PASSWORD = "Demo@2024"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    role: Role
+    city: City | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", "系统管理员", Role.ADMIN),
+    DemoAccount("regulator", "省住建厅质安处", Role.REGULATOR),
+    DemoAccount("regulator_sz", "苏州市住建局质安处", Role.REGULATOR, City.SUZHOU),
+    DemoAccount("office", "省专家抽取办公室", Role.DRAW_OFFICE),
+    DemoAccount("office_nj", "南京市专家抽取办公室", Role.DRAW_OFFICE, City.NANJING),
+    DemoAccount("team", "项目技术负责人", Role.PROJECT_TEAM),
+    DemoAccount("expert", "评审专家", Role.EXPERT),
+)
+
+
+def _busiest_contractor() -> int:
+    """The general contractor with the most projects: a demo team with something to see."""
+    count = func.count(ProjectParticipant.id)
+    stmt = (
+        select(ProjectParticipant.enterprise_id)
+        .where(ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR)
+        .group_by(ProjectParticipant.enterprise_id)
+        .order_by(count.desc(), ProjectParticipant.enterprise_id)
+        .limit(1)
+    )
+    enterprise_id = db.session.scalar(stmt)
+    if enterprise_id is None:
+        raise click.ClickException("没有可绑定的施工总承包单位，请先载入演示数据")
+    return enterprise_id
+
+
+def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
+    made = []
+    expert_id = db.session.scalar(select(Expert.id).order_by(Expert.id).limit(1))
+    for demo in DEMO_ACCOUNTS:
+        existing = db.session.scalar(select(Account).where(Account.username == demo.username))
+        if existing is not None:
+            made.append((demo, existing))
+            continue
+        data = services.AccountInput(
+            username=demo.username,
+            display_name=demo.display_name,
+            password=DEMO_PASSWORD,
+            role=demo.role,
+            city=demo.city,
+            enterprise_id=_busiest_contractor() if demo.role is Role.PROJECT_TEAM else None,
+            expert_id=expert_id if demo.role is Role.EXPERT else None,
+        )
+        account = services.create_account(
+            db.session, data, actor_id=None, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+        made.append((demo, account))
+    return made
+
+
+def print_demo_accounts(made: list[tuple[DemoAccount, Account]]) -> None:
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for demo, account in made:
+        click.echo(f"  {demo.username:<14} {demo.role.label:<8} {account.scope_label}")
+
+
+class StageProgress:
+    """A click progress bar per stage of a long job, fed (stage, done, total)."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: ProgressBar[int] | None = None
+        self.shown = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.bar = click.progressbar(length=total, label=stage)
+            self.bar.__enter__()
+            self.stage, self.shown = stage, 0
+        assert self.bar is not None
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Apply every migration to the configured database."""
+        upgrade()
+        click.echo("数据库已迁移到最新版本")
+
+    @app.cli.command("seed-demo")
+    @click.option("--scale", type=click.Choice(["small", "province"]), default="small", show_default=True)
+    @click.option("--seed", type=int, default=2024, show_default=True)
+    @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) if data exists.")
+    def seed_demo_command(scale: str, seed: int, if_empty: bool) -> None:
+        """Load deterministic demo data (small) or province-scale data, and the demo accounts."""
+        from knowledge.demo import seed_demo
+
+        has_data = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
+        if has_data and if_empty:
+            click.echo("数据库已有数据，跳过演示数据载入")
+        else:
+            started = time.perf_counter()
+            progress = StageProgress()
+            try:
+                summary = seed_demo(db.session, scale, seed=seed, on_progress=progress)
+            except DomainError as exc:
+                raise click.ClickException(str(exc)) from exc
+            finally:
+                progress.close()
+            click.echo(f"演示数据已载入（{scale}）：{summary}，用时 {time.perf_counter() - started:.1f} 秒")
+        print_demo_accounts(create_demo_accounts())
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", default="系统管理员")
+    @click.password_option()
+    def create_admin(username: str, name: str, password: str) -> None:
+        """Create an administrator account."""
+        data = services.AccountInput(username=username, display_name=name, password=password, role=Role.ADMIN)
+        try:
+            services.create_account(
+                db.session, data, actor_id=None, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+            )
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"管理员 {username} 已创建")

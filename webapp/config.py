@@ -1,0 +1,73 @@
+"""Configuration from the environment; TestConfig for the suite."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir(given: str | Path | None) -> Path:
+    return Path(given or os.environ.get("INSTANCE_DIR") or PROJECT_ROOT / "instance").resolve()
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment; on a development machine, one generated once under instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(instance_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{instance_dir / 'weida.db'}")
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Read once when the app is created, so tests can point the environment elsewhere first."""
+
+    def __init__(self, instance_dir: str | Path | None = None) -> None:
+        instance = _instance_dir(instance_dir)
+        self.INSTANCE_DIR = str(instance)
+        self.SECRET_KEY = _secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+        self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_MB", "30")) * 1024 * 1024
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "8")) * 3600
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.BOOTSTRAP_SERVE_LOCAL = True
+        self.PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
+        self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
+        self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+        self.API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+        self.JSON_AS_ASCII = False
+
+
+class TestConfig(Config):
+    def __init__(self, instance_dir: str | Path | None = None) -> None:
+        super().__init__(instance_dir)
+        self.TESTING = True
+        self.WTF_CSRF_ENABLED = False
+        # Cheap scrypt parameters in tests only: the production method is checked by its own test.
+        self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

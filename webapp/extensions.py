@@ -1,0 +1,28 @@
+"""Flask extensions, created unbound and initialised in create_app."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_bootstrap import Bootstrap5
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from knowledge.db import Base
+from search_index.index import SearchIndex
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True, compare_type=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+bootstrap = Bootstrap5()
+
+
+def search_index() -> SearchIndex:
+    """The app's Whoosh index, opened once per process."""
+    index = current_app.extensions.get("search_index")
+    if index is None:
+        index = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
+        current_app.extensions["search_index"] = index
+    return index

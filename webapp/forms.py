@@ -1,0 +1,38 @@
+"""Form pieces shared by several areas: choices from the domain's enums, never restated here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from knowledge.errors import DomainError
+
+
+def enum_choices(enum_cls: type[StrEnum], *, blank: str | None = None) -> list[tuple[str, str]]:
+    choices = [(m.value, m.label) for m in enum_cls]  # type: ignore[attr-defined]
+    return [("", blank), *choices] if blank is not None else choices
+
+
+def enum_or_none(enum_cls: type[StrEnum], value: Any) -> Any:
+    """The member for a submitted value, or None for blank or unknown values."""
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+class EnumSelectField(SelectField):  # type: ignore[misc]
+    def __init__(self, label: str, enum_cls: type[StrEnum], blank: str | None = None, **kwargs: Any) -> None:
+        super().__init__(label, choices=enum_choices(enum_cls, blank=blank), **kwargs)
+
+
+def attach_error(form: FlaskForm, exc: DomainError) -> None:
+    """Show a domain error beside the field it names, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))

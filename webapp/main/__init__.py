@@ -1,0 +1,49 @@
+"""Home dashboard per role, and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import text
+
+from expert_pool.models import Expert
+from knowledge import queries
+from knowledge.accounts import Role
+from webapp.auth import current_account, current_scope
+from webapp.extensions import db, search_index
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home() -> ResponseReturnValue:
+    account = current_account()
+    scope = current_scope()
+    is_expert = account.role is Role.EXPERT
+    recent = [] if is_expert else queries.projects(db.session, scope, per_page=5).items
+    expert = db.session.get(Expert, account.expert_id) if account.expert_id else None
+    return render_template(
+        "main/home.html",
+        account=account,
+        counts=queries.counts(db.session, scope),
+        recent_projects=recent,
+        expert=expert,
+    )
+
+
+@bp.route("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Liveness and readiness: the database answers a query and the search index opens and reads."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - report, never raise, from a health check
+        db.session.rollback()
+        checks["database"] = f"error: {type(exc).__name__}"
+    health = search_index().health()
+    checks["index"] = "ok" if health.ok else f"error: {health.detail}"
+    is_ok = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ok" if is_ok else "error", "checks": checks}), 200 if is_ok else 503

@@ -1,0 +1,44 @@
+"""Projects: each account sees the projects its scope allows."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
+
+from knowledge import queries
+from knowledge.accounts import Role
+from knowledge.errors import NotFoundError
+from knowledge.regions import City, city_choices
+from webapp.auth import current_scope, role_required
+from webapp.extensions import db
+from webapp.forms import enum_or_none
+from webapp.pages import page_arg
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+# Experts reach projects through the reviews they sit on (a later issue), not through a list.
+VIEWERS = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
+
+
+@bp.route("/")
+@role_required(*VIEWERS)
+def index() -> ResponseReturnValue:
+    scope = current_scope()
+    q = request.args.get("q", "").strip()[:100]
+    city = enum_or_none(City, request.args.get("city"))
+    if scope.city is not None:
+        city = scope.city
+    district = request.args.get("district", "").strip()[:32]
+    page = queries.projects(db.session, scope, q=q, city=city, district=district, page=page_arg())
+    return render_template(
+        "projects/index.html", page=page, q=q, city=city, district=district, cities=city_choices(), scope=scope
+    )
+
+
+@bp.route("/<int:project_id>")
+@role_required(*VIEWERS)
+def detail(project_id: int) -> ResponseReturnValue:
+    try:
+        project = queries.get_project_for(db.session, current_scope(), project_id)
+    except NotFoundError:
+        abort(404)
+    return render_template("projects/detail.html", project=project)
