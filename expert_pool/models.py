@@ -29,5 +29,7 @@ class Expert(Base):
     name: Mapped[str] = mapped_column(String(64))
     city: Mapped[City] = mapped_column(enum_column(City, "city"))
     title: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[ExpertStatus] = mapped_column(enum_column(ExpertStatus, "status"), default=ExpertStatus.ACTIVE)
+    status: Mapped[ExpertStatus] = mapped_column(
+        enum_column(ExpertStatus, "status"), default=ExpertStatus.ACTIVE
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

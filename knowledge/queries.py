@@ -57,12 +57,19 @@ def _like(text: str) -> str:
 
 
 def enterprises(
-    session: Session, *, q: str = "", city: City | None = None, page: int = 1, per_page: int = DEFAULT_PER_PAGE
+    session: Session,
+    *,
+    q: str = "",
+    city: City | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
 ) -> Page[Enterprise]:
     """The enterprise directory (public registration data): by name or credit code, and city."""
     stmt = select(Enterprise).order_by(Enterprise.name, Enterprise.id)
     if q:
-        stmt = stmt.where(or_(Enterprise.name.like(_like(q), escape="\\"), Enterprise.credit_code == q.upper()))
+        stmt = stmt.where(
+            or_(Enterprise.name.like(_like(q), escape="\\"), Enterprise.credit_code == q.upper())
+        )
     if city is not None:
         stmt = stmt.where(Enterprise.city == city)
     return paginate(session, stmt, page, per_page)
@@ -109,8 +116,12 @@ def get_project_for(session: Session, scope: Scope, project_id: int) -> Project:
     return project
 
 
-def projects_of_enterprise(session: Session, scope: Scope, enterprise_id: int, limit: int = 50) -> list[Project]:
-    takes_part = select(ProjectParticipant.project_id).where(ProjectParticipant.enterprise_id == enterprise_id)
+def projects_of_enterprise(
+    session: Session, scope: Scope, enterprise_id: int, limit: int = 50
+) -> list[Project]:
+    takes_part = select(ProjectParticipant.project_id).where(
+        ProjectParticipant.enterprise_id == enterprise_id
+    )
     stmt = (
         select(Project)
         .where(Project.id.in_(takes_part), visible_projects(scope))

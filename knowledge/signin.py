@@ -159,4 +159,6 @@ def account_for_token(session: Session, secret: str, *, now: datetime) -> Accoun
 
 
 def tokens_of(session: Session, account: Account) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id))
+    )

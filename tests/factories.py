@@ -40,7 +40,9 @@ def make_enterprise(session: Session, **overrides: Any) -> Enterprise:
 
 
 def make_project(
-    session: Session, participants: list[tuple[Enterprise, ParticipantRole]] = (), **overrides: Any  # type: ignore[assignment]
+    session: Session,
+    participants: list[tuple[Enterprise, ParticipantRole]] = (),
+    **overrides: Any,  # type: ignore[assignment]
 ) -> Project:
     n = next(_seq)
     fields: dict[str, Any] = {

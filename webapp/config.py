@@ -54,6 +54,7 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "8")) * 3600
         self.WTF_CSRF_ENABLED = True
+        self.WTF_I18N_ENABLED = False  # no Flask-Babel: forms take their locale from webapp.forms.Form
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.BOOTSTRAP_SERVE_LOCAL = True
         self.PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
@@ -65,6 +66,8 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
+
     def __init__(self, instance_dir: str | Path | None = None) -> None:
         super().__init__(instance_dir)
         self.TESTING = True

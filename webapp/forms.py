@@ -7,8 +7,16 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from knowledge.errors import DomainError
+
+
+class Form(FlaskForm):  # type: ignore[misc]
+    """Every form of the app: WTForms' own messages in Chinese too (its bundled zh catalogue)."""
+
+    class Meta:
+        locales = ("zh",)
 
 
 def enum_choices(enum_cls: type[StrEnum], *, blank: str | None = None) -> list[tuple[str, str]]:
@@ -26,7 +34,8 @@ def enum_or_none(enum_cls: type[StrEnum], value: Any) -> Any:
 
 class EnumSelectField(SelectField):  # type: ignore[misc]
     def __init__(self, label: str, enum_cls: type[StrEnum], blank: str | None = None, **kwargs: Any) -> None:
-        super().__init__(label, choices=enum_choices(enum_cls, blank=blank), **kwargs)
+        choices = [SelectChoice(value, text) for value, text in enum_choices(enum_cls, blank=blank)]
+        super().__init__(label, choices=choices, **kwargs)
 
 
 def attach_error(form: FlaskForm, exc: DomainError) -> None:

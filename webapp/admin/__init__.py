@@ -55,7 +55,9 @@ def _hash_method() -> str:
 def _enterprise_id(code: str | None) -> int | None:
     if not code:
         return None
-    enterprise_id = db.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code.strip().upper()))
+    enterprise_id = db.session.scalar(
+        select(Enterprise.id).where(Enterprise.credit_code == code.strip().upper())
+    )
     if enterprise_id is None:
         raise ValidationError("未找到该统一社会信用代码对应的单位", field="enterprise_credit_code")
     return enterprise_id

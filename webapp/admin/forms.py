@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -10,12 +9,16 @@ from knowledge.accounts import Role
 from knowledge.passwords import MAX_LENGTH, MIN_LENGTH
 from knowledge.regions import City
 from knowledge.services import AccountInput
-from webapp.forms import EnumSelectField, enum_or_none
+from webapp.forms import EnumSelectField, Form, enum_or_none
 
 
-class AccountForm(FlaskForm):  # type: ignore[misc]
-    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=32, message="用户名过长")])
-    display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名过长")])
+class AccountForm(Form):
+    username = StringField(
+        "用户名", validators=[DataRequired("请填写用户名"), Length(max=32, message="用户名过长")]
+    )
+    display_name = StringField(
+        "姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名过长")]
+    )
     password = PasswordField(
         "初始密码",
         validators=[

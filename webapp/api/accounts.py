@@ -100,7 +100,11 @@ def _validity() -> timedelta:
 )
 def issue_token() -> ResponseReturnValue:
     body = json_body(
-        {"username": Field(str, max_length=64), "password": Field(str, max_length=128), "name": Field(str, max_length=64)}
+        {
+            "username": Field(str, max_length=64),
+            "password": Field(str, max_length=128),
+            "name": Field(str, max_length=64),
+        }
     )
     account = signin.authenticate(
         db.session,
@@ -110,7 +114,9 @@ def issue_token() -> ResponseReturnValue:
         policy=throttle_policy(),
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
     )
-    token, secret = signin.create_token(db.session, account, body["name"], now=utcnow(), valid_for=_validity())
+    token, secret = signin.create_token(
+        db.session, account, body["name"], now=utcnow(), valid_for=_validity()
+    )
     return {"token": secret, "item": token_json(token)}, 201
 
 
@@ -131,7 +137,11 @@ def list_tokens() -> ResponseReturnValue:
     "POST",
     summary="新建API令牌（令牌只返回这一次）",
     tag="账号",
-    body={"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "maxLength": 64}}},
+    body={
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "maxLength": 64}},
+    },
     response=NEW_TOKEN_SCHEMA,
     status=201,
 )

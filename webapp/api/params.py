@@ -44,7 +44,10 @@ def json_body(fields: dict[str, Field]) -> dict[str, Any]:
         is_bool = isinstance(value, bool)
         if not isinstance(value, spec.kind) or (is_bool and spec.kind is not bool):
             raise ApiError(
-                400, "wrong_type", f"字段 {name} 应为{_KIND_NAMES.get(spec.kind, spec.kind.__name__)}", field=name
+                400,
+                "wrong_type",
+                f"字段 {name} 应为{_KIND_NAMES.get(spec.kind, spec.kind.__name__)}",
+                field=name,
             )
         if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
             raise ApiError(400, "too_long", f"字段 {name} 不能超过{spec.max_length}个字符", field=name)

@@ -68,7 +68,13 @@ def enterprise_json(e: Enterprise) -> dict[str, Any]:
 
 
 def project_json(p: Project, *, with_participants: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": p.id, "name": p.name, "city": p.city.value, "district": p.district, "address": p.address}
+    data: dict[str, Any] = {
+        "id": p.id,
+        "name": p.name,
+        "city": p.city.value,
+        "district": p.district,
+        "address": p.address,
+    }
     if with_participants:
         data["participants"] = [
             {
@@ -96,7 +102,9 @@ def _q() -> str:
 )
 def list_enterprises() -> ResponseReturnValue:
     page, per_page = page_args()
-    result = queries.enterprises(db.session, q=_q(), city=enum_arg("city", City), page=page, per_page=per_page)
+    result = queries.enterprises(
+        db.session, q=_q(), city=enum_arg("city", City), page=page, per_page=per_page
+    )
     return page_json(result, enterprise_json)
 
 
@@ -153,7 +161,12 @@ def create_enterprise() -> ResponseReturnValue:
     "GET",
     summary="项目列表（项目团队只见本单位参与的项目，市级账号只见本市）",
     tag="项目",
-    params=[Q, CITY, {"name": "district", "in": "query", "schema": {"type": "string", "maxLength": 32}}, *PAGE_PARAMS],
+    params=[
+        Q,
+        CITY,
+        {"name": "district", "in": "query", "schema": {"type": "string", "maxLength": 32}},
+        *PAGE_PARAMS,
+    ],
     response=page_of(PROJECT_SCHEMA),
     errors=(403,),
 )
@@ -176,10 +189,19 @@ def list_projects() -> ResponseReturnValue:
 
 @route("/projects/<int:project_id>", "GET", summary="项目详情及参建单位", tag="项目", response=PROJECT_SCHEMA)
 def get_project(project_id: int) -> ResponseReturnValue:
-    return project_json(queries.get_project_for(db.session, current_scope(), project_id), with_participants=True)
+    return project_json(
+        queries.get_project_for(db.session, current_scope(), project_id), with_participants=True
+    )
 
 
-@route("/openapi.json", "GET", summary="本API的OpenAPI 3文档", tag="文档", public=True, response={"type": "object"})
+@route(
+    "/openapi.json",
+    "GET",
+    summary="本API的OpenAPI 3文档",
+    tag="文档",
+    public=True,
+    response={"type": "object"},
+)
 def openapi() -> ResponseReturnValue:
     return SPEC.document(server_url=request.host_url.rstrip("/"))
 
@@ -193,7 +215,10 @@ SPEC.add(
         public=True,
         response={
             "type": "object",
-            "properties": {"status": {"type": "string", "enum": ["ok", "error"]}, "checks": {"type": "object"}},
+            "properties": {
+                "status": {"type": "string", "enum": ["ok", "error"]},
+                "checks": {"type": "object"},
+            },
         },
     ),
 )

@@ -35,7 +35,12 @@ class ApiSpec:
     def add(self, rule: str, method: str, op: Operation) -> None:
         path = _RULE_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
         self.path_params[path] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": _TYPES.get(conv or None, "string")}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": _TYPES.get(conv or None, "string")},
+            }
             for conv, name in _RULE_PARAM.findall(rule)
         ]
         self.paths.setdefault(path, {})[method.lower()] = op
@@ -115,7 +120,11 @@ ERROR_DESCRIPTIONS = {
 
 PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
 ]
 
 

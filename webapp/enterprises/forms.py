@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from knowledge.models import EnterpriseType
 from knowledge.regions import City
 from knowledge.services import NAME_MAX, EnterpriseInput
-from webapp.forms import EnumSelectField
+from webapp.forms import EnumSelectField, Form
 
 
-class EnterpriseForm(FlaskForm):  # type: ignore[misc]
+class EnterpriseForm(Form):
     name = StringField(
         "单位名称",
-        validators=[DataRequired("请填写单位名称"), Length(max=NAME_MAX, message=f"单位名称不能超过{NAME_MAX}个字符")],
+        validators=[
+            DataRequired("请填写单位名称"),
+            Length(max=NAME_MAX, message=f"单位名称不能超过{NAME_MAX}个字符"),
+        ],
     )
     credit_code = StringField(
-        "统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=40, message="代码过长")]
+        "统一社会信用代码",
+        validators=[DataRequired("请填写统一社会信用代码"), Length(max=40, message="代码过长")],
     )
     type = EnumSelectField("单位类型", EnterpriseType, validators=[DataRequired("请选择单位类型")])
     city = EnumSelectField("所在城市", City, validators=[DataRequired("请选择城市")])

@@ -57,7 +57,9 @@ def create() -> ResponseReturnValue:
     form = EnterpriseForm()
     if form.validate_on_submit():
         try:
-            enterprise = services.create_enterprise(db.session, form.to_input(), actor_id=current_scope().account_id)
+            enterprise = services.create_enterprise(
+                db.session, form.to_input(), actor_id=current_scope().account_id
+            )
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)

@@ -30,7 +30,13 @@ def index() -> ResponseReturnValue:
     district = request.args.get("district", "").strip()[:32]
     page = queries.projects(db.session, scope, q=q, city=city, district=district, page=page_arg())
     return render_template(
-        "projects/index.html", page=page, q=q, city=city, district=district, cities=city_choices(), scope=scope
+        "projects/index.html",
+        page=page,
+        q=q,
+        city=city,
+        district=district,
+        cities=city_choices(),
+        scope=scope,
     )
 
 

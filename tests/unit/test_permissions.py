@@ -1,0 +1,32 @@
+from knowledge.accounts import Role
+from knowledge.permissions import Scope, can_read_audit, can_view_project
+from knowledge.regions import City
+
+
+def scope(role, city=None, enterprise_id=None):
+    return Scope(1, role, city, enterprise_id)
+
+
+def test_project_team_sees_only_projects_its_enterprise_takes_part_in():
+    team = scope(Role.PROJECT_TEAM, enterprise_id=7)
+    assert can_view_project(team, City.SUZHOU, [3, 7])
+    assert not can_view_project(team, City.SUZHOU, [3, 8])
+
+
+def test_city_regulator_sees_only_his_city_and_province_sees_all():
+    assert can_view_project(scope(Role.REGULATOR, City.SUZHOU), City.SUZHOU, [])
+    assert not can_view_project(scope(Role.REGULATOR, City.SUZHOU), City.NANJING, [])
+    assert can_view_project(scope(Role.REGULATOR), City.NANJING, [])
+    assert not can_view_project(scope(Role.DRAW_OFFICE, City.WUXI), City.NANJING, [])
+    assert can_view_project(scope(Role.ADMIN), City.SUQIAN, [])
+
+
+def test_experts_do_not_browse_projects():
+    assert not can_view_project(Scope(1, Role.EXPERT, expert_id=4), City.SUZHOU, [1])
+
+
+def test_audit_log_for_admin_and_province_regulators_only():
+    assert can_read_audit(scope(Role.ADMIN))
+    assert can_read_audit(scope(Role.REGULATOR))
+    assert not can_read_audit(scope(Role.REGULATOR, City.SUZHOU))
+    assert not can_read_audit(scope(Role.PROJECT_TEAM, enterprise_id=1))

@@ -1,0 +1,88 @@
+"""Who may reach which page: every page route, every role, plus anonymous visitors."""
+
+import pytest
+
+from knowledge.accounts import Role
+from knowledge.models import ParticipantRole
+from knowledge.regions import City
+from tests.factories import login, make_account, make_enterprise, make_project
+
+ALL = set(Role)
+# endpoint -> roles that get 200; every other signed-in role gets 403.
+MATRIX = {
+    "main.home": ALL,
+    "enterprises.index": ALL,
+    "enterprises.detail": ALL,
+    "enterprises.create": {Role.ADMIN},
+    "enterprises.edit": {Role.ADMIN},
+    "projects.index": ALL - {Role.EXPERT},
+    "projects.detail": ALL - {Role.EXPERT},
+    "admin.accounts": {Role.ADMIN},
+    "admin.create_account": {Role.ADMIN},
+    "admin.audit": {Role.ADMIN, Role.REGULATOR},
+    "auth.tokens": ALL,
+}
+PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
+POST_ONLY = {"auth.logout", "auth.revoke"}
+
+
+@pytest.fixture
+def world(session):
+    contractor = make_enterprise(session)
+    project = make_project(session, [(contractor, ParticipantRole.GENERAL_CONTRACTOR)], city=City.SUZHOU)
+    return {"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor}
+
+
+def url_for_endpoint(app, endpoint, world):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: world[k] for k in rule.arguments})
+
+
+def test_every_page_route_is_in_the_matrix(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")}
+    assert endpoints - PUBLIC - POST_ONLY == set(MATRIX)
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_anonymous_is_sent_to_login(app, client, world, endpoint):
+    response = client.get(url_for_endpoint(app, endpoint, world))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", sorted(Role))
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_matrix(app, client, session, world, endpoint, role):
+    overrides = {"enterprise_id": world["enterprise_id"]} if role is Role.PROJECT_TEAM else {}
+    login(client, make_account(session, role, **overrides))
+    expected = 200 if role in MATRIX[endpoint] else 403
+    assert client.get(url_for_endpoint(app, endpoint, world)).status_code == expected
+
+
+def test_project_team_of_another_enterprise_gets_404(client, session, world):
+    login(client, make_account(session, Role.PROJECT_TEAM))
+    assert client.get(f"/projects/{world['project_id']}").status_code == 404
+    assert "没有符合条件的项目" in client.get("/projects/").get_data(as_text=True)
+
+
+def test_city_regulator_sees_only_his_city(client, session, world):
+    other = make_project(session, [(world["contractor"], ParticipantRole.GENERAL_CONTRACTOR)], city=City.NANJING,
+                         district="江宁区", name="南京市江宁区某项目")  # fmt: skip
+    login(client, make_account(session, Role.REGULATOR, city=City.SUZHOU))
+    assert client.get(f"/projects/{world['project_id']}").status_code == 200
+    assert client.get(f"/projects/{other.id}").status_code == 404
+    listing = client.get("/projects/?city=nanjing").get_data(as_text=True)
+    assert "南京市江宁区某项目" not in listing
+
+
+def test_city_regulator_cannot_read_the_audit_log(client, session):
+    login(client, make_account(session, Role.REGULATOR, city=City.SUZHOU))
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_project_team_sees_its_projects_on_home(client, session, world):
+    login(client, make_account(session, Role.PROJECT_TEAM, enterprise_id=world["enterprise_id"]))
+    page = client.get("/").get_data(as_text=True)
+    assert "本单位参与的项目" in page and "测试地块住宅项目" in page

@@ -1,0 +1,53 @@
+"""Account management and the audit log pages."""
+
+from sqlalchemy import select
+
+from knowledge.accounts import Account, Role
+from tests.factories import login, make_account, make_enterprise, make_expert
+
+
+def test_admin_creates_a_project_team_account_bound_by_credit_code(client, session):
+    enterprise = make_enterprise(session)
+    login(client, make_account(session, Role.ADMIN))
+    data = {"username": "team_wz", "display_name": "王工", "password": "Passw0rd!", "role": "project_team",
+            "city": "", "enterprise_credit_code": enterprise.credit_code.lower(), "expert_id": ""}  # fmt: skip
+    response = client.post("/admin/accounts/new", data=data, follow_redirects=True)
+    assert "账号已创建" in response.get_data(as_text=True)
+    account = session.scalar(select(Account).where(Account.username == "team_wz"))
+    assert account.enterprise_id == enterprise.id
+
+
+def test_account_errors_are_shown_in_chinese(client, session):
+    login(client, make_account(session, Role.ADMIN))
+    base = {"username": "x1", "display_name": "某", "password": "Passw0rd!", "role": "project_team",
+            "city": "", "enterprise_credit_code": "", "expert_id": ""}  # fmt: skip
+    page = client.post("/admin/accounts/new", data=dict(base, username="abc")).get_data(as_text=True)
+    assert "必须绑定一个单位" in page
+    page = client.post(
+        "/admin/accounts/new", data=dict(base, enterprise_credit_code="91320000XXXXXXXX")
+    ).get_data(as_text=True)
+    assert "未找到该统一社会信用代码" in page
+    page = client.post("/admin/accounts/new", data=dict(base, role="expert", expert_id="abc")).get_data(
+        as_text=True
+    )
+    assert "不是有效的整数" in page
+    page = client.post("/admin/accounts/new", data=dict(base, password="short")).get_data(as_text=True)
+    assert "密码长度" in page
+
+
+def test_expert_account_binds_an_expert_record(client, session):
+    expert = make_expert(session)
+    login(client, make_account(session, Role.ADMIN))
+    data = {"username": "expert_li", "display_name": "李工", "password": "Passw0rd!", "role": "expert",
+            "city": "", "enterprise_credit_code": "", "expert_id": str(expert.id)}  # fmt: skip
+    client.post("/admin/accounts/new", data=data)
+    assert session.scalar(select(Account.expert_id).where(Account.username == "expert_li")) == expert.id
+
+
+def test_audit_log_lists_changes_with_before_and_after(client, session):
+    admin = make_account(session, Role.ADMIN)
+    login(client, admin)
+    client.post("/auth/tokens", data={"name": "对接"})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "token_create" in page and "login" in page
+    assert "token_create" not in client.get("/admin/audit?object_type=account").get_data(as_text=True)

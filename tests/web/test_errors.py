@@ -1,0 +1,34 @@
+"""Friendly error pages in Chinese, never a traceback."""
+
+from knowledge.accounts import Role
+from tests.factories import login, make_account
+
+
+def test_404_page_is_chinese(client, session):
+    login(client, make_account(session))
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def test_403_page_is_chinese(client, session):
+    login(client, make_account(session, Role.REGULATOR))
+    response = client.get("/admin/accounts")
+    assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True)
+
+
+def test_413_page_for_an_oversized_body(app, client, session):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    login(client, make_account(session))
+    response = client.post("/auth/tokens", data={"name": "x" * 5000})
+    assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
+
+
+def test_500_page_rolls_back_and_hides_the_error(app):
+    def boom():
+        raise RuntimeError("secret detail")
+
+    app.add_url_rule("/boom", "boom", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500 and "系统错误" in text and "secret detail" not in text
