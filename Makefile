@@ -5,12 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format venv system-packages clean
+.PHONY: run test lint format venv system-packages test-system-packages clean
 
-# Debian splits venv/ensurepip out of python3; install it when it is missing (as root, as CI is).
+# Debian packages the steps need: venv/ensurepip (split out of python3 on Debian), and for the
+# tests Chromium (browser tests), a TrueType CJK font (pages and PDFs) and poppler-utils (pdftotext).
+# Installed only when missing; needs root, as on CI.
+APT_TEST_PACKAGES := chromium fonts-wqy-zenhei poppler-utils
 system-packages:
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
 	  (echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv)
+
+test-system-packages:
+	@missing=""; for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-packages
@@ -27,7 +35,7 @@ run: venv
 	$(BIN)/flask seed-demo --scale small --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: venv
+test: venv test-system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

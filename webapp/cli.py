@@ -138,7 +138,11 @@ def register_cli(app: Flask) -> None:
                 raise click.ClickException(str(exc)) from exc
             finally:
                 progress.close()
-            click.echo(f"演示数据已载入（{scale}）：{summary}，用时 {time.perf_counter() - started:.1f} 秒")
+            click.echo(
+                f"演示数据已载入（{scale}）：单位 {summary.enterprises}，项目 {summary.projects}，"
+                f"参建关系 {summary.participants}，专家 {summary.experts}；"
+                f"用时 {time.perf_counter() - started:.1f} 秒"
+            )
         print_demo_accounts(create_demo_accounts())
 
     @app.cli.command("create-admin")
