@@ -66,6 +66,8 @@ class Account(Base):
             return self.city.label if self.city else "省级"
         if self.enterprise is not None:
             return self.enterprise.name
+        if self.expert_id is not None:
+            return f"专家编号 {self.expert_id}"
         return ""
 
 

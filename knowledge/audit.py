@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from knowledge.accounts import Account
 from knowledge.db import Base, UTCDateTime, utcnow
 
 
@@ -23,6 +24,24 @@ class AuditLog(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor: Mapped[Account | None] = relationship(lazy="joined")
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+# What each recorded action means, for people reading the log. Later areas add their own.
+ACTION_LABELS: dict[str, str] = {
+    "login": "登录",
+    "login_locked": "登录失败锁定",
+    "token_create": "创建API令牌",
+    "token_revoke": "撤销API令牌",
+    "account_create": "创建账号",
+    "enterprise_create": "登记单位",
+    "enterprise_update": "修改单位",
+}
 
 
 # The database itself refuses to change or remove an audit row, whatever client connects.

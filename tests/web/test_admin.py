@@ -49,5 +49,5 @@ def test_audit_log_lists_changes_with_before_and_after(client, session):
     login(client, admin)
     client.post("/auth/tokens", data={"name": "对接"})
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "token_create" in page and "login" in page
-    assert "token_create" not in client.get("/admin/audit?object_type=account").get_data(as_text=True)
+    assert "创建API令牌" in page and "登录" in page and f"（{admin.username}）" in page
+    assert "创建API令牌" not in client.get("/admin/audit?object_type=account").get_data(as_text=True)

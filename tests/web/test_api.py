@@ -204,3 +204,42 @@ def test_unexpected_errors_are_json_without_traceback(app, session):
     response = app.test_client().get("/api/v1/_boom")
     error = assert_error(response, 500, "internal_error")
     assert "secret detail" not in response.get_data(as_text=True) and "Traceback" not in error["message"]
+
+
+def test_every_non_public_api_route_needs_a_token(app, client):
+    public = {"api.issue_token", "api.openapi"}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1") or rule.endpoint in public:
+            continue
+        url = rule.rule.replace("<int:", "<").replace("<token_id>", "1")
+        url = url.replace("<enterprise_id>", "1").replace("<project_id>", "1")
+        assert "<" not in url, f"add the argument of {rule.rule} here"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert_error(client.open(url, method=method), 401, "missing_token")
+
+
+@pytest.mark.parametrize("role", sorted(Role))
+def test_api_role_matrix(client, session, role):
+    enterprise = make_enterprise(session)
+    project = make_project(session, [(enterprise, ParticipantRole.GENERAL_CONTRACTOR)])
+    overrides = {"enterprise_id": enterprise.id} if role is Role.PROJECT_TEAM else {}
+    headers = bearer(session, make_account(session, role, **overrides))
+    body = {
+        "name": "泰州测试建设有限公司",
+        "credit_code": credit_code("321202"),
+        "type": "constructor",
+        "city": "taizhou",
+    }
+    expected_create = 201 if role is Role.ADMIN else 403
+    assert client.post("/api/v1/enterprises", json=body, headers=headers).status_code == expected_create
+    expected_list = 403 if role is Role.EXPERT else 200
+    assert client.get("/api/v1/projects", headers=headers).status_code == expected_list
+    expected_get = 404 if role is Role.EXPERT else 200  # an expert reaches projects only through his reviews
+    assert client.get(f"/api/v1/projects/{project.id}", headers=headers).status_code == expected_get
+    for path in (
+        "/api/v1/me",
+        "/api/v1/tokens",
+        "/api/v1/enterprises",
+        f"/api/v1/enterprises/{enterprise.id}",
+    ):
+        assert client.get(path, headers=headers).status_code == 200
