@@ -24,6 +24,8 @@ import expert_pool.models  # noqa: F401 - every table on the metadata
 import knowledge.accounts  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.models  # noqa: F401
+import knowledge.plans  # noqa: F401
+import knowledge.works  # noqa: F401
 from knowledge.db import Base
 from webapp import create_app
 from webapp.config import TestConfig

@@ -16,6 +16,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import knowledge.accounts  # noqa: F401
     import knowledge.audit  # noqa: F401
     import knowledge.models  # noqa: F401
+    import knowledge.plans  # noqa: F401
+    import knowledge.works  # noqa: F401
 
     config = config or Config()
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
