@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from knowledge.accounts import Account, Role
-from knowledge.models import Project, ProjectParticipant
+from knowledge.models import ParticipantRole, Project, ProjectParticipant
 from knowledge.regions import City
 
 
@@ -69,3 +69,25 @@ def can_manage_accounts(scope: Scope) -> bool:
 
 def can_read_audit(scope: Scope) -> bool:
     return scope.role is Role.ADMIN or (scope.role is Role.REGULATOR and scope.city is None)
+
+
+def roles_of(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> set[ParticipantRole]:
+    """The roles the scope's enterprise plays on a project (empty unless a project team)."""
+    if scope.role is not Role.PROJECT_TEAM:
+        return set()
+    return {role for enterprise_id, role in participants if enterprise_id == scope.enterprise_id}
+
+
+# Decree 37 Art. 10: the constructor prepares the plan; under general contracting the general
+# contractor, or the specialist subcontractor that carries the work out.
+BUILDER_ROLES = frozenset({ParticipantRole.GENERAL_CONTRACTOR, ParticipantRole.SUBCONTRACTOR})
+SITE_ROLES = BUILDER_ROLES | {ParticipantRole.SUPERVISOR}
+
+
+def can_register_work(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> bool:
+    return scope.role is Role.ADMIN or bool(roles_of(scope, participants) & BUILDER_ROLES)
+
+
+def can_record_site_move(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> bool:
+    """Briefing, start and acceptance are recorded by the constructor or the supervisor (Art. 15, 18, 21)."""
+    return bool(roles_of(scope, participants) & SITE_ROLES)

@@ -87,6 +87,8 @@ class Classification:
     category: str
     sub_type: str
     rules_version: str = RULES_VERSION
+    # The values read from the input, in the sub-type's form order: what a registry stores.
+    values: tuple[tuple[str, Decimal | bool], ...] = ()
 
     @property
     def is_decided(self) -> bool:
@@ -132,6 +134,7 @@ class _Compiled:
     over_scale: tuple[Clause, ...]
     open_if_hazardous: tuple[str, ...]  # what can still be missing once Annex 1 has fired: Annex 2 parameters
     open_if_not: tuple[str, ...]  # ...and when nothing fired: the parameters of both annexes
+    order: tuple[str, ...]  # the sub-type's parameters in form order
 
 
 def _compile_sub_type(category: Category, sub: SubType) -> _Compiled:
@@ -142,7 +145,15 @@ def _compile_sub_type(category: Category, sub: SubType) -> _Compiled:
     open_if_hazardous = tuple(p for p in sub.parameters if p in a2_params)
     open_if_not = tuple(p for p in sub.parameters if p in a1_params | a2_params)
     return _Compiled(
-        category, sub.code, sub.label, frozenset(sub.parameters), a1, a2, open_if_hazardous, open_if_not
+        category,
+        sub.code,
+        sub.label,
+        frozenset(sub.parameters),
+        a1,
+        a2,
+        open_if_hazardous,
+        open_if_not,
+        sub.parameters,
     )
 
 
@@ -264,14 +275,17 @@ def _decide(compiled: _Compiled, values: Mapping[str, Decimal | bool]) -> Classi
     fired_a1 = _fire(compiled.hazardous, values)
     fired_a2 = _fire(compiled.over_scale, values)
     fired = fired_a1 + fired_a2
+    read = tuple((code, values[code]) for code in compiled.order if code in values)
     if fired_a2:
-        return Classification(Verdict.OVER_SCALE, fired, (), compiled.category.code, compiled.code)
+        return Classification(
+            Verdict.OVER_SCALE, fired, (), compiled.category.code, compiled.code, values=read
+        )
     if fired_a1:
         verdict, still_open = Verdict.HAZARDOUS, compiled.open_if_hazardous
     else:
         verdict, still_open = Verdict.NOT_HAZARDOUS, compiled.open_if_not
     missing = tuple(code for code in still_open if code not in values)
-    return Classification(verdict, fired, missing, compiled.category.code, compiled.code)
+    return Classification(verdict, fired, missing, compiled.category.code, compiled.code, values=read)
 
 
 def _fire(clauses: tuple[Clause, ...], values: Mapping[str, Decimal | bool]) -> tuple[FiredClause, ...]:

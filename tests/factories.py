@@ -13,6 +13,8 @@ from knowledge.accounts import Account, Role
 from knowledge.creditcode import make_code
 from knowledge.models import Enterprise, EnterpriseType, ParticipantRole, Project, ProjectParticipant
 from knowledge.passwords import hash_password
+from knowledge.plans import PlanVersion
+from knowledge.works import Work
 from knowledge.regions import City
 
 PASSWORD = "Secret@123"
@@ -92,3 +94,74 @@ def login(client: FlaskClient, account: Account, password: str = PASSWORD) -> An
     return client.post(
         "/auth/login", data={"username": account.username, "password": password}, follow_redirects=False
     )
+
+
+SAMPLE_PLAN = """第一章 工程概况
+本工程基坑开挖深度6.50m，采用钻孔灌注桩加一道钢筋混凝土内支撑的支护形式。
+第二章 编制依据
+《建筑基坑支护技术规程》JGJ 120-2012；《建筑基坑工程监测技术标准》GB 50497-2019。
+第三章 施工计划
+施工进度计划、材料与设备计划。
+第四章 施工工艺技术
+工艺流程：测量放线→支护桩施工→冠梁及支撑施工→分层开挖。
+第五章 施工安全保证措施
+组织保障措施、技术措施、监测监控措施。
+第六章 施工管理及作业人员配备和分工
+项目经理、技术负责人、专职安全员及作业人员职责分工。
+第七章 验收要求
+验收标准、验收程序、验收内容、验收人员。
+第八章 应急处置措施
+应急救援组织、应急物资、基坑坍塌应急处置。
+第九章 计算书及相关施工图纸
+支护结构内力计算书、基坑平面布置图。
+"""
+
+
+def make_work(session: Session, project: Project, **overrides: Any) -> Work:
+    """A registered deep excavation of 6 m (over scale by 附件2 一), unless overridden."""
+    from knowledge.rules import classify
+    from knowledge.work_services import build_work, classification_fields
+
+    category = overrides.pop("category", "excavation")
+    sub_type = overrides.pop("sub_type", "foundation_pit")
+    parameters = overrides.pop("parameters", {"excavation_depth": "6", "complex_conditions": False,
+                                               "affects_adjacent_structures": False})  # fmt: skip
+    fields: dict[str, Any] = {
+        "project": project,
+        "name": f"1#楼基坑支护及土方开挖工程{next(_seq)}",
+        **classification_fields(classify(category, parameters, sub_type)),
+    }
+    fields.update(overrides)
+    status = fields.pop("status", None)
+    work = build_work(fields, actor_id=None)
+    if status is not None:
+        work.status = status
+    session.add(work)
+    session.commit()
+    return work
+
+
+def make_plan_version(
+    session: Session, work: Work, upload_dir: str, text: str = SAMPLE_PLAN, **overrides: Any
+) -> PlanVersion:
+    """A stored TXT plan version of ``work`` (the file really exists under ``upload_dir``)."""
+    import hashlib
+
+    from sqlalchemy import func, select
+
+    from knowledge.plan_files import store
+
+    data = text.encode("utf-8")
+    number = (
+        session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.work_id == work.id)) or 0
+    ) + 1
+    fields: dict[str, Any] = {
+        "work_id": work.id, "number": number, "title": f"{work.name}专项施工方案", "original_name": "方案.txt",
+        "stored_name": store(data, upload_dir, "txt"), "content_type": "text/plain", "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "text": text, "sections_found": list(range(1, 10)),
+    }  # fmt: skip
+    fields.update(overrides)
+    version = PlanVersion(**fields)
+    session.add(version)
+    session.commit()
+    return version

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from webapp.config import Config
 
@@ -34,7 +34,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import admin, api, auth, enterprises, main, projects
+    from webapp import admin, api, auth, classify, enterprises, main, projects, works
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
     from webapp.templating import register_template_helpers
@@ -44,9 +44,20 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(enterprises.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(works.bp)
+    app.register_blueprint(classify.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response: Response) -> Response:
+    """No MIME sniffing (an uploaded TXT may hold HTML), no framing, no referrer to other sites."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -5,7 +5,7 @@ import pytest
 from knowledge.accounts import Role
 from knowledge.models import ParticipantRole
 from knowledge.regions import City
-from tests.factories import login, make_account, make_enterprise, make_project
+from tests.factories import login, make_account, make_enterprise, make_plan_version, make_project, make_work
 
 ALL = set(Role)
 # endpoint -> roles that get 200; every other signed-in role gets 403.
@@ -21,16 +21,29 @@ MATRIX = {
     "admin.create_account": {Role.ADMIN},
     "admin.audit": {Role.ADMIN, Role.REGULATOR},
     "auth.tokens": ALL,
+    "classify.page": ALL,
+    "works.index": ALL - {Role.EXPERT},
+    "works.export": ALL - {Role.EXPERT},
+    "works.detail": ALL - {Role.EXPERT},
+    "works.create": {Role.PROJECT_TEAM, Role.ADMIN},
+    "works.edit_parameters": {Role.PROJECT_TEAM, Role.ADMIN},
+    "works.submit_plan": {Role.PROJECT_TEAM},
+    "works.plan_detail": ALL - {Role.EXPERT},
+    "works.download": ALL - {Role.EXPERT},
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
-POST_ONLY = {"auth.logout", "auth.revoke"}
+POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign"}
+QUERY = {"works.create": {"project_id"}}
 
 
 @pytest.fixture
-def world(session):
+def world(app, session):
     contractor = make_enterprise(session)
     project = make_project(session, [(contractor, ParticipantRole.GENERAL_CONTRACTOR)], city=City.SUZHOU)
-    return {"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor}
+    work = make_work(session, project)
+    version = make_plan_version(session, work, app.config["UPLOAD_DIR"])
+    return {"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
+            "work_id": work.id, "version_id": version.id, "fmt": "csv"}  # fmt: skip
 
 
 def url_for_endpoint(app, endpoint, world):
@@ -38,7 +51,7 @@ def url_for_endpoint(app, endpoint, world):
     with app.test_request_context():
         from flask import url_for
 
-        return url_for(endpoint, **{k: world[k] for k in rule.arguments})
+        return url_for(endpoint, **{k: world[k] for k in rule.arguments | QUERY.get(endpoint, set())})
 
 
 def test_every_page_route_is_in_the_matrix(app):

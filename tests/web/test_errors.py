@@ -32,3 +32,9 @@ def test_500_page_rolls_back_and_hides_the_error(app):
     response = app.test_client().get("/boom")
     text = response.get_data(as_text=True)
     assert response.status_code == 500 and "系统错误" in text and "secret detail" not in text
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/auth/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"

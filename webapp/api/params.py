@@ -21,7 +21,7 @@ class Field:
     max_length: int | None = None
 
 
-_KIND_NAMES = {str: "字符串", int: "整数", bool: "布尔值"}
+_KIND_NAMES = {str: "字符串", int: "整数", bool: "布尔值", dict: "对象"}
 
 
 def json_body(fields: dict[str, Field]) -> dict[str, Any]:

@@ -1,0 +1,112 @@
+"""Plan versions: upload, read, download, sign (Decree 37 Art. 11)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from knowledge import plan_files, plan_services, work_queries
+from knowledge.accounts import Role
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied
+from knowledge.plan_sections import SECTIONS, find_sections
+from knowledge.plans import PlanVersion, SignoffKind
+from webapp.auth import current_account, current_scope, role_required
+from webapp.extensions import db
+from webapp.forms import attach_error
+from webapp.works import bp
+from webapp.works.forms import ActionForm, PlanForm
+from webapp.works.views import READERS
+
+
+def _version_or_404(version_id: int) -> PlanVersion:
+    version = db.session.get(PlanVersion, version_id)
+    if version is None:
+        abort(404)
+    try:
+        work_queries.get_work_for(db.session, current_scope(), version.work_id)
+    except NotFoundError:
+        abort(404)
+    return version
+
+
+@bp.route("/<int:work_id>/plans/new", methods=["GET", "POST"])
+@role_required(Role.PROJECT_TEAM)
+def submit_plan(work_id: int) -> ResponseReturnValue:
+    try:
+        work = work_queries.get_work_for(db.session, current_scope(), work_id)
+    except NotFoundError:
+        abort(404)
+    if not plan_services.is_builder(current_scope(), work):
+        abort(403)
+    form = PlanForm()
+    if form.validate_on_submit():
+        upload = plan_services.PlanUpload(
+            data=form.file.data.read(),
+            original_name=form.file.data.filename or "",
+            title=form.title.data or "",
+            note=form.note.data or "",
+        )
+        try:
+            version = plan_services.submit_version(
+                db.session, work, upload, scope=current_scope(),
+                upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=current_app.config["PLAN_MAX_BYTES"],
+            )  # fmt: skip
+        except PermissionDenied:
+            abort(403)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(f"已提交方案第{version.number}版", "success")
+            return redirect(url_for("works.plan_detail", version_id=version.id))
+    return render_template("works/plan_form.html", form=form, work=work)
+
+
+@bp.route("/plans/<int:version_id>")
+@role_required(*READERS)
+def plan_detail(version_id: int) -> ResponseReturnValue:
+    version = _version_or_404(version_id)
+    scope = current_scope()
+    work = version.work
+    latest = plan_services.latest_version(db.session, work.id)
+    signable = [k for k in plan_services.required_signoffs(work) if plan_services.may_sign(scope, work, k)]
+    return render_template(
+        "works/plan_detail.html", version=version, work=work, report=find_sections(version.text), sections=SECTIONS,
+        is_latest=latest is not None and latest.id == version.id, signable=signable,
+        required=plan_services.required_signoffs(work), action_form=ActionForm(),
+    )  # fmt: skip
+
+
+@bp.route("/plans/<int:version_id>/download")
+@role_required(*READERS)
+def download(version_id: int) -> ResponseReturnValue:
+    version = _version_or_404(version_id)
+    path = plan_files.stored_path(current_app.config["UPLOAD_DIR"], version.stored_name)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
+    )
+
+
+@bp.route("/plans/<int:version_id>/sign", methods=["POST"])
+@role_required(Role.PROJECT_TEAM)
+def sign(version_id: int) -> ResponseReturnValue:
+    version = _version_or_404(version_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            kind = SignoffKind(form.value.data)
+            account = current_account()
+            plan_services.sign(
+                db.session, version, kind, scope=current_scope(), signer_name=account.display_name
+            )
+        except ValueError:
+            flash("无效的签字身份", "danger")
+        except PermissionDenied:
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(f"已以“{kind.label}”身份签字", "success")
+    return redirect(url_for("works.plan_detail", version_id=version.id))

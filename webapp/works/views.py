@@ -1,0 +1,209 @@
+"""Registry pages: the list (filters, sort, pages, CSV/XLSX), register, detail, parameters, moves."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from knowledge import plan_services, queries, work_export, work_queries, work_services
+from knowledge.accounts import Role
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied
+from knowledge.permissions import can_record_site_move, can_register_work
+from knowledge.regions import city_choices
+from knowledge.rules import Verdict
+from knowledge.workflow import MANUAL_MOVE_LABELS, MANUAL_MOVES, WorkStatus
+from webapp.auth import current_scope, role_required
+from webapp.extensions import db
+from webapp.forms import attach_error
+from webapp.pages import page_arg
+from webapp.works import bp
+from webapp.works.filters import FILTER_KEYS, parse_filter
+from webapp.works.forms import ActionForm, WorkForm
+from webapp.works.params import (
+    CATALOGUE,
+    CATEGORY_LABELS,
+    PARAMETER_LABELS,
+    PARAMETER_UNITS,
+    SUB_TYPE_LABELS,
+    find_kind,
+    raw_parameters,
+    stored_as_form,
+)
+
+READERS = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
+
+
+def _work_or_404(work_id: int) -> work_services.Work:
+    try:
+        return work_queries.get_work_for(db.session, current_scope(), work_id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/")
+@role_required(*READERS)
+def index() -> ResponseReturnValue:
+    scope = current_scope()
+    found, errors = parse_filter(request.args)
+    if scope.city is not None:
+        found = work_queries.WorkFilter(**{**found.__dict__, "city": scope.city})
+    page = work_queries.works(db.session, scope, found, page=page_arg())
+    export_args = {k: v for k, v in request.args.items() if k in FILTER_KEYS}
+    return render_template(
+        "works/index.html", page=page, f=found, errors=errors, scope=scope, cities=city_choices(),
+        categories=CATALOGUE, verdicts=list(Verdict), statuses=list(WorkStatus), sorts=work_queries.SORTS,
+        export_args=export_args, category_labels=CATEGORY_LABELS,
+    )  # fmt: skip
+
+
+@bp.route("/export.<fmt>")
+@role_required(*READERS)
+def export(fmt: str) -> ResponseReturnValue:
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    scope = current_scope()
+    found, _ = parse_filter(request.args)
+    rows = work_queries.iter_works(db.session, scope, found)
+    if fmt == "csv":
+        body, mimetype = work_export.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body = work_export.to_xlsx(rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=weida-works.{fmt}"
+    return response
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.PROJECT_TEAM, Role.ADMIN)
+def create() -> ResponseReturnValue:
+    scope = current_scope()
+    project_id = request.args.get("project_id", "")
+    try:
+        project = queries.get_project_for(db.session, scope, int(project_id) if project_id.isdigit() else 0)
+    except NotFoundError:
+        abort(404)
+    if not can_register_work(scope, work_services.participants_of(project)):
+        abort(403)
+    kind = request.values.get("kind", "")
+    chosen = find_kind(kind)
+    form = WorkForm()
+    values: dict[str, str] = {}
+    param_errors: dict[str, str] = {}
+    if chosen and request.method == "POST":
+        category, sub_type = chosen
+        values = raw_parameters(request.form, sub_type)
+        if form.validate_on_submit():
+            data = form.to_input(project.id, category.code, sub_type.code, values)
+            try:
+                work = work_services.register_work(db.session, data, scope=scope)
+            except DomainError as exc:
+                db.session.rollback()
+                _attach(form, exc, param_errors)
+            else:
+                flash(f"已登记：{work.verdict.label}", "success")
+                return redirect(url_for("works.detail", work_id=work.id))
+    return render_template(
+        "works/form.html", form=form, project=project, catalogue=CATALOGUE, kind=kind, chosen=chosen,
+        values=values, param_errors=param_errors,
+    )  # fmt: skip
+
+
+def _attach(form: WorkForm, exc: DomainError, param_errors: dict[str, str]) -> None:
+    """A parameter's error goes beside that parameter; others beside their field or above the form."""
+    if exc.field and exc.field not in form._fields:
+        param_errors[exc.field] = str(exc)
+        if exc.field in ("category", "sub_type", "parameters"):
+            form.form_errors.append(str(exc))
+    else:
+        attach_error(form, exc)
+
+
+@bp.route("/<int:work_id>")
+@role_required(*READERS)
+def detail(work_id: int) -> ResponseReturnValue:
+    work = _work_or_404(work_id)
+    scope = current_scope()
+    participants = work_services.participants_of(work.project)
+    versions = plan_services.versions_of(db.session, work.id)
+    latest = versions[0] if versions else None
+    signable = [k for k in plan_services.required_signoffs(work) if plan_services.may_sign(scope, work, k)]
+    manual = MANUAL_MOVES.get(work.status)
+    return render_template(
+        "works/detail.html", work=work, versions=versions, latest=latest, action_form=ActionForm(),
+        category_label=CATEGORY_LABELS.get(work.category, work.category),
+        sub_type_label=SUB_TYPE_LABELS.get((work.category, work.sub_type), work.sub_type),
+        can_submit=plan_services.is_builder(scope, work), signable=signable,
+        required=plan_services.required_signoffs(work),
+        can_request_review=work.status is WorkStatus.SUPERVISOR_SIGNED and work.verdict is Verdict.OVER_SCALE
+        and plan_services.is_builder(scope, work),
+        can_edit=work.status in work_services.RECLASSIFIABLE and can_register_work(scope, participants),
+        manual=manual if manual and can_record_site_move(scope, participants) else None,
+        manual_labels=MANUAL_MOVE_LABELS, parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
+        missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
+    )  # fmt: skip
+
+
+@bp.route("/<int:work_id>/parameters", methods=["GET", "POST"])
+@role_required(Role.PROJECT_TEAM, Role.ADMIN)
+def edit_parameters(work_id: int) -> ResponseReturnValue:
+    work = _work_or_404(work_id)
+    chosen = find_kind(f"{work.category}/{request.values.get('sub_type', work.sub_type)}")
+    if chosen is None:
+        abort(404)
+    form = ActionForm()
+    values = stored_as_form(work.parameters)
+    param_errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        values = raw_parameters(request.form, chosen[1])
+        try:
+            work_services.reclassify_work(db.session, work, chosen[1].code, values, scope=current_scope())
+        except PermissionDenied:
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            param_errors[exc.field or "parameters"] = str(exc)
+        else:
+            flash(f"参数已更新，重新判定为：{work.verdict.label}", "success")
+            return redirect(url_for("works.detail", work_id=work.id))
+    return render_template(
+        "works/parameters.html", work=work, form=form, chosen=chosen, values=values, param_errors=param_errors
+    )
+
+
+@bp.route("/<int:work_id>/move", methods=["POST"])
+@role_required(Role.PROJECT_TEAM)
+def record_move(work_id: int) -> ResponseReturnValue:
+    work = _work_or_404(work_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            target = WorkStatus(form.value.data)
+            work_services.record_site_move(db.session, work, target, scope=current_scope())
+        except ValueError:
+            flash("无效的状态", "danger")
+        except PermissionDenied:
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(f"已记录：{target.label}", "success")
+    return redirect(url_for("works.detail", work_id=work.id))
+
+
+@bp.route("/<int:work_id>/request-review", methods=["POST"])
+@role_required(Role.PROJECT_TEAM)
+def request_review(work_id: int) -> ResponseReturnValue:
+    work = _work_or_404(work_id)
+    if ActionForm().validate_on_submit():
+        try:
+            plan_services.request_review(db.session, work, scope=current_scope())
+        except PermissionDenied:
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash("已申请专家论证", "success")
+    return redirect(url_for("works.detail", work_id=work.id))
