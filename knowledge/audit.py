@@ -41,6 +41,12 @@ ACTION_LABELS: dict[str, str] = {
     "account_create": "创建账号",
     "enterprise_create": "登记单位",
     "enterprise_update": "修改单位",
+    "work_register": "登记危大工程",
+    "work_reclassify": "修改判定参数",
+    "work_move": "状态变更",
+    "work_import": "批量导入危大工程",
+    "plan_submit": "提交方案版本",
+    "plan_sign": "方案签字",
 }
 
 

@@ -153,3 +153,14 @@ def counts(session: Session, scope: Scope) -> dict[str, int]:
         "projects": session.scalar(visible) or 0,
         "enterprises": session.scalar(select(func.count()).select_from(Enterprise)) or 0,
     }
+
+
+def history(session: Session, object_type: str, object_id: int, limit: int = 200) -> list[AuditLog]:
+    """The audit rows of one object, oldest first: its history as a person reads it."""
+    stmt = (
+        select(AuditLog)
+        .where(AuditLog.object_type == object_type, AuditLog.object_id == str(object_id))
+        .order_by(AuditLog.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -112,3 +112,8 @@ def get_work_for(session: Session, scope: Scope, work_id: int) -> Work:
     ):
         raise NotFoundError("危大工程不存在或无权查看")
     return work
+
+
+def works_of_project(session: Session, project_id: int) -> list[Work]:
+    """The works of one project; the caller has already checked that the project is visible."""
+    return list(session.scalars(select(Work).where(Work.project_id == project_id).order_by(Work.id)))

@@ -33,7 +33,7 @@ class WorkStatus(StrEnum):
         return STATUS_LABELS[self]
 
 
-STATUS_LABELS: dict[WorkStatus, str] = {
+STATUS_LABELS: dict[str, str] = {
     WorkStatus.REGISTERED: "已登记",
     WorkStatus.PLAN_DRAFTED: "方案已编制",
     WorkStatus.CONSTRUCTOR_SIGNED: "施工单位已审核",

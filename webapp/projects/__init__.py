@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from knowledge import queries
+from knowledge import queries, work_queries
 from knowledge.accounts import Role
 from knowledge.errors import NotFoundError
+from knowledge.permissions import can_register_work
 from knowledge.regions import City, city_choices
+from knowledge.work_services import participants_of
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
 from webapp.forms import enum_or_none
@@ -43,8 +45,15 @@ def index() -> ResponseReturnValue:
 @bp.route("/<int:project_id>")
 @role_required(*VIEWERS)
 def detail(project_id: int) -> ResponseReturnValue:
+    scope = current_scope()
     try:
-        project = queries.get_project_for(db.session, current_scope(), project_id)
+        project = queries.get_project_for(db.session, scope, project_id)
     except NotFoundError:
         abort(404)
-    return render_template("projects/detail.html", project=project)
+    works = work_queries.works_of_project(db.session, project.id)
+    return render_template(
+        "projects/detail.html",
+        project=project,
+        works=works,
+        can_register=can_register_work(scope, participants_of(project)),
+    )

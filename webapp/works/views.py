@@ -11,7 +11,7 @@ from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.permissions import can_record_site_move, can_register_work
 from knowledge.regions import city_choices
 from knowledge.rules import Verdict
-from knowledge.workflow import MANUAL_MOVE_LABELS, MANUAL_MOVES, WorkStatus
+from knowledge.workflow import MANUAL_MOVE_LABELS, MANUAL_MOVES, STATUS_LABELS, WorkStatus
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
 from webapp.forms import attach_error
@@ -141,6 +141,7 @@ def detail(work_id: int) -> ResponseReturnValue:
         manual=manual if manual and can_record_site_move(scope, participants) else None,
         manual_labels=MANUAL_MOVE_LABELS, parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
         missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
+        history=queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
     )  # fmt: skip
 
 
