@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, str] = {
     "work_reclassify": "修改判定参数",
     "work_move": "状态变更",
     "work_import": "批量导入危大工程",
+    "work_import_batch": "批量导入（汇总）",
     "plan_submit": "提交方案版本",
     "plan_sign": "方案签字",
 }

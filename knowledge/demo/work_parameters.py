@@ -108,7 +108,7 @@ class ParameterDrawer:
             "complex_conditions": self.flag(0.25),
             "affects_adjacent_structures": self.flag(0.15),
         }
-        return params, {}
+        return params, {"scheme": self.rng.choice(pit_schemes(depth, family)), "dewatering": pit_dewatering(depth)}
 
     def concrete_support(self, family: str) -> Drawn:
         height = self.near_either((5, 8), 1.5, 3.6, 16.0)
@@ -156,6 +156,23 @@ class ParameterDrawer:
             "within_heritage_zone": self.flag(0.08),
         }
         return params, {}
+
+
+def pit_schemes(depth: float, family: str) -> tuple[str, ...]:
+    """Support schemes a designer in Jiangsu's soft ground would choose for a pit this deep."""
+    if family == "metro" and depth >= 14:
+        return ("800mm厚地下连续墙+一道混凝土支撑+三道φ609钢支撑", "1000mm厚地下连续墙+四道支撑")
+    if depth < 5:
+        return ("放坡开挖+土钉墙", "拉森Ⅳ型钢板桩+一道钢围檩支撑", "复合土钉墙+轻型井点降水")
+    if depth < 8:
+        return ("SMW工法桩+一道钢支撑", "φ800钻孔灌注桩+一道钢筋混凝土内支撑+三轴搅拌桩止水帷幕")
+    if depth < 12:
+        return ("φ900钻孔灌注桩+两道钢筋混凝土内支撑+三轴搅拌桩止水帷幕", "SMW工法桩+两道钢支撑")
+    return ("φ1000钻孔灌注桩+三道钢筋混凝土内支撑+TRD止水帷幕", "800mm厚地下连续墙+三道内支撑")
+
+
+def pit_dewatering(depth: float) -> str:
+    return "轻型井点降水" if depth < 6 else "坑内管井降水、坑外观测（回灌）井"
 
 
 def param_text(value: Any) -> str:

@@ -113,6 +113,13 @@ def test_csv_saved_as_utf8_with_or_without_bom_or_gbk_reads_the_same(session, te
     assert report.rows[0].work_name == "1#楼基坑开挖" and report.rows[0].project_name == project.name
 
 
+def test_tab_separated_unicode_text_from_excel_is_read_too(session, team):
+    scope, project, _ = team
+    text = "\t".join(HEADERS) + "\n" + "\t".join(str(row(project)[h]) for h in HEADERS) + "\n"
+    report = dry_run(session, text.encode("utf-16"), "works.txt", scope=scope)
+    assert report.is_clean, report.problems() or report.file_errors
+
+
 def test_headers_forgive_spaces_half_width_brackets_and_any_order(session, team):
     scope, project, _ = team
     values = row(project)
@@ -219,8 +226,10 @@ def test_rule_errors_of_a_work_name_the_column_that_caused_them(session, team):
         row(project, "钢结构", **{"钢结构跨度（m）": 40}),
         row(project, "", **{"工程类别": "模板工程及支撑体系"}),
         row(project, "无效城市", **{"所在城市": "上海"}),
+        row(project, "分包", **{"专业分包单位统一社会信用代码": make_enterprise(session).credit_code}),
     ]
-    report = dry_run(session, xlsx(rows, [*HEADERS, "钢结构跨度（m）"]), "works.xlsx", scope=scope)
+    headers = [*HEADERS, "钢结构跨度（m）", "专业分包单位统一社会信用代码"]
+    report = dry_run(session, xlsx(rows, headers), "works.xlsx", scope=scope)
     problems = report.problems()
     assert (2, "参数", "尚不能判定是否属于危大工程，请补充：影响毗邻建（构）筑物安全") in problems
     assert (3, "计划完工日期", "计划完工日期不能早于计划开工日期") in problems
@@ -228,6 +237,7 @@ def test_rule_errors_of_a_work_name_the_column_that_caused_them(session, team):
     assert (5, "危大工程名称", "危大工程名称不能为空") in problems
     assert any(r == 5 and c == "子类" and "包含多个子类" in m for r, c, m in problems)
     assert any(r == 6 and c == "所在城市" and "无法识别的城市“上海”" in m for r, c, m in problems)
+    assert (7, "专业分包单位统一社会信用代码", "分包单位须是本项目登记的专业分包单位") in problems
 
 
 def test_project_not_found_or_ambiguous_is_a_row_error_and_district_or_gc_code_settles_it(session):

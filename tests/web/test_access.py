@@ -30,9 +30,12 @@ MATRIX = {
     "works.submit_plan": {Role.PROJECT_TEAM},
     "works.plan_detail": ALL - {Role.EXPERT},
     "works.download": ALL - {Role.EXPERT},
+    "works.import_works": {Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN},
+    "works.import_template": {Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN},
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
-POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign"}
+POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
+             "works.import_commit"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 
 
