@@ -14,8 +14,8 @@ from knowledge.creditcode import make_code
 from knowledge.models import Enterprise, EnterpriseType, ParticipantRole, Project, ProjectParticipant
 from knowledge.passwords import hash_password
 from knowledge.plans import PlanVersion
-from knowledge.works import Work
 from knowledge.regions import City
+from knowledge.works import Work
 
 PASSWORD = "Secret@123"
 TEST_HASH_METHOD = "scrypt:1024:8:1"

@@ -140,7 +140,10 @@ def test_upload_sign_and_download_through_the_pages(client, session, site):
     session.expire_all()
     assert session.get(Work, work.id).status is WorkStatus.SUPERVISOR_SIGNED
     history = client.get(f"/works/{work.id}").get_data(as_text=True)
-    assert "状态变更：已登记 → 方案已编制（提交方案第1版）" in history and "施工单位已审核 → 总监已审查" in history
+    assert (
+        "状态变更：已登记 → 方案已编制（提交方案第1版）" in history
+        and "施工单位已审核 → 总监已审查" in history
+    )
 
 
 def test_wrong_file_gets_a_message_on_the_page(client, session, site):

@@ -138,10 +138,14 @@ def list_works() -> ResponseReturnValue:
         name, message = next(iter(errors.items()))
         raise ApiError(400, "invalid_parameter", message, field=name)
     page, per_page = page_args()
-    return page_json(work_queries.works(db.session, current_scope(), found, page=page, per_page=per_page), work_json)
+    return page_json(
+        work_queries.works(db.session, current_scope(), found, page=page, per_page=per_page), work_json
+    )
 
 
-@route("/works/<int:work_id>", "GET", summary="危大工程详情", tag="危大工程", response=WORK_SCHEMA, errors=(403,))
+@route(
+    "/works/<int:work_id>", "GET", summary="危大工程详情", tag="危大工程", response=WORK_SCHEMA, errors=(403,)
+)
 def get_work(work_id: int) -> ResponseReturnValue:
     return work_json(_work(work_id))
 
@@ -228,6 +232,6 @@ def download_version(version_id: int) -> ResponseReturnValue:
     path = plan_files.stored_path(current_app.config["UPLOAD_DIR"], version.stored_name)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name)
-
-
+    return send_file(
+        path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
+    )
