@@ -105,6 +105,18 @@ def required_signoffs(work: Work) -> tuple[SignoffKind, ...]:
     return (*builders, SignoffKind.SUPERVISOR)
 
 
+def pending_signoffs(work: Work, version: PlanVersion | None) -> list[SignoffKind]:
+    """The signatures the version can take now: builders' while drafted, then the supervisor's."""
+    if version is None:
+        return []
+    done = {s.kind for s in version.signoffs}
+    if work.status is WorkStatus.PLAN_DRAFTED:
+        return [k for k in required_signoffs(work) if k is not SignoffKind.SUPERVISOR and k not in done]
+    if work.status is WorkStatus.CONSTRUCTOR_SIGNED and SignoffKind.SUPERVISOR not in done:
+        return [SignoffKind.SUPERVISOR]
+    return []
+
+
 def may_sign(scope: Scope, work: Work, kind: SignoffKind) -> bool:
     roles = roles_of(scope, participants_of(work.project))
     if kind is SignoffKind.CONSTRUCTOR:

@@ -130,8 +130,10 @@ def test_upload_sign_and_download_through_the_pages(client, session, site):
         download.get_data() == SAMPLE_PLAN.encode()
         and "filename*=UTF-8" in download.headers["Content-Disposition"]
     )
+    assert "以施工单位技术负责人身份签字" in client.get(version_url).get_data(as_text=True)
     response = client.post(version_url + "/sign", data={"value": "constructor"}, follow_redirects=True)
     assert "技术负责人甲 于" in response.get_data(as_text=True)
+    assert "身份签字</button>" not in response.get_data(as_text=True)  # nothing left for this account to sign
     response = client.post(version_url + "/sign", data={"value": "supervisor"})
     assert response.status_code == 403
     client.post("/auth/logout")

@@ -68,7 +68,8 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
     scope = current_scope()
     work = version.work
     latest = plan_services.latest_version(db.session, work.id)
-    signable = [k for k in plan_services.required_signoffs(work) if plan_services.may_sign(scope, work, k)]
+    pending = plan_services.pending_signoffs(work, latest)
+    signable = [k for k in pending if plan_services.may_sign(scope, work, k)]
     return render_template(
         "works/plan_detail.html", version=version, work=work, report=find_sections(version.text), sections=SECTIONS,
         is_latest=latest is not None and latest.id == version.id, signable=signable,
