@@ -20,7 +20,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-import expert_pool.models  # noqa: F401 - every table on the metadata
+import expert_pool.draw_models  # noqa: F401 - every table on the metadata
+import expert_pool.models  # noqa: F401
 import knowledge.accounts  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.models  # noqa: F401

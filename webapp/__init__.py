@@ -12,6 +12,7 @@ from webapp.config import Config
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     # Import models once so every table is on Base.metadata before anything maps or migrates.
+    import expert_pool.draw_models  # noqa: F401
     import expert_pool.models  # noqa: F401
     import knowledge.accounts  # noqa: F401
     import knowledge.audit  # noqa: F401
@@ -34,7 +35,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import admin, api, auth, classify, enterprises, main, projects, works
+    from webapp import admin, api, auth, classify, enterprises, experts, main, projects, works
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
     from webapp.templating import register_template_helpers
@@ -46,6 +47,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(works.bp)
     app.register_blueprint(classify.bp)
+    app.register_blueprint(experts.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,15 +16,15 @@ def _instance_dir(given: str | Path | None) -> Path:
     return Path(given or os.environ.get("INSTANCE_DIR") or PROJECT_ROOT / "instance").resolve()
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """SECRET_KEY from the environment; on a development machine, one generated once under instance/."""
-    key = os.environ.get("SECRET_KEY")
+def _instance_key(instance_dir: Path, env: str, filename: str, make: Callable[[], str]) -> str:
+    """A key from the environment; on a development machine, one generated once under instance/."""
+    key = os.environ.get(env)
     if key:
         return key
-    path = instance_dir / "secret_key"
+    path = instance_dir / filename
     if not path.exists():
         instance_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -41,7 +44,11 @@ class Config:
     def __init__(self, instance_dir: str | Path | None = None) -> None:
         instance = _instance_dir(instance_dir)
         self.INSTANCE_DIR = str(instance)
-        self.SECRET_KEY = _secret_key(instance)
+        self.SECRET_KEY = _instance_key(instance, "SECRET_KEY", "secret_key", lambda: secrets.token_hex(32))
+        # Fernet key for experts' ID numbers (PIPL); keep it apart from the database and its backups.
+        self.EXPERT_ID_KEY = _instance_key(
+            instance, "EXPERT_ID_KEY", "expert_id_key", lambda: Fernet.generate_key().decode()
+        )
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))

@@ -5,7 +5,15 @@ import pytest
 from knowledge.accounts import Role
 from knowledge.models import ParticipantRole
 from knowledge.regions import City
-from tests.factories import login, make_account, make_enterprise, make_plan_version, make_project, make_work
+from tests.factories import (
+    login,
+    make_account,
+    make_enterprise,
+    make_expert,
+    make_plan_version,
+    make_project,
+    make_work,
+)
 
 ALL = set(Role)
 # endpoint -> roles that get 200; every other signed-in role gets 403.
@@ -32,10 +40,16 @@ MATRIX = {
     "works.download": ALL - {Role.EXPERT},
     "works.import_works": {Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN},
     "works.import_template": {Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN},
+    "experts.index": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
+    "experts.detail": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
+    "experts.create": {Role.DRAW_OFFICE, Role.ADMIN},
+    "experts.edit": {Role.DRAW_OFFICE, Role.ADMIN},
+    "experts.me": {Role.EXPERT},
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
-             "works.import_commit"}  # fmt: skip
+             "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
+             "experts.my_leave", "experts.my_declaration"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 
 
@@ -46,7 +60,7 @@ def world(app, session):
     work = make_work(session, project)
     version = make_plan_version(session, work, app.config["UPLOAD_DIR"])
     return {"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
-            "work_id": work.id, "version_id": version.id, "fmt": "csv"}  # fmt: skip
+            "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id}  # fmt: skip
 
 
 def url_for_endpoint(app, endpoint, world):

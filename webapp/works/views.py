@@ -127,7 +127,9 @@ def detail(work_id: int) -> ResponseReturnValue:
     participants = work_services.participants_of(work.project)
     versions = plan_services.versions_of(db.session, work.id)
     latest = versions[0] if versions else None
-    signable = [k for k in plan_services.pending_signoffs(work, latest) if plan_services.may_sign(scope, work, k)]
+    signable = [
+        k for k in plan_services.pending_signoffs(work, latest) if plan_services.may_sign(scope, work, k)
+    ]
     manual = MANUAL_MOVES.get(work.status)
     return render_template(
         "works/detail.html", work=work, versions=versions, latest=latest, action_form=ActionForm(),

@@ -1,0 +1,419 @@
+"""Panel draws (抽取): weighted, cross-region, specialty-covering and replayable (DOMAIN.md §4; Decree 37 Art. 12)."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.errors import ValidationError
+from knowledge.regions import City
+from knowledge.rules import catalogue
+
+ALGORITHM_VERSION = "weighted-sample/1"
+# The fairness weight (DOMAIN.md §4, policy): 1 / (1 + reviews in the last 12 months) ** exponent.
+WEIGHT_FUNCTION = "inverse-recent-reviews"
+MIN_PANEL_SIZE = 5  # Decree 37 Art. 12: a review meeting has at least 5 experts
+DEFAULT_PANEL_SIZE = 5  # DOMAIN.md §4, policy
+COMPLEX_PANEL_SIZE = 7  # DOMAIN.md §4, policy: works flagged complex
+DEFAULT_ALTERNATES = 3  # DOMAIN.md §4, policy
+DEFAULT_MAX_LOCAL = 2  # DOMAIN.md §4, policy: at most 2 experts from the work's own city
+DEFAULT_WEIGHT_EXPONENT = 1.0  # DOMAIN.md §4, policy
+MAX_WEIGHT_EXPONENT = 10.0  # beyond this a weight can underflow to 0.0 and the draw would divide by it
+
+SPECIALTY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}
+
+Profile = tuple[bool, int]  # (is local, bit mask of the required specialties a candidate covers)
+
+
+class DrawInfeasible(ValidationError):
+    """No panel can satisfy the policy over this pool; ``constraint`` names the rule that cannot be met."""
+
+    code = "draw_infeasible"
+
+    def __init__(self, message: str, *, constraint: str) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An eligible expert as the draw sees him; exclusions (leave, cap, conflicts, credit) happen before."""
+
+    expert_id: int
+    name: str
+    city: City
+    specialties: frozenset[str]
+    recent_reviews: int = 0  # reviews in the last 12 months
+    title_level: str = ""
+
+    def __post_init__(self) -> None:
+        if self.recent_reviews < 0:
+            raise ValidationError(f"专家{self.name}的近12个月评审次数不能为负数", field="recent_reviews")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expert_id": self.expert_id,
+            "name": self.name,
+            "city": self.city.value,
+            "specialties": sorted(self.specialties),
+            "recent_reviews": self.recent_reviews,
+            "title_level": self.title_level,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Candidate:
+        return cls(
+            expert_id=int(data["expert_id"]),
+            name=str(data["name"]),
+            city=City(data["city"]),
+            specialties=frozenset(data["specialties"]),
+            recent_reviews=int(data["recent_reviews"]),
+            title_level=str(data.get("title_level", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PanelPolicy:
+    """The rules of one draw; every number is a provincial policy (DOMAIN.md §4) stored with the draw."""
+
+    home_city: City
+    panel_size: int = DEFAULT_PANEL_SIZE
+    alternates: int = DEFAULT_ALTERNATES
+    max_local: int = DEFAULT_MAX_LOCAL
+    required_specialties: tuple[str, ...] = ()
+    weight_function: str = WEIGHT_FUNCTION
+    weight_exponent: float = DEFAULT_WEIGHT_EXPONENT
+
+    def __post_init__(self) -> None:
+        if self.panel_size < MIN_PANEL_SIZE:
+            raise ValidationError(
+                f"论证专家不得少于{MIN_PANEL_SIZE}名（住建部令第37号第十二条），抽取规则设为{self.panel_size}名",
+                field="panel_size",
+            )
+        if self.alternates < 0 or self.max_local < 0:
+            raise ValidationError("候补人数和本地专家上限不能为负数", field="alternates")
+        unknown = [code for code in self.required_specialties if code not in SPECIALTY_LABELS]
+        if unknown:
+            raise ValidationError(f"未知的专业类别：{'、'.join(unknown)}", field="required_specialties")
+        if self.weight_function != WEIGHT_FUNCTION:
+            raise ValidationError(f"未知的权重函数：{self.weight_function}", field="weight_function")
+        if not 0.0 <= self.weight_exponent <= MAX_WEIGHT_EXPONENT:
+            raise ValidationError(f"权重指数须在0到{MAX_WEIGHT_EXPONENT:g}之间", field="weight_exponent")
+        object.__setattr__(self, "required_specialties", tuple(dict.fromkeys(self.required_specialties)))
+
+    @classmethod
+    def for_work(
+        cls, home_city: City, specialties: Iterable[str], *, is_complex: bool = False
+    ) -> PanelPolicy:
+        """The default policy for a work: 7 seats instead of 5 for a work flagged complex."""
+        size = COMPLEX_PANEL_SIZE if is_complex else DEFAULT_PANEL_SIZE
+        return cls(home_city, panel_size=size, required_specialties=tuple(specialties))
+
+    def weight(self, recent_reviews: int) -> float:
+        return 1.0 / (1 + recent_reviews) ** self.weight_exponent
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "home_city": self.home_city.value,
+            "panel_size": self.panel_size,
+            "alternates": self.alternates,
+            "max_local": self.max_local,
+            "required_specialties": list(self.required_specialties),
+            "weight_function": self.weight_function,
+            "weight_exponent": self.weight_exponent,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PanelPolicy:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValidationError(f"抽取规则含未知项：{'、'.join(sorted(unknown))}")
+        fields = dict(data)
+        fields["home_city"] = City(data["home_city"])
+        if "required_specialties" in data:
+            fields["required_specialties"] = tuple(data["required_specialties"])
+        return cls(**fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """Seats and alternates (候补) in draw order, and the weight of every candidate, by expert id.
+
+    ``alternates`` holds ``policy.alternates`` ids, fewer only when too few of the remaining candidates
+    could take any seat; a later gap is filled by a top-up draw (DOMAIN.md §4).
+    """
+
+    seated: tuple[int, ...]
+    alternates: tuple[int, ...]
+    weights: tuple[tuple[int, float], ...]
+    algorithm_version: str = ALGORITHM_VERSION
+
+    def weight_of(self, expert_id: int) -> float:
+        return dict(self.weights)[expert_id]
+
+    def replace(self, leaving_id: int, alternate_id: int) -> Panel:
+        """The panel after ``alternate_id`` takes the seat of ``leaving_id`` (at the same place)."""
+        if leaving_id not in self.seated or alternate_id not in self.alternates:
+            raise ValidationError(f"专家{leaving_id}不在正选名单中，或专家{alternate_id}不在候补名单中")
+        seated = tuple(alternate_id if i == leaving_id else i for i in self.seated)
+        rest = tuple(i for i in self.alternates if i != alternate_id)
+        return Panel(seated, rest, self.weights, self.algorithm_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seated": list(self.seated),
+            "alternates": list(self.alternates),
+            "weights": {str(i): w for i, w in self.weights},
+            "algorithm_version": self.algorithm_version,
+        }
+
+
+def draw_panel(candidates: Sequence[Candidate], policy: PanelPolicy, rng: random.Random) -> Panel:
+    """Draw the seats, then the alternates, of a panel; raises ``DrawInfeasible`` before any random number.
+
+    Method (exact sequential weighted sampling without replacement, restricted to admissible candidates):
+    candidates are sorted by expert id and each gets an exponential arrival time ``-ln(1-u)/w`` (u from
+    ``rng`` in that order; Efraimidis–Spirakis). Scanning arrivals in order, a candidate is seated when it is
+    *admissible*: the seats so far plus it can still be completed to a valid panel (size, local quota,
+    every required specialty covered), which ``_can_complete`` decides exactly. Admissibility only shrinks
+    as seats fill, so a candidate skipped once is never admissible again; by the memorylessness of
+    exponential clocks each seat is then a weighted pick among the currently admissible candidates,
+    and the scan can never end short. Alternates get fresh arrival times, among the remaining candidates
+    who could take at least one seat, and are kept in arrival order.
+    """
+    pool = sorted(candidates, key=lambda c: c.expert_id)
+    _check_distinct(pool)
+    profiles = [_profile(c, policy) for c in pool]
+    _check_feasible(pool, profiles, policy)
+    weight_of = {n: policy.weight(n) for n in {c.recent_reviews for c in pool}}
+    weights = [weight_of[c.recent_reviews] for c in pool]
+    seats = _draw_seats(profiles, weights, policy, rng)
+    alternates = _draw_alternates(profiles, weights, seats, policy, rng)
+    return Panel(
+        tuple(pool[i].expert_id for i in seats),
+        tuple(pool[i].expert_id for i in alternates),
+        tuple((c.expert_id, w) for c, w in zip(pool, weights, strict=True)),
+    )
+
+
+def next_alternate(
+    panel: Panel, leaving_id: int, candidates: Sequence[Candidate], policy: PanelPolicy
+) -> int | None:
+    """The first alternate, in draw order, whose taking the seat of ``leaving_id`` keeps the panel valid."""
+    if leaving_id not in panel.seated:
+        raise ValidationError(f"专家{leaving_id}不在正选名单中")
+    by_id = {c.expert_id: c for c in candidates}
+    missing = [i for i in panel.seated + panel.alternates if i not in by_id]
+    if missing:
+        raise ValidationError(f"候选名单中缺少专家{missing[0]}")
+    staying = [by_id[i] for i in panel.seated if i != leaving_id]
+    for alternate in panel.alternates:
+        if is_valid_panel([*staying, by_id[alternate]], policy):
+            return alternate
+    return None
+
+
+def is_valid_panel(members: Sequence[Candidate], policy: PanelPolicy) -> bool:
+    """The local quota holds and every required specialty is covered (the size is the caller's)."""
+    locals_ = sum(1 for c in members if c.city is policy.home_city)
+    covered = set().union(*(c.specialties for c in members))
+    return locals_ <= policy.max_local and set(policy.required_specialties) <= covered
+
+
+def replay_inputs(candidates: Sequence[Candidate], policy: PanelPolicy, seed: str | int) -> dict[str, Any]:
+    """What a draw record stores so that ``replay`` gives the same panel (JSON-ready)."""
+    return {
+        "algorithm_version": ALGORITHM_VERSION,
+        "candidates": [c.to_dict() for c in sorted(candidates, key=lambda c: c.expert_id)],
+        "policy": policy.to_dict(),
+        "seed": seed,
+    }
+
+
+def replay(record_inputs: Mapping[str, Any]) -> Panel:
+    """Redraw a stored draw from its candidates, policy and seed: the same panel, bit for bit."""
+    version = record_inputs.get("algorithm_version", ALGORITHM_VERSION)
+    if version != ALGORITHM_VERSION:
+        raise ValidationError(f"抽取算法版本{version}无法用{ALGORITHM_VERSION}重放")
+    seed = record_inputs["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, str | int):
+        raise ValidationError("随机种子须为字符串或整数")
+    candidates = [Candidate.from_dict(d) for d in record_inputs["candidates"]]
+    policy = PanelPolicy.from_dict(record_inputs["policy"])
+    return draw_panel(candidates, policy, random.Random(seed))
+
+
+# --- the draw ------------------------------------------------------------------------------------------
+
+
+def _profile(candidate: Candidate, policy: PanelPolicy) -> Profile:
+    mask = 0
+    for bit, code in enumerate(policy.required_specialties):
+        if code in candidate.specialties:
+            mask |= 1 << bit
+    return candidate.city is policy.home_city, mask
+
+
+def _arrivals(
+    indices: Iterable[int], weights: Sequence[float], rng: random.Random
+) -> list[tuple[float, int]]:
+    """Exponential arrival times with rate ``weight``, one random number per index, in index order."""
+    return [(-math.log(1.0 - rng.random()) / weights[i], i) for i in indices]
+
+
+def _draw_seats(
+    profiles: Sequence[Profile], weights: Sequence[float], policy: PanelPolicy, rng: random.Random
+) -> list[int]:
+    counts = Counter(profiles)
+    uncovered = (1 << len(policy.required_specialties)) - 1
+    seats_left, quota = policy.panel_size, policy.max_local
+    seated: list[int] = []
+    verdicts: dict[Profile, bool] = {}  # admissibility per profile, valid until the next seat is filled
+    for _, i in sorted(_arrivals(range(len(profiles)), weights, rng)):
+        profile = profiles[i]
+        if profile not in verdicts:
+            verdicts[profile] = _admits(counts, profile, uncovered, seats_left, quota)
+        if not verdicts[profile]:
+            continue
+        seated.append(i)
+        counts[profile] -= 1
+        uncovered &= ~profile[1]
+        seats_left, quota = seats_left - 1, quota - profile[0]
+        verdicts.clear()
+        if not seats_left:
+            break
+    return seated
+
+
+def _admits(counts: Counter[Profile], profile: Profile, uncovered: int, seats: int, quota: int) -> bool:
+    """Whether seating one candidate of ``profile`` leaves a completable panel."""
+    is_local, mask = profile
+    if is_local and quota == 0:
+        return False
+    rest = counts.copy()
+    rest[profile] -= 1
+    return _can_complete(rest, uncovered & ~mask, seats - 1, quota - is_local)
+
+
+def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
+    """Whether ``seats`` more can be chosen from ``counts`` with at most ``quota`` locals, covering ``uncovered``.
+
+    Exact: a valid choice exists iff (a) some set T of at most ``seats`` candidates with at most ``quota``
+    locals covers ``uncovered``, and (b) seats <= non-locals + min(locals, quota). The filling after T
+    needs seats-|T| <= (non-locals - non-locals(T)) + min(locals, quota) - locals(T), which is (b).
+    """
+    non_local = sum(n for (is_local, _), n in counts.items() if not is_local)
+    local = sum(n for (is_local, _), n in counts.items() if is_local)
+    return seats <= non_local + min(local, quota) and _can_cover(counts, uncovered, seats, quota)
+
+
+def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
+    """(a) above, by a dynamic programme over covered masks: fewest locals spent for each, per pick."""
+    if not uncovered:
+        return True
+    offers: dict[int, int] = {}  # useful mask -> locals it costs (0 when a non-local offers it)
+    for (is_local, mask), n in counts.items():
+        useful = mask & uncovered
+        if n > 0 and useful:
+            offers[useful] = min(offers.get(useful, 1), int(is_local))
+    best = {0: 0}
+    for _ in range(min(seats, uncovered.bit_count())):  # a minimal cover has one pick per bit at most
+        step = dict(best)
+        for covered, spent in best.items():
+            for useful, cost in offers.items():
+                if spent + cost < step.get(covered | useful, quota + 1):
+                    step[covered | useful] = spent + cost
+        best = step
+        if uncovered in best:
+            return True
+    return False
+
+
+def _draw_alternates(
+    profiles: Sequence[Profile],
+    weights: Sequence[float],
+    seats: Sequence[int],
+    policy: PanelPolicy,
+    rng: random.Random,
+) -> list[int]:
+    """Up to ``policy.alternates`` of the others, among those who could take some seat, by fresh arrivals."""
+    full = (1 << len(policy.required_specialties)) - 1
+    masks = [profiles[i][1] for i in seats]
+    locals_ = sum(profiles[i][0] for i in seats)
+    others = [_union(masks[:k] + masks[k + 1 :]) for k in range(len(seats))]
+
+    def could_sit(profile: Profile) -> bool:
+        is_local, mask = profile
+        return any(
+            (others[k] | mask) == full and locals_ - profiles[s][0] + is_local <= policy.max_local
+            for k, s in enumerate(seats)
+        )
+
+    verdicts = {p: could_sit(p) for p in set(profiles)}
+    taken = set(seats)
+    eligible = (i for i, p in enumerate(profiles) if i not in taken and verdicts[p])
+    return [i for _, i in heapq.nsmallest(policy.alternates, _arrivals(eligible, weights, rng))]
+
+
+def _union(masks: Iterable[int]) -> int:
+    result = 0
+    for mask in masks:
+        result |= mask
+    return result
+
+
+# --- feasibility, with the message a person reads ---------------------------------------------------------
+
+
+def _check_distinct(pool: Sequence[Candidate]) -> None:
+    ids = [c.expert_id for c in pool]
+    if len(set(ids)) != len(ids):
+        repeated = next(a for a, b in zip(ids, ids[1:], strict=False) if a == b)
+        raise ValidationError(f"候选名单中专家{repeated}重复出现")
+
+
+def _check_feasible(pool: Sequence[Candidate], profiles: Sequence[Profile], policy: PanelPolicy) -> None:
+    size, quota, city = policy.panel_size, policy.max_local, policy.home_city.label
+    wanted = size + policy.alternates
+    if len(pool) < wanted:
+        raise DrawInfeasible(
+            f"可用专家仅{len(pool)}名，需要{wanted}名（正选{size}名、候补{policy.alternates}名）",
+            constraint="pool_size",
+        )
+    outside = sum(1 for is_local, _ in profiles if not is_local)
+    if outside < size - quota:
+        raise DrawInfeasible(
+            f"{city}以外的可用专家仅{outside}名，需要{size - quota}名（正选{size}名，{city}本地至多{quota}名）",
+            constraint="max_local",
+        )
+    for bit, code in enumerate(policy.required_specialties):
+        label = SPECIALTY_LABELS[code]
+        able = [is_local for is_local, mask in profiles if mask >> bit & 1]
+        if not able:
+            raise DrawInfeasible(f"{label}专业的可用专家为0名，需要至少1名", constraint="specialty")
+        if all(able) and quota == 0:
+            raise DrawInfeasible(
+                f"{city}以外的{label}专业可用专家为0名，需要至少1名（{city}本地{len(able)}名，本地名额为0）",
+                constraint="specialty",
+            )
+    full = (1 << len(policy.required_specialties)) - 1
+    if not _can_complete(Counter(profiles), full, size, quota):
+        raise DrawInfeasible(_combination_message(profiles, policy), constraint="combination")
+
+
+def _combination_message(profiles: Sequence[Profile], policy: PanelPolicy) -> str:
+    city = policy.home_city.label
+    counts = []
+    for bit, code in enumerate(policy.required_specialties):
+        able = [is_local for is_local, mask in profiles if mask >> bit & 1]
+        counts.append(f"{SPECIALTY_LABELS[code]}{len(able)}名（{city}以外{able.count(False)}名）")
+    wanted = "、".join(SPECIALTY_LABELS[c] for c in policy.required_specialties)
+    return (
+        f"无法同时满足正选{policy.panel_size}名、{city}本地至多{policy.max_local}名并覆盖{wanted}："
+        f"可用专家中{'，'.join(counts)}"
+    )

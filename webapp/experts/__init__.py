@@ -1,0 +1,150 @@
+"""The expert pool pages: the office searches, adds, edits and suspends; an expert keeps his own profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from expert_pool import queries, services
+from expert_pool.identity import IdentityVault
+from expert_pool.models import Expert, ExpertStatus
+from knowledge.accounts import Role
+from knowledge.errors import DomainError, NotFoundError
+from knowledge.regions import City, city_choices
+from webapp.auth import current_account, current_scope, role_required
+from webapp.experts.forms import EmploymentForm, ExpertForm, StatusForm
+from webapp.extensions import db
+from webapp.forms import attach_error, enum_or_none
+from webapp.pages import page_arg
+
+bp = Blueprint("experts", __name__, url_prefix="/experts")
+OFFICE = (Role.DRAW_OFFICE, Role.ADMIN)
+READERS = (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR)
+
+
+def vault() -> IdentityVault:
+    return IdentityVault(current_app.config["EXPERT_ID_KEY"].encode())
+
+
+def _expert(expert_id: int) -> Expert:
+    try:
+        return services.get_expert(db.session, expert_id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/")
+@role_required(*READERS)
+def index() -> ResponseReturnValue:
+    q = request.args.get("q", "").strip()[:64]
+    city = enum_or_none(City, request.args.get("city"))
+    status = enum_or_none(ExpertStatus, request.args.get("status"))
+    specialty = request.args.get("specialty", "")
+    specialty = specialty if specialty in services.SPECIALTIES else ""
+    page = queries.experts(db.session, q=q, city=city, specialty=specialty, status=status, page=page_arg())
+    return render_template("experts/index.html", page=page, q=q, city=city, status=status, specialty=specialty,
+                           cities=city_choices(), specialties=services.SPECIALTIES, statuses=list(ExpertStatus),
+                           can_manage=current_scope().role in OFFICE)  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*OFFICE)
+def create() -> ResponseReturnValue:
+    form = ExpertForm()
+    if form.validate_on_submit():
+        try:
+            expert = services.create_expert(
+                db.session, form.to_input(), vault=vault(), actor_id=current_account().id
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash("专家已入库", "success")
+            return redirect(url_for("experts.detail", expert_id=expert.id))
+    return render_template("experts/form.html", form=form, expert=None)
+
+
+@bp.route("/<int:expert_id>/edit", methods=["GET", "POST"])
+@role_required(*OFFICE)
+def edit(expert_id: int) -> ResponseReturnValue:
+    expert = _expert(expert_id)
+    form = ExpertForm(obj=None if request.method == "POST" else _as_form(expert))
+    if form.validate_on_submit():
+        try:
+            services.update_expert(
+                db.session, expert, form.to_input(), vault=vault(), actor_id=current_account().id
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash("专家信息已更新", "success")
+            return redirect(url_for("experts.detail", expert_id=expert.id))
+    return render_template("experts/form.html", form=form, expert=expert)
+
+
+class _Prefill:
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
+
+
+def _as_form(expert: Expert) -> _Prefill:
+    return _Prefill(name=expert.name, id_number=vault().decrypt(expert.id_number_encrypted or "")
+                    if expert.id_number_encrypted else "", city=expert.city.value, title=expert.title,
+                    title_level=expert.title_level.value if expert.title_level else "", phone=expert.phone,
+                    email=expert.email, specialties=expert.specialty_codes, annual_cap=expert.annual_cap)  # fmt: skip
+
+
+@bp.route("/<int:expert_id>")
+@role_required(*READERS)
+def detail(expert_id: int) -> ResponseReturnValue:
+    expert = _expert(expert_id)
+    is_admin = current_scope().role is Role.ADMIN
+    full_id = vault().decrypt(expert.id_number_encrypted) if is_admin and expert.id_number_encrypted else None
+    return render_template("experts/detail.html", expert=expert, full_id=full_id, specialties=services.SPECIALTIES,
+                           can_manage=current_scope().role in OFFICE, status_form=StatusForm(),
+                           employment_form=EmploymentForm())  # fmt: skip
+
+
+@bp.route("/<int:expert_id>/status", methods=["POST"])
+@role_required(*OFFICE)
+def change_status(expert_id: int) -> ResponseReturnValue:
+    expert = _expert(expert_id)
+    form = StatusForm()
+    status = enum_or_none(ExpertStatus, form.status.data)
+    if not form.validate_on_submit() or status is None:
+        flash("；".join(e for errors in form.errors.values() for e in errors) or "无效的状态", "danger")
+    else:
+        try:
+            services.set_status(db.session, expert, status, until=form.until.data, reason=form.reason.data,
+                                actor_id=current_account().id)  # fmt: skip
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(f"状态已改为：{status.label}", "success")
+    return redirect(url_for("experts.detail", expert_id=expert.id))
+
+
+@bp.route("/<int:expert_id>/employments", methods=["POST"])
+@role_required(*OFFICE)
+def add_employment(expert_id: int) -> ResponseReturnValue:
+    expert = _expert(expert_id)
+    form = EmploymentForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("experts.detail", expert_id=expert.id))
+    try:
+        enterprise = services.enterprise_by_code(db.session, form.enterprise_credit_code.data)
+        services.add_employment(db.session, expert, enterprise, form.start.data, form.end_date.data,
+                                form.position.data or "", actor_id=current_account().id)  # fmt: skip
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("任职经历已添加", "success")
+    return redirect(url_for("experts.detail", expert_id=expert.id))
+
+
+from webapp.experts import profile  # noqa: E402,F401
