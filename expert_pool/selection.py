@@ -6,8 +6,10 @@ import heapq
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, reduce
+from operator import attrgetter, or_
 from typing import Any
 
 from knowledge.errors import ValidationError
@@ -28,6 +30,7 @@ MAX_WEIGHT_EXPONENT = 10.0  # beyond this a weight can underflow to 0.0 and the 
 SPECIALTY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}
 
 Profile = tuple[bool, int]  # (is local, bit mask of the required specialties a candidate covers)
+_BY_ID = attrgetter("expert_id")
 
 
 class DrawInfeasible(ValidationError):
@@ -176,26 +179,29 @@ class Panel:
 def draw_panel(candidates: Sequence[Candidate], policy: PanelPolicy, rng: random.Random) -> Panel:
     """Draw the seats, then the alternates, of a panel; raises ``DrawInfeasible`` before any random number.
 
-    Method (exact sequential weighted sampling without replacement, restricted to admissible candidates):
-    candidates are sorted by expert id and each gets an exponential arrival time ``-ln(1-u)/w`` (u from
-    ``rng`` in that order; Efraimidis–Spirakis). Scanning arrivals in order, a candidate is seated when it is
-    *admissible*: the seats so far plus it can still be completed to a valid panel (size, local quota,
-    every required specialty covered), which ``_can_complete`` decides exactly. Admissibility only shrinks
-    as seats fill, so a candidate skipped once is never admissible again; by the memorylessness of
-    exponential clocks each seat is then a weighted pick among the currently admissible candidates,
-    and the scan can never end short. Alternates get fresh arrival times, among the remaining candidates
-    who could take at least one seat, and are kept in arrival order.
+    Method: exact sequential weighted sampling without replacement, restricted to admissible candidates.
+    Candidates are sorted by expert id; each gets an exponential arrival time ``-ln(1-u)/w`` (one ``u`` from
+    ``rng`` each, in that order; Efraimidis–Spirakis). Arrivals are taken in time order; a candidate is
+    seated when *admissible*: the seats so far plus him can still be completed to a valid panel (size,
+    local quota, every required specialty), which ``_can_complete`` decides exactly. Admissibility only
+    shrinks as seats fill, so a candidate skipped once is never admissible again; by the memorylessness
+    of exponential clocks each seat is a weighted pick among the candidates admissible at that moment,
+    and the scan cannot end short. Alternates are the next arrivals among those who could take some
+    seat; the skipped ones among them get fresh arrival times after the last seat (one ``u`` each, in id
+    order), which keeps every remaining clock exponential, so alternates are weighted picks too.
     """
-    pool = sorted(candidates, key=lambda c: c.expert_id)
+    pool = sorted(candidates, key=_BY_ID)
     _check_distinct(pool)
-    profiles = [_profile(c, policy) for c in pool]
-    _check_feasible(pool, profiles, policy)
+    profiles = _profiles(pool, policy)
+    counts = Counter(profiles)
+    _check_feasible(counts, len(pool), policy)
     weight_of = {n: policy.weight(n) for n in {c.recent_reviews for c in pool}}
     weights = [weight_of[c.recent_reviews] for c in pool]
-    seats = _draw_seats(profiles, weights, policy, rng)
-    alternates = _draw_alternates(profiles, weights, seats, policy, rng)
+    draw = _Draw(profiles, weights, _arrivals(weights, rng))
+    draw.seat(counts, policy)
+    alternates = draw.alternates(policy, rng) if policy.alternates else []
     return Panel(
-        tuple(pool[i].expert_id for i in seats),
+        tuple(pool[i].expert_id for i in draw.seated),
         tuple(pool[i].expert_id for i in alternates),
         tuple((c.expert_id, w) for c, w in zip(pool, weights, strict=True)),
     )
@@ -251,43 +257,86 @@ def replay(record_inputs: Mapping[str, Any]) -> Panel:
 # --- the draw ------------------------------------------------------------------------------------------
 
 
-def _profile(candidate: Candidate, policy: PanelPolicy) -> Profile:
-    mask = 0
-    for bit, code in enumerate(policy.required_specialties):
-        if code in candidate.specialties:
-            mask |= 1 << bit
-    return candidate.city is policy.home_city, mask
+def _profiles(pool: Sequence[Candidate], policy: PanelPolicy) -> list[Profile]:
+    required = policy.required_specialties
+    mask_of = {
+        s: sum(1 << bit for bit, code in enumerate(required) if code in s)
+        for s in {c.specialties for c in pool}
+    }
+    home = policy.home_city
+    return [(c.city is home, mask_of[c.specialties]) for c in pool]
 
 
-def _arrivals(
-    indices: Iterable[int], weights: Sequence[float], rng: random.Random
-) -> list[tuple[float, int]]:
-    """Exponential arrival times with rate ``weight``, one random number per index, in index order."""
-    return [(-math.log(1.0 - rng.random()) / weights[i], i) for i in indices]
+def _arrivals(weights: Sequence[float], rng: random.Random) -> list[tuple[float, int]]:
+    """A heap of exponential arrival times with rate ``weight``, one random number per index, in order."""
+    rand, log = rng.random, math.log
+    heap = [(-log(1.0 - rand()) / w, i) for i, w in enumerate(weights)]
+    heapq.heapify(heap)
+    return heap
 
 
-def _draw_seats(
-    profiles: Sequence[Profile], weights: Sequence[float], policy: PanelPolicy, rng: random.Random
-) -> list[int]:
-    counts = Counter(profiles)
-    uncovered = (1 << len(policy.required_specialties)) - 1
-    seats_left, quota = policy.panel_size, policy.max_local
-    seated: list[int] = []
-    verdicts: dict[Profile, bool] = {}  # admissibility per profile, valid until the next seat is filled
-    for _, i in sorted(_arrivals(range(len(profiles)), weights, rng)):
-        profile = profiles[i]
-        if profile not in verdicts:
-            verdicts[profile] = _admits(counts, profile, uncovered, seats_left, quota)
-        if not verdicts[profile]:
-            continue
-        seated.append(i)
-        counts[profile] -= 1
-        uncovered &= ~profile[1]
-        seats_left, quota = seats_left - 1, quota - profile[0]
-        verdicts.clear()
-        if not seats_left:
-            break
-    return seated
+class _Draw:
+    """The state of one draw: the arrival heap, the seats filled and the candidates skipped so far."""
+
+    def __init__(self, profiles: list[Profile], weights: list[float], arrivals: list[tuple[float, int]]):
+        self.profiles, self.weights, self.arrivals = profiles, weights, arrivals
+        self.seated: list[int] = []
+        self.skipped: list[int] = []
+        self.now = 0.0
+
+    def seat(self, counts: Counter[Profile], policy: PanelPolicy) -> None:
+        uncovered = (1 << len(policy.required_specialties)) - 1
+        seats, quota = policy.panel_size, policy.max_local
+        verdicts: dict[Profile, bool] = {}  # admissibility per profile, until the next seat is filled
+        while seats:
+            self.now, i = heapq.heappop(self.arrivals)  # never empty: see draw_panel
+            profile = self.profiles[i]
+            if profile not in verdicts:
+                verdicts[profile] = _admits(counts, profile, uncovered, seats, quota)
+            if not verdicts[profile]:
+                self.skipped.append(i)
+                continue
+            self.seated.append(i)
+            counts[profile] -= 1
+            uncovered &= ~profile[1]
+            seats, quota = seats - 1, quota - profile[0]
+            verdicts.clear()
+
+    def alternates(self, policy: PanelPolicy, rng: random.Random) -> list[int]:
+        could_sit = _seat_takers(self.profiles, self.seated, policy)
+        wanted, rand, log = policy.alternates, rng.random, math.log
+        late = [
+            (self.now - log(1.0 - rand()) / self.weights[i], i)
+            for i in sorted(self.skipped)
+            if could_sit(self.profiles[i])
+        ]
+        upcoming: list[tuple[float, int]] = []
+        while self.arrivals and len(upcoming) < wanted:
+            arrival = heapq.heappop(self.arrivals)
+            if could_sit(self.profiles[arrival[1]]):
+                upcoming.append(arrival)
+        return [i for _, i in heapq.nsmallest(wanted, late + upcoming)]
+
+
+def _seat_takers(
+    profiles: Sequence[Profile], seated: Sequence[int], policy: PanelPolicy
+) -> Callable[[Profile], bool]:
+    """Whether a candidate of a profile could take at least one seat and keep the panel valid."""
+    full = (1 << len(policy.required_specialties)) - 1
+    masks = [profiles[i][1] for i in seated]
+    locals_ = sum(profiles[i][0] for i in seated)
+    others = [reduce(or_, masks[:k] + masks[k + 1 :], 0) for k in range(len(seated))]
+    seat_is_local = [profiles[i][0] for i in seated]
+
+    @cache
+    def could_sit(profile: Profile) -> bool:
+        is_local, mask = profile
+        return any(
+            others[k] | mask == full and locals_ - seat_is_local[k] + is_local <= policy.max_local
+            for k in range(len(seated))
+        )
+
+    return could_sit
 
 
 def _admits(counts: Counter[Profile], profile: Profile, uncovered: int, seats: int, quota: int) -> bool:
@@ -304,25 +353,24 @@ def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quo
     """Whether ``seats`` more can be chosen from ``counts`` with at most ``quota`` locals, covering ``uncovered``.
 
     Exact: a valid choice exists iff (a) some set T of at most ``seats`` candidates with at most ``quota``
-    locals covers ``uncovered``, and (b) seats <= non-locals + min(locals, quota). The filling after T
+    locals covers ``uncovered``, and (b) seats <= non-locals + min(locals, quota). Filling up after T
     needs seats-|T| <= (non-locals - non-locals(T)) + min(locals, quota) - locals(T), which is (b).
     """
-    non_local = sum(n for (is_local, _), n in counts.items() if not is_local)
     local = sum(n for (is_local, _), n in counts.items() if is_local)
+    non_local = sum(counts.values()) - local
     return seats <= non_local + min(local, quota) and _can_cover(counts, uncovered, seats, quota)
 
 
 def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
-    """(a) above, by a dynamic programme over covered masks: fewest locals spent for each, per pick."""
+    """(a) above, by a dynamic programme over covered masks: the fewest locals spent for each, per pick."""
     if not uncovered:
         return True
     offers: dict[int, int] = {}  # useful mask -> locals it costs (0 when a non-local offers it)
     for (is_local, mask), n in counts.items():
-        useful = mask & uncovered
-        if n > 0 and useful:
-            offers[useful] = min(offers.get(useful, 1), int(is_local))
+        if n > 0 and mask & uncovered:
+            offers[mask & uncovered] = min(offers.get(mask & uncovered, 1), int(is_local))
     best = {0: 0}
-    for _ in range(min(seats, uncovered.bit_count())):  # a minimal cover has one pick per bit at most
+    for _ in range(min(seats, uncovered.bit_count())):  # a minimal cover has at most one pick per bit
         step = dict(best)
         for covered, spent in best.items():
             for useful, cost in offers.items():
@@ -332,39 +380,6 @@ def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota:
         if uncovered in best:
             return True
     return False
-
-
-def _draw_alternates(
-    profiles: Sequence[Profile],
-    weights: Sequence[float],
-    seats: Sequence[int],
-    policy: PanelPolicy,
-    rng: random.Random,
-) -> list[int]:
-    """Up to ``policy.alternates`` of the others, among those who could take some seat, by fresh arrivals."""
-    full = (1 << len(policy.required_specialties)) - 1
-    masks = [profiles[i][1] for i in seats]
-    locals_ = sum(profiles[i][0] for i in seats)
-    others = [_union(masks[:k] + masks[k + 1 :]) for k in range(len(seats))]
-
-    def could_sit(profile: Profile) -> bool:
-        is_local, mask = profile
-        return any(
-            (others[k] | mask) == full and locals_ - profiles[s][0] + is_local <= policy.max_local
-            for k, s in enumerate(seats)
-        )
-
-    verdicts = {p: could_sit(p) for p in set(profiles)}
-    taken = set(seats)
-    eligible = (i for i, p in enumerate(profiles) if i not in taken and verdicts[p])
-    return [i for _, i in heapq.nsmallest(policy.alternates, _arrivals(eligible, weights, rng))]
-
-
-def _union(masks: Iterable[int]) -> int:
-    result = 0
-    for mask in masks:
-        result |= mask
-    return result
 
 
 # --- feasibility, with the message a person reads ---------------------------------------------------------
@@ -377,43 +392,48 @@ def _check_distinct(pool: Sequence[Candidate]) -> None:
         raise ValidationError(f"候选名单中专家{repeated}重复出现")
 
 
-def _check_feasible(pool: Sequence[Candidate], profiles: Sequence[Profile], policy: PanelPolicy) -> None:
+def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -> None:
     size, quota, city = policy.panel_size, policy.max_local, policy.home_city.label
-    wanted = size + policy.alternates
-    if len(pool) < wanted:
+    if total < size + policy.alternates:
         raise DrawInfeasible(
-            f"可用专家仅{len(pool)}名，需要{wanted}名（正选{size}名、候补{policy.alternates}名）",
+            f"可用专家仅{total}名，需要{size + policy.alternates}名（正选{size}名、候补{policy.alternates}名）",
             constraint="pool_size",
         )
-    outside = sum(1 for is_local, _ in profiles if not is_local)
+    outside = sum(n for (is_local, _), n in counts.items() if not is_local)
     if outside < size - quota:
         raise DrawInfeasible(
             f"{city}以外的可用专家仅{outside}名，需要{size - quota}名（正选{size}名，{city}本地至多{quota}名）",
             constraint="max_local",
         )
-    for bit, code in enumerate(policy.required_specialties):
-        label = SPECIALTY_LABELS[code]
-        able = [is_local for is_local, mask in profiles if mask >> bit & 1]
-        if not able:
-            raise DrawInfeasible(f"{label}专业的可用专家为0名，需要至少1名", constraint="specialty")
-        if all(able) and quota == 0:
+    for code, (able, able_outside) in zip(
+        policy.required_specialties, _coverage(counts, policy), strict=True
+    ):
+        if not able or (not able_outside and not quota):
+            where = f"{city}以外的" if able else ""
             raise DrawInfeasible(
-                f"{city}以外的{label}专业可用专家为0名，需要至少1名（{city}本地{len(able)}名，本地名额为0）",
+                f"{where}{SPECIALTY_LABELS[code]}专业可用专家为0名，需要至少1名（{city}本地{able}名，本地名额{quota}名）",
                 constraint="specialty",
             )
-    full = (1 << len(policy.required_specialties)) - 1
-    if not _can_complete(Counter(profiles), full, size, quota):
-        raise DrawInfeasible(_combination_message(profiles, policy), constraint="combination")
+    if not _can_complete(counts, (1 << len(policy.required_specialties)) - 1, size, quota):
+        raise DrawInfeasible(_combination_message(counts, policy), constraint="combination")
 
 
-def _combination_message(profiles: Sequence[Profile], policy: PanelPolicy) -> str:
+def _coverage(counts: Counter[Profile], policy: PanelPolicy) -> list[tuple[int, int]]:
+    """Per required specialty: how many candidates cover it, and how many of them are not local."""
+    return [
+        (
+            sum(n for (_, mask), n in counts.items() if mask >> bit & 1),
+            sum(n for (is_local, mask), n in counts.items() if mask >> bit & 1 and not is_local),
+        )
+        for bit in range(len(policy.required_specialties))
+    ]
+
+
+def _combination_message(counts: Counter[Profile], policy: PanelPolicy) -> str:
     city = policy.home_city.label
-    counts = []
-    for bit, code in enumerate(policy.required_specialties):
-        able = [is_local for is_local, mask in profiles if mask >> bit & 1]
-        counts.append(f"{SPECIALTY_LABELS[code]}{len(able)}名（{city}以外{able.count(False)}名）")
     wanted = "、".join(SPECIALTY_LABELS[c] for c in policy.required_specialties)
-    return (
-        f"无法同时满足正选{policy.panel_size}名、{city}本地至多{policy.max_local}名并覆盖{wanted}："
-        f"可用专家中{'，'.join(counts)}"
+    found = "，".join(
+        f"{SPECIALTY_LABELS[code]}{able}名（{city}以外{outside}名）"
+        for code, (able, outside) in zip(policy.required_specialties, _coverage(counts, policy), strict=True)
     )
+    return f"无法同时满足正选{policy.panel_size}名、{city}本地至多{policy.max_local}名并覆盖{wanted}：可用专家中{found}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from knowledge.creditcode import CHARSET, make_code
 from knowledge.demo import vocabulary as vocab
+from knowledge.demo.plan_versions import generate_plans
 from knowledge.demo.projects import generate_projects
 from knowledge.demo.sampling import (
     CITY_PICKER,
@@ -20,6 +21,8 @@ from knowledge.demo.sampling import (
     Row,
     created_before,
 )
+from knowledge.demo.work_status import plan_statuses, settle
+from knowledge.demo.works import generate_works, project_infos
 from knowledge.regions import DISTRICTS, City
 
 # Registration authority 9 (market regulation) and type 1 (company), GB 32100-2015 table 1.
@@ -63,17 +66,24 @@ EXPERT_STATUS_WEIGHTS = {"active": 94, "suspended": 4, "removed": 2}
 
 @dataclass(frozen=True)
 class ScaleSpec:
-    """How many rows a scale makes; ``min_groups`` guarantees a few groups in a small data set."""
+    """How many rows a scale makes; ``min_groups`` guarantees a few groups in a small data set.
+
+    ``plan_versions`` is a target: works get plans with a probability that spends it, so a run lands close.
+    """
 
     enterprises: int
     projects: int
     experts: int
     min_groups: int = 0
+    works: int = 0
+    plan_versions: int = 0
 
 
 SCALES: Mapping[str, ScaleSpec] = {
-    "small": ScaleSpec(enterprises=200, projects=300, experts=60, min_groups=4),
-    "province": ScaleSpec(enterprises=30_000, projects=50_000, experts=3_000),
+    "small": ScaleSpec(enterprises=200, projects=300, experts=60, min_groups=4, works=400, plan_versions=150),
+    "province": ScaleSpec(
+        enterprises=30_000, projects=50_000, experts=3_000, works=100_000, plan_versions=20_000
+    ),
 }
 
 
@@ -85,6 +95,9 @@ class FirstIds:
     project: int = 1
     participant: int = 1
     expert: int = 1
+    work: int = 1
+    plan_version: int = 1
+    signoff: int = 1
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,10 @@ class DemoRows:
     projects: list[Row]
     participants: list[Row]
     experts: list[Row]
+    works: list[Row] = field(default_factory=list)
+    plan_versions: list[Row] = field(default_factory=list)
+    plan_files: list[str] = field(default_factory=list)  # each version's file content, in the same order
+    signoffs: list[Row] = field(default_factory=list)
 
 
 def anchor_date(seed: int) -> datetime:
@@ -266,24 +283,36 @@ def generate_experts(rng: random.Random, count: int, first_id: int, anchor: date
     rows: list[Row] = []
     for index in range(count):
         given = rng.choice(given_two) if rng.random() < 0.65 else rng.choice(given_one)
-        rows.append(
-            {
-                "id": first_id + index,
-                "name": surname(rng) + given,
-                "city": cities[index] if index < len(cities) else CITY_PICKER(rng),
-                "title": title(rng),
-                "status": status(rng),
-                "created_at": created_before(rng, anchor),
-            }
-        )
+        row: Row = {
+            "id": first_id + index,
+            "name": surname(rng) + given,
+            "city": cities[index] if index < len(cities) else CITY_PICKER(rng),
+            "title": title(rng),
+            "status": status(rng),
+            "created_at": created_before(rng, anchor),
+        }
+        # A suspension has an end (expert table CHECK suspension_has_end); derived without a draw, so the
+        # stream, and every other expert, stays as it was.
+        suspended = row["status"] == "suspended"
+        row["suspended_until"] = (anchor + timedelta(days=90 + index % 270)).date() if suspended else None
+        rows.append(row)
     return rows
 
 
-def generate(spec: ScaleSpec, *, seed: int, first_ids: FirstIds | None = None) -> DemoRows:
-    """Every demo row for a scale; the same seed and first ids always give the same rows.
+def generate(
+    spec: ScaleSpec,
+    *,
+    seed: int,
+    first_ids: FirstIds | None = None,
+    with_plans: bool = False,
+    signers: Mapping[str, int] | None = None,
+) -> DemoRows:
+    """Every demo row for a scale; the same seed, first ids and options always give the same rows.
 
     Each part draws from its own generator seeded by a string (hashed with SHA-512 by ``random``,
     so independent of PYTHONHASHSEED), so a change to project names leaves enterprises as they were.
+    Works are the same whatever the options; only how far along the workflow they stand changes: without
+    ``with_plans`` every work is registered, and none is past plan_drafted whose signers have no account.
     """
     ids = first_ids or FirstIds()
     anchor = anchor_date(seed)
@@ -298,4 +327,33 @@ def generate(spec: ScaleSpec, *, seed: int, first_ids: FirstIds | None = None) -
         anchor=anchor,
     )
     experts = generate_experts(random.Random(f"{seed}/experts"), spec.experts, ids.expert, anchor)
-    return DemoRows(enterprises=enterprises, projects=projects, participants=participants, experts=experts)
+    names = {row["id"]: row["name"] for row in enterprises}
+    works = generate_works(
+        random.Random(f"{seed}/works"),
+        spec.works,
+        project_infos(projects, participants),
+        names,
+        first_id=ids.work,
+        anchor=anchor,
+    )
+    plan_statuses(random.Random(f"{seed}/work-status"), works, spec.plan_versions)
+    settle(works, anchor, with_plans=with_plans, signer_kinds=frozenset(signers or ()))
+    plans = generate_plans(
+        works,
+        seed=seed,
+        names=names,
+        anchor=anchor,
+        signers=signers,
+        first_version_id=ids.plan_version,
+        first_signoff_id=ids.signoff,
+    )
+    return DemoRows(
+        enterprises=enterprises,
+        projects=projects,
+        participants=participants,
+        experts=experts,
+        works=[work.row for work in works],
+        plan_versions=plans.versions,
+        plan_files=plans.contents,
+        signoffs=plans.signoffs,
+    )

@@ -7,7 +7,9 @@ import random
 from collections.abc import Callable, Mapping
 
 ParamValue = str | bool
-Calculation = Callable[[Mapping[str, ParamValue], Mapping[str, str], random.Random], list[str]]
+Params = Mapping[str, ParamValue]
+Facts = Mapping[str, str]
+Calculation = Callable[[Params, Facts, random.Random], list[str]]
 
 E_STEEL = 206_000.0  # N/mm², GB 50017-2017 table 4.4.8
 
@@ -21,14 +23,16 @@ def stability_factor(slenderness: float, yield_strength: float) -> float:
     return (b - math.sqrt(b * b - 4 * lam_n**2)) / (2 * lam_n**2)
 
 
-def num(params: Mapping[str, ParamValue], code: str) -> float:
+def num(params: Params, code: str) -> float:
     return float(str(params[code]))
 
 
-def foundation_pit(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def foundation_pit(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     depth_text = str(params["excavation_depth"])
     depth = float(depth_text)
-    complex_site = params.get("complex_conditions") is True or params.get("affects_adjacent_structures") is True
+    complex_site = (
+        params.get("complex_conditions") is True or params.get("affects_adjacent_structures") is True
+    )
     grade, gamma, ks_min, kov_min = (
         ("一级", "1.1", 1.35, 1.25) if depth >= 10 or complex_site else
         ("二级", "1.0", 1.30, 1.20) if depth >= 5 else ("三级", "0.9", 1.25, 1.15)
@@ -47,7 +51,7 @@ def foundation_pit(params: Mapping[str, ParamValue], facts: Mapping[str, str], r
     ]
 
 
-def concrete_support(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def concrete_support(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     is_disc = facts.get("sys", "盘扣式").startswith("盘扣")
     area, radius, fy, f = (571.0, 20.1, 355.0, 300.0) if is_disc else (506.0, 15.9, 235.0, 205.0)
     step = 1.5
@@ -73,7 +77,7 @@ def concrete_support(params: Mapping[str, ParamValue], facts: Mapping[str, str],
     return lines
 
 
-def load_bearing_support(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def load_bearing_support(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     point = num(params, "point_load")
     phi = stability_factor(6000 / 74.6, 355)  # φ219×8 pipe, 6 m between lateral restraints
     sigma = point * 1.4 * 1000 / (phi * 5303)
@@ -92,7 +96,7 @@ def rope_for(tension: float) -> tuple[int, float]:
     return 100, 0.53 * 100 * 100
 
 
-def non_standard_lifting(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def non_standard_lifting(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     weight = num(params, "lift_weight")
     tension = weight * 1.1 / (4 * math.sin(math.radians(60)))
     diameter, breaking = rope_for(tension)
@@ -104,7 +108,7 @@ def non_standard_lifting(params: Mapping[str, ParamValue], facts: Mapping[str, s
     ]
 
 
-def machinery_installation(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def machinery_installation(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     heaviest = rng.uniform(2.0, 18.0)
     rated = heaviest / rng.uniform(0.45, 0.78)
     return [
@@ -114,7 +118,7 @@ def machinery_installation(params: Mapping[str, ParamValue], facts: Mapping[str,
     ]
 
 
-def machinery_erection(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def machinery_erection(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     machine = f"{facts.get('machine', '')}{facts.get('machine_kind', '起重机械')}"
     side = rng.choice((5.0, 5.5, 6.0, 6.5))
     eccentricity = side / 4 * rng.uniform(0.45, 0.9)
@@ -138,7 +142,7 @@ def scaffold_pole(height: float) -> tuple[float, float]:
     return axial, axial * 1000 / (phi * 506)
 
 
-def ground_steel_tube(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def ground_steel_tube(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     axial, sigma = scaffold_pole(num(params, "scaffold_height"))
     lines = [
         f"脚手架搭设高度{params['scaffold_height']}m，立杆纵距1.5m、横距0.9m，步距1.8m，连墙件两步三跨布置。",
@@ -149,7 +153,7 @@ def ground_steel_tube(params: Mapping[str, ParamValue], facts: Mapping[str, str]
     return lines
 
 
-def attached_lifting(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def attached_lifting(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     point = rng.uniform(38, 62)
     return [
         f"附着式升降脚手架提升高度{params['lift_height']}m，架体高度14.4m（不大于5倍楼层高），架宽0.9m，"
@@ -159,7 +163,7 @@ def attached_lifting(params: Mapping[str, ParamValue], facts: Mapping[str, str],
     ]
 
 
-def cantilevered(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def cantilevered(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     segment = num(params, "segment_height")
     axial, _ = scaffold_pole(segment)
     moment = axial * 1.2 + axial * 0.3
@@ -171,7 +175,7 @@ def cantilevered(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng
     ]
 
 
-def suspended_platform(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def suspended_platform(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     rear = rng.choice((4.5, 4.6, 4.8))
     k = 1000 * rear / (1.3 * 1130)
     return [
@@ -180,7 +184,7 @@ def suspended_platform(params: Mapping[str, ParamValue], facts: Mapping[str, str
     ]
 
 
-def unloading_platform(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def unloading_platform(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     tension = rng.uniform(14, 22)
     return [
         "卸料平台尺寸4.0m×2.2m，主梁采用[16a槽钢，次梁[10槽钢，限载1.0t并在显著位置悬挂限载牌。",
@@ -188,7 +192,7 @@ def unloading_platform(params: Mapping[str, ParamValue], facts: Mapping[str, str
     ]
 
 
-def special_shaped(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def special_shaped(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     axial = rng.uniform(8, 16)
     return [
         "按架体实际形状建立空间杆系模型（3D3S）计算，考虑风荷载及施工荷载最不利组合。",
@@ -196,7 +200,7 @@ def special_shaped(params: Mapping[str, ParamValue], facts: Mapping[str, str], r
     ]
 
 
-def demolition(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def demolition(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     pressure = 33 * 9.8 / 4.8
     return [
         f"拆除机械作业区地基承载力：破碎锤自重33t，履带接地面积4.8m²，接地比压p={pressure:.0f}kPa≤fak=120kPa。",
@@ -204,7 +208,7 @@ def demolition(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: 
     ]
 
 
-def mining_method(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def mining_method(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     holes = rng.randint(60, 90)
     return [
         f"冻结壁设计厚度2.0m，平均温度≤-10℃，布设冻结孔{holes}个，积极冻结期45d，盐水温度-28℃～-30℃。",
@@ -212,7 +216,7 @@ def mining_method(params: Mapping[str, ParamValue], facts: Mapping[str, str], rn
     ]
 
 
-def shield(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def shield(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     cover = rng.uniform(9, 20)
     grout = math.pi / 4 * (6.48**2 - 6.2**2) * 1.2 * 1.6
     length = facts.get("tunnel_length", f"{rng.uniform(600, 1800):.1f}")
@@ -222,7 +226,7 @@ def shield(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: rand
     ]
 
 
-def pipe_jacking(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def pipe_jacking(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     dn = int(facts.get("dn", "1500"))
     length = rng.uniform(60, 220)
     outer = dn * 1.2 / 1000
@@ -233,7 +237,7 @@ def pipe_jacking(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng
     ]
 
 
-def curtain_wall(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def curtain_wall(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     height = num(params, "curtain_wall_height")
     mu_z = (max(height, 10) / 10) ** 0.30
     beta = 1 + 0.7 * (max(height, 10) / 10) ** -0.15
@@ -244,7 +248,7 @@ def curtain_wall(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng
     ]
 
 
-def steel_structure(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def steel_structure(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     heaviest = rng.uniform(8, 45)
     rated = heaviest / rng.uniform(0.5, 0.78)
     return [
@@ -254,7 +258,7 @@ def steel_structure(params: Mapping[str, ParamValue], facts: Mapping[str, str], 
     ]
 
 
-def space_frame(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def space_frame(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     span = num(params, "space_frame_span")
     weight = span * span * rng.uniform(0.035, 0.06)
     lifters = max(4, round(weight / 60))
@@ -265,7 +269,7 @@ def space_frame(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng:
     ]
 
 
-def manual_dug_pile(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def manual_dug_pile(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     depth = num(params, "pile_depth")
     pressure = 19 * depth * 0.49
     return [
@@ -275,7 +279,7 @@ def manual_dug_pile(params: Mapping[str, ParamValue], facts: Mapping[str, str], 
     ]
 
 
-def underwater(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def underwater(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     water = rng.uniform(3, 9)
     seal = round(water * 0.22 + 0.5, 1)
     return [
@@ -284,7 +288,7 @@ def underwater(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: 
     ]
 
 
-def precast_installation(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def precast_installation(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     heaviest = rng.uniform(2.5, 7.5)
     rated = heaviest / rng.uniform(0.5, 0.8)
     return [
@@ -293,7 +297,7 @@ def precast_installation(params: Mapping[str, ParamValue], facts: Mapping[str, s
     ]
 
 
-def integral_jacking(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def integral_jacking(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     weight = num(params, "structure_weight")
     points = max(4, round(weight / rng.uniform(900, 1600)))
     reaction = weight / points * 1.2
@@ -304,14 +308,14 @@ def integral_jacking(params: Mapping[str, ParamValue], facts: Mapping[str, str],
     ]
 
 
-def new_technology(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def new_technology(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     return [
         "本工艺尚无国家、行业及地方技术标准，已委托设计单位进行专项设计，并进行足尺模型试验。",
         f"试验荷载取设计荷载的1.2倍，实测最大变形{rng.uniform(3, 12):.1f}mm，小于限值，结果作为本方案的计算依据。",
     ]
 
 
-def listed_only(params: Mapping[str, ParamValue], facts: Mapping[str, str], rng: random.Random) -> list[str]:
+def listed_only(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     return ["按使用说明书及相关标准对主要受力构件进行复核，计算结果满足要求。"]
 
 

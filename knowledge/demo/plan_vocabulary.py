@@ -94,7 +94,10 @@ STANDARDS: Mapping[str, tuple[str, ...]] = {
 }
 # Standards only some sub-types cite, added to their category's list.
 SUB_TYPE_STANDARDS: Mapping[str, tuple[str, ...]] = {
-    "tool_formwork": ("JGJ/T 195-2018《液压爬升模板工程技术标准》", "GB/T 50113-2019《滑动模板工程技术标准》"),
+    "tool_formwork": (
+        "JGJ/T 195-2018《液压爬升模板工程技术标准》",
+        "GB/T 50113-2019《滑动模板工程技术标准》",
+    ),
     "machinery_erection": (
         "JGJ/T 187-2019《塔式起重机混凝土基础工程技术标准》",
         "JGJ 215-2010《建筑施工升降机安装、使用、拆卸安全技术规程》",
@@ -111,8 +114,14 @@ SUB_TYPE_STANDARDS: Mapping[str, tuple[str, ...]] = {
         "GB 50009-2012《建筑结构荷载规范》",
     ),
     "space_frame_membrane": ("JGJ 7-2010《空间网格结构技术规程》", "JGJ/T 257-2012《索结构技术规程》"),
-    "manual_dug_pile": ("JGJ 94-2008《建筑桩基技术规范》", "GB 50202-2018《建筑地基基础工程施工质量验收标准》"),
-    "precast_installation": ("JGJ 1-2014《装配式混凝土结构技术规程》", "GB/T 51231-2016《装配式混凝土建筑技术标准》"),
+    "manual_dug_pile": (
+        "JGJ 94-2008《建筑桩基技术规范》",
+        "GB 50202-2018《建筑地基基础工程施工质量验收标准》",
+    ),
+    "precast_installation": (
+        "JGJ 1-2014《装配式混凝土结构技术规程》",
+        "GB/T 51231-2016《装配式混凝土建筑技术标准》",
+    ),
     "integral_jacking": ("JGJ/T 239-2011《建（构）筑物移位工程技术规程》",),
     "underwater": ("JTG/T 3650-2020《公路桥涵施工技术规范》", "GB 26123-2010《空气潜水安全要求》"),
 }
@@ -269,8 +278,20 @@ WORKERS: Mapping[str, tuple[str, ...]] = {
 }
 
 DRAWINGS: Mapping[str, tuple[str, ...]] = {
-    "excavation": ("基坑支护平面布置图", "支护结构剖面图", "降水井平面布置图", "监测点平面布置图", "出土路线图"),
-    "formwork": ("高支模区域平面布置图", "立杆平面布置图", "支架剖面图", "梁板节点详图", "剪刀撑（斜杆）布置图"),
+    "excavation": (
+        "基坑支护平面布置图",
+        "支护结构剖面图",
+        "降水井平面布置图",
+        "监测点平面布置图",
+        "出土路线图",
+    ),
+    "formwork": (
+        "高支模区域平面布置图",
+        "立杆平面布置图",
+        "支架剖面图",
+        "梁板节点详图",
+        "剪刀撑（斜杆）布置图",
+    ),
     "lifting": ("起重机械平面定位图", "基础配筋图", "附着装置布置图", "吊装站位图"),
     "scaffolding": ("脚手架平面布置图", "悬挑梁（附墙支座）布置图", "架体剖面图", "连墙件节点详图"),
     "demolition": ("拆除顺序示意图", "围挡及警戒区平面图", "防护棚搭设详图"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 # A project's kind is read back from its generated name (projects.py does not keep it): first match wins,
 # metro before the others because a station may be named after a road.
 KIND_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("metro_interval", ("区间",)),
     ("metro", ("地铁",)),
     ("pipe_gallery", ("管廊",)),
     ("bridge", ("桥",)),
@@ -27,6 +28,7 @@ FAMILY_OF_KIND: Mapping[str, str] = {
     "industrial": "industrial",
     "civic": "civic",
     "metro": "metro",
+    "metro_interval": "metro_interval",
     "road": "road",
     "bridge": "bridge",
     "pipe_gallery": "pipe_gallery",
@@ -40,6 +42,7 @@ WORKS_PER_KIND: Mapping[str, int] = {
     "industrial": 2,
     "civic": 2,
     "metro": 4,
+    "metro_interval": 3,
     "road": 1,
     "bridge": 2,
     "pipe_gallery": 2,
@@ -76,6 +79,10 @@ SUB_TYPE_WEIGHTS: Mapping[str, Mapping[str, int]] = {
         "machinery_installation": 40, "machinery_erection": 80, "unloading_platform": 20, "general": 20,
         "mining_method": 80, "shield": 200, "pipe_jacking": 10, "new_technology": 5,
     },
+    "metro_interval": {
+        "foundation_pit": 120, "non_standard_lifting": 100, "machinery_installation": 30,
+        "machinery_erection": 100, "mining_method": 150, "shield": 500,
+    },
     "road": {
         "foundation_pit": 220, "concrete_support": 90, "non_standard_lifting": 20,
         "machinery_installation": 70, "machinery_erection": 20, "ground_steel_tube": 20, "general": 90,
@@ -100,6 +107,7 @@ NAME_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "*": ("{b}基坑支护及土方开挖工程", "地下车库基坑支护及土方开挖工程", "{b}基坑支护、降水及土方开挖工程",
               "基坑支护及降水工程", "{b}深基坑支护工程"),
         "metro": ("车站主体基坑围护及土方开挖工程", "{b}基坑围护及开挖工程", "车站附属结构基坑工程"),
+        "metro_interval": ("{b}基坑围护及开挖工程",),
         "road": ("{seg}污水管道沟槽开挖及支护工程", "{seg}雨水管道沟槽支护工程", "下穿通道基坑支护及降水工程"),
         "bridge": ("{b}承台基坑开挖及支护工程", "{b}钢板桩围堰基坑工程"),
         "pipe_gallery": ("综合管廊{seg}基坑支护及土方开挖工程", "管廊节点井基坑支护工程"),
@@ -163,13 +171,14 @@ NAME_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "metro": ("车站范围既有建筑拆除工程",),
     },
     "special_structure": {
-        "*": ("原水塔拆除工程", "原码头拆除工程"),
+        "*": ("原水塔拆除工程", "原烟囱拆除工程"),
         "industrial": ("原厂区烟囱拆除工程", "原水塔拆除工程"),
-        "road": ("既有高架桥拆除工程", "{seg}旧桥拆除工程"),
+        "road": ("既有高架桥拆除工程", "{seg}旧桥拆除工程", "沿线原码头拆除工程"),
         "bridge": ("旧桥拆除工程", "老桥上部结构拆除工程"),
     },
     "mining_method": {
-        "metro": ("{n}号联络通道冻结法暗挖工程", "{b}矿山法暗挖通道工程"),
+        "metro": ("{b}矿山法暗挖通道工程",),
+        "metro_interval": ("{n}号联络通道冻结法暗挖工程", "{n}号联络通道及泵房矿山法暗挖工程"),
         "*": ("下穿隧道矿山法暗挖工程",),
     },
     "shield": {
@@ -217,11 +226,24 @@ PARTS: Mapping[str, tuple[str, ...]] = {
     "hospital": ("门诊楼", "住院楼", "医技楼", "综合楼", "急诊楼"),
     "civic": ("主楼", "体育馆", "游泳馆", "展厅", "大剧院", "报告厅", "综合楼"),
     "metro": ("车站主体", "1号出入口", "2号出入口", "3号出入口", "1号风亭", "2号风亭"),
+    "metro_interval": ("盾构始发井", "盾构接收井", "中间风井"),
+    "industrial": ("综合楼", "仓库", "动力站", "研发楼", "办公楼"),
     "road": ("主线", "匝道", "下穿通道"),
     "bridge": ("主桥", "引桥", "1#墩", "2#墩", "3#墩", "4#墩", "5#墩"),
     "pipe_gallery": ("节点井", "投料口", "通风口"),
 }
+# A civic project's parts follow what it is: a sports centre has a 体育馆, a treatment plant 生化池.
+CIVIC_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("体育", ("体育馆", "游泳馆", "主体育场", "全民健身馆")),
+    ("会展", ("1#展厅", "2#展厅", "登录厅", "会议中心")),
+    ("文化艺术", ("大剧院", "音乐厅", "美术馆")),
+    ("图书馆", ("主楼", "报告厅", "书库")),
+    ("污水", ("生化池", "二沉池", "综合楼", "鼓风机房")),
+    ("停车场", ("地下停车场", "出入口匝道")),
+)
 MAX_BUILDING_NUMBER = {"residential": 32, "industrial": 12}
+# Names that place a work without a building: 地下车库基坑… is at the garage, 裙房钢结构… on the podium.
+PLACE_PREFIXES = ("地下车库", "裙房", "钢连廊", "原料筒仓", "取水口", "入口", "车站", "管廊节点井")
 SIDES = ("北侧", "南侧", "东侧", "西侧", "东北角", "西南角", "中部")
 OLD_STRUCTURES = ("办公楼", "厂房", "宿舍楼", "商业用房", "仓库", "住宅楼", "锅炉房")
 SUPPORT_SYSTEMS = ("盘扣式", "盘扣式", "盘扣式", "扣件式钢管")
@@ -264,6 +286,7 @@ MACHINE_WEIGHTS: Mapping[str, Mapping[str, int]] = {
     "industrial": {"QTZ63": 20, "QTZ80": 30, "QTZ125": 10, "SC200/200": 10, "MG20t": 10},
     "civic": {"QTZ80": 30, "QTZ125": 25, "QTZ160": 15, "TC7052": 8, "SC200/200": 20},
     "metro": {"MG45t": 60, "MG20t": 30, "QTZ80": 10},
+    "metro_interval": {"MG45t": 70, "MG20t": 30},
     "road": {"MG20t": 50, "MG45t": 30, "QTZ63": 20},
     "bridge": {"JQJ160-40": 40, "MG45t": 30, "MG20t": 10, "QTZ125": 20},
     "pipe_gallery": {"MG20t": 60, "MG45t": 30, "QTZ63": 10},
@@ -279,6 +302,15 @@ def kind_of_project(name: str) -> str:
 
 
 def patterns_for(sub_type: str, family: str) -> tuple[str, ...]:
-    """Name patterns of a sub-type for a family, falling back to the generic ones."""
+    """Name patterns of a sub-type for a family, falling back to a metro station's, then the generic ones."""
     by_family = NAME_PATTERNS[sub_type]
-    return by_family.get(family) or by_family["*"]
+    fallback = by_family.get("metro") if family == "metro_interval" else None
+    return by_family.get(family) or fallback or by_family["*"]
+
+
+def parts_of(kind: str, project_name: str) -> tuple[str, ...]:
+    if kind == "civic":
+        for marker, parts in CIVIC_PARTS:
+            if marker in project_name:
+                return parts
+    return PARTS.get(kind, PARTS["commercial"])

@@ -55,12 +55,15 @@ class ParameterDrawer:
             "non_standard_lifting": self.non_standard_lifting,
             "machinery_erection": self.machinery_erection,
             "ground_steel_tube": lambda f: self.one("scaffold_height", self.near_either((24, 50), 6, 20, 62)),
-            "attached_lifting": lambda f: self.one("lift_height", self.near(150, 30, lo=45, hi=200)),
+            # Few Jiangsu towers rise 150 m above the level the climbing frame starts from.
+            "attached_lifting": lambda f: self.one(
+                "lift_height", self.near(150, 20, lo=45, hi=140, share=0.12)
+            ),
             "cantilevered": lambda f: self.one("segment_height", self.near(20, 5, lo=9, hi=24)),
             "general": self.demolition,
-            "curtain_wall": lambda f: self.one("curtain_wall_height", self.near(50, 25, lo=12, hi=220)),
-            "steel_structure": lambda f: self.one("steel_span", self.near(36, 15, lo=12, hi=96)),
-            "space_frame_membrane": lambda f: self.one("space_frame_span", self.near(60, 25, lo=24, hi=150)),
+            "curtain_wall": lambda f: self.one("curtain_wall_height", self.near(50, 20, lo=15, hi=110)),
+            "steel_structure": lambda f: self.one("steel_span", self.near(36, 12, lo=12, hi=60)),
+            "space_frame_membrane": lambda f: self.one("space_frame_span", self.near(60, 20, lo=24, hi=90)),
             "manual_dug_pile": lambda f: self.one("pile_depth", self.near(16, 6, lo=6, hi=28)),
             "integral_jacking": lambda f: self.one("structure_weight", self.rng.uniform(1000, 60000)),
             "new_technology": lambda f: ({"new_tech_without_standard": self.rng.random() < 0.97}, {}),
@@ -94,27 +97,41 @@ class ParameterDrawer:
 
     def foundation_pit(self, family: str) -> Drawn:
         rng = self.rng
-        if family == "metro":
+        if family.startswith("metro"):
             depth = rng.uniform(16, 26) if rng.random() < 0.6 else rng.uniform(8, 13)
         elif family in ("road", "pipe_gallery"):
             depth = self.near(5, 1.5, lo=2.2, hi=11)
         elif family == "bridge":
             depth = self.near(3, 1, lo=2, hi=7)
+        elif rng.random() < 0.4:
+            depth = self.near_either((3, 5), 1.0, 2.0, 6.0)
         else:
-            # One to three basement levels: about 5.5 m, 9.5 m, 13.5 m, and shallow pits for pile caps.
-            depth = self.near_either((3, 5), 1.2, 2.0, 15.5)
+            # One to three basement levels: about 5.5 m, 9.5 m or 13.5 m below the natural ground.
+            depth = rng.choice(
+                (rng.uniform(3.2, 6.5), rng.uniform(3.2, 6.5), rng.uniform(8, 11), rng.uniform(12, 16))
+            )
         params: dict[str, ParamValue] = {
             "excavation_depth": number("excavation_depth", depth),
             "complex_conditions": self.flag(0.25),
             "affects_adjacent_structures": self.flag(0.15),
         }
-        return params, {"scheme": self.rng.choice(pit_schemes(depth, family)), "dewatering": pit_dewatering(depth)}
+        return params, {
+            "scheme": self.rng.choice(pit_schemes(depth, family)),
+            "dewatering": pit_dewatering(depth),
+        }
 
     def concrete_support(self, family: str) -> Drawn:
-        height = self.near_either((5, 8), 1.5, 3.6, 16.0)
-        span = self.near_either((10, 18), 3, 4.0, 32.0)
-        load = self.near_either((10, 15), 2.5, 6.0, 26.0)
-        line = self.near_either((15, 20), 4, 8.0, 48.0)
+        if self.rng.random() < 0.6:
+            # Under every Annex 2 threshold, at or over at least one Annex 1 threshold (draws are retried).
+            height = self.near(5, 1.2, lo=3.6, hi=7.9)
+            span = self.near(10, 2.5, lo=4.0, hi=17.9)
+            load = self.near(10, 2.0, lo=6.0, hi=14.9)
+            line = self.near(15, 3.0, lo=8.0, hi=19.9)
+        else:
+            height = self.near_either((5, 8), 1.5, 3.6, 16.0)
+            span = self.near_either((10, 18), 3, 4.0, 32.0)
+            load = self.near_either((10, 15), 2.5, 6.0, 26.0)
+            line = self.near_either((15, 20), 4, 8.0, 48.0)
         params: dict[str, ParamValue] = {
             "support_height": number("support_height", height),
             "support_span": number("support_span", span),
@@ -126,12 +143,12 @@ class ParameterDrawer:
 
     def non_standard_lifting(self, family: str) -> Drawn:
         rng = self.rng
-        if family == "metro":
+        if family.startswith("metro"):
             weight = rng.uniform(600, 1350)  # a 6.4 m earth-pressure shield's cutterhead or front shield
         elif family == "bridge":
             weight = rng.uniform(300, 2400)
         else:
-            weight = self.near(100, 40, lo=12, hi=1200)
+            weight = self.near(100, 40, lo=12, hi=400)
         return self.one("lift_weight", weight)
 
     def machinery_erection(self, family: str) -> Drawn:
@@ -160,7 +177,7 @@ class ParameterDrawer:
 
 def pit_schemes(depth: float, family: str) -> tuple[str, ...]:
     """Support schemes a designer in Jiangsu's soft ground would choose for a pit this deep."""
-    if family == "metro" and depth >= 14:
+    if family.startswith("metro") and depth >= 14:
         return ("800mm厚地下连续墙+一道混凝土支撑+三道φ609钢支撑", "1000mm厚地下连续墙+四道支撑")
     if depth < 5:
         return ("放坡开挖+土钉墙", "拉森Ⅳ型钢板桩+一道钢围檩支撑", "复合土钉墙+轻型井点降水")

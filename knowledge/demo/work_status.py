@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from knowledge.demo.sampling import Picker
@@ -73,19 +73,29 @@ def plan_statuses(rng: random.Random, seeds: Sequence[WorkSeed], target_versions
             remaining -= versions
 
 
-def effective_status(seed: WorkSeed, *, with_plans: bool, with_signoffs: bool) -> WorkStatus:
-    """The intended status, held back to what the run can back with rows: no files, no plans; no signers, no sign-offs."""
+def effective_status(seed: WorkSeed, *, with_plans: bool, signer_kinds: Collection[str]) -> WorkStatus:
+    """The intended status, held back to what the run can back with rows.
+
+    No upload directory, no plan versions: registered. Past plan_drafted, the latest version carries the
+    builders' signatures (Art. 11: the subcontractor's too when the work is subcontracted), so a work whose
+    signer the caller gave no account for stays at plan_drafted.
+    """
     if not with_plans or seed.versions == 0:
         return S.REGISTERED
-    if not with_signoffs and seed.intended in CONSTRUCTOR_SIGNED:
+    needed = {"constructor", "supervisor"}
+    if seed.row["subcontractor_id"] is not None:
+        needed.add("subcontractor")
+    if seed.intended in CONSTRUCTOR_SIGNED and not needed <= set(signer_kinds):
         return S.PLAN_DRAFTED
     return seed.intended
 
 
-def settle(seeds: Sequence[WorkSeed], anchor: datetime, *, with_plans: bool, with_signoffs: bool) -> None:
+def settle(
+    seeds: Sequence[WorkSeed], anchor: datetime, *, with_plans: bool, signer_kinds: Collection[str]
+) -> None:
     """Set each work's status, planned dates and created_at (dates follow the status: started works began)."""
     for seed in seeds:
-        status = effective_status(seed, with_plans=with_plans, with_signoffs=with_signoffs)
+        status = effective_status(seed, with_plans=with_plans, signer_kinds=signer_kinds)
         if status is S.REGISTERED:
             seed.versions = 0
         u_start, u_length, u_lead, u_hour, _ = seed.draws

@@ -7,14 +7,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from knowledge.demo import vocabulary as vocab
 from knowledge.demo import work_catalogue as cat
 from knowledge.demo.sampling import Picker, Row
-from knowledge.demo.work_parameters import ParameterDrawer, ParamValue
+from knowledge.demo.work_parameters import ParameterDrawer
 from knowledge.models import ParticipantRole
-from knowledge.rules import Classification, FiredClause, Verdict, catalogue, classify
+from knowledge.rules import Classification, Verdict, catalogue, classify
+from knowledge.work_services import classification_fields
 from knowledge.workflow import WorkStatus
 
 MAX_DRAWS = 60  # parameter draws per work before giving up: the catalogue keeps most far fewer
@@ -77,22 +77,6 @@ def project_infos(projects: Sequence[Row], participants: Sequence[Row]) -> list[
     return list(infos.values())
 
 
-def clause_json(fired: FiredClause) -> dict[str, Any]:
-    """A fired clause as the work's ``clauses`` column keeps it: plain JSON, numbers as decimal strings."""
-    measured = fired.measured
-    return {
-        "annex": int(fired.annex),
-        "clause_id": fired.clause_id,
-        "citation": fired.citation,
-        "text": fired.text,
-        "parameter": fired.parameter,
-        "measured": measured if isinstance(measured, bool) or measured is None else str(measured),
-        "threshold": None if fired.threshold is None else str(fired.threshold),
-        "unit": fired.unit,
-        "operator": fired.operator.value,
-    }
-
-
 class PersonNamer:
     """Chinese personal names, and the same person for the same role of the same unit or project."""
 
@@ -128,26 +112,21 @@ class WorkBuilder:
 
     def build(self, work_id: int, project: ProjectInfo, sub_type: str) -> WorkSeed:
         category, _, _ = SUB_TYPE_LABELS[sub_type]
-        params, facts, result = self.classified(category, sub_type, project.family)
+        facts, result = self.classified(category, sub_type, project.family)
         facts.update(self.name_context(project, sub_type))
-        name = self.unique_name(project, sub_type, facts)
+        name, names_part = self.unique_name(project, sub_type, facts)
         subcontractor = self.subcontractor(project, category)
         people = self.team(project, subcontractor)
+        # The registry's own serialisation (parameters as exact decimal strings, clauses as JSON), so a
+        # seeded work reads exactly like one registered through the service.
         row: Row = {
             "id": work_id,
             "project_id": project.row["id"],
             "name": name,
             "city": project.row["city"],
             "district": project.row["district"],
-            "location": self.location(project, sub_type, facts),
-            "category": category,
-            "sub_type": sub_type,
-            "parameters": params,
-            "verdict": result.verdict,
-            "is_decided": result.is_decided,
-            "clauses": [clause_json(f) for f in result.fired],
-            "missing": list(result.missing),
-            "rules_version": result.rules_version,
+            "location": self.location(project, sub_type, name, facts, names_part),
+            **classification_fields(result),
             "subcontractor_id": subcontractor,
             "project_manager": people["project_manager"],
             "technical_lead": people["technical_lead"],
@@ -157,15 +136,13 @@ class WorkBuilder:
         }
         return WorkSeed(row, project, facts, people, result)
 
-    def classified(
-        self, category: str, sub_type: str, family: str
-    ) -> tuple[dict[str, ParamValue], dict[str, str], Classification]:
-        """Parameters whose verdict is 危大 or over scale: the registry lists nothing else."""
+    def classified(self, category: str, sub_type: str, family: str) -> tuple[dict[str, str], Classification]:
+        """Every parameter of the sub-type, drawn until the verdict is 危大 or over scale (nothing else is listed)."""
         for _ in range(MAX_DRAWS):
             params, facts = self.drawer.draw(sub_type, family)
             result = classify(category, params, sub_type)
             if result.verdict is not Verdict.NOT_HAZARDOUS and result.is_decided:
-                return params, dict(facts), result
+                return dict(facts), result
         raise RuntimeError(f"no hazardous parameters drawn for {category}/{sub_type}")
 
     def name_context(self, project: ProjectInfo, sub_type: str) -> dict[str, str]:
@@ -194,32 +171,44 @@ class WorkBuilder:
         if top is not None and rng.random() < 0.85:
             number = rng.randint(1, rng.randint(3, top))
             return f"{number}#厂房" if project.kind == "industrial" else f"{number}#楼"
-        return rng.choice(cat.PARTS.get(project.kind, cat.PARTS["commercial"]))
+        return rng.choice(cat.parts_of(project.kind, project.row["name"]))
 
-    def unique_name(self, project: ProjectInfo, sub_type: str, facts: dict[str, str]) -> str:
+    def unique_name(self, project: ProjectInfo, sub_type: str, facts: dict[str, str]) -> tuple[str, bool]:
+        """A name not yet used in the project, and whether it names a building or part."""
         facts["m"], facts["mk"] = facts.get("machine", ""), facts.get("machine_kind", "")
         patterns = cat.patterns_for(sub_type, project.family)
         if not facts["span"]:
             patterns = tuple(p for p in patterns if "{span}" not in p) or patterns
         used = self.names_used.setdefault(project.row["id"], set())
-        name = ""
+        name, pattern = "", ""
         for attempt in range(8):
             if attempt:
                 facts["b"] = self.part(project)
-            name = self.rng.choice(patterns).format_map(facts)
+            pattern = self.rng.choice(patterns)
+            name = pattern.format_map(facts)
             if name not in used:
                 break
         else:
             name = f"{name}（{len(used) + 1}）"
         used.add(name)
-        return name
+        return name, "{b}" in pattern
 
-    def location(self, project: ProjectInfo, sub_type: str, facts: Mapping[str, str]) -> str:
+    def location(
+        self, project: ProjectInfo, sub_type: str, name: str, facts: Mapping[str, str], names_part: bool
+    ) -> str:
+        """部位: the chainage on a line, the part named, else a side of the building or the site."""
         rng = self.rng
         family, part = project.family, facts["b"]
         if family in ("road", "pipe_gallery"):
             return facts["seg"]
-        if family in ("metro", "bridge"):
+        if sub_type == "shield":
+            return f"{facts['span'] or '区间'}{facts['side']}"
+        if "联络通道" in name:
+            return f"{facts['n']}号联络通道"
+        if not names_part:
+            prefix = next((p for p in cat.PLACE_PREFIXES if name.startswith(p)), "")
+            return f"{prefix}范围" if prefix else f"场区{rng.choice(cat.SIDES)}"
+        if family in ("metro", "metro_interval", "bridge"):
             return part
         if sub_type == "cantilevered":
             low = rng.randint(3, 20)
@@ -253,7 +242,9 @@ class WorkBuilder:
         return people
 
 
-def assign_sub_types(rng: random.Random, projects: Sequence[ProjectInfo], count: int) -> list[tuple[ProjectInfo, str]]:
+def assign_sub_types(
+    rng: random.Random, projects: Sequence[ProjectInfo], count: int
+) -> list[tuple[ProjectInfo, str]]:
     """(project, sub-type) pairs, by project order; the first pick of each sub-type is forced, so all appear."""
     pairs: list[tuple[ProjectInfo, str]] = []
     if count >= len(SUB_TYPES):
@@ -283,4 +274,6 @@ def generate_works(
         return []
     builder = WorkBuilder(rng, enterprise_names, anchor)
     pairs = assign_sub_types(rng, projects, count)
-    return [builder.build(first_id + index, project, sub_type) for index, (project, sub_type) in enumerate(pairs)]
+    return [
+        builder.build(first_id + index, project, sub_type) for index, (project, sub_type) in enumerate(pairs)
+    ]

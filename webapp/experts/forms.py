@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from expert_pool.models import TitleLevel
@@ -21,7 +22,9 @@ class ExpertForm(Form):
     title_level = EnumSelectField("职称级别", TitleLevel, blank="未填")
     phone = StringField("电话", validators=[Optional(), Length(max=20, message="电话过长")])
     email = StringField("电子邮箱", validators=[Optional(), Length(max=120, message="邮箱过长")])
-    specialties = SelectMultipleField("专业（对应工程类别）", choices=list(SPECIALTIES.items()))
+    specialties = SelectMultipleField(
+        "专业（对应工程类别）", choices=[SelectChoice(code, label) for code, label in SPECIALTIES.items()]
+    )
     annual_cap = IntegerField(
         "年度评审上限（留空按政策默认）", validators=[Optional(), NumberRange(1, 200, "应在1至200之间")]
     )
