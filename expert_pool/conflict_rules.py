@@ -15,7 +15,7 @@ AUTHOR_LABELS: Mapping[str, str] = {"author": "编制", "checker": "审核"}
 CONCLUSION_LABELS: Mapping[str, str] = {"pass": "通过", "pass_after_revision": "修改后通过", "fail": "不通过"}
 
 
-# --- the input contract: plain rows a loader reads from the database -------------------------------------
+# --- the records a loader reads from the database (GraphData in conflicts.py bundles them) ---------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +92,6 @@ class PanelSeat:
 
 
 @dataclass(frozen=True)
-class GraphData:
-    experts: Sequence[ExpertNode] = ()
-    enterprises: Sequence[EnterpriseNode] = ()
-    projects: Sequence[ProjectNode] = ()
-    works: Sequence[WorkNode] = ()
-    employments: Sequence[Employment] = ()
-    participations: Sequence[Participation] = ()
-    declarations: Sequence[DeclaredConflict] = ()
-    authorships: Sequence[PlanAuthorship] = ()
-    seats: Sequence[PanelSeat] = ()
-
-
-@dataclass(frozen=True)
 class ConflictPolicy:
     """Policy values of DOMAIN.md 5; the defaults are the domain's."""
 
@@ -115,9 +102,6 @@ class ConflictPolicy:
     def __post_init__(self) -> None:
         if self.former_employment_years < 0 or (self.group_depth is not None and self.group_depth < 0):
             raise ValueError("former_employment_years and group_depth must not be negative")
-
-
-# --- the output: a path a person reads ---------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +127,16 @@ def key(kind: str, i: int) -> str:
 
 
 def render(steps: Sequence[Step]) -> str:
-    parts = []
-    for step in steps:
-        parts.append(step.node_label)
-        if step.edge_label is not None:
-            parts.append(f" —({step.edge_label})→ ")
-    return "".join(parts)
+    """The path as one line: "张三 —(2019-03至2022-06 任职)→ 某集团 —(母公司)→ …"."""
+    return "".join(s.node_label + ("" if s.edge_label is None else f" —({s.edge_label})→ ") for s in steps)
 
 
-# --- dates ----------------------------------------------------------------------------------------------
+# Dates (DOMAIN.md 5). A job holds from ``start`` to ``end``, both days included; ``end`` None is current.
+# Rule 1 (current): start <= on <= end. Rule 2 (former): the job ended before ``on`` and on or after the
+# cutoff, the same calendar day ``former_employment_years`` earlier: ended 2022-06-30 is still a conflict on
+# 2025-06-30 and no longer on 2025-07-01. Rule 3 (group) counts current and former jobs alike: the domain's
+# own example is a job that ended in 2022. A declaration holds from ``start`` to ``end`` inclusive, a None
+# side open. A failed panel counts when held on or before ``on``. A job that starts after ``on`` is no tie yet.
 
 
 def years_before(day: date, years: int) -> date:
@@ -184,27 +169,18 @@ def is_active(declared: DeclaredConflict, on: date) -> bool:
     return (declared.start is None or declared.start <= on) and (declared.end is None or on <= declared.end)
 
 
-# --- what a rule sees -------------------------------------------------------------------------------------
+UNNAMED: Mapping[str, str] = {"expert": "专家", "enterprise": "企业", "project": "项目", "work": "危大工程"}
 
 
 @dataclass(frozen=True)
 class Names:
-    experts: Mapping[int, str]
-    enterprises: Mapping[int, str]
-    projects: Mapping[int, str]
-    works: Mapping[int, str]
+    """Node names by kind ("expert", "enterprise", "project", "work") and id."""
 
-    def expert(self, i: int) -> Step:
-        return Step(self.experts.get(i) or f"专家#{i}", None, key("expert", i))
+    by_kind: Mapping[str, Mapping[int, str]]
 
-    def enterprise(self, i: int) -> Step:
-        return Step(self.enterprises.get(i) or f"企业#{i}", None, key("enterprise", i))
-
-    def project(self, i: int) -> Step:
-        return Step(self.projects.get(i) or f"项目#{i}", None, key("project", i))
-
-    def work(self, i: int) -> Step:
-        return Step(self.works.get(i) or f"危大工程#{i}", None, key("work", i))
+    def step(self, kind: str, i: int, edge_label: str | None = None) -> Step:
+        label = self.by_kind[kind].get(i) or f"{UNNAMED[kind]}#{i}"
+        return Step(label, edge_label, key(kind, i))
 
 
 @dataclass(frozen=True)
@@ -254,71 +230,62 @@ class ConflictIndex:
     project_of_work: Mapping[int, int]
 
 
-def group_chain(up_a: Sequence[int], up_b: Sequence[int]) -> list[tuple[int, str]] | None:
-    """The links a → … → b through their lowest common ancestor, each unit with its tie to the next; b omitted.
+def group_chain(up_a: Sequence[int], up_b: Sequence[int], depth: int | None) -> list[tuple[int, str]] | None:
+    """The links a → … → b through their lowest common ancestor, each unit with its tie to the next, b omitted.
 
-    ``up_a`` and ``up_b`` are each enterprise followed by its ancestors. None when they share no ancestor.
+    ``up_a`` and ``up_b`` are each enterprise followed by its ancestors. None when they share no ancestor or
+    are more than ``depth`` links apart (siblings are two).
     """
     at = {e: j for j, e in enumerate(up_b)}
     for i, e in enumerate(up_a):
         if e in at:
+            if depth is not None and i + at[e] > depth:
+                return None
             down = list(reversed(up_b[: at[e] + 1]))
             return [(x, "子公司") for x in up_a[:i]] + [(x, "母公司") for x in down[:-1]]
     return None
 
 
-def is_near(links: list[tuple[int, str]] | None, depth: int | None) -> bool:
-    return links is not None and (depth is None or len(links) <= depth)
-
-
-# --- path pieces ------------------------------------------------------------------------------------------
-
-
-def _tail(names: Names, unit: int, roles: tuple[str, ...], project: int) -> list[Step]:
-    label = "、".join(ROLE_LABELS[r] for r in roles)
-    return [_with(names.enterprise(unit), label), names.project(project)]
-
-
-def _with(step: Step, edge_label: str) -> Step:
-    return Step(step.node_label, edge_label, step.node)
+def _tail(names: Names, unit: int, units: Units, project: int) -> list[Step]:
+    roles = "、".join(ROLE_LABELS[r] for r in units[unit])
+    return [names.step("enterprise", unit, roles), names.step("project", project)]
 
 
 def _job(names: Names, job: Employment) -> Step:
     span = f"{month(job.start)}至{month(job.end) if job.end else '今'}"
-    return _with(names.expert(job.expert_id), f"{span} 任职")
+    return names.step("expert", job.expert_id, f"{span} 任职")
 
 
 def _job_at_unit(names: Names, job: Employment, units: Units, project: int) -> list[Step]:
-    return [_job(names, job), *_tail(names, job.enterprise_id, units[job.enterprise_id], project)]
+    return [_job(names, job), *_tail(names, job.enterprise_id, units, project)]
 
 
 def _job_in_group(
     names: Names, job: Employment, links: list[tuple[int, str]], unit: int, units: Units, q: Query
 ) -> list[Step]:
-    chain = [_with(names.enterprise(e), tie) for e, tie in links]
-    return [_job(names, job), *chain, *_tail(names, unit, units[unit], q.project_id)]
+    chain = [names.step("enterprise", e, tie) for e, tie in links]
+    return [_job(names, job), *chain, *_tail(names, unit, units, q.project_id)]
 
 
 def _declared(names: Names, d: DeclaredConflict, units: Units, project: int) -> list[Step]:
     assert d.enterprise_id is not None
     span = "" if d.start is None and d.end is None else f" {month(d.start) if d.start else ''}至"
     span += (month(d.end) if d.end else "今") if span else ""
-    head = _with(names.expert(d.expert_id), f"申报回避：{d.note}{span}")
-    return [head, *_tail(names, d.enterprise_id, units[d.enterprise_id], project)]
+    head = names.step("expert", d.expert_id, f"申报回避：{d.note}{span}")
+    return [head, *_tail(names, d.enterprise_id, units, project)]
 
 
-def _on_work(names: Names, head: Step, q: Query) -> list[Step]:
-    return [head, _with(names.work(q.work_id), "所属"), names.project(q.project_id)]
+def _on_work(names: Names, expert_id: int, label: str, q: Query) -> list[Step]:
+    steps = [names.step("expert", expert_id, label), names.step("work", q.work_id, "所属")]
+    return [*steps, names.step("project", q.project_id)]
 
 
 def _authored(names: Names, a: PlanAuthorship, q: Query) -> list[Step]:
-    label = f"{AUTHOR_LABELS[a.kind]}方案#{a.plan_version_id}"
-    return _on_work(names, _with(names.expert(a.expert_id), label), q)
+    return _on_work(names, a.expert_id, f"{AUTHOR_LABELS[a.kind]}方案#{a.plan_version_id}", q)
 
 
 def _seated(names: Names, s: PanelSeat, q: Query) -> list[Step]:
-    label = f"{s.day.isoformat()} 论证{CONCLUSION_LABELS[s.conclusion]}"
-    return _on_work(names, _with(names.expert(s.expert_id), label), q)
+    return _on_work(names, s.expert_id, f"{s.day.isoformat()} 论证{CONCLUSION_LABELS[s.conclusion]}", q)
 
 
 def _is_failed_before(s: PanelSeat, q: Query) -> bool:
@@ -363,9 +330,8 @@ def _group_of(f: ExpertFacts, q: Query) -> Found:
             continue
         for unit in f.units:
             if unit != job.enterprise_id:
-                links = group_chain(f.ancestors[job.enterprise_id], f.ancestors[unit])
-                if is_near(links, q.policy.group_depth):
-                    assert links is not None
+                links = group_chain(f.ancestors[job.enterprise_id], f.ancestors[unit], q.policy.group_depth)
+                if links is not None:
                     yield _job_in_group(f.names, job, links, unit, f.units, q)
 
 
@@ -373,9 +339,8 @@ def _group_in(ix: ConflictIndex, units: Units, q: Query) -> FoundFor:
     for unit in units:
         for job in ix.employments_by_group.get(ix.ancestors[unit][-1], ()):
             if job.enterprise_id != unit and is_within_window(job, q.on, q.cutoff):
-                links = group_chain(ix.ancestors[job.enterprise_id], ix.ancestors[unit])
-                if is_near(links, q.policy.group_depth):
-                    assert links is not None
+                links = group_chain(ix.ancestors[job.enterprise_id], ix.ancestors[unit], q.policy.group_depth)
+                if links is not None:
                     yield job.expert_id, _job_in_group(ix.names, job, links, unit, units, q)
 
 

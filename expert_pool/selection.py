@@ -1,13 +1,12 @@
-"""Panel draws (抽取): weighted, cross-region, specialty-covering and replayable (DOMAIN.md §4; Decree 37 Art. 12)."""
+"""Panel draws (抽取): weighted, cross-region, covering the specialties, replayable (DOMAIN.md §4)."""
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from functools import cache, reduce
 from operator import attrgetter, or_
 from typing import Any
@@ -25,11 +24,13 @@ COMPLEX_PANEL_SIZE = 7  # DOMAIN.md §4, policy: works flagged complex
 DEFAULT_ALTERNATES = 3  # DOMAIN.md §4, policy
 DEFAULT_MAX_LOCAL = 2  # DOMAIN.md §4, policy: at most 2 experts from the work's own city
 DEFAULT_WEIGHT_EXPONENT = 1.0  # DOMAIN.md §4, policy
-MAX_WEIGHT_EXPONENT = 10.0  # beyond this a weight can underflow to 0.0 and the draw would divide by it
+MAX_WEIGHT_EXPONENT = 10.0  # beyond this a busy expert's weight nears 0: a ban, no longer a lean
 
 SPECIALTY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}
 
-Profile = tuple[bool, int]  # (is local, bit mask of the required specialties a candidate covers)
+# A candidate's profile: bit 0 set for a local expert, bit k+1 when he covers required specialty k.
+Profile = int
+LOCAL = 1
 _BY_ID = attrgetter("expert_id")
 
 
@@ -59,25 +60,11 @@ class Candidate:
             raise ValidationError(f"专家{self.name}的近12个月评审次数不能为负数", field="recent_reviews")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "expert_id": self.expert_id,
-            "name": self.name,
-            "city": self.city.value,
-            "specialties": sorted(self.specialties),
-            "recent_reviews": self.recent_reviews,
-            "title_level": self.title_level,
-        }
+        return {**asdict(self), "city": self.city.value, "specialties": sorted(self.specialties)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Candidate:
-        return cls(
-            expert_id=int(data["expert_id"]),
-            name=str(data["name"]),
-            city=City(data["city"]),
-            specialties=frozenset(data["specialties"]),
-            recent_reviews=int(data["recent_reviews"]),
-            title_level=str(data.get("title_level", "")),
-        )
+        return cls(**{**data, "city": City(data["city"]), "specialties": frozenset(data["specialties"])})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,25 +97,19 @@ class PanelPolicy:
         object.__setattr__(self, "required_specialties", tuple(dict.fromkeys(self.required_specialties)))
 
     @classmethod
-    def for_work(
-        cls, home_city: City, specialties: Iterable[str], *, is_complex: bool = False
-    ) -> PanelPolicy:
+    def for_work(cls, home: City, specialties: Iterable[str], *, is_complex: bool = False) -> PanelPolicy:
         """The default policy for a work: 7 seats instead of 5 for a work flagged complex."""
         size = COMPLEX_PANEL_SIZE if is_complex else DEFAULT_PANEL_SIZE
-        return cls(home_city, panel_size=size, required_specialties=tuple(specialties))
+        return cls(home, panel_size=size, required_specialties=tuple(specialties))
 
     def weight(self, recent_reviews: int) -> float:
-        return 1.0 / (1 + recent_reviews) ** self.weight_exponent
+        return 1.0 / math.pow(1 + recent_reviews, self.weight_exponent)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **asdict(self),
             "home_city": self.home_city.value,
-            "panel_size": self.panel_size,
-            "alternates": self.alternates,
-            "max_local": self.max_local,
             "required_specialties": list(self.required_specialties),
-            "weight_function": self.weight_function,
-            "weight_exponent": self.weight_exponent,
         }
 
     @classmethod
@@ -136,11 +117,8 @@ class PanelPolicy:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValidationError(f"抽取规则含未知项：{'、'.join(sorted(unknown))}")
-        fields = dict(data)
-        fields["home_city"] = City(data["home_city"])
-        if "required_specialties" in data:
-            fields["required_specialties"] = tuple(data["required_specialties"])
-        return cls(**fields)
+        required = tuple(data.get("required_specialties", ()))
+        return cls(**{**data, "home_city": City(data["home_city"]), "required_specialties": required})
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,43 +146,36 @@ class Panel:
         return Panel(seated, rest, self.weights, self.algorithm_version)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "seated": list(self.seated),
-            "alternates": list(self.alternates),
-            "weights": {str(i): w for i, w in self.weights},
-            "algorithm_version": self.algorithm_version,
-        }
+        return {**asdict(self), "weights": {str(i): w for i, w in self.weights}}
 
 
 def draw_panel(candidates: Sequence[Candidate], policy: PanelPolicy, rng: random.Random) -> Panel:
     """Draw the seats, then the alternates, of a panel; raises ``DrawInfeasible`` before any random number.
 
-    Method: exact sequential weighted sampling without replacement, restricted to admissible candidates.
-    Candidates are sorted by expert id; each gets an exponential arrival time ``-ln(1-u)/w`` (one ``u`` from
-    ``rng`` each, in that order; Efraimidis–Spirakis). Arrivals are taken in time order; a candidate is
-    seated when *admissible*: the seats so far plus him can still be completed to a valid panel (size,
-    local quota, every required specialty), which ``_can_complete`` decides exactly. Admissibility only
-    shrinks as seats fill, so a candidate skipped once is never admissible again; by the memorylessness
-    of exponential clocks each seat is a weighted pick among the candidates admissible at that moment,
-    and the scan cannot end short. Alternates are the next arrivals among those who could take some
-    seat; the skipped ones among them get fresh arrival times after the last seat (one ``u`` each, in id
-    order), which keeps every remaining clock exponential, so alternates are weighted picks too.
+    Method: sequential roulette (weighted sampling without replacement) with rejection. Candidates are
+    sorted by expert id; each pick takes one from the urn with chance proportional to its weight. A pick
+    is seated when *admissible*: the seats so far plus him can still be completed to a valid panel (size,
+    local quota, every required specialty), which ``_can_complete`` decides exactly; otherwise he is set
+    aside. Admissibility only shrinks as seats fill, so a candidate set aside would never be admissible
+    later: each seat is thus a weighted pick among the candidates admissible at that moment, and since
+    the feasibility check holds before the first pick, an admissible candidate is always left (no short
+    panel). Then those set aside go back into the urn and alternates are picked the same way among the
+    candidates who could take at least one seat, in pick order.
     """
     pool = sorted(candidates, key=_BY_ID)
-    _check_distinct(pool)
+    ids = [c.expert_id for c in pool]
+    _check_distinct(ids)
     profiles = _profiles(pool, policy)
     counts = Counter(profiles)
     _check_feasible(counts, len(pool), policy)
     weight_of = {n: policy.weight(n) for n in {c.recent_reviews for c in pool}}
     weights = [weight_of[c.recent_reviews] for c in pool]
-    draw = _Draw(profiles, weights, _arrivals(weights, rng))
-    draw.seat(counts, policy)
-    alternates = draw.alternates(policy, rng) if policy.alternates else []
-    return Panel(
-        tuple(pool[i].expert_id for i in draw.seated),
-        tuple(pool[i].expert_id for i in alternates),
-        tuple((c.expert_id, w) for c, w in zip(pool, weights, strict=True)),
-    )
+    urn = _Urn(weights)
+    seated, set_aside = _seat(urn, profiles, counts, policy, rng)
+    urn.put_back(set_aside)
+    alternates = _pick_alternates(urn, profiles, seated, policy, rng)
+    seated_ids, alternate_ids = (tuple(ids[i] for i in chosen) for chosen in (seated, alternates))
+    return Panel(seated_ids, alternate_ids, tuple(zip(ids, weights, strict=True)))
 
 
 def next_alternate(
@@ -235,7 +206,7 @@ def replay_inputs(candidates: Sequence[Candidate], policy: PanelPolicy, seed: st
     """What a draw record stores so that ``replay`` gives the same panel (JSON-ready)."""
     return {
         "algorithm_version": ALGORITHM_VERSION,
-        "candidates": [c.to_dict() for c in sorted(candidates, key=lambda c: c.expert_id)],
+        "candidates": [c.to_dict() for c in sorted(candidates, key=_BY_ID)],
         "policy": policy.to_dict(),
         "seed": seed,
     }
@@ -254,99 +225,102 @@ def replay(record_inputs: Mapping[str, Any]) -> Panel:
     return draw_panel(candidates, policy, random.Random(seed))
 
 
-# --- the draw ------------------------------------------------------------------------------------------
-
-
 def _profiles(pool: Sequence[Candidate], policy: PanelPolicy) -> list[Profile]:
-    required = policy.required_specialties
-    mask_of = {
-        s: sum(1 << bit for bit, code in enumerate(required) if code in s)
-        for s in {c.specialties for c in pool}
-    }
+    codes = list(enumerate(policy.required_specialties))
+    mask_of = {s: sum(2 << bit for bit, code in codes if code in s) for s in {c.specialties for c in pool}}
     home = policy.home_city
-    return [(c.city is home, mask_of[c.specialties]) for c in pool]
+    return [(c.city is home) | mask_of[c.specialties] for c in pool]
 
 
-def _arrivals(weights: Sequence[float], rng: random.Random) -> list[tuple[float, int]]:
-    """A heap of exponential arrival times with rate ``weight``, one random number per index, in order."""
-    rand, log = rng.random, math.log
-    heap = [(-log(1.0 - rand()) / w, i) for i, w in enumerate(weights)]
-    heapq.heapify(heap)
-    return heap
+class _Urn:
+    """Candidate indices grouped by weight (a handful of groups), to pick from by roulette."""
+
+    def __init__(self, weights: Sequence[float]) -> None:
+        self.weights = weights
+        self.groups: defaultdict[float, list[int]] = defaultdict(list)
+        for i, weight in enumerate(weights):
+            self.groups[weight].append(i)
+        self.order = sorted(self.groups)  # the walk over groups does not depend on insertion order
+
+    def pick(self, rng: random.Random) -> int | None:
+        """An index with chance proportional to its weight among those left (one ``u`` and one index)."""
+        shares = [(w * len(self.groups[w]), self.groups[w]) for w in self.order]
+        target = rng.random() * sum(share for share, _ in shares)
+        chosen: list[int] = []
+        for share, members in shares:
+            if members:
+                chosen = members
+                if target < share:
+                    break
+                target -= share
+        if not chosen:
+            return None
+        k = rng.randrange(len(chosen))
+        chosen[k], chosen[-1] = chosen[-1], chosen[k]
+        return chosen.pop()
+
+    def put_back(self, indices: Iterable[int]) -> None:
+        for i in sorted(indices):
+            self.groups[self.weights[i]].append(i)
 
 
-class _Draw:
-    """The state of one draw: the arrival heap, the seats filled and the candidates skipped so far."""
-
-    def __init__(self, profiles: list[Profile], weights: list[float], arrivals: list[tuple[float, int]]):
-        self.profiles, self.weights, self.arrivals = profiles, weights, arrivals
-        self.seated: list[int] = []
-        self.skipped: list[int] = []
-        self.now = 0.0
-
-    def seat(self, counts: Counter[Profile], policy: PanelPolicy) -> None:
-        uncovered = (1 << len(policy.required_specialties)) - 1
-        seats, quota = policy.panel_size, policy.max_local
-        verdicts: dict[Profile, bool] = {}  # admissibility per profile, until the next seat is filled
-        while seats:
-            self.now, i = heapq.heappop(self.arrivals)  # never empty: see draw_panel
-            profile = self.profiles[i]
-            if profile not in verdicts:
-                verdicts[profile] = _admits(counts, profile, uncovered, seats, quota)
-            if not verdicts[profile]:
-                self.skipped.append(i)
-                continue
-            self.seated.append(i)
-            counts[profile] -= 1
-            uncovered &= ~profile[1]
-            seats, quota = seats - 1, quota - profile[0]
-            verdicts.clear()
-
-    def alternates(self, policy: PanelPolicy, rng: random.Random) -> list[int]:
-        could_sit = _seat_takers(self.profiles, self.seated, policy)
-        wanted, rand, log = policy.alternates, rng.random, math.log
-        late = [
-            (self.now - log(1.0 - rand()) / self.weights[i], i)
-            for i in sorted(self.skipped)
-            if could_sit(self.profiles[i])
-        ]
-        upcoming: list[tuple[float, int]] = []
-        while self.arrivals and len(upcoming) < wanted:
-            arrival = heapq.heappop(self.arrivals)
-            if could_sit(self.profiles[arrival[1]]):
-                upcoming.append(arrival)
-        return [i for _, i in heapq.nsmallest(wanted, late + upcoming)]
+def _seat(
+    urn: _Urn, profiles: Sequence[Profile], counts: Counter[Profile], policy: PanelPolicy, rng: random.Random
+) -> tuple[list[int], list[int]]:
+    """The seats in pick order, and the candidates set aside as not admissible on the way."""
+    uncovered = (1 << len(policy.required_specialties)) - 1
+    seats, quota = policy.panel_size, policy.max_local
+    seated: list[int] = []
+    set_aside: list[int] = []
+    verdicts: dict[Profile, bool] = {}  # admissibility per profile, until the next seat is filled
+    while seats:
+        i = urn.pick(rng)
+        if i is None:
+            raise RuntimeError("admissible candidates ran out after a feasibility check that passed")
+        profile = profiles[i]
+        if profile not in verdicts:
+            verdicts[profile] = _admits(counts, profile, uncovered, seats, quota)
+        if not verdicts[profile]:
+            set_aside.append(i)
+            continue
+        seated.append(i)
+        counts[profile] -= 1
+        uncovered &= ~(profile >> 1)
+        seats, quota = seats - 1, quota - (profile & LOCAL)
+        verdicts.clear()
+    return seated, set_aside
 
 
-def _seat_takers(
-    profiles: Sequence[Profile], seated: Sequence[int], policy: PanelPolicy
-) -> Callable[[Profile], bool]:
-    """Whether a candidate of a profile could take at least one seat and keep the panel valid."""
+def _pick_alternates(
+    urn: _Urn, profiles: Sequence[Profile], seated: Sequence[int], policy: PanelPolicy, rng: random.Random
+) -> list[int]:
+    """Alternates in pick order, among the candidates who could take at least one seat."""
     full = (1 << len(policy.required_specialties)) - 1
-    masks = [profiles[i][1] for i in seated]
-    locals_ = sum(profiles[i][0] for i in seated)
+    masks = [profiles[i] >> 1 for i in seated]
+    local = [profiles[i] & LOCAL for i in seated]
     others = [reduce(or_, masks[:k] + masks[k + 1 :], 0) for k in range(len(seated))]
-    seat_is_local = [profiles[i][0] for i in seated]
 
     @cache
     def could_sit(profile: Profile) -> bool:
-        is_local, mask = profile
         return any(
-            others[k] | mask == full and locals_ - seat_is_local[k] + is_local <= policy.max_local
+            others[k] | profile >> 1 == full and sum(local) - local[k] + (profile & LOCAL) <= policy.max_local
             for k in range(len(seated))
         )
 
-    return could_sit
+    chosen: list[int] = []
+    while len(chosen) < policy.alternates and (i := urn.pick(rng)) is not None:
+        if could_sit(profiles[i]):
+            chosen.append(i)
+    return chosen
 
 
 def _admits(counts: Counter[Profile], profile: Profile, uncovered: int, seats: int, quota: int) -> bool:
     """Whether seating one candidate of ``profile`` leaves a completable panel."""
-    is_local, mask = profile
-    if is_local and quota == 0:
+    if profile & LOCAL and quota == 0:
         return False
     rest = counts.copy()
     rest[profile] -= 1
-    return _can_complete(rest, uncovered & ~mask, seats - 1, quota - is_local)
+    return _can_complete(rest, uncovered & ~(profile >> 1), seats - 1, quota - (profile & LOCAL))
 
 
 def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
@@ -356,7 +330,7 @@ def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quo
     locals covers ``uncovered``, and (b) seats <= non-locals + min(locals, quota). Filling up after T
     needs seats-|T| <= (non-locals - non-locals(T)) + min(locals, quota) - locals(T), which is (b).
     """
-    local = sum(n for (is_local, _), n in counts.items() if is_local)
+    local = sum(n for profile, n in counts.items() if profile & LOCAL)
     non_local = sum(counts.values()) - local
     return seats <= non_local + min(local, quota) and _can_cover(counts, uncovered, seats, quota)
 
@@ -366,9 +340,9 @@ def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota:
     if not uncovered:
         return True
     offers: dict[int, int] = {}  # useful mask -> locals it costs (0 when a non-local offers it)
-    for (is_local, mask), n in counts.items():
-        if n > 0 and mask & uncovered:
-            offers[mask & uncovered] = min(offers.get(mask & uncovered, 1), int(is_local))
+    for profile, n in counts.items():
+        if n > 0 and (useful := profile >> 1 & uncovered):
+            offers[useful] = min(offers.get(useful, 1), profile & LOCAL)
     best = {0: 0}
     for _ in range(min(seats, uncovered.bit_count())):  # a minimal cover has at most one pick per bit
         step = dict(best)
@@ -382,11 +356,7 @@ def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota:
     return False
 
 
-# --- feasibility, with the message a person reads ---------------------------------------------------------
-
-
-def _check_distinct(pool: Sequence[Candidate]) -> None:
-    ids = [c.expert_id for c in pool]
+def _check_distinct(ids: Sequence[int]) -> None:
     if len(set(ids)) != len(ids):
         repeated = next(a for a, b in zip(ids, ids[1:], strict=False) if a == b)
         raise ValidationError(f"候选名单中专家{repeated}重复出现")
@@ -399,15 +369,13 @@ def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -
             f"可用专家仅{total}名，需要{size + policy.alternates}名（正选{size}名、候补{policy.alternates}名）",
             constraint="pool_size",
         )
-    outside = sum(n for (is_local, _), n in counts.items() if not is_local)
+    outside = sum(n for profile, n in counts.items() if not profile & LOCAL)
     if outside < size - quota:
         raise DrawInfeasible(
             f"{city}以外的可用专家仅{outside}名，需要{size - quota}名（正选{size}名，{city}本地至多{quota}名）",
             constraint="max_local",
         )
-    for code, (able, able_outside) in zip(
-        policy.required_specialties, _coverage(counts, policy), strict=True
-    ):
+    for code, (able, able_outside) in _coverage(counts, policy).items():
         if not able or (not able_outside and not quota):
             where = f"{city}以外的" if able else ""
             raise DrawInfeasible(
@@ -418,22 +386,21 @@ def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -
         raise DrawInfeasible(_combination_message(counts, policy), constraint="combination")
 
 
-def _coverage(counts: Counter[Profile], policy: PanelPolicy) -> list[tuple[int, int]]:
+def _coverage(counts: Counter[Profile], policy: PanelPolicy) -> dict[str, tuple[int, int]]:
     """Per required specialty: how many candidates cover it, and how many of them are not local."""
-    return [
-        (
-            sum(n for (_, mask), n in counts.items() if mask >> bit & 1),
-            sum(n for (is_local, mask), n in counts.items() if mask >> bit & 1 and not is_local),
+    return {
+        code: (
+            sum(n for profile, n in counts.items() if profile >> (bit + 1) & 1),
+            sum(n for profile, n in counts.items() if profile >> (bit + 1) & 1 and not profile & LOCAL),
         )
-        for bit in range(len(policy.required_specialties))
-    ]
+        for bit, code in enumerate(policy.required_specialties)
+    }
 
 
 def _combination_message(counts: Counter[Profile], policy: PanelPolicy) -> str:
-    city = policy.home_city.label
-    wanted = "、".join(SPECIALTY_LABELS[c] for c in policy.required_specialties)
+    city, labels = policy.home_city.label, SPECIALTY_LABELS
     found = "，".join(
-        f"{SPECIALTY_LABELS[code]}{able}名（{city}以外{outside}名）"
-        for code, (able, outside) in zip(policy.required_specialties, _coverage(counts, policy), strict=True)
+        f"{labels[c]}{n}名（{city}以外{m}名）" for c, (n, m) in _coverage(counts, policy).items()
     )
+    wanted = "、".join(labels[c] for c in policy.required_specialties)
     return f"无法同时满足正选{policy.panel_size}名、{city}本地至多{policy.max_local}名并覆盖{wanted}：可用专家中{found}"

@@ -133,14 +133,21 @@ def register_cli(app: Flask) -> None:
             started = time.perf_counter()
             progress = StageProgress()
             try:
-                summary = seed_demo(db.session, scale, seed=seed, on_progress=progress)
+                summary = seed_demo(
+                    db.session,
+                    scale,
+                    seed=seed,
+                    on_progress=progress,
+                    upload_dir=current_app.config["UPLOAD_DIR"],
+                )
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
             finally:
                 progress.close()
             click.echo(
                 f"演示数据已载入（{scale}）：单位 {summary.enterprises}，项目 {summary.projects}，"
-                f"参建关系 {summary.participants}，专家 {summary.experts}；"
+                f"参建关系 {summary.participants}，专家 {summary.experts}，危大工程 {summary.works}，"
+                f"方案版本 {summary.plan_versions}；"
                 f"用时 {time.perf_counter() - started:.1f} 秒"
             )
         print_demo_accounts(create_demo_accounts())

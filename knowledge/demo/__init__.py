@@ -74,7 +74,8 @@ def seed_demo(
     - ``signer_account_ids``: existing account ids by sign-off kind (``constructor`` and ``supervisor``
       required, ``subcontractor`` optional), since a sign-off must name an account and the seed creates
       none. Without it no sign-off is written and no work is past ``plan_drafted``. Without a
-      ``subcontractor`` id, subcontracted works carry only the constructor's and supervisor's sign-offs.
+      ``subcontractor`` id, subcontracted works (whose plans the subcontractor's technical lead signs
+      too, Art. 11) stay at ``plan_drafted`` unsigned.
 
     :raises ValidationError: for an unknown scale or signer kind, or when the enterprise table holds rows.
     """

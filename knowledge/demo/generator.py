@@ -334,7 +334,6 @@ def generate(
         project_infos(projects, participants),
         names,
         first_id=ids.work,
-        anchor=anchor,
     )
     plan_statuses(random.Random(f"{seed}/work-status"), works, spec.plan_versions)
     settle(works, anchor, with_plans=with_plans, signer_kinds=frozenset(signers or ()))

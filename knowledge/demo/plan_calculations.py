@@ -52,7 +52,8 @@ def foundation_pit(params: Params, facts: Facts, rng: random.Random) -> list[str
 
 
 def concrete_support(params: Params, facts: Facts, rng: random.Random) -> list[str]:
-    is_disc = facts.get("sys", "盘扣式").startswith("盘扣")
+    system = facts.get("sys") or "盘扣式"
+    is_disc = system.startswith("盘扣")
     area, radius, fy, f = (571.0, 20.1, 355.0, 300.0) if is_disc else (506.0, 15.9, 235.0, 205.0)
     step = 1.5
     l0 = 1.2 * step if is_disc else 1.155 * 1.2 * (step + 2 * 0.2)
@@ -66,7 +67,7 @@ def concrete_support(params: Params, facts: Facts, rng: random.Random) -> list[s
     lines = [
         f"模板支撑架搭设高度{params['support_height']}m，搭设跨度{params['support_span']}m，"
         f"施工总荷载设计值{params['total_load']}kN/m²，集中线荷载设计值{params['line_load']}kN/m。",
-        f"采用{facts.get('sys', '盘扣式')}支架，板下立杆纵横间距{spacing}m×{spacing}m，水平杆步距{step}m，"
+        f"采用{system}支架，板下立杆纵横间距{spacing}m×{spacing}m，水平杆步距{step}m，"
         f"立杆计算长度l0={l0:.2f}m，长细比λ={lam:.1f}≤150，稳定系数φ={phi:.3f}。",
         f"板下单根立杆轴力设计值N={axial:.2f}kN，σ=N/(φA)={axial * 1000 / (phi * area):.1f}N/mm²≤f={f:.0f}N/mm²，满足要求。",
         f"梁下立杆沿梁长间距{beam_step}m，单根立杆轴力N={beam_axial:.2f}kN，"
@@ -219,7 +220,7 @@ def mining_method(params: Params, facts: Facts, rng: random.Random) -> list[str]
 def shield(params: Params, facts: Facts, rng: random.Random) -> list[str]:
     cover = rng.uniform(9, 20)
     grout = math.pi / 4 * (6.48**2 - 6.2**2) * 1.2 * 1.6
-    length = facts.get("tunnel_length", f"{rng.uniform(600, 1800):.1f}")
+    length = f"{rng.uniform(600, 1800):.1f}"
     return [
         f"区间隧道长度{length}m，盾构机开挖直径6.48m，管片外径6.2m、内径5.5m、环宽1.2m，最大覆土厚度{cover:.1f}m。",
         f"土仓压力设定P=K0·γ·h={0.5 * 19 * cover / 100:.2f}bar；同步注浆量Q=π/4(D²-d²)·L·λ={grout:.2f}m³/环（λ=1.6）。",
@@ -227,7 +228,7 @@ def shield(params: Params, facts: Facts, rng: random.Random) -> list[str]:
 
 
 def pipe_jacking(params: Params, facts: Facts, rng: random.Random) -> list[str]:
-    dn = int(facts.get("dn", "1500"))
+    dn = int(facts.get("dn") or "1500")
     length = rng.uniform(60, 220)
     outer = dn * 1.2 / 1000
     force = math.pi * outer * length * 5 + math.pi / 4 * outer**2 * 300

@@ -6,12 +6,14 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from knowledge.demo import plan_vocabulary as words
 from knowledge.demo.plan_calculations import ParamValue, calculation
 from knowledge.demo.work_parameters import param_text
 from knowledge.rules import parameter
 
+T = TypeVar("T")
 CN_NUMBERS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 HEADING_STYLES = 3  # 第一章 工程概况 / 一、工程概况 / 1 工程概况
 
@@ -116,6 +118,11 @@ class _Facts(dict[str, str]):
         return ""
 
 
+def by_kind(table: Mapping[str, T], ctx: PlanContext) -> T:
+    """The entry for the work's sub-type if the table has one, else its category's."""
+    return table[ctx.sub_type] if ctx.sub_type in table else table[ctx.category]
+
+
 def heading(style: int, index: int, title: str) -> str:
     if style == 0:
         return f"第{CN_NUMBERS[index]}章 {title}"
@@ -170,7 +177,7 @@ def overview(ctx: PlanContext, rng: random.Random) -> Section:
 
 
 def basis(ctx: PlanContext, rng: random.Random) -> Section:
-    own = words.STANDARDS[ctx.category]
+    own = by_kind(words.STANDARDS, ctx)
     extra = words.SUB_TYPE_STANDARDS.get(ctx.sub_type, ())
     standards = rng.sample(extra, min(1, len(extra))) + rng.sample(own, min(3, len(own)))
     standards += rng.sample(words.COMMON_STANDARDS, 1)
@@ -187,11 +194,11 @@ def schedule(ctx: PlanContext, rng: random.Random) -> Section:
     days = (ctx.planned_end - ctx.planned_start).days + 1
     equipment = [
         f"{name}{rng.randint(low, high)}{unit}"
-        for name, unit, low, high in rng.sample(words.EQUIPMENT[ctx.category], 4)
+        for name, unit, low, high in rng.sample(by_kind(words.EQUIPMENT, ctx), 4)
     ]
     return [
         ("施工进度计划", [f"计划{ctx.planned_start:%Y年%m月%d日}开工，{ctx.planned_end:%Y年%m月%d日}完成，总工期{days}日历天。"]),
-        ("材料与设备计划", ["主要材料：" + "、".join(rng.sample(words.MATERIALS[ctx.category], 3)) + "；主要设备："
+        ("材料与设备计划", ["主要材料：" + "、".join(rng.sample(by_kind(words.MATERIALS, ctx), 3)) + "；主要设备："
                             + "、".join(equipment) + "。"]),
     ]  # fmt: skip
 
@@ -221,7 +228,7 @@ def safety(ctx: PlanContext, rng: random.Random) -> Section:
 
 def staffing(ctx: PlanContext, rng: random.Random) -> Section:
     people = ctx.people
-    workers = "、".join(f"{w}{rng.randint(2, 12)}人" for w in words.WORKERS[ctx.category])
+    workers = "、".join(f"{w}{rng.randint(2, 12)}人" for w in by_kind(words.WORKERS, ctx))
     return [
         ("管理人员", [f"项目经理{people['project_manager']}，项目技术负责人{people['technical_lead']}，"
                       f"专职安全生产管理人员{people['safety_officer']}，方案编制人{people['author']}。"]),
@@ -233,13 +240,13 @@ def acceptance(ctx: PlanContext, rng: random.Random) -> Section:
     people = ctx.people
     return [
         ("验收标准及程序", ["施工单位自检合格后报监理单位验收，验收合格并签字确认后方可进入下一道工序。"]),
-        ("验收内容", ["、".join(rng.sample(words.ACCEPTANCE_ITEMS[ctx.category], 3)) + "。"]),
+        ("验收内容", ["、".join(rng.sample(by_kind(words.ACCEPTANCE_ITEMS, ctx), 3)) + "。"]),
         ("验收人员", [f"项目技术负责人{people['technical_lead']}、总监理工程师{people['chief_supervisor']}及专业监理工程师。"]),
     ]  # fmt: skip
 
 
 def emergency(ctx: PlanContext, rng: random.Random) -> Section:
-    hazards = rng.sample(words.EMERGENCIES[ctx.category], rng.randint(1, 2))
+    hazards = rng.sample(by_kind(words.EMERGENCIES, ctx), rng.randint(1, 2))
     return [
         ("应急组织", [f"应急领导小组组长{ctx.people['project_manager']}，下设抢险组、技术组和医疗救护组。"]),
         ("应急处置", [f"{hazard}：{measure}。" for hazard, measure in hazards]),
@@ -250,7 +257,7 @@ def emergency(ctx: PlanContext, rng: random.Random) -> Section:
 
 def calculations(ctx: PlanContext, rng: random.Random) -> Section:
     numbers = random.Random(f"{ctx.key}/calculation")
-    drawings = "、".join(f"附图{i} {name}" for i, name in enumerate(words.DRAWINGS[ctx.category], 1))
+    drawings = "、".join(f"附图{i} {name}" for i, name in enumerate(by_kind(words.DRAWINGS, ctx), 1))
     return [
         ("计算书", calculation(ctx.sub_type)(ctx.parameters, ctx.facts, numbers)),
         ("相关施工图纸", [drawings + "。"]),

@@ -47,10 +47,10 @@ DURATIONS: Mapping[str, tuple[int, int]] = {
 }
 FIRST_DAY = date(2023, 1, 1)
 LAST_DAY = date(2026, 12, 31)
-DRAWS = 5  # uniform draws kept per work, so its dates never shift the stream of the works after it
+DRAWS = 4  # uniform draws kept per work, so its dates never shift the stream of the works after it
 
 
-def plan_statuses(rng: random.Random, seeds: Sequence[WorkSeed], target_versions: int) -> None:
+def plan_statuses(rng: random.Random, works: Sequence[WorkSeed], target_versions: int) -> None:
     """Give works an intended status and version count, so that the versions add up to about the target.
 
     Each work has a plan with the probability that spends the remaining budget evenly over the remaining
@@ -62,44 +62,44 @@ def plan_statuses(rng: random.Random, seeds: Sequence[WorkSeed], target_versions
     }
     version_picker = Picker(VERSION_WEIGHTS)
     remaining = target_versions
-    for index, seed in enumerate(seeds):
-        share = remaining / ((len(seeds) - index) * MEAN_VERSIONS)
+    for index, work in enumerate(works):
+        share = remaining / ((len(works) - index) * MEAN_VERSIONS)
         has_plan = rng.random() < share
-        status: WorkStatus = pickers[seed.classification.verdict](rng)
+        status: WorkStatus = pickers[work.classification.verdict](rng)
         versions: int = version_picker(rng)
-        seed.draws = tuple(rng.random() for _ in range(DRAWS))
+        work.draws = tuple(rng.random() for _ in range(DRAWS))
         if has_plan:
-            seed.intended, seed.versions = status, versions
+            work.intended, work.versions = status, versions
             remaining -= versions
 
 
-def effective_status(seed: WorkSeed, *, with_plans: bool, signer_kinds: Collection[str]) -> WorkStatus:
+def effective_status(work: WorkSeed, *, with_plans: bool, signer_kinds: Collection[str]) -> WorkStatus:
     """The intended status, held back to what the run can back with rows.
 
     No upload directory, no plan versions: registered. Past plan_drafted, the latest version carries the
     builders' signatures (Art. 11: the subcontractor's too when the work is subcontracted), so a work whose
     signer the caller gave no account for stays at plan_drafted.
     """
-    if not with_plans or seed.versions == 0:
+    if not with_plans or work.versions == 0:
         return S.REGISTERED
     needed = {"constructor", "supervisor"}
-    if seed.row["subcontractor_id"] is not None:
+    if work.row["subcontractor_id"] is not None:
         needed.add("subcontractor")
-    if seed.intended in CONSTRUCTOR_SIGNED and not needed <= set(signer_kinds):
+    if work.intended in CONSTRUCTOR_SIGNED and not needed <= set(signer_kinds):
         return S.PLAN_DRAFTED
-    return seed.intended
+    return work.intended
 
 
 def settle(
-    seeds: Sequence[WorkSeed], anchor: datetime, *, with_plans: bool, signer_kinds: Collection[str]
+    works: Sequence[WorkSeed], anchor: datetime, *, with_plans: bool, signer_kinds: Collection[str]
 ) -> None:
     """Set each work's status, planned dates and created_at (dates follow the status: started works began)."""
-    for seed in seeds:
-        status = effective_status(seed, with_plans=with_plans, signer_kinds=signer_kinds)
+    for work in works:
+        status = effective_status(work, with_plans=with_plans, signer_kinds=signer_kinds)
         if status is S.REGISTERED:
-            seed.versions = 0
-        u_start, u_length, u_lead, u_hour, _ = seed.draws
-        row = seed.row
+            work.versions = 0
+        u_start, u_length, u_lead, u_hour = work.draws
+        row = work.row
         low, high = DURATIONS.get(row["sub_type"]) or DURATIONS[row["category"]]
         length = timedelta(days=round(low + (high - low) * u_length))
         today = anchor.date()
@@ -120,6 +120,6 @@ def settle(
         lead = timedelta(days=20 + 130 * u_lead, hours=8 + 10 * u_hour)
         started_at = datetime(start.year, start.month, start.day, tzinfo=UTC)
         latest = anchor - timedelta(days=1)
-        earliest = min(seed.project.row["created_at"], latest)
+        earliest = min(work.project.row["created_at"], latest)
         row["created_at"] = min(max(started_at - lead, earliest), latest)
         row["updated_at"] = row["created_at"]

@@ -6,7 +6,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import cache
 
 from knowledge.demo import vocabulary as vocab
 from knowledge.demo import work_catalogue as cat
@@ -68,6 +68,7 @@ class WorkSeed:
 
 
 def project_infos(projects: Sequence[Row], participants: Sequence[Row]) -> list[ProjectInfo]:
+    """The projects in id order, each with its kind and its participating units."""
     infos = {}
     for row in projects:
         kind = cat.kind_of_project(row["name"])
@@ -102,10 +103,9 @@ class PersonNamer:
 class WorkBuilder:
     """Builds one work of a given sub-type on a given project: name, place, parameters, people, verdict."""
 
-    def __init__(self, rng: random.Random, enterprise_names: Mapping[int, str], anchor: datetime) -> None:
+    def __init__(self, rng: random.Random, enterprise_names: Mapping[int, str]) -> None:
         self.rng = rng
         self.enterprise_names = enterprise_names
-        self.anchor = anchor
         self.drawer = ParameterDrawer(rng)
         self.people = PersonNamer(rng)
         self.names_used: dict[int, set[str]] = {}
@@ -146,24 +146,32 @@ class WorkBuilder:
         raise RuntimeError(f"no hazardous parameters drawn for {category}/{sub_type}")
 
     def name_context(self, project: ProjectInfo, sub_type: str) -> dict[str, str]:
+        """The words a name and a location may use; only those this sub-type can use are drawn."""
         rng = self.rng
-        start = rng.randint(0, 12)
-        metres = rng.randrange(0, 1000, 10)
-        length = rng.randrange(200, 1600, 10)
-        end = start * 1000 + metres + length
-        span = re.search(r"工程(.+?)区间$", project.row["name"])
-        return {
-            "b": self.part(project),
-            "seg": f"K{start}+{metres:03d}～K{end // 1000}+{end % 1000:03d}段",
-            "sys": rng.choice(cat.SUPPORT_SYSTEMS),
-            "old": rng.choice(cat.OLD_STRUCTURES),
-            "n": str(rng.randint(1, 6)),
-            "span": span.group(1) if span else "",
-            "side": rng.choice(("左线", "右线")),
-            "dn": str(rng.choice(cat.PIPE_DIAMETERS)),
-            "m": "",
-            "mk": "",
-        }
+        needed = placeholders(sub_type, project.family)
+        context = dict.fromkeys(CONTEXT_FIELDS, "")
+        context["b"] = self.part(project)
+        if "seg" in needed:
+            start, metres, length = (
+                rng.randint(0, 12),
+                rng.randrange(0, 1000, 10),
+                rng.randrange(200, 1600, 10),
+            )
+            end = start * 1000 + metres + length
+            context["seg"] = f"K{start}+{metres:03d}～K{end // 1000}+{end % 1000:03d}段"
+        if "sys" in needed:
+            context["sys"] = rng.choice(cat.SUPPORT_SYSTEMS)
+        if "old" in needed:
+            context["old"] = rng.choice(cat.OLD_STRUCTURES)
+        if "n" in needed:
+            context["n"] = str(rng.randint(1, 6))
+        if "span" in needed and (span := re.search(r"工程(.+?)区间$", project.row["name"])):
+            context["span"] = span.group(1)
+        if "side" in needed:
+            context["side"] = rng.choice(("左线", "右线"))
+        if "dn" in needed:
+            context["dn"] = str(rng.choice(cat.PIPE_DIAMETERS))
+        return context
 
     def part(self, project: ProjectInfo) -> str:
         rng = self.rng
@@ -218,12 +226,13 @@ class WorkBuilder:
         return f"{part}{rng.choice(cat.SIDES)}"
 
     def subcontractor(self, project: ProjectInfo, category: str) -> int | None:
+        """A subcontractor of the project whose trade suits the work (a 幕墙 firm, not a 爆破拆除 one), or None."""
         candidates = project.units.get(ParticipantRole.SUBCONTRACTOR, [])
         if not candidates or self.rng.random() >= SUBCONTRACT_RATES[category]:
             return None
         words = SPECIALTY_WORDS[category]
         suited = [e for e in candidates if any(w in self.enterprise_names.get(e, "") for w in words)]
-        return self.rng.choice(suited or candidates)
+        return self.rng.choice(suited) if suited else None
 
     def team(self, project: ProjectInfo, subcontractor: int | None) -> dict[str, str]:
         """The project's people (one team per project) and the technical leads who sign its plans."""
@@ -240,6 +249,24 @@ class WorkBuilder:
         if subcontractor is not None:
             people["subcontractor_signer"] = self.people.of("company_technical_director", subcontractor)
         return people
+
+
+CONTEXT_FIELDS = ("b", "seg", "sys", "old", "n", "span", "side", "dn", "m", "mk")
+
+
+@cache
+def placeholders(sub_type: str, family: str) -> frozenset[str]:
+    """The context fields a work's name patterns, location or plan can use."""
+    needed = set(re.findall(r"\{(\w+)\}", "".join(cat.patterns_for(sub_type, family))))
+    if family in ("road", "pipe_gallery"):
+        needed.add("seg")  # the location is a chainage segment
+    if sub_type == "shield":
+        needed |= {"span", "side"}
+    if sub_type == "concrete_support":
+        needed.add("sys")  # the calculations depend on the support system and the pipe diameter
+    if sub_type == "pipe_jacking":
+        needed.add("dn")
+    return frozenset(needed)
 
 
 def assign_sub_types(
@@ -267,12 +294,14 @@ def generate_works(
     enterprise_names: Mapping[int, str],
     *,
     first_id: int,
-    anchor: datetime,
 ) -> list[WorkSeed]:
-    """``count`` works on the projects, ids counted up from ``first_id``, in project order; status not set."""
+    """``count`` works on the projects, ids counted up from ``first_id``, in project order.
+
+    Status, dates and plans come later (``work_status``, ``plan_versions``): they depend on the run's options.
+    """
     if not projects or count <= 0:
         return []
-    builder = WorkBuilder(rng, enterprise_names, anchor)
+    builder = WorkBuilder(rng, enterprise_names)
     pairs = assign_sub_types(rng, projects, count)
     return [
         builder.build(first_id + index, project, sub_type) for index, (project, sub_type) in enumerate(pairs)

@@ -1,8 +1,11 @@
 """Benchmark of ``seed_demo``: into a temporary SQLite file, and PostgreSQL when TEST_DATABASE_URL is set.
 
 Run from the repository root: ``.venv/bin/python scripts/bench/seed.py [--scale province] [--seed 2024]``.
-On PostgreSQL it seeds into a fresh schema and drops that schema afterwards. Prints the time of each
-stage, the total, and the rows counted back from each table; exits 1 when a run exceeds ``--target``.
+On PostgreSQL it seeds into a fresh schema and drops that schema afterwards. Each run writes its plan
+files into a temporary upload directory and signs with two accounts made for it (the seed creates none:
+one signs as constructor and subcontractor, one as chief supervisor). Prints the time of each stage, the
+total, the rows counted back from each table and the plan files written; exits 1 when a run exceeds
+``--target``.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ import expert_pool.models  # noqa: E402, F401 - every table on the metadata
 import knowledge.accounts  # noqa: E402, F401
 import knowledge.audit  # noqa: E402, F401
 import knowledge.models  # noqa: E402, F401
+import knowledge.plans  # noqa: E402, F401
+import knowledge.works  # noqa: E402, F401
+from knowledge.accounts import Account, Role  # noqa: E402
 from knowledge.db import Base  # noqa: E402
 from knowledge.demo import SeedSummary, seed_demo  # noqa: E402
 
-TARGET_SECONDS = 60.0
-TABLES = ("enterprise", "project", "project_participant", "expert")
+TARGET_SECONDS = 120.0
+TABLES = ("enterprise", "project", "project_participant", "expert", "work", "plan_version", "plan_signoff")
 
 
 def stage_printer() -> Callable[[str, int, int], None]:
@@ -40,16 +46,38 @@ def stage_printer() -> Callable[[str, int, int], None]:
         nonlocal last
         if done == total:
             now = time.perf_counter()
-            print(f"    {label:<8} {total:>8,} rows  {now - last:6.2f} s", flush=True)
+            print(f"    {label:<8} {total:>9,} rows  {now - last:6.2f} s", flush=True)
             last = now
 
     return on_progress
 
 
-def seed_and_count(engine: Engine, scale: str, seed: int) -> tuple[SeedSummary, dict[str, int]]:
+def signer_accounts(session: Session) -> dict[str, int]:
+    """Two accounts to sign with; any password hash will do, nobody signs in with them."""
+    builder = Account(
+        username="bench_builder", display_name="施工单位技术负责人", password_hash="x", role=Role.ADMIN
+    )
+    supervisor = Account(
+        username="bench_supervisor", display_name="总监理工程师", password_hash="x", role=Role.ADMIN
+    )
+    session.add_all([builder, supervisor])
+    session.commit()
+    return {"constructor": builder.id, "subcontractor": builder.id, "supervisor": supervisor.id}
+
+
+def seed_and_count(
+    engine: Engine, scale: str, seed: int, upload_dir: Path
+) -> tuple[SeedSummary, dict[str, int]]:
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        summary = seed_demo(session, scale, seed=seed, on_progress=stage_printer())
+        summary = seed_demo(
+            session,
+            scale,
+            seed=seed,
+            on_progress=stage_printer(),
+            upload_dir=upload_dir,
+            signer_account_ids=signer_accounts(session),
+        )
         counts = {
             name: session.scalar(select(func.count()).select_from(Base.metadata.tables[name])) or 0
             for name in TABLES
@@ -57,11 +85,18 @@ def seed_and_count(engine: Engine, scale: str, seed: int) -> tuple[SeedSummary, 
     return summary, counts
 
 
-def report(backend: str, summary: SeedSummary, counts: dict[str, int]) -> None:
+def report(backend: str, summary: SeedSummary, counts: dict[str, int], upload_dir: Path) -> None:
     rows = ", ".join(f"{name} {count:,}" for name, count in counts.items())
     print(f"  {backend}: {summary.elapsed_seconds:.2f} s for {sum(counts.values()):,} rows ({rows})")
     if counts != summary.counts:
         print(f"  {backend}: counted rows differ from the summary {summary.counts}")
+    files = [path.stat().st_size for path in upload_dir.iterdir()]
+    average = sum(files) / len(files) if files else 0
+    print(
+        f"  {backend}: {len(files):,} plan files, {sum(files) / 1024 / 1024:,.1f} MiB, {average:,.0f} bytes each"
+    )
+    if len(files) != summary.plan_versions:
+        print(f"  {backend}: plan files differ from the {summary.plan_versions:,} versions written")
 
 
 def bench_sqlite(scale: str, seed: int) -> float:
@@ -69,11 +104,11 @@ def bench_sqlite(scale: str, seed: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/bench.db")
         try:
-            summary, counts = seed_and_count(engine, scale, seed)
+            summary, counts = seed_and_count(engine, scale, seed, Path(tmp) / "uploads")
         finally:
             engine.dispose()  # closing the last connection checkpoints a WAL into the file
         size = sum(path.stat().st_size for path in Path(tmp).glob("bench.db*"))
-    report("SQLite", summary, counts)
+        report("SQLite", summary, counts, Path(tmp) / "uploads")
     print(f"  SQLite: file size {size / 1024:,.0f} KiB")
     return summary.elapsed_seconds
 
@@ -87,14 +122,15 @@ def bench_postgres(url: str, scale: str, seed: int) -> float:
     try:
         engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
         try:
-            summary, counts = seed_and_count(engine, scale, seed)
+            with tempfile.TemporaryDirectory() as tmp:
+                summary, counts = seed_and_count(engine, scale, seed, Path(tmp))
+                report("PostgreSQL", summary, counts, Path(tmp))
         finally:
             engine.dispose()
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-    report("PostgreSQL", summary, counts)
     return summary.elapsed_seconds
 
 

@@ -23,6 +23,7 @@ from knowledge.accounts import Account, Role
 from knowledge.creditcode import is_valid
 from knowledge.db import Base
 from knowledge.demo import SeedSummary, seed_demo
+from knowledge.demo.generator import ScaleSpec, generate
 from knowledge.errors import ValidationError
 from knowledge.models import Enterprise, EnterpriseType, ParticipantRole, Project, ProjectParticipant
 from knowledge.plan_files import normalize_text
@@ -408,6 +409,23 @@ def test_without_signers_no_work_is_past_plan_drafted(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_without_a_subcontractor_signer_subcontracted_works_stay_unsigned(tmp_path: Path) -> None:
+    engine = sqlite_engine(tmp_path / "no_sub.db")
+    with Session(engine) as session:
+        signers = make_signers(session)
+        del signers["subcontractor"]
+        seed_demo(session, "small", upload_dir=tmp_path / "uploads", signer_account_ids=signers)
+        by_work = versions_by_work(session)
+        works = session.scalars(select(Work)).all()
+        for work in works:
+            signed = [s for v in by_work.get(work.id, []) for s in v.signoffs]
+            if work.subcontractor_id is not None:
+                assert work.status in (S.REGISTERED, S.PLAN_DRAFTED) and not signed
+            assert all(s.kind is not SignoffKind.SUBCONTRACTOR for s in signed)
+        assert any(work.status in SUPERVISOR_SIGNED for work in works)
+    engine.dispose()
+
+
 def test_without_an_upload_directory_every_work_is_registered(seeded_session: Session) -> None:
     assert set(seeded_session.scalars(select(Work.status))) == {S.REGISTERED}
     assert seeded_session.scalar(select(func.count()).select_from(PlanVersion)) == 0
@@ -451,7 +469,7 @@ def test_full_seed_on_the_test_database_leaves_sequences_ready(test_db: Any, tmp
         signers = make_signers(session)
         summary = seed_demo(session, "small", upload_dir=tmp_path / "uploads", signer_account_ids=signers)
         assert session.scalar(select(func.count()).select_from(Work)) == summary.works == 400
-        work = session.scalars(select(Work).where(Work.status.is_not(S.REGISTERED)).limit(1)).one()
+        work = session.scalars(select(Work).where(Work.status != S.REGISTERED).limit(1)).one()
         version = PlanVersion(
             work_id=work.id,
             number=99,
@@ -470,3 +488,22 @@ def test_full_seed_on_the_test_database_leaves_sequences_ready(test_db: Any, tmp
         assert version.id == summary.plan_versions + 1
         assert len(list((tmp_path / "uploads").iterdir())) == summary.plan_versions
     engine.dispose()
+
+
+def test_a_larger_generation_keeps_every_invariant_in_every_sub_type_and_family() -> None:
+    """Pure generation (no database) at ten times the small scale, with plans for most works."""
+    spec = ScaleSpec(
+        enterprises=600, projects=1_500, experts=20, min_groups=4, works=4_000, plan_versions=4_000
+    )
+    signers = {"constructor": 1, "subcontractor": 2, "supervisor": 3}
+    rows = generate(spec, seed=11, with_plans=True, signers=signers)
+    works = {work["id"]: work for work in rows.works}
+    for work in rows.works:
+        result = classify(work["category"], work["parameters"], work["sub_type"])
+        assert result.verdict is work["verdict"] and work["clauses"] == [clause_json(c) for c in result.fired]
+    for version, content in zip(rows.plan_versions, rows.plan_files, strict=True):
+        assert tuple(version["sections_found"]) == find_sections(version["text"]).found
+        assert version["sha256"] == hashlib.sha256(content.encode("utf-8")).hexdigest()
+        parameters = works[version["work_id"]]["parameters"]
+        assert all(value in version["text"] for value in parameters.values() if not isinstance(value, bool))
+    assert len({version["stored_name"] for version in rows.plan_versions}) == len(rows.plan_versions)

@@ -1,0 +1,97 @@
+"""The credit ledger in the database: record events (once per source), appeals, standings and sanctions applied."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expert_pool import credit
+from expert_pool.models import CreditEventRow, Expert, ExpertStatus
+from expert_pool.policy import credit_policy
+from knowledge import audit
+from knowledge.errors import NotFoundError, ValidationError
+
+
+def events_of(session: Session, expert_id: int) -> list[credit.CreditEvent]:
+    rows = list(session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == expert_id)
+                                .order_by(CreditEventRow.day, CreditEventRow.id)))  # fmt: skip
+    reversed_ids = {r.reversal_of for r in rows if r.reversal_of is not None}
+    return [
+        credit.CreditEvent(r.id, r.expert_id, r.day, credit.EventKind(r.kind), r.points, r.reason,
+                           str(r.recorded_by or "系统"), reversed=r.id in reversed_ids, reversal_of=r.reversal_of)
+        for r in rows
+    ]  # fmt: skip
+
+
+def standing(session: Session, expert_id: int, *, today: date) -> credit.Standing:
+    return credit.standing(events_of(session, expert_id), policy=credit_policy(session), today=today)
+
+
+def record(
+    session: Session, expert_id: int, kind: credit.EventKind, *, day: date, reason: str, actor_id: int | None,
+    points: int | None = None, source: str = "",
+) -> CreditEventRow | None:  # fmt: skip
+    """Add an event and apply the sanction it brings; a system event with a source is recorded only once."""
+    expert = session.get(Expert, expert_id)
+    if expert is None:
+        raise NotFoundError("专家不存在")
+    if (
+        source
+        and session.scalar(select(CreditEventRow.id).where(CreditEventRow.source == source)) is not None
+    ):
+        return None
+    policy = credit_policy(session)
+    value = credit.points_for(kind, policy, points)
+    if not reason.strip():
+        raise ValidationError("请写明事由", field="reason")
+    row = CreditEventRow(expert_id=expert_id, day=day, kind=kind.value, points=value, reason=reason.strip()[:500],
+                         recorded_by=actor_id, source=source)  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="credit_event", obj=("expert", expert_id),
+                 after={"kind": kind.value, "points": value, "day": day.isoformat(), "reason": row.reason})  # fmt: skip
+    apply_sanction(session, expert, today=day, actor_id=actor_id)
+    session.commit()
+    return row
+
+
+def appeal_upheld(
+    session: Session, event_id: int, *, day: date, reason: str, actor_id: int | None
+) -> CreditEventRow:
+    original = session.get(CreditEventRow, event_id)
+    if original is None:
+        raise NotFoundError("信用记录不存在")
+    if original.kind == credit.EventKind.REVERSAL.value:
+        raise ValidationError("撤销记录不能再撤销")
+    if session.scalar(select(CreditEventRow.id).where(CreditEventRow.reversal_of == event_id)) is not None:
+        raise ValidationError("该记录已被撤销")
+    row = CreditEventRow(expert_id=original.expert_id, day=day, kind=credit.EventKind.REVERSAL.value, points=0,
+                         reason=reason.strip()[:500] or "申诉成立", recorded_by=actor_id, reversal_of=event_id)  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="credit_reverse", obj=("expert", original.expert_id),
+                 after={"reversed": event_id, "reason": row.reason})  # fmt: skip
+    expert = session.get(Expert, original.expert_id)
+    assert expert is not None
+    apply_sanction(session, expert, today=day, actor_id=actor_id)
+    session.commit()
+    return row
+
+
+def apply_sanction(session: Session, expert: Expert, *, today: date, actor_id: int | None) -> None:
+    """Sanctions take effect automatically (DOMAIN 6) and are logged; a removal is never undone here."""
+    now = standing(session, expert.id, today=today)
+    before = (expert.status, expert.suspended_until)
+    if now.sanction is credit.Sanction.REMOVED:
+        expert.status, expert.suspended_until = ExpertStatus.REMOVED, None
+    elif now.sanction is credit.Sanction.SUSPENDED and expert.status is not ExpertStatus.REMOVED:
+        expert.status, expert.suspended_until = ExpertStatus.SUSPENDED, now.until
+    elif expert.status is ExpertStatus.SUSPENDED and now.sanction.rank < credit.Sanction.SUSPENDED.rank:
+        expert.status, expert.suspended_until = ExpertStatus.ACTIVE, None
+    if (expert.status, expert.suspended_until) != before:
+        audit.record(session, actor_id=actor_id, action="credit_sanction", obj=("expert", expert.id),
+                     before={"status": before[0].value}, after={"status": expert.status.value, "sanction":
+                     now.sanction.value, "score": now.score,
+                     "until": now.until.isoformat() if now.until else None})  # fmt: skip

@@ -1,0 +1,278 @@
+"""Chinese text analysis for the index: a private jieba tokenizer with the domain dictionary, and synonyms."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+import jieba
+from whoosh.analysis import Token, Tokenizer
+
+# Bump when the dictionary or the tokenization changes: every document's version hash changes with it, so
+# SearchIndex.check() reports the whole index stale and a rebuild follows.
+ANALYSIS_VERSION = "1"
+
+# Terms of 建办质〔2018〕31号 and of the JGJ/GB standards that plans cite, kept whole by the segmenter. Only
+# nouns: a compound such as 基坑开挖 would win over 深基坑 in 深基坑开挖 (深/基坑开挖), so actions stay apart.
+_TERM_TEXT = """
+基坑: 深基坑 超深基坑 钻孔灌注桩 灌注桩 排桩 双排桩 咬合桩 支护桩 钢板桩 拉森钢板桩 SMW工法桩 型钢水泥土搅拌墙
+  三轴搅拌桩 水泥土搅拌桩 搅拌桩 高压旋喷桩 旋喷桩 地下连续墙 地连墙 钢支撑 内支撑 混凝土支撑 冠梁 腰梁 围檩
+  止水帷幕 轻型井点降水 管井降水 深井降水 土钉墙 桩锚支护 预应力锚索 锚索 锚杆 立柱桩 格构柱 逆作法 坑中坑
+  钢栈桥 人工挖孔桩 沉井
+模板: 高支模 高大模板 高大模板支撑体系 高大模板支撑系统 模板支撑体系 模板支架 满堂支撑架 满堂脚手架
+  扣件式钢管脚手架 扣件式钢管支撑 碗扣式脚手架 滑模 爬模 飞模 隧道模 铝合金模板 承重支撑体系 剪刀撑 扫地杆
+  可调托撑 集中线荷载 施工总荷载
+起重: 塔式起重机 塔吊 塔机 施工升降机 施工电梯 物料提升机 汽车起重机 汽车吊 履带起重机 履带吊 门式起重机 龙门吊
+  桥式起重机 缆索起重机 架桥机 起重吊装 起重机械 附着装置 顶升加节 双机抬吊 卷扬机 钢丝绳
+脚手架: 落地式钢管脚手架 落地式脚手架 落地架 悬挑式脚手架 悬挑脚手架 悬挑架 型钢悬挑脚手架 附着式升降脚手架
+  附着升降脚手架 爬架 盘扣式脚手架 盘扣脚手架 盘扣架 承插型盘扣式钢管脚手架 承插型盘扣式钢管支架 异型脚手架
+  盘扣 盘扣式 扣件式 碗扣式 高处作业吊篮 吊篮 卸料平台 悬挑式卸料平台 操作平台 连墙件 悬挑工字钢 临边防护
+其它: 爆破拆除 静力切割 盾构 盾构法 盾构机 顶管 顶管法 矿山法 浅埋暗挖 移动模架 挂篮 幕墙 建筑幕墙 玻璃幕墙
+  网架 索膜 索膜结构 膜结构 装配式建筑 预制构件 有限空间作业
+方案: 危大工程 超危大工程 超过一定规模 专项施工方案 专项方案 专家论证 论证报告 修改后通过 不通过 应急预案
+  监测方案 安全技术交底 施工组织设计 计算书
+"""
+DOMAIN_TERMS: tuple[str, ...] = tuple(w for w in _TERM_TEXT.split() if not w.endswith(":"))
+
+# Query-time synonyms, one group a line: a word of a group finds documents that use any word of its group.
+_SYNONYM_TEXT = """
+高支模 高大模板支撑体系 高大模板 高大模板支撑系统
+爬架 附着式升降脚手架 附着升降脚手架
+塔吊 塔式起重机 塔机
+盘扣架 盘扣式脚手架 盘扣脚手架 承插型盘扣式钢管脚手架 承插型盘扣式钢管支架
+施工电梯 施工升降机
+吊篮 高处作业吊篮
+汽车吊 汽车起重机
+履带吊 履带起重机
+龙门吊 门式起重机
+悬挑架 悬挑式脚手架 悬挑脚手架
+落地架 落地式脚手架 落地式钢管脚手架
+地连墙 地下连续墙
+SMW工法桩 型钢水泥土搅拌墙
+旋喷桩 高压旋喷桩
+搅拌桩 水泥土搅拌桩
+管井降水 深井降水
+专项方案 专项施工方案
+超危大工程 超过一定规模
+"""
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(line.split()) for line in _SYNONYM_TEXT.strip().splitlines()
+)
+
+# One-way: a broader word also finds its narrower ones, never the reverse.
+NARROWER: dict[str, tuple[str, ...]] = {"深基坑": ("超深基坑",), "脚手架": ("爬架", "盘扣架", "悬挑架")}
+
+# Terms whose parts would change their meaning: 不通过 must not be found by 通过.
+OPAQUE_TERMS = frozenset({"不通过"})
+
+STOP_WORDS = frozenset("的了和与及或等之其在对为将把被并是") | {"a", "an", "and", "of", "the", "to"}
+
+# High enough that a domain term beats any split of itself in context, low enough not to swallow neighbours
+# (屋顶管道 stays 屋顶/管道 although 顶管 is a term): jieba's own top words are around 10^5-10^6.
+TERM_FREQ = 3000
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"(?<=[\n。；！？])")
+_ASCII_RUN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+_init_lock = threading.Lock()
+
+jieba.setLogLevel(logging.WARNING)
+
+
+@functools.cache
+def _fold(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width) and lower case, one character for one, so offsets stay valid."""
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold, text))
+
+
+def _build() -> jieba.Tokenizer:
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    for term in _all_terms():
+        segmenter.add_word(term, freq=max(TERM_FREQ, segmenter.suggest_freq(term, False)))
+    return segmenter
+
+
+def _all_terms() -> list[str]:
+    words = set(DOMAIN_TERMS) | {w for group in SYNONYM_GROUPS for w in group}
+    words |= {w for words in NARROWER.values() for w in words}
+    return sorted(normalize(w) for w in words)
+
+
+_segmenter: jieba.Tokenizer | None = None
+
+
+def segmenter() -> jieba.Tokenizer:
+    """The private jieba tokenizer with the domain dictionary; the global ``jieba.dt`` is never touched."""
+    global _segmenter
+    if _segmenter is None:
+        with _init_lock:
+            if _segmenter is None:
+                _segmenter = _build()
+    return _segmenter
+
+
+def warm_up() -> float:
+    """Load jieba's dictionary now (about half a second) rather than on the first search; returns seconds."""
+    started = time.perf_counter()
+    segmenter()
+    return time.perf_counter() - started
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def _is_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token) and token not in STOP_WORDS
+
+
+def words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Accurate-mode words of the normalized text as (word, start, end), stop words and punctuation left out."""
+    start = 0
+    for sentence in _SENTENCE_END.split(normalize(text)):
+        for word, is_word in _cut(sentence) if len(sentence) <= 500 else _cut.__wrapped__(sentence):
+            end = start + len(word)
+            if is_word:
+                yield word, start, end
+            start = end
+
+
+@functools.lru_cache(maxsize=8192)
+def _cut(sentence: str) -> tuple[tuple[str, bool], ...]:
+    """One sentence's segmentation, cached: the body and pairs fields cut the same text, and plans share their
+    boilerplate. jieba cuts each run of CJK/ASCII on its own, so splitting at 。 or a line break changes nothing."""
+    return tuple((word, _is_word(word)) for word in segmenter().cut(sentence))
+
+
+def query_words(text: str) -> list[str]:
+    return [word for word, _, _ in words(text)]
+
+
+@functools.lru_cache(maxsize=65536)
+def subwords(word: str) -> tuple[str, ...]:
+    """Dictionary words inside a longer word (基坑 in 深基坑), and the ASCII runs of a mixed word (smw).
+
+    A word jieba's HMM made up (预加轴力, in no dictionary) may have been cut anywhere, so all its pieces count.
+    """
+    if len(word) < 3 or not is_cjk(word) or word in OPAQUE_TERMS:
+        return ()
+    freq = segmenter().FREQ
+    is_known = freq.get(word, 0) > 0
+    found = [
+        word[i:j]
+        for i in range(len(word))
+        for j in range(i + 2, len(word) + 1)
+        if j - i < len(word) and (freq.get(word[i:j], 0) > 0 or not is_known and is_cjk(word[i:j]))
+    ]
+    found += [run for run in _ASCII_RUN.findall(word) if run != word]
+    return tuple(dict.fromkeys(found))
+
+
+def expand(word: str) -> tuple[str, ...]:
+    """The word, its synonyms and its narrower words: what a query word may match."""
+    word = normalize(word)
+    return (word, *(w for w in _synonyms().get(word, ()) if w != word))
+
+
+@functools.cache
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for group in SYNONYM_GROUPS:
+        for word in group:
+            table[normalize(word)] = tuple(normalize(w) for w in group)
+    for broad, narrow in NARROWER.items():
+        table[broad] = (*table.get(broad, (broad,)), *narrow)
+    return table
+
+
+class _BaseTokenizer(Tokenizer):  # type: ignore[misc]
+    """Yields Whoosh tokens; holds no jieba state, so the pickled schema stays small."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
+        raise NotImplementedError
+
+    def __call__(self, value: str, positions: bool = False, mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions=positions, chars=False, removestops=False, mode=mode, **kwargs)
+        token.boost = 1.0
+        for text, pos in self.terms(value, mode):
+            token.text = text
+            token.pos = pos
+            token.stopped = False
+            yield token
+
+
+class WordTokenizer(_BaseTokenizer):
+    """Words, and at index time also their sub-words (and, for short fields, single characters)."""
+
+    def __init__(self, unigrams: bool = False) -> None:
+        self.unigrams = unigrams
+
+    def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
+        for pos, (word, _, _) in enumerate(words(text)):
+            if mode == "index":
+                for sub in subwords(word):
+                    yield sub, pos
+                if self.unigrams and len(word) > 1:
+                    for ch in dict.fromkeys(_CJK.findall(word)):
+                        yield ch, pos
+            yield word, pos
+
+
+class CharTokenizer(_BaseTokenizer):
+    """Every CJK character once per position: what makes a one-character query (桩) find 灌注桩."""
+
+    def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
+        for pos, match in enumerate(_CJK.finditer(normalize(text))):
+            yield match.group(), pos
+
+
+class PairTokenizer(_BaseTokenizer):
+    """Adjacent word pairs ("深基坑 开挖"): a quoted phrase becomes terms, not a slow positional match.
+
+    The left word may be any suffix sub-word and the right one any prefix sub-word, so the phrase 基坑开挖
+    (segmented 基坑/开挖 on its own) still finds 深基坑开挖 (segmented 深基坑/开挖 in context).
+    """
+
+    def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
+        previous: list[str] = []
+        for pos, (word, _, _) in enumerate(words(text)):
+            subs = subwords(word) if mode == "index" else []
+            for left, right in itertools.product(previous, [word, *(s for s in subs if word.startswith(s))]):
+                yield pair(left, right), pos
+            previous = [word, *(s for s in subs if word.endswith(s))]
+
+
+def pair(left: str, right: str) -> str:
+    return f"{left} {right}"
+
+
+def phrase_pairs(text: str) -> list[str]:
+    """The pair terms a quoted phrase must all match; empty for a phrase of one word."""
+    found = query_words(text)
+    return [pair(a, b) for a, b in itertools.pairwise(found)]
+
+
+def tokens(text: str, mode: str = "index") -> list[str]:
+    """What the body field indexes for ``text``: for tests and for looking at the analysis."""
+    return [term for term, _ in WordTokenizer().terms(text, mode)]
