@@ -1,0 +1,90 @@
+"""Loads the conflict graph from the database and keeps it fresh: a cached graph is reused only while the
+fingerprint of the rows under it is unchanged, checked on every use, so a change made by any process
+(another web worker, the CLI, an import) is seen before the next conflict check or draw."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from expert_pool import conflicts as cg
+from expert_pool.models import DeclaredConflict, Employment, Expert
+from expert_pool.policy import PoolPolicy
+from knowledge.audit import AuditLog
+from knowledge.models import Enterprise, Project, ProjectParticipant
+from knowledge.works import Work
+
+# Audited changes that alter the graph without adding rows (an end date, a parent, a participant's role).
+GRAPH_ACTIONS = ("enterprise_update", "employment_add", "employment_update", "conflict_declare", "expert_update",
+                 "participant_update", "work_register", "work_import")  # fmt: skip
+_TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict)
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple[Any, ...], cg.ConflictGraph]] = {}
+
+
+def fingerprint(session: Session) -> tuple[Any, ...]:
+    """Row counts and highest ids of every table under the graph, and the last audited change to them."""
+    parts: list[Any] = []
+    for model in _TABLES:
+        parts.append(select(func.count(model.id)).scalar_subquery())  # type: ignore[attr-defined]
+        parts.append(select(func.max(model.id)).scalar_subquery())  # type: ignore[attr-defined]
+    parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(GRAPH_ACTIONS)).scalar_subquery())
+    return tuple(session.execute(select(*parts)).one())
+
+
+def load_data(session: Session) -> cg.GraphData:
+    def rows(*columns: Any) -> list[Any]:
+        return list(session.execute(select(*columns)))
+
+    return cg.GraphData(
+        experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
+        enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],
+        projects=[cg.ProjectNode(i, n) for i, n in rows(Project.id, Project.name)],
+        works=[cg.WorkNode(i, n, p) for i, n, p in rows(Work.id, Work.name, Work.project_id)],
+        employments=[cg.Employment(e, u, s, t) for e, u, s, t in rows(
+            Employment.expert_id, Employment.enterprise_id, Employment.start, Employment.end_date)],
+        participations=[cg.Participation(p, e, r.value) for p, e, r in rows(
+            ProjectParticipant.project_id, ProjectParticipant.enterprise_id, ProjectParticipant.role)],
+        declarations=[cg.DeclaredConflict(e, u, n, s, t) for e, u, n, s, t in rows(
+            DeclaredConflict.expert_id, DeclaredConflict.enterprise_id, DeclaredConflict.note,
+            DeclaredConflict.start, DeclaredConflict.end_date)],
+    )  # fmt: skip
+
+
+def graph(session: Session) -> cg.ConflictGraph:
+    """The process's graph for this database, rebuilt first if its rows changed since it was built."""
+    key = str(session.get_bind().url)
+    current = fingerprint(session)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == current:
+            return cached[1]
+        built = cg.ConflictGraph.build(load_data(session))
+        _cache[key] = (current, built)
+        return built
+
+
+def conflict_policy(policy: PoolPolicy) -> cg.ConflictPolicy:
+    return cg.ConflictPolicy(former_employment_years=policy.former_employment_years,
+                             exclude_failed_panel=policy.exclude_failed_panel)  # fmt: skip
+
+
+def conflicts_for_work(
+    session: Session, work: Work, *, on: date, policy: PoolPolicy
+) -> dict[int, list[cg.ConflictPath]]:
+    """Every conflicted expert of the work's project, each with the paths that prove it."""
+    return cg.conflicted_experts(
+        graph(session), work.id, work.project_id, on=on, policy=conflict_policy(policy)
+    )
+
+
+def conflicts_of_expert(
+    session: Session, work: Work, expert_id: int, *, on: date, policy: PoolPolicy
+) -> list[cg.ConflictPath]:
+    return cg.find_conflicts(
+        graph(session), expert_id, work.id, work.project_id, on=on, policy=conflict_policy(policy)
+    )

@@ -1,0 +1,188 @@
+"""Draws (DOMAIN 4): request, commit-before-reveal seed, the hash chain, bookings, replay and verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
+from expert_pool.errors import DrawError
+from expert_pool.funnel import build_funnel
+from expert_pool.notify import queue_invitation
+from expert_pool.policy import PoolPolicy, pool_policy
+from expert_pool.selection import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy, draw_panel, replay
+from knowledge import audit
+from knowledge.plan_services import latest_version, required_signoffs
+from knowledge.rules import Verdict
+from knowledge.work_services import move
+from knowledge.workflow import WorkStatus
+from knowledge.works import Work
+
+GENESIS = "0" * 64
+CST = timezone(timedelta(hours=8))
+MEETING_START = {HalfDay.AM: time(9, 0), HalfDay.PM: time(14, 0)}
+ATTEMPTS = 5  # a concurrent draw that takes the same chain position or seat is retried
+
+
+def meeting_start(day: date, half_day: HalfDay) -> datetime:
+    return datetime.combine(day, MEETING_START[half_day], tzinfo=CST)
+
+
+def panel_policy(work: Work, policy: PoolPolicy) -> PanelPolicy:
+    return PanelPolicy(home_city=work.city, panel_size=policy.panel_size, alternates=policy.alternates,
+                       max_local=policy.max_local, weight_exponent=policy.weight_exponent)  # fmt: skip
+
+
+def content(d: Draw) -> dict[str, Any]:
+    """Everything a record's hash covers: all it stores except its own hash."""
+    return {
+        "seq": d.seq, "work_id": d.work_id, "plan_version_id": d.plan_version_id,
+        "meeting_day": d.meeting_day.isoformat(), "half_day": d.half_day.value, "requested_by": d.requested_by,
+        "requested_at": d.requested_at.isoformat(), "reveal_at": d.reveal_at.isoformat(), "seed_hash": d.seed_hash,
+        "seed": d.seed, "algorithm": d.algorithm, "policy": d.policy, "funnel": d.funnel, "candidates": d.candidates,
+        "seated": d.seated, "alternates": d.alternates, "prev_hash": d.prev_hash, "top_up_of": d.top_up_of,
+    }  # fmt: skip
+
+
+def record_hash(d: Draw) -> str:
+    canonical = json.dumps(content(d), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_drawable(session: Session, work: Work, day: date, *, today: date) -> int:
+    """Decree 37 Art. 12: only an over-scale work whose signed plan awaits review; returns that plan version."""
+    if work.verdict is not Verdict.OVER_SCALE:
+        raise DrawError("该工程不属于超过一定规模的危大工程，不需要抽取论证专家")
+    if work.status is not WorkStatus.REVIEW_REQUESTED:
+        raise DrawError(f"工程当前状态为“{work.status.label}”，须在施工单位申请论证后抽取")
+    version = latest_version(session, work.id)
+    signed = {s.kind for s in version.signoffs} if version else set()
+    if version is None or not set(required_signoffs(work)) <= signed:
+        raise DrawError("方案尚未完成施工单位技术负责人和总监理工程师签字，不能抽取")
+    if day <= today:
+        raise DrawError("论证会日期须晚于今天")
+    return version.id
+
+
+def request_draw(
+    session: Session, work: Work, day: date, half_day: HalfDay, *, actor_id: int | None, now: datetime,
+    seed: str | None = None,
+) -> Draw:  # fmt: skip
+    today = now.astimezone(CST).date()
+    version_id = check_drawable(session, work, day, today=today)
+    policy = pool_policy(session)
+    taken: frozenset[int] = frozenset()
+    for _ in range(ATTEMPTS):
+        funnel = build_funnel(session, work, day, half_day, policy=policy, today=today, exclude_ids=taken)
+        draw_seed = seed or secrets.token_hex(16)
+        p_policy = panel_policy(work, policy)
+        panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed))
+        try:
+            draw = _store(session, work, version_id, day, half_day, funnel.to_dict(), funnel.candidates, p_policy,
+                          panel, draw_seed, actor_id=actor_id, now=now, policy=policy)  # fmt: skip
+        except IntegrityError:
+            session.rollback()  # another draw took the chain position or one of these experts meanwhile
+            booked = session.scalars(
+                select(Booking.expert_id).where(Booking.day == day, Booking.half_day == half_day)
+            )
+            taken = taken | frozenset(booked)
+            continue
+        move(
+            session,
+            work,
+            WorkStatus.UNDER_REVIEW,
+            actor_id=actor_id,
+            reason=f"已抽取论证专家（抽取记录 {draw.id}）",
+        )
+        session.commit()
+        return draw
+    raise DrawError("同时进行的抽取过多，请稍后重试")
+
+
+def _store(
+    session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: dict[str, Any],
+    candidates: list[Candidate], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
+    now: datetime, policy: PoolPolicy, top_up_of: int | None = None,
+) -> Draw:  # fmt: skip
+    last = session.scalar(select(Draw).order_by(Draw.seq.desc()).limit(1))
+    reveal = meeting_start(day, half_day) - timedelta(days=policy.reveal_days_before)
+    draw = Draw(
+        seq=(last.seq + 1) if last else 1, work_id=work.id, plan_version_id=version_id, meeting_day=day,
+        half_day=half_day, requested_by=actor_id, requested_at=now, reveal_at=reveal,
+        seed_hash=hashlib.sha256(seed.encode()).hexdigest(), seed=seed, algorithm=ALGORITHM_VERSION,
+        policy={"panel": p_policy.to_dict(), "pool": asdict(policy)}, funnel=funnel,
+        candidates=[c.to_dict() for c in candidates], seated=list(panel.seated), alternates=list(panel.alternates),
+        prev_hash=last.record_hash if last else GENESIS, top_up_of=top_up_of, record_hash="",
+    )  # fmt: skip
+    draw.record_hash = record_hash(draw)
+    session.add(draw)
+    session.flush()
+    reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
+    for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
+        is_seat = position <= len(panel.seated)
+        seat = Seat(draw_id=draw.id, expert_id=expert_id, position=position,
+                    status=SeatStatus.INVITED if is_seat else SeatStatus.STANDBY,
+                    invited_at=now if is_seat else None, reply_by=reply_by if is_seat else None)  # fmt: skip
+        session.add(seat)
+        session.flush()
+        if is_seat:
+            session.add(Booking(expert_id=expert_id, day=day, half_day=half_day, seat_id=seat.id))
+            queue_invitation(session, seat, work)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
+                 after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,
+                        "record_hash": draw.record_hash})  # fmt: skip
+    return draw
+
+
+@dataclass(frozen=True)
+class Verification:
+    draw_id: int
+    seq: int
+    replay_matches: bool
+    hash_matches: bool
+    chain_matches: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.replay_matches and self.hash_matches and self.chain_matches
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"抽取记录 {self.draw_id}（第{self.seq}条）校验通过：重放结果与记录一致，哈希链完整"
+        problems = [text for ok, text in ((self.replay_matches, "重放结果与记录的名单不一致"),
+                    (self.hash_matches, "记录内容与其哈希不符（记录被修改）"),
+                    (self.chain_matches, "与前一条记录的哈希不衔接（记录被删除、插入或修改）")) if not ok]  # fmt: skip
+        return f"抽取记录 {self.draw_id}（第{self.seq}条）校验失败：" + "；".join(problems)
+
+
+def verify(session: Session, draw: Draw) -> Verification:
+    """Replay the stored inputs with the stored seed, recompute the hash, and check the link to the previous record."""
+    try:
+        panel = replay({"algorithm_version": draw.algorithm, "seed": draw.seed, "candidates": draw.candidates,
+                        "policy": draw.policy["panel"]})  # fmt: skip
+        replays = list(panel.seated) == draw.seated and list(panel.alternates) == draw.alternates
+    except Exception:  # noqa: BLE001 - a tampered record may not even replay; that is a failed check
+        replays = False
+    previous = session.scalar(select(Draw).where(Draw.seq < draw.seq).order_by(Draw.seq.desc()).limit(1))
+    expected_prev = previous.record_hash if previous else GENESIS
+    chained = draw.prev_hash == expected_prev and (previous is not None or draw.seq == 1)
+    seed_ok = hashlib.sha256(draw.seed.encode()).hexdigest() == draw.seed_hash
+    return Verification(
+        draw.id, draw.seq, replays, record_hash(draw) == draw.record_hash and seed_ok, chained
+    )
+
+
+def verify_all(session: Session) -> list[Verification]:
+    """Every record in chain order; a gap in the sequence shows as a broken link at the next record."""
+    return [verify(session, d) for d in session.scalars(select(Draw).order_by(Draw.seq))]

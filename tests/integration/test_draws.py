@@ -1,0 +1,183 @@
+"""Draws end to end on the database: funnel with reasons, conflicts, chain, replay, tampering, alternates."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from expert_pool import draws, invitations, ledger
+from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
+from expert_pool.errors import DrawError
+from expert_pool.models import CreditEventRow, Employment, ExpertSpecialty
+from expert_pool.selection import DrawInfeasible
+from knowledge.accounts import Role
+from knowledge.models import ParticipantRole
+from knowledge.plans import PlanSignoff, SignoffKind
+from knowledge.regions import City
+from knowledge.workflow import WorkStatus
+from tests.factories import (
+    make_account,
+    make_enterprise,
+    make_expert,
+    make_plan_version,
+    make_project,
+    make_work,
+)
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+DAY = date(2026, 12, 3)
+CITIES = [City.NANJING, City.WUXI, City.NANTONG, City.YANGZHOU, City.SUZHOU, City.CHANGZHOU, City.XUZHOU]
+
+
+@pytest.fixture
+def site(session, tmp_path):
+    gc, sup = make_enterprise(session, name="苏州某建设有限公司"), make_enterprise(session)
+    project = make_project(session, [(gc, ParticipantRole.GENERAL_CONTRACTOR), (sup, ParticipantRole.SUPERVISOR)],
+                           name="某项目")  # fmt: skip
+    signer = make_account(session, Role.PROJECT_TEAM, enterprise_id=gc.id)
+
+    def ready_work(**overrides):
+        work = make_work(session, project, status=WorkStatus.REVIEW_REQUESTED, **overrides)
+        version = make_plan_version(session, work, str(tmp_path / "up"))
+        for kind in (SignoffKind.CONSTRUCTOR, SignoffKind.SUPERVISOR):
+            session.add(
+                PlanSignoff(plan_version_id=version.id, kind=kind, account_id=signer.id, signer_name="x")
+            )
+        session.commit()
+        return work
+
+    experts = []
+    for i in range(14):
+        e = make_expert(session, name=f"专家{i:02d}", city=CITIES[i % len(CITIES)])
+        e.specialties.append(ExpertSpecialty(category="excavation"))
+        experts.append(e)
+    session.commit()
+    return {"gc": gc, "project": project, "ready_work": ready_work, "experts": experts}
+
+
+def run_draw(session, work, day=DAY, half=HalfDay.AM, seed="seed-1"):
+    return draws.request_draw(session, work, day, half, actor_id=None, now=NOW, seed=seed)
+
+
+def test_draw_seats_five_and_three_alternates_with_a_verifiable_record(session, site):
+    work = site["ready_work"]()
+    draw = run_draw(session, work)
+    assert len(draw.seated) == 5 and len(draw.alternates) == 3
+    assert work.status is WorkStatus.UNDER_REVIEW
+    locals_ = [s for s in draw.seated if session.get(type(site["experts"][0]), s).city is City.SUZHOU]
+    assert len(locals_) <= 2
+    assert session.scalar(select(func.count()).select_from(Booking)) == 5
+    assert draw.prev_hash == draws.GENESIS and draw.funnel["pool"] == 14
+    assert draws.verify(session, draw).ok
+
+
+def test_conflicted_expert_is_excluded_with_a_readable_path(session, site):
+    victim = site["experts"][0]
+    session.add(Employment(expert_id=victim.id, enterprise_id=site["gc"].id, start=date(2020, 1, 1)))
+    session.commit()
+    draw = run_draw(session, site["ready_work"]())
+    excluded = {e["expert_id"]: e["reasons"] for e in draw.funnel["excluded"]}
+    assert victim.id not in draw.seated + draw.alternates
+    assert any("苏州某建设有限公司 —(施工总承包)→ 某项目" in r for r in excluded[victim.id])
+
+
+def test_a_change_seen_at_once_even_from_another_connection(app, session, site):
+    run_draw(session, site["ready_work"]())  # builds and caches the graph
+    victim = site["experts"][1]
+    from sqlalchemy.orm import Session as PlainSession
+
+    from webapp.extensions import db
+
+    with app.app_context():
+        other_engine = db.engine
+    with PlainSession(other_engine) as other:  # as another worker would
+        other.add(Employment(expert_id=victim.id, enterprise_id=site["gc"].id, start=date(2021, 1, 1)))
+        other.commit()
+    draw = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=1))
+    assert victim.id not in draw.seated + draw.alternates
+    assert victim.id in {e["expert_id"] for e in draw.funnel["excluded"]}
+
+
+def test_not_drawable_works_are_refused(session, site):
+    work = make_work(session, site["project"], status=WorkStatus.PLAN_DRAFTED)
+    with pytest.raises(DrawError, match="申请论证后"):
+        run_draw(session, work)
+    hazardous = make_work(session, site["project"], status=WorkStatus.REVIEW_REQUESTED,
+                          parameters={"excavation_depth": "4", "complex_conditions": False,
+                                      "affects_adjacent_structures": False})  # fmt: skip
+    with pytest.raises(DrawError, match="不需要抽取"):
+        run_draw(session, hazardous)
+    unsigned = make_work(session, site["project"], status=WorkStatus.REVIEW_REQUESTED)
+    with pytest.raises(DrawError, match="签字"):
+        run_draw(session, unsigned)
+    assert session.scalar(select(func.count()).select_from(Draw)) == 0
+
+
+def test_a_policy_that_cannot_be_met_names_the_counts(session, site):
+    for e in site["experts"][4:]:
+        e.specialties.clear()
+    session.commit()
+    with pytest.raises(DrawInfeasible, match="需要8名"):
+        run_draw(session, site["ready_work"]())
+    assert session.scalar(select(func.count()).select_from(Draw)) == 0
+
+
+def test_an_expert_is_never_booked_twice_in_one_half_day(session, site):
+    first = run_draw(session, site["ready_work"]())
+    second = run_draw(session, site["ready_work"](), seed="seed-2")
+    assert not set(first.seated) & set(second.seated)
+    reasons = {e["expert_id"]: e["reasons"] for e in second.funnel["excluded"]}
+    assert all(any("已占用" in r for r in reasons[i]) for i in first.seated)
+
+
+def test_tampering_is_detected_by_replay_hash_and_chain(session, site):
+    first = run_draw(session, site["ready_work"]())
+    second = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=1), seed="seed-2")
+    assert [v.ok for v in draws.verify_all(session)] == [True, True]
+    swapped = [first.alternates[0], *first.seated[1:]]
+    session.execute(update(Draw).where(Draw.id == first.id).values(seated=swapped))
+    session.commit()
+    session.expire_all()
+    result = draws.verify(session, session.get(Draw, first.id))
+    assert not result.replay_matches and not result.hash_matches and "校验失败" in result.message
+    # Re-hashing the edited record hides it from its own check, but not from the next record's link.
+    edited = session.get(Draw, first.id)
+    session.execute(update(Draw).where(Draw.id == first.id).values(record_hash=draws.record_hash(edited)))
+    session.commit()
+    session.expire_all()
+    assert not draws.verify(session, session.get(Draw, second.id)).chain_matches
+
+
+def test_decline_passes_the_seat_on_and_a_late_decline_costs_credit_once(session, site):
+    draw = run_draw(session, site["ready_work"]())
+    seat = next(s for s in draw.seats if s.position == 1)
+    late = draws.meeting_start(DAY, HalfDay.AM) - timedelta(hours=3)
+    successor = invitations.decline(session, seat, "临时出差", now=late, actor_id=None)
+    assert successor is not None and successor.status is SeatStatus.INVITED
+    assert successor.expert_id == draw.alternates[0] or successor.expert_id in draw.alternates
+    events = session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == seat.expert_id)).all()
+    assert [(e.kind, e.points) for e in events] == [("late_decline", -5)]
+    assert ledger.standing(session, seat.expert_id, today=late.date()).score == 95
+    with pytest.raises(DrawError, match="不能再答复"):
+        invitations.decline(session, seat, "再次谢绝", now=late, actor_id=None)
+
+
+def test_unanswered_invitations_expire_without_penalty(session, site):
+    draw = run_draw(session, site["ready_work"]())
+    first = next(s for s in draw.seats if s.position == 1)
+    invitations.confirm(session, first, now=NOW + timedelta(hours=1), actor_id=None)
+    expired = invitations.expire_overdue(session, now=NOW + timedelta(hours=25))
+    assert expired == 4
+    statuses = sorted(s.status.value for s in session.scalars(select(Seat).where(Seat.draw_id == draw.id)))
+    assert (
+        statuses.count("expired") == 4 and statuses.count("confirmed") == 1 and statuses.count("invited") == 3
+    )
+    assert session.scalar(select(func.count()).select_from(CreditEventRow)) == 0
+
+
+def test_decline_after_the_meeting_is_refused(session, site):
+    draw = run_draw(session, site["ready_work"]())
+    seat = next(s for s in draw.seats if s.position == 2)
+    with pytest.raises(DrawError, match="已经开始或结束"):
+        invitations.decline(session, seat, "忘了", now=draws.meeting_start(DAY, HalfDay.AM) + timedelta(hours=5),
+                            actor_id=None)  # fmt: skip
