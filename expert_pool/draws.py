@@ -7,7 +7,7 @@ import json
 import random
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -47,10 +47,15 @@ def content(d: Draw) -> dict[str, Any]:
     return {
         "seq": d.seq, "work_id": d.work_id, "plan_version_id": d.plan_version_id,
         "meeting_day": d.meeting_day.isoformat(), "half_day": d.half_day.value, "requested_by": d.requested_by,
-        "requested_at": d.requested_at.isoformat(), "reveal_at": d.reveal_at.isoformat(), "seed_hash": d.seed_hash,
+        "requested_at": _utc(d.requested_at), "reveal_at": _utc(d.reveal_at), "seed_hash": d.seed_hash,
         "seed": d.seed, "algorithm": d.algorithm, "policy": d.policy, "funnel": d.funnel, "candidates": d.candidates,
         "seated": d.seated, "alternates": d.alternates, "prev_hash": d.prev_hash, "top_up_of": d.top_up_of,
     }  # fmt: skip
+
+
+def _utc(moment: datetime) -> str:
+    """Timestamps hash in UTC, as the database gives them back, whatever zone they were made in."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def record_hash(d: Draw) -> str:
@@ -186,3 +191,15 @@ def verify(session: Session, draw: Draw) -> Verification:
 def verify_all(session: Session) -> list[Verification]:
     """Every record in chain order; a gap in the sequence shows as a broken link at the next record."""
     return [verify(session, d) for d in session.scalars(select(Draw).order_by(Draw.seq))]
+
+
+def names_visible(role: str, draw: Draw, now: datetime) -> bool:
+    """DOMAIN 4, "Sealed": the project team sees only that the panel is complete until the reveal time;
+    the office, regulators and the admin see the names (each view is logged by the caller)."""
+    if role in ("draw_office", "regulator", "admin"):
+        return True
+    return role == "project_team" and now >= draw.reveal_at
+
+
+def draws_of_work(session: Session, work_id: int) -> list[Draw]:
+    return list(session.scalars(select(Draw).where(Draw.work_id == work_id).order_by(Draw.id.desc())))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import os
 import secrets
 import shutil
@@ -16,7 +17,6 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet
 from whoosh.util.filelock import try_for
 
 from search_index.documents import DocumentError, SearchDocument, snippets, to_fields, unpack
@@ -260,6 +260,7 @@ class View:
         self.searcher: Searcher = ix.searcher()
         self._values: dict[str, dict[str, frozenset[int]]] = {}
         self._allowed: dict[Allowed, frozenset[int]] = {}
+        self._dates: list[str] | None = None
 
     def values(self, fieldname: str) -> dict[str, frozenset[int]]:
         """Every value of a field with the documents that have it."""
@@ -291,19 +292,41 @@ class View:
             self._allowed[grant] = frozenset(docs)
         return self._allowed[grant]
 
+    def column(self, fieldname: str) -> list[str]:
+        """A column's value for every document number, "" where none.
+
+        Not ``reader.column_reader()``: on a multi-segment index it skips the segments that lack the column, so
+        its values shift onto the wrong documents (Whoosh 2.7.5) - one undated document misdated the rest.
+        """
+        values: list[str] = []
+        for reader, _ in self.searcher.reader().leaf_readers():
+            has = reader.has_column(fieldname)
+            values.extend(reader.column_reader(fieldname) if has else [""] * reader.doc_count_all())
+        return values
+
     def versions(self) -> dict[str, str]:
-        reader = self.searcher.reader()
-        ids, versions = reader.column_reader("doc_id"), reader.column_reader("version")
-        return {ids[n]: versions[n] for n in reader.all_doc_ids()}
+        ids, versions = self.column("doc_id"), self.column("version")
+        return {ids[n]: versions[n] for n in self.searcher.reader().all_doc_ids()}
 
     def matches(self, q: wq.Query, request: SearchRequest) -> set[int]:
-        found = set(self.searcher.docs_for_query(q))
         allowed = self.allowed(request.allowed)  # type: ignore[arg-type]
-        if allowed is not None:
-            found &= allowed
+        if isinstance(q, wq.Every) and allowed is not None:
+            found = set(allowed)
+        else:
+            found = set(self.searcher.docs_for_query(q))
+            if allowed is not None:
+                found &= allowed
         for fieldname, value in request.filters.terms():
             found &= self.docs(fieldname, value)
         return found
+
+    def newest(self, found: set[int], count: int) -> list[int]:
+        """The ``count`` newest documents; the date column is read once per searcher, not per document and query
+        (Whoosh's sortedby reads it per matching document: 70 ms for 5,000 hits)."""
+        if self._dates is None:
+            self._dates = self.column("date")
+        dates = self._dates
+        return heapq.nlargest(count, found, key=lambda n: (dates[n], n))
 
     def facets(self, found: set[int]) -> dict[str, list[tuple[object, int]]]:
         facets = {}
@@ -319,14 +342,12 @@ class View:
         start, end = (request.page - 1) * request.per_page, request.page * request.per_page
         hits = []
         if found and start < len(found):
-            by_date = request.sort == "date" or isinstance(parsed.query, wq.Every)
-            results = self.searcher.search(
-                parsed.query,
-                filter=found,
-                limit=min(end, len(found)),
-                sortedby=FieldFacet("date", reverse=True) if by_date else None,
-            )
-            hits = [self._hit(r, parsed.terms) for r in results[start:end]]
+            if request.sort == "date" or isinstance(parsed.query, wq.Every):
+                page = [(n, 0.0) for n in self.newest(found, end)[start:]]
+            else:
+                results = self.searcher.search(parsed.query, filter=found, limit=min(end, len(found)))
+                page = [(r.docnum, r.score) for r in results[start:end]]
+            hits = [self._hit(docnum, score, parsed.terms) for docnum, score in page]
         return SearchResult(
             total=len(found),
             hits=hits,
@@ -337,8 +358,8 @@ class View:
             used_fallback=parsed.used_fallback,
         )
 
-    def _hit(self, result: object, terms: tuple[str, ...]) -> Hit:
-        stored = result.fields()  # type: ignore[attr-defined]
+    def _hit(self, docnum: int, score: float | None, terms: tuple[str, ...]) -> Hit:
+        stored = self.searcher.stored_fields(docnum)
         return Hit(
             doc_id=stored["doc_id"],
             kind=stored.get("kind", ""),
@@ -347,7 +368,7 @@ class View:
             city=stored.get("city", ""),
             category=stored.get("category", ""),
             date=stored.get("date", ""),
-            score=float(result.score or 0.0),  # type: ignore[attr-defined]
+            score=float(score or 0.0),
             snippets=snippets(stored.get("passages"), terms) if terms else [],
         )
 
@@ -367,7 +388,5 @@ class View:
         text = "\n".join([stored.get("title", ""), *(t for _, t in unpack(stored.get("passages")))])
         key_terms = self.searcher.key_terms_from_text("body", text[:MORE_LIKE_TEXT], numterms=12)
         q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
-        return [
-            self._hit(r, ())
-            for r in self.searcher.search(q, limit=limit, filter=pool and set(pool), mask={docnum})
-        ]
+        results = self.searcher.search(q, limit=limit, filter=pool and set(pool), mask={docnum})
+        return [self._hit(r.docnum, r.score, ()) for r in results]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 
-from search_index.analysis import expand, is_cjk, normalize, phrase_pairs, query_words
+from search_index.analysis import expand, is_cjk, is_pairable, normalize, phrase_pairs, query_words
 from search_index.schema import CHAR_FIELDS, TEXT_FIELDS
 
 FIELD_ALIASES: dict[str, str] = {
@@ -287,10 +287,14 @@ def _leaf(kind: str, text: str, fieldname: str | None, terms: list[str]) -> wq.Q
         named = _words(text, ("category_name",) if fieldname == "category" else ("place",), terms, kind)
         return wq.Or([wq.Term(fieldname, normalize(text)), *([named] if named else [])])
     fields = {"title": ("title",), "unit": ("units",), "body": ("body",)}.get(fieldname or "")
-    if kind == "phrase" and len(pairs := phrase_pairs(text)) > 0:
-        terms += [text.replace(" ", ""), *query_words(text)]
-        words = [wq.And([wq.Term(f, w) for w in query_words(text)]) for f in fields or ()]
-        return wq.And([*(wq.Term("pairs", p) for p in pairs), *words])
+    if kind == "phrase" and (pairs := phrase_pairs(text)):
+        words = query_words(text)
+        terms += [text.replace(" ", ""), *words]
+        # pairs are looked up in the whole text: a field prefix then also needs every word in that field
+        required = [w for w in words if fields or not is_pairable(w)]
+        fields_of = fields or TEXT_FIELDS
+        checks = [wq.Or([wq.Term(f, w) for f in fields_of]) for w in required]
+        return wq.And([*(wq.Term("pairs", p) for p in pairs), *checks])
     return _words(text, fields, terms, kind)
 
 

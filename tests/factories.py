@@ -165,3 +165,23 @@ def make_plan_version(
     session.add(version)
     session.commit()
     return version
+
+
+def make_draw_record(session: Session, work: Work, version: PlanVersion) -> Any:
+    """A stored draw record with no seats (for pages that only need one to exist)."""
+    from datetime import UTC, date, datetime
+
+    from expert_pool.draw_models import Draw, HalfDay
+    from expert_pool.draws import GENESIS, record_hash
+    from expert_pool.selection import PanelPolicy
+
+    draw = Draw(seq=1, work_id=work.id, plan_version_id=version.id, meeting_day=date(2026, 12, 1), half_day=HalfDay.AM,
+                requested_at=datetime(2026, 11, 1, tzinfo=UTC), reveal_at=datetime(2026, 11, 30, tzinfo=UTC),
+                seed_hash="0" * 64, seed="s", algorithm="weighted-sample/1",
+                policy={"panel": PanelPolicy(home_city=work.city).to_dict(), "pool": {}},
+                funnel={"pool": 0, "eligible": 0, "excluded": [], "excluded_by_reason": {}}, candidates=[], seated=[],
+                alternates=[], prev_hash=GENESIS, record_hash="")  # fmt: skip
+    draw.record_hash = record_hash(draw)
+    session.add(draw)
+    session.commit()
+    return draw

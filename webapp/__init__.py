@@ -35,7 +35,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import admin, api, auth, classify, enterprises, experts, main, projects, works
+    from webapp import admin, api, auth, classify, draws, enterprises, experts, main, projects, works
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
     from webapp.templating import register_template_helpers
@@ -48,6 +48,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(works.bp)
     app.register_blueprint(classify.bp)
     app.register_blueprint(experts.bp)
+    app.register_blueprint(draws.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)

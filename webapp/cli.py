@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import click
 from click._termui_impl import ProgressBar
@@ -111,7 +112,67 @@ class StageProgress:
             self.bar = None
 
 
+def register_draw_commands(app: Flask) -> None:
+    from expert_pool import draws, invitations, notify
+    from expert_pool.draw_models import Draw
+    from knowledge.db import utcnow
+
+    group = click.Group("draws", help="专家抽取记录：校验、到期处理")
+
+    @group.command("verify")
+    @click.argument("draw_id", required=False, type=int)
+    @click.option("--all", "check_all", is_flag=True, help="校验整条哈希链和每条记录的重放")
+    def verify(draw_id: int | None, check_all: bool) -> None:
+        """Replay a stored draw (or all of them) and check the hash chain."""
+        if check_all:
+            results = draws.verify_all(db.session)
+        else:
+            draw = db.session.get(Draw, draw_id) if draw_id else None
+            if draw is None:
+                raise click.ClickException("请给出存在的抽取记录编号，或使用 --all")
+            results = [draws.verify(db.session, draw)]
+        for result in results:
+            click.echo(result.message)
+        broken = [r for r in results if not r.ok]
+        if broken:
+            raise click.ClickException(
+                f"{len(broken)} 条记录校验失败，首个问题在第{broken[0].seq}条（编号 {broken[0].draw_id}）"
+            )
+        click.echo(f"共校验 {len(results)} 条记录，全部通过")
+
+    @group.command("expire")
+    def expire() -> None:
+        """The job: invitations past their reply deadline pass to alternates (run every few minutes)."""
+        click.echo(f"逾期未答复的邀请：{invitations.expire_overdue(db.session, now=utcnow())} 条")
+
+    @group.command("notify")
+    def deliver() -> None:
+        """Deliver pending notifications (SMTP when MAIL_SERVER is set, else to the log), with retries."""
+        sent, failed = notify.deliver_pending(db.session, sender_from_config(), now=utcnow())
+        click.echo(f"已发送 {sent} 条，失败待重试 {failed} 条")
+
+    app.cli.add_command(group)
+
+
+def sender_from_config() -> Any:
+    from expert_pool import notify
+
+    cfg = current_app.config
+    if not cfg.get("MAIL_SERVER"):
+        return notify.LogSender()
+    return notify.SmtpSender(
+        cfg["MAIL_SERVER"],
+        int(cfg.get("MAIL_PORT", 25)),
+        cfg.get("MAIL_SENDER", "noreply@localhost"),
+        cfg.get("MAIL_USERNAME", ""),
+        cfg.get("MAIL_PASSWORD", ""),
+        cfg.get("MAIL_USE_TLS", False),
+    )
+
+
 def register_cli(app: Flask) -> None:
+    register_draw_commands(app)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Apply every migration to the configured database."""

@@ -71,6 +71,12 @@ class Config:
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
         self.API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
         self.JSON_AS_ASCII = False
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
 
 
 class TestConfig(Config):

@@ -285,6 +285,18 @@ def test_sort_by_date_puts_the_newest_first(corpus):
     assert dates == sorted(dates, reverse=True) and len(dates) > 10
 
 
+def test_sort_by_date_across_segments_and_deletions(index):
+    index.upsert([doc("plan:undated", "塔吊方案")])  # a segment without a date column
+    index.upsert([doc("plan:0", "塔吊方案", date="2024-01-01")])
+    assert [h.doc_id for h in find(index, "塔吊", sort="date").hits] == ["plan:0", "plan:undated"]
+    for n in range(1, 6):
+        index.upsert([doc(f"plan:{n}", "塔吊方案", date=f"2024-0{n + 1}-01")])
+    index.delete(["plan:3"])
+    index.upsert([doc("plan:1", "塔吊方案", date="2025-01-01")])
+    newest = [h.doc_id for h in find(index, "塔吊", sort="date").hits]
+    assert newest == ["plan:1", "plan:5", "plan:4", "plan:2", "plan:0", "plan:undated"]
+
+
 # ---- snippets
 
 

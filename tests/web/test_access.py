@@ -8,6 +8,7 @@ from knowledge.regions import City
 from tests.factories import (
     login,
     make_account,
+    make_draw_record,
     make_enterprise,
     make_expert,
     make_plan_version,
@@ -45,11 +46,14 @@ MATRIX = {
     "experts.create": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.edit": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.me": {Role.EXPERT},
+    "draws.detail": ALL - {Role.EXPERT},
+    "draws.conflicts": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
+    "draws.my_invitations": {Role.EXPERT},
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
-             "experts.my_leave", "experts.my_declaration"}  # fmt: skip
+             "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 
 
@@ -59,8 +63,9 @@ def world(app, session):
     project = make_project(session, [(contractor, ParticipantRole.GENERAL_CONTRACTOR)], city=City.SUZHOU)
     work = make_work(session, project)
     version = make_plan_version(session, work, app.config["UPLOAD_DIR"])
+    draw = make_draw_record(session, work, version)
     return {"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
-            "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id}  # fmt: skip
+            "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id, "draw_id": draw.id}  # fmt: skip
 
 
 def url_for_endpoint(app, endpoint, world):

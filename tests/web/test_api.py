@@ -207,12 +207,18 @@ def test_unexpected_errors_are_json_without_traceback(app, session):
 
 
 def test_every_non_public_api_route_needs_a_token(app, client):
-    public = {"api.issue_token", "api.openapi", "api.classify_work", "api.classify_catalogue"}
+    public = {
+        "api.issue_token",
+        "api.openapi",
+        "api.classify_work",
+        "api.classify_catalogue",
+        "api.verify_draw",
+    }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.endpoint in public:
             continue
         url = rule.rule.replace("<int:", "<").replace("<token_id>", "1")
-        for name in ("enterprise_id", "project_id", "work_id", "version_id"):
+        for name in ("enterprise_id", "project_id", "work_id", "version_id", "draw_id"):
             url = url.replace(f"<{name}>", "1")
         assert "<" not in url, f"add the argument of {rule.rule} here"
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from expert_pool.draws import draws_of_work
 from knowledge import plan_services, queries, work_export, work_queries, work_services
 from knowledge.accounts import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
@@ -144,6 +145,9 @@ def detail(work_id: int) -> ResponseReturnValue:
         manual_labels=MANUAL_MOVE_LABELS, parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
         missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
         history=queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
+        draws=draws_of_work(db.session, work.id),
+        can_draw=scope.role in (Role.DRAW_OFFICE, Role.ADMIN) and work.status is WorkStatus.REVIEW_REQUESTED,
+        can_check_conflicts=scope.role in (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR),
     )  # fmt: skip
 
 

@@ -1,0 +1,126 @@
+"""Draw pages: request a draw, read its record (sealed for the project team), verify it; experts' invitations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from expert_pool import conflict_store, draws, invitations
+from expert_pool.draw_models import Draw, HalfDay, SeatStatus
+from expert_pool.errors import DrawError
+from expert_pool.models import Expert
+from expert_pool.policy import pool_policy
+from knowledge import audit, work_queries
+from knowledge.accounts import Role
+from knowledge.db import utcnow
+from knowledge.errors import DomainError, NotFoundError
+from webapp.auth import current_account, current_scope, role_required
+from webapp.extensions import db
+from webapp.forms import Form
+
+bp = Blueprint("draws", __name__, url_prefix="/draws")
+OFFICE = (Role.DRAW_OFFICE, Role.ADMIN)
+READERS = (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR, Role.PROJECT_TEAM)
+
+
+def _work(work_id: int) -> work_queries.Work:
+    try:
+        return work_queries.get_work_for(db.session, current_scope(), work_id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/works/<int:work_id>/new", methods=["POST"])
+@role_required(*OFFICE)
+def create(work_id: int) -> ResponseReturnValue:
+    work = _work(work_id)
+    form = Form()
+    try:
+        day = date.fromisoformat(request.form.get("meeting_day", ""))
+        half = HalfDay(request.form.get("half_day", ""))
+    except ValueError:
+        flash("请填写论证会日期（YYYY-MM-DD）并选择上午或下午", "danger")
+        return redirect(url_for("works.detail", work_id=work.id))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        draw = draws.request_draw(db.session, work, day, half, actor_id=current_account().id, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("works.detail", work_id=work.id))
+    flash(f"抽取完成，种子哈希 {draw.seed_hash[:16]}…，已向{len(draw.seated)}名专家发出邀请", "success")
+    return redirect(url_for("draws.detail", draw_id=draw.id))
+
+
+@bp.route("/<int:draw_id>")
+@role_required(*READERS)
+def detail(draw_id: int) -> ResponseReturnValue:
+    draw = db.session.get(Draw, draw_id)
+    if draw is None:
+        abort(404)
+    work = _work(draw.work_id)
+    account, now = current_account(), utcnow()
+    show_names = draws.names_visible(account.role.value, draw, now)
+    if show_names:
+        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
+        db.session.commit()
+    experts = {
+        e.id: e for e in db.session.query(Expert).filter(Expert.id.in_([s.expert_id for s in draw.seats]))
+    }
+    confirmed = sum(1 for s in draw.seats if s.status is SeatStatus.CONFIRMED)
+    is_office = account.role in (*OFFICE, Role.REGULATOR)
+    return render_template("draws/detail.html", draw=draw, work=work, show_names=show_names, experts=experts,
+                           confirmed=confirmed, is_office=is_office,
+                           verification=draws.verify(db.session, draw) if is_office else None)  # fmt: skip
+
+
+@bp.route("/works/<int:work_id>/conflicts")
+@role_required(Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR)
+def conflicts(work_id: int) -> ResponseReturnValue:
+    work = _work(work_id)
+    policy = pool_policy(db.session)
+    day = utcnow().date()
+    raw = request.args.get("expert_id", "")
+    if raw.isdigit():
+        paths = {
+            int(raw): conflict_store.conflicts_of_expert(db.session, work, int(raw), on=day, policy=policy)
+        }
+    else:
+        paths = conflict_store.conflicts_for_work(db.session, work, on=day, policy=policy)
+    experts = {e.id: e for e in db.session.query(Expert).filter(Expert.id.in_(list(paths)))}
+    return render_template("draws/conflicts.html", work=work, paths=paths, experts=experts, day=day)
+
+
+@bp.route("/invitations")
+@role_required(Role.EXPERT)
+def my_invitations() -> ResponseReturnValue:
+    seats = invitations.invitations_of(db.session, current_account().expert_id or 0)
+    return render_template("draws/invitations.html", seats=seats, form=Form(), now=utcnow())
+
+
+@bp.route("/invitations/<int:seat_id>/<answer>", methods=["POST"])
+@role_required(Role.EXPERT)
+def answer(seat_id: int, answer: str) -> ResponseReturnValue:
+    if answer not in ("confirm", "decline") or not Form().validate_on_submit():
+        abort(404)
+    account = current_account()
+    try:
+        seat = invitations.own_seat(db.session, seat_id, account.expert_id)
+    except NotFoundError:
+        abort(404)
+    try:
+        if answer == "confirm":
+            invitations.confirm(db.session, seat, now=utcnow(), actor_id=account.id)
+            flash("已确认参加论证会", "success")
+        else:
+            invitations.decline(
+                db.session, seat, request.form.get("reason", ""), now=utcnow(), actor_id=account.id
+            )
+            flash("已谢绝邀请，席位将转给候补专家", "info")
+    except DrawError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("draws.my_invitations"))
