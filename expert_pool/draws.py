@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
@@ -94,8 +94,10 @@ def request_draw(
         try:
             draw = _store(session, work, version_id, day, half_day, funnel.to_dict(), funnel.candidates, p_policy,
                           panel, draw_seed, actor_id=actor_id, now=now, policy=policy)  # fmt: skip
-        except IntegrityError:
-            session.rollback()  # another draw took the chain position or one of these experts meanwhile
+        except (IntegrityError, OperationalError):
+            # Another draw took the chain position or one of these experts meanwhile (PostgreSQL: a unique
+            # violation; SQLite: a stale read snapshot cannot become a write): start again from fresh data.
+            session.rollback()
             booked = session.scalars(
                 select(Booking.expert_id).where(Booking.day == day, Booking.half_day == half_day)
             )

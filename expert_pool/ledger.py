@@ -95,3 +95,22 @@ def apply_sanction(session: Session, expert: Expert, *, today: date, actor_id: i
                      before={"status": before[0].value}, after={"status": expert.status.value, "sanction":
                      now.sanction.value, "score": now.score,
                      "until": now.until.isoformat() if now.until else None})  # fmt: skip
+
+
+# Kinds a regulator records by hand (DOMAIN 6); the others come from the system itself, once per source.
+RECORDED_BY_REGULATORS = (credit.EventKind.CARELESS_REVIEW, credit.EventKind.HAZARD_LINKED,
+                          credit.EventKind.MISCONDUCT, credit.EventKind.EXCELLENT_REVIEW, credit.EventKind.TRAINING,
+                          credit.EventKind.NO_SHOW)  # fmt: skip
+
+
+def ledger_rows(session: Session, expert_id: int) -> list[CreditEventRow]:
+    return list(session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == expert_id)
+                                .order_by(CreditEventRow.day.desc(), CreditEventRow.id.desc())))  # fmt: skip
+
+
+def ranking(session: Session, *, today: date, limit: int = 200) -> list[tuple[Expert, credit.Standing]]:
+    """Experts with ledger entries, lowest score first: where regulators look (DOMAIN 6)."""
+    ids = list(session.scalars(select(CreditEventRow.expert_id).distinct()))
+    experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}
+    standings = [(experts[i], standing(session, i, today=today)) for i in ids if i in experts]
+    return sorted(standings, key=lambda pair: (pair[1].score, pair[0].id))[:limit]

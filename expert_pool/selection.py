@@ -163,18 +163,43 @@ def draw_panel(candidates: Sequence[Candidate], policy: PanelPolicy, rng: random
     candidates who could take at least one seat, in pick order.
     """
     pool = sorted(candidates, key=_BY_ID)
-    ids = [c.expert_id for c in pool]
-    _check_distinct(ids)
+    _check_distinct([c.expert_id for c in pool])
     profiles = _profiles(pool, policy)
     counts = Counter(profiles)
     _check_feasible(counts, len(pool), policy)
+    return _draw(pool, profiles, counts, policy, rng, staying=(), seats=policy.panel_size)
+
+
+def _draw(
+    pool: Sequence[Candidate],
+    profiles: Sequence[Profile],
+    counts: Counter[Profile],
+    policy: PanelPolicy,
+    rng: random.Random,
+    *,
+    staying: Sequence[Profile],
+    seats: int,
+    alternates: int | None = None,
+) -> Panel:
+    """The sampling behind ``draw_panel`` and the top-up draw, once the feasibility check has passed.
+
+    ``pool`` is sorted by expert id, ``profiles`` and ``counts`` describe it (``counts`` is used up);
+    ``staying`` are the profiles of members already seated (none for a fresh draw): they use up local
+    quota and cover specialties. Returns the new seats only, then ``alternates`` (default the policy's)
+    who could each take at least one seat of the whole panel, and the weight of everyone in ``pool``.
+    """
+    ids = [c.expert_id for c in pool]
     weight_of = {n: policy.weight(n) for n in {c.recent_reviews for c in pool}}
     weights = [weight_of[c.recent_reviews] for c in pool]
     urn = _Urn(weights)
-    seated, set_aside = _seat(urn, profiles, counts, policy, rng)
+    uncovered = _full(policy) & ~reduce(or_, (p >> 1 for p in staying), 0)
+    quota = policy.max_local - sum(p & LOCAL for p in staying)
+    seated, set_aside = _seat(urn, profiles, counts, rng, uncovered=uncovered, seats=seats, quota=quota)
     urn.put_back(set_aside)
-    alternates = _pick_alternates(urn, profiles, seated, policy, rng)
-    seated_ids, alternate_ids = (tuple(ids[i] for i in chosen) for chosen in (seated, alternates))
+    wanted = policy.alternates if alternates is None else alternates
+    panel = [*staying, *(profiles[i] for i in seated)]
+    chosen = _pick_alternates(urn, profiles, panel, policy, wanted, rng)
+    seated_ids, alternate_ids = (tuple(ids[i] for i in picks) for picks in (seated, chosen))
     return Panel(seated_ids, alternate_ids, tuple(zip(ids, weights, strict=True)))
 
 
@@ -213,16 +238,33 @@ def replay_inputs(candidates: Sequence[Candidate], policy: PanelPolicy, seed: st
 
 
 def replay(record_inputs: Mapping[str, Any]) -> Panel:
-    """Redraw a stored draw from its candidates, policy and seed: the same panel, bit for bit."""
+    """Redraw a stored draw from its candidates, policy and seed: the same panel, bit for bit.
+
+    A record with ``kind: "top_up"`` (``expert_pool.top_up.top_up_inputs``) is redrawn as a top-up draw;
+    one without ``kind`` (or ``kind: "panel"``) as a whole panel.
+    """
+    kind = record_inputs.get("kind", "panel")
+    if kind == "top_up":
+        from expert_pool.top_up import replay_top_up  # here, not above: top_up builds on this module
+
+        return replay_top_up(record_inputs)
+    if kind != "panel":
+        raise ValidationError(f"未知的抽取类型：{kind}")
+    seed = _replay_seed(record_inputs)
+    candidates = [Candidate.from_dict(d) for d in record_inputs["candidates"]]
+    policy = PanelPolicy.from_dict(record_inputs["policy"])
+    return draw_panel(candidates, policy, random.Random(seed))
+
+
+def _replay_seed(record_inputs: Mapping[str, Any]) -> str | int:
+    """The seed of a stored draw, once its algorithm version is known to be this one."""
     version = record_inputs.get("algorithm_version", ALGORITHM_VERSION)
     if version != ALGORITHM_VERSION:
         raise ValidationError(f"抽取算法版本{version}无法用{ALGORITHM_VERSION}重放")
     seed = record_inputs["seed"]
     if isinstance(seed, bool) or not isinstance(seed, str | int):
         raise ValidationError("随机种子须为字符串或整数")
-    candidates = [Candidate.from_dict(d) for d in record_inputs["candidates"]]
-    policy = PanelPolicy.from_dict(record_inputs["policy"])
-    return draw_panel(candidates, policy, random.Random(seed))
+    return seed
 
 
 def _profiles(pool: Sequence[Candidate], policy: PanelPolicy) -> list[Profile]:
@@ -264,12 +306,25 @@ class _Urn:
             self.groups[self.weights[i]].append(i)
 
 
+def _full(policy: PanelPolicy) -> int:
+    """The mask of every required specialty (a profile's bits above ``LOCAL``, shifted down)."""
+    return (1 << len(policy.required_specialties)) - 1
+
+
 def _seat(
-    urn: _Urn, profiles: Sequence[Profile], counts: Counter[Profile], policy: PanelPolicy, rng: random.Random
+    urn: _Urn,
+    profiles: Sequence[Profile],
+    counts: Counter[Profile],
+    rng: random.Random,
+    *,
+    uncovered: int,
+    seats: int,
+    quota: int,
 ) -> tuple[list[int], list[int]]:
-    """The seats in pick order, and the candidates set aside as not admissible on the way."""
-    uncovered = (1 << len(policy.required_specialties)) - 1
-    seats, quota = policy.panel_size, policy.max_local
+    """The ``seats`` new seats in pick order, and the candidates set aside as not admissible on the way.
+
+    ``uncovered`` are the specialties still to cover and ``quota`` the local seats still free.
+    """
     seated: list[int] = []
     set_aside: list[int] = []
     verdicts: dict[Profile, bool] = {}  # admissibility per profile, until the next seat is filled
@@ -292,12 +347,20 @@ def _seat(
 
 
 def _pick_alternates(
-    urn: _Urn, profiles: Sequence[Profile], seated: Sequence[int], policy: PanelPolicy, rng: random.Random
+    urn: _Urn,
+    profiles: Sequence[Profile],
+    seated: Sequence[Profile],
+    policy: PanelPolicy,
+    wanted: int,
+    rng: random.Random,
 ) -> list[int]:
-    """Alternates in pick order, among the candidates who could take at least one seat."""
-    full = (1 << len(policy.required_specialties)) - 1
-    masks = [profiles[i] >> 1 for i in seated]
-    local = [profiles[i] & LOCAL for i in seated]
+    """Up to ``wanted`` alternates in pick order, among the candidates who could take at least one seat.
+
+    ``seated`` holds the profiles of the whole panel (staying members included).
+    """
+    full = _full(policy)
+    masks = [profile >> 1 for profile in seated]
+    local = [profile & LOCAL for profile in seated]
     others = [reduce(or_, masks[:k] + masks[k + 1 :], 0) for k in range(len(seated))]
 
     @cache
@@ -308,7 +371,7 @@ def _pick_alternates(
         )
 
     chosen: list[int] = []
-    while len(chosen) < policy.alternates and (i := urn.pick(rng)) is not None:
+    while len(chosen) < wanted and (i := urn.pick(rng)) is not None:
         if could_sit(profiles[i]):
             chosen.append(i)
     return chosen
@@ -382,7 +445,7 @@ def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -
                 f"{where}{SPECIALTY_LABELS[code]}专业可用专家为0名，需要至少1名（{city}本地{able}名，本地名额{quota}名）",
                 constraint="specialty",
             )
-    if not _can_complete(counts, (1 << len(policy.required_specialties)) - 1, size, quota):
+    if not _can_complete(counts, _full(policy), size, quota):
         raise DrawInfeasible(_combination_message(counts, policy), constraint="combination")
 
 

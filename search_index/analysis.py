@@ -146,18 +146,20 @@ def words(text: str) -> Iterator[tuple[str, int, int]]:
     """Accurate-mode words of the normalized text as (word, start, end), stop words and punctuation left out."""
     start = 0
     for sentence in _SENTENCE_END.split(normalize(text)):
-        for word, is_word in _cut(sentence) if len(sentence) <= 500 else _cut.__wrapped__(sentence):
+        for word, is_word in _cut(sentence) if len(sentence) <= 500 else _segment(sentence):
             end = start + len(word)
             if is_word:
                 yield word, start, end
             start = end
 
 
-@functools.lru_cache(maxsize=8192)
-def _cut(sentence: str) -> tuple[tuple[str, bool], ...]:
-    """One sentence's segmentation, cached: the body and pairs fields cut the same text, and plans share their
-    boilerplate. jieba cuts each run of CJK/ASCII on its own, so splitting at 。 or a line break changes nothing."""
+def _segment(sentence: str) -> tuple[tuple[str, bool], ...]:
     return tuple((word, _is_word(word)) for word in segmenter().cut(sentence))
+
+
+# The body and pairs fields cut the same text, and plans share boilerplate: cut each sentence once. jieba cuts
+# every run of CJK/ASCII characters on its own, so splitting at 。 or a line break changes no segmentation.
+_cut = functools.lru_cache(maxsize=8192)(_segment)
 
 
 def query_words(text: str) -> list[str]:

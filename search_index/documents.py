@@ -144,7 +144,7 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
 
 
 def pack(pieces: Sequence[tuple[str, str]]) -> bytes:
-    """Stored passages, zlib-compressed: Chinese plan text shrinks to about 40 % (see the report in tests)."""
+    """Stored passages, zlib-compressed: they are the largest stored field, read only for the hits of a page."""
     return zlib.compress(json.dumps(pieces, ensure_ascii=False).encode(), 6)
 
 
@@ -153,22 +153,25 @@ def unpack(packed: bytes | None) -> list[tuple[str, str]]:
 
 
 def snippets(packed: bytes | None, terms: Iterable[str], *, limit: int = 3, width: int = 90) -> list[str]:
-    """Escaped HTML fragments with <mark> around the terms, from the passages that contain most of them.
+    """Escaped HTML fragments with <mark> around the terms, from the passages that contain most of them; the
+    opening of the first passage when none does.
 
     Only the passages that match are looked at, by plain substring search on normalized text: re-running the
     segmenter over a whole stored plan to highlight it is what made the first version slow.
     """
     needles = sorted({normalize(t) for t in terms if t.strip()}, key=len, reverse=True)
+    pieces = unpack(packed)
     ranked = []
-    for order, (label, text) in enumerate(unpack(packed)):
+    for order, (label, text) in enumerate(pieces):
         spans = _spans(normalize(text), needles)
         if spans:
             distinct = len({normalize(text[a:b]) for a, b in spans})
             ranked.append((-distinct, order, label, text, spans))
+    if not ranked:
+        return [_window(pieces[0][0], pieces[0][1], [], width)] if pieces else []
     ranked.sort(key=lambda item: item[:2])
     windows = [
-        [_window(label, text, group, width) for group in _groups(spans, width)]
-        for *_, label, text, spans in ranked
+        [_window(label, text, group, width) for group in _groups(spans, width)] for *_, label, text, spans in ranked
     ]
     first = [w[0] for w in windows]
     rest = [fragment for w in windows for fragment in w[1:]]
@@ -215,8 +218,8 @@ def _groups(spans: list[tuple[int, int]], width: int) -> list[list[tuple[int, in
 
 
 def _window(label: str, text: str, spans: list[tuple[int, int]], width: int) -> str:
-    start = max(0, spans[0][0] - width // 4)
-    end = min(len(text), max(spans[-1][1], start + width))
+    start = max(0, spans[0][0] - width // 4) if spans else 0
+    end = min(len(text), max(spans[-1][1] if spans else 0, start + width))
     out = [html.escape(f"{label}：")] if label else []
     out.append("…" if start else "")
     cursor = start

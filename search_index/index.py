@@ -17,7 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.searching import Searcher
-from whoosh.util.filelock import try_for
+from whoosh.util.filelock import FileLock, try_for
 
 from search_index.documents import DocumentError, SearchDocument, snippets, to_fields, unpack
 from search_index.query import Allowed, Hit, SearchRequest, SearchResult, parse_query
@@ -103,14 +103,29 @@ class SearchIndex:
             if old.name not in (name, previous):
                 shutil.rmtree(old, ignore_errors=True)
 
+    def _live(self) -> str:
+        """The live generation's name; the first caller creates an empty one (under a file lock, as several
+        web processes may start at once)."""
+        name = self._pointer()
+        if name is not None:
+            return name
+        self.directory.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.directory / "CREATE.lock"))
+        if not try_for(lock.acquire, timeout=self.lock_timeout, delay=0.05):
+            raise LockError("another process is creating the index")
+        try:
+            name = self._pointer()
+            if name is None:
+                name, _ = self._create_generation()
+                self._swap(name)
+        finally:
+            lock.release()
+        return name
+
     def _current(self) -> View:
         """The view on the live generation, reopened when CURRENT names another one or the index changed."""
         with self._lock:
-            name = self._pointer()
-            if name is None:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                name, _ = self._create_generation()
-                self._swap(name)
+            name = self._live()
             view = self._view
             if view is None or view.generation != name:
                 ix = whoosh_index.open_dir(str(self.directory / name))
@@ -141,12 +156,18 @@ class SearchIndex:
     def _write(self, apply: Callable[[object], object], count: int) -> WriteReport:
         if count == 0:
             return WriteReport(ok=True)
-        view = self._current()
-        if not view.is_current:
-            return WriteReport(ok=False, detail=OUTDATED)
-        try:
-            writer = view.ix.writer(timeout=self.lock_timeout)
-        except LockError:
+        for _attempt in range(2):
+            view = self._current()
+            if not view.is_current:
+                return WriteReport(ok=False, detail=OUTDATED)
+            try:
+                writer = view.ix.writer(timeout=self.lock_timeout)
+            except LockError:
+                return WriteReport(ok=False, detail=BUSY)
+            if self._pointer() == view.generation:
+                break
+            writer.cancel()  # a rebuild made another generation live while this writer waited for the lock
+        else:
             return WriteReport(ok=False, detail=BUSY)
         try:
             apply(writer)
@@ -369,7 +390,7 @@ class View:
             category=stored.get("category", ""),
             date=stored.get("date", ""),
             score=float(score or 0.0),
-            snippets=snippets(stored.get("passages"), terms) if terms else [],
+            snippets=snippets(stored.get("passages"), terms),
         )
 
     def more_like_this(self, doc_id: str, *, same_category: bool, limit: int, allowed: Allowed) -> list[Hit]:

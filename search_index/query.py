@@ -16,14 +16,14 @@ from search_index.schema import CHAR_FIELDS, TEXT_FIELDS
 FIELD_ALIASES: dict[str, str] = {
     **dict.fromkeys(("标题", "题目", "title"), "title"),
     **dict.fromkeys(("单位", "企业", "unit", "units"), "unit"),
-    **dict.fromkeys(("类别", "类型", "category"), "category"),
+    **dict.fromkeys(("类别", "category"), "category"),
     **dict.fromkeys(("城市", "地市", "city"), "city"),
     **dict.fromkeys(("区县", "district"), "district"),
     **dict.fromkeys(("正文", "内容", "body", "text"), "body"),
     **dict.fromkeys(("结论", "conclusion"), "conclusion"),
     **dict.fromkeys(("等级", "verdict"), "verdict"),
     **dict.fromkeys(("年份", "年度", "year"), "year"),
-    **dict.fromkeys(("种类", "kind"), "kind"),
+    **dict.fromkeys(("种类", "文档类型", "kind"), "kind"),
 }
 # Codes of the document shape (documents.py) under the words people type.
 CODE_LABELS: dict[str, dict[str, str]] = {

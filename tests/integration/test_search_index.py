@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import jieba
@@ -359,6 +360,25 @@ def test_searches_keep_answering_during_a_rebuild(index):
 
     index.rebuild(slow_docs())
     assert started.is_set() and totals == [20] and find(index, "塔吊").total == 20
+
+
+def test_an_upsert_that_waited_out_a_rebuild_lands_in_the_new_generation(tmp_path):
+    index = SearchIndex(tmp_path / "index", lock_timeout=10)
+    index.upsert([doc("plan:1", "深基坑")])
+    rebuilding = threading.Event()
+
+    def slow_docs():
+        rebuilding.set()
+        for n in range(3):
+            time.sleep(0.2)
+            yield doc(f"plan:{n + 10}", "塔吊")
+
+    worker = threading.Thread(target=index.rebuild, args=(slow_docs(),))
+    worker.start()
+    rebuilding.wait()
+    assert index.upsert([doc("plan:2", "爬架")]).ok  # waits for the lock, then finds CURRENT moved
+    worker.join()
+    assert find(index, "爬架").total == 1 and find(index, "塔吊").total == 3
 
 
 def test_a_failed_rebuild_leaves_the_live_index_alone(index):

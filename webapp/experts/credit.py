@@ -1,0 +1,96 @@
+"""Credit pages (DOMAIN 6): an expert's ledger and standing, events recorded by regulators, upheld appeals, ranking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from expert_pool import credit, ledger
+from knowledge.accounts import Role
+from knowledge.db import utcnow
+from knowledge.errors import DomainError, NotFoundError
+from webapp.auth import current_account, role_required
+from webapp.experts import READERS, _expert, bp
+from webapp.extensions import db
+from webapp.forms import Form
+
+RECORDERS = (Role.REGULATOR, Role.ADMIN)
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+@bp.route("/<int:expert_id>/credit")
+@role_required(*READERS)
+def credit_page(expert_id: int) -> ResponseReturnValue:
+    expert = _expert(expert_id)
+    return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
+                           standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(),
+                           kinds=ledger.RECORDED_BY_REGULATORS, labels=credit.EVENT_LABELS,
+                           can_record=current_account().role in RECORDERS, today=_today())  # fmt: skip
+
+
+@bp.route("/me/credit")
+@role_required(Role.EXPERT)
+def my_credit() -> ResponseReturnValue:
+    expert_id = current_account().expert_id
+    if expert_id is None:
+        abort(403)
+    expert = _expert(expert_id)
+    return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
+                           standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(), kinds=(),
+                           labels=credit.EVENT_LABELS, can_record=False, today=_today())  # fmt: skip
+
+
+@bp.route("/<int:expert_id>/credit", methods=["POST"])
+@role_required(*RECORDERS)
+def record_credit(expert_id: int) -> ResponseReturnValue:
+    expert = _expert(expert_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        kind = credit.EventKind(request.form.get("kind", ""))
+        if kind not in ledger.RECORDED_BY_REGULATORS:
+            raise ValueError
+        day = date.fromisoformat(request.form.get("day", ""))
+        raw_points = request.form.get("points", "").strip()
+        points = int(raw_points) if raw_points else None
+    except ValueError:
+        flash("请选择记录类型、填写日期（YYYY-MM-DD），扣分须为整数", "danger")
+        return redirect(url_for("experts.credit_page", expert_id=expert.id))
+    try:
+        ledger.record(db.session, expert.id, kind, day=day, reason=request.form.get("reason", ""),
+                      actor_id=current_account().id, points=points)  # fmt: skip
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("信用记录已登记", "success")
+    return redirect(url_for("experts.credit_page", expert_id=expert.id))
+
+
+@bp.route("/credit/<int:event_id>/reverse", methods=["POST"])
+@role_required(*RECORDERS)
+def reverse_credit(event_id: int) -> ResponseReturnValue:
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        row = ledger.appeal_upheld(db.session, event_id, day=_today(), reason=request.form.get("reason", ""),
+                                   actor_id=current_account().id)  # fmt: skip
+    except NotFoundError:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(request.referrer or url_for("experts.index"))
+    flash("申诉成立，已撤销该信用记录", "success")
+    return redirect(url_for("experts.credit_page", expert_id=row.expert_id))
+
+
+@bp.route("/credit/ranking")
+@role_required(*READERS)
+def credit_ranking() -> ResponseReturnValue:
+    return render_template("experts/ranking.html", rows=ledger.ranking(db.session, today=_today()))
