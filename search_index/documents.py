@@ -171,7 +171,8 @@ def snippets(packed: bytes | None, terms: Iterable[str], *, limit: int = 3, widt
         return [_window(pieces[0][0], pieces[0][1], [], width)] if pieces else []
     ranked.sort(key=lambda item: item[:2])
     windows = [
-        [_window(label, text, group, width) for group in _groups(spans, width)] for *_, label, text, spans in ranked
+        [_window(label, text, group, width) for group in _groups(spans, width)]
+        for *_, label, text, spans in ranked
     ]
     first = [w[0] for w in windows]
     rest = [fragment for w in windows for fragment in w[1:]]

@@ -149,9 +149,7 @@ class SearchIndex:
 
     def delete(self, doc_ids: Iterable[str]) -> WriteReport:
         ids = list(doc_ids)
-        return self._write(
-            lambda writer: [writer.delete_by_term("doc_id", doc_id) for doc_id in ids], len(ids)
-        )
+        return self._write(lambda writer: [writer.delete_by_term("doc_id", i) for i in ids], len(ids))
 
     def _write(self, apply: Callable[[object], object], count: int) -> WriteReport:
         if count == 0:
@@ -182,8 +180,9 @@ class SearchIndex:
     ) -> RebuildReport:
         """Index every document into a new generation, then make it live with one rename.
 
-        The live generation's write lock is held throughout, so an upsert meanwhile reports the lock instead of
-        writing into a generation about to be replaced. :raises DocumentError: and leaves the live index as it was.
+        The live generation's write lock is held throughout: an upsert meanwhile waits (then writes into the new
+        generation) or reports the lock, never writes into the one being replaced. Searches go on reading the old
+        generation until the rename. :raises DocumentError: and leaves the live index as it was.
         """
         started = time.perf_counter()
         lock = self._current().ix.lock("WRITELOCK")
@@ -399,8 +398,8 @@ class View:
             return []
         stored = self.searcher.stored_fields(docnum)
         pool = self.allowed(allowed)
-        if same_category:
-            same = self.docs("category", stored.get("category", ""))
+        if same_category and stored.get("category"):
+            same = self.docs("category", stored["category"])
             pool = same if pool is None else pool & same
         if pool is not None:
             pool = pool - {docnum}

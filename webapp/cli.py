@@ -9,6 +9,7 @@ from typing import Any
 import click
 from click._termui_impl import ProgressBar
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -117,7 +118,7 @@ def register_draw_commands(app: Flask) -> None:
     from expert_pool.draw_models import Draw
     from knowledge.db import utcnow
 
-    group = click.Group("draws", help="专家抽取记录：校验、到期处理")
+    group = AppGroup("draws", help="专家抽取记录：校验、到期处理、发送通知")
 
     @group.command("verify")
     @click.argument("draw_id", required=False, type=int)

@@ -181,3 +181,13 @@ def test_decline_after_the_meeting_is_refused(session, site):
     with pytest.raises(DrawError, match="已经开始或结束"):
         invitations.decline(session, seat, "忘了", now=draws.meeting_start(DAY, HalfDay.AM) + timedelta(hours=5),
                             actor_id=None)  # fmt: skip
+
+
+def test_the_policy_in_force_is_used_and_recorded(session, site):
+    from expert_pool.policy import set_policy
+
+    set_policy(session, "pool", {"panel_size": 7, "alternates": 2, "max_local": 1}, actor_id=None)
+    draw = run_draw(session, site["ready_work"]())
+    assert len(draw.seated) == 7 and len(draw.alternates) == 2
+    assert draw.policy["panel"]["max_local"] == 1 and draw.policy["pool"]["panel_size"] == 7
+    assert draws.verify(session, draw).ok

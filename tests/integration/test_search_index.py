@@ -8,6 +8,8 @@ from typing import Any
 
 import jieba
 import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, Schema
 
 from search_index import analysis
 from search_index.documents import DocumentError, version_of
@@ -315,6 +317,12 @@ def test_the_snippet_comes_from_the_matching_section(index):
     assert snippet.startswith("3 支撑体系：") and "<mark>钢支撑</mark>" in snippet
 
 
+def test_without_a_matching_passage_the_snippet_is_the_opening(index):
+    index.upsert([doc("plan:1", "深基坑方案", "工程概况：<b>本工程</b>位于南京。")])
+    assert find(index, "").hits[0].snippets == ["工程概况：&lt;b&gt;本工程&lt;/b&gt;位于南京。"]
+    assert find(index, "深基坑").hits[0].snippets == ["工程概况：&lt;b&gt;本工程&lt;/b&gt;位于南京。"]
+
+
 # ---- more like this
 
 
@@ -401,6 +409,17 @@ def test_check_reports_missing_stale_and_extra(index):
     assert index.check(expected) == (["plan:4"], ["plan:2"], ["plan:3"])
     index.upsert([changed])
     assert index.check(expected).stale == []
+
+
+def test_an_index_of_an_older_schema_asks_for_a_rebuild(tmp_path):
+    (tmp_path / "gen-old").mkdir()
+    whoosh_index.create_in(str(tmp_path / "gen-old"), Schema(doc_id=ID(stored=True, unique=True)))
+    (tmp_path / "CURRENT").write_text("gen-old")
+    index = SearchIndex(tmp_path)
+    assert not index.health().ok and "重建" in index.health().detail
+    assert not index.upsert([doc("plan:1", "深基坑")]).ok and "重建" in find(index, "深基坑").message
+    assert index.rebuild([doc("plan:1", "深基坑")]).ok and index.health().ok
+    assert find(index, "深基坑").total == 1
 
 
 def test_health_reports_documents_and_failures(index, tmp_path):

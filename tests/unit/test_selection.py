@@ -452,3 +452,36 @@ def test_the_panel_names_every_weight_it_used():
     assert panel.weight_of(4) == 1 / 5
     assert len(panel.weights) == len(pool)
     assert panel.to_dict()["weights"]["9"] == 1 / 10
+
+
+# --- replay kinds and a pinned draw ------------------------------------------------------------------
+
+
+def test_replay_takes_a_record_without_kind_or_of_kind_panel_as_a_whole_panel():
+    pool = [expert(i, list(City)[i % 13]) for i in range(1, 20)]
+    stored = replay_inputs(pool, PanelPolicy(HOME), "2025-06-01/kind")
+    panel = draw_panel(pool, PanelPolicy(HOME), random.Random("2025-06-01/kind"))
+    assert "kind" not in stored
+    assert replay(stored) == replay({**stored, "kind": "panel"}) == panel
+    with pytest.raises(ValidationError, match="未知的抽取类型：lottery"):
+        replay({**stored, "kind": "lottery"})
+
+
+def test_replay_dispatches_a_top_up_record():
+    from expert_pool.top_up import draw_top_up, top_up_inputs
+
+    pool = [expert(i, list(City)[i % 13]) for i in range(1, 20)]
+    policy = PanelPolicy(HOME, alternates=1)
+    stored = json.loads(json.dumps(top_up_inputs([1, 2, 3, 4], pool, policy, 42, exclude=[5])))
+    assert replay(stored) == draw_top_up([1, 2, 3, 4], pool, policy, random.Random(42), exclude=[5])
+
+
+def test_a_pinned_draw_stays_the_same_so_stored_draws_keep_replaying():
+    # Computed with weighted-sample/1 as first released: a change here breaks the replay of stored draws.
+    pool = [
+        Candidate(i, f"专家{i}", list(City)[i % 13], frozenset([CODES[i % 7], CODES[i * 3 % 7]]), i % 9)
+        for i in range(1, 41)
+    ]
+    policy = PanelPolicy(HOME, required_specialties=("excavation", "lifting"))
+    panel = draw_panel(pool, policy, random.Random("2025-06-01/pinned"))
+    assert (panel.seated, panel.alternates) == ((18, 28, 11, 40, 17), (10, 12, 16))

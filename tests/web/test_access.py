@@ -29,6 +29,7 @@ MATRIX = {
     "admin.accounts": {Role.ADMIN},
     "admin.create_account": {Role.ADMIN},
     "admin.audit": {Role.ADMIN, Role.REGULATOR},
+    "admin.policy": {Role.ADMIN},
     "auth.tokens": ALL,
     "classify.page": ALL,
     "works.index": ALL - {Role.EXPERT},

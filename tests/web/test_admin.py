@@ -51,3 +51,22 @@ def test_audit_log_lists_changes_with_before_and_after(client, session):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "创建API令牌" in page and "登录" in page and f"（{admin.username}）" in page
     assert "创建API令牌" not in client.get("/admin/audit?object_type=account").get_data(as_text=True)
+
+
+def test_admin_edits_policy_and_bad_values_are_refused(client, session):
+    from expert_pool.policy import pool_policy
+
+    login(client, make_account(session, Role.ADMIN))
+    page = client.post("/admin/policy", data={"group": "pool", "pool.panel_size": "4"}, follow_redirects=True)
+    assert "不得少于5名" in page.get_data(as_text=True)
+    page = client.post(
+        "/admin/policy", data={"group": "pool", "pool.max_local": "abc"}, follow_redirects=True
+    )
+    assert "取值无效" in page.get_data(as_text=True)
+    client.post("/admin/policy", data={"group": "pool", "pool.panel_size": "7", "pool.max_local": "3"})
+    session.expire_all()
+    assert (pool_policy(session).panel_size, pool_policy(session).max_local) == (7, 3)
+    page = client.post(
+        "/admin/policy", data={"group": "credit", "credit.warning_below": "50"}, follow_redirects=True
+    )
+    assert "信用分数线" in page.get_data(as_text=True)

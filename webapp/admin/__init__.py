@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
 
+from expert_pool import policy as pool_policy_store
 from knowledge import queries, services
 from knowledge.accounts import Role
 from knowledge.errors import DomainError, PermissionDenied, ValidationError
@@ -14,7 +17,7 @@ from knowledge.models import Enterprise
 from webapp.admin.forms import AccountForm
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
-from webapp.forms import attach_error
+from webapp.forms import Form, attach_error
 from webapp.pages import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -72,3 +75,28 @@ def audit() -> ResponseReturnValue:
     except PermissionDenied:
         abort(403)
     return render_template("admin/audit.html", page=page, object_type=object_type)
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def policy() -> ResponseReturnValue:
+    """Every **policy** number of DOMAIN 4-6, editable here and recorded with each draw."""
+    form = Form()
+    if form.validate_on_submit():
+        group = request.form.get("group", "")
+        values = {k[len(group) + 1 :]: v for k, v in request.form.items() if k.startswith(f"{group}.")}
+        try:
+            pool_policy_store.set_policy(db.session, group, values, actor_id=current_scope().account_id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash("政策参数已保存，之后的抽取按新参数执行并记录在抽取记录中", "success")
+        return redirect(url_for("admin.policy"))
+    return render_template(
+        "admin/policy.html",
+        form=form,
+        pool=asdict(pool_policy_store.pool_policy(db.session)),
+        credit=pool_policy_store.credit_policy(db.session).to_dict(),
+        labels=pool_policy_store.POLICY_LABELS,
+    )

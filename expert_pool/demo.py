@@ -1,0 +1,449 @@
+"""Demo data of the expert pool: ID numbers, phones, specialties, job histories, leave, conflicts, credit."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from expert_pool import credit
+from expert_pool.credit import EventKind
+from expert_pool.identity import IdentityVault, check_character, mask
+from expert_pool.models import (
+    CreditEventRow,
+    DeclaredConflict,
+    Employment,
+    Expert,
+    ExpertSpecialty,
+    ExpertStatus,
+    Leave,
+    TitleLevel,
+)
+from expert_pool.policy import credit_policy
+from knowledge.demo.generator import SCALES, anchor_date
+from knowledge.demo.loader import ProgressCallback, advance_sequences, insert_in_chunks, report, table_of
+from knowledge.demo.sampling import CITY_PICKER, DISTRICT_CODES, Picker, Row
+from knowledge.errors import ValidationError
+from knowledge.models import Enterprise, EnterpriseType, ProjectParticipant
+from knowledge.regions import City
+
+__all__ = ["PoolSummary", "seed_pool"]
+
+E, K = EnterpriseType, EventKind
+# Notice 31 part 二 asks for a senior title; these are the full-senior (正高级) ones of the demo vocabulary.
+FULL_SENIOR_TITLES = frozenset({"正高级工程师", "教授级高级工程师", "研究员级高级工程师", "教授"})
+ACADEMIC_TITLES = frozenset({"教授", "副教授"})  # universities are not enterprises: their institutes are
+SPECIALTY_WEIGHTS = {"excavation": 30, "formwork": 24, "scaffolding": 20, "lifting": 18, "demolition": 7,
+                     "underground": 6, "other": 6}  # fmt: skip
+SPECIALTY_COUNTS = {1: 35, 2: 40, 3: 25}
+# Every category held by enough experts that 5 seats and 3 alternates with at most 2 locals can be drawn
+# in every city, after suspensions, leave and conflicts, even in the 60 experts of the small data set.
+MIN_SPECIALTY_SHARE = 0.06
+MIN_SPECIALTY_EXPERTS = 16
+JOB_COUNTS = {1: 20, 2: 35, 3: 28, 4: 17}
+EMPLOYER_TYPES = {E.CONSTRUCTOR: 56, E.DESIGNER: 12, E.SUPERVISOR: 14, E.SURVEYOR: 6, E.MONITOR: 5, E.OWNER: 7}  # fmt: skip
+ACADEMIC_EMPLOYER_TYPES = {E.DESIGNER: 50, E.SURVEYOR: 25, E.MONITOR: 25}
+POSITIONS: Mapping[EnterpriseType, list[str]] = {kind: words.split() for kind, words in (
+    (E.CONSTRUCTOR, "总工程师 副总工程师 技术负责人 项目技术负责人 技术质量部经理 项目经理"),
+    (E.DESIGNER, "总工程师 结构专业负责人 岩土工程所所长 设计所总工"), (E.SUPERVISOR, "总监理工程师 技术负责人 总工程师"),
+    (E.SURVEYOR, "总工程师 岩土工程师 勘察项目负责人"), (E.MONITOR, "技术负责人 监测项目负责人 总工程师"),
+    (E.OWNER, "工程部经理 总工程师 项目总工"), (E.OTHER, "技术负责人"))}  # fmt: skip
+HOME_EMPLOYER_SHARE = 0.8
+CURRENT_JOB_SHARE = 0.85
+GROUP_MOVE_SHARE = 0.10
+DECLARATION_SHARE = 0.03
+LEAVE_SHARE = 0.05
+LEAVE_NEXT_MONTH_SHARE = 0.6
+CREDIT_SHARE = 0.15
+WARNING_SHARE = 0.01  # ledgers that take the year's score below 80 (DOMAIN 6, warning)
+SUSPENSION_SHARE = 0.005  # and below 70 (suspended), never below 60 (removed)
+CAREER_START = date(2000, 1, 1)
+BIRTH_YEARS = {TitleLevel.FULL_SENIOR: (1955, 1978), TitleLevel.SENIOR: (1960, 1985)}
+# Mobile number segments of China's three carriers (1[3-9]x); 154 was never issued.
+PHONE_PREFIXES = [str(n) for n in (*range(130, 140), *range(150, 160), 166, 173, 177, *range(180, 190), 191, 198, 199)
+                  if n not in (134, 154)]  # fmt: skip
+DECLARATION_NOTES = ("配偶在该单位任职", "子女在该单位任职", "兄弟在该单位担任项目经理", "持有该单位股份",
+                     "近两年为该单位提供技术咨询服务", "配偶的兄弟为该单位法定代表人")  # fmt: skip
+LEAVE_REASONS = ("出国访问", "身体原因", "参加培训", "本单位工作任务繁重", "家中有事", "外地出差")
+EVENT_WEIGHTS = {K.TRAINING: 40, K.EXCELLENT_REVIEW: 25, K.LATE_DECLINE: 22, K.NO_SHOW: 13}
+EVENT_REASONS: Mapping[EventKind, str] = {
+    K.TRAINING: "完成{year}年度危大工程论证专家继续教育培训，考核合格",
+    K.EXCELLENT_REVIEW: "论证评审经主管部门抽查评为优秀",
+    K.LATE_DECLINE: "会前不足24小时谢绝参会，未说明正当理由",
+    K.NO_SHOW: "未参加已确认的论证会，事先未告知",
+}
+CHUNK = 1_000
+JOB_COUNTS_PICKER = Picker(JOB_COUNTS)
+EMPLOYER_TYPES_PICKER = Picker(EMPLOYER_TYPES)
+ACADEMIC_TYPES_PICKER = Picker(ACADEMIC_EMPLOYER_TYPES)
+EVENT_PICKER = Picker(EVENT_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class PoolSummary:
+    """What ``seed_pool`` wrote, as of ``today`` (the demo's anchor day unless given), and how long it took."""
+
+    scale: str
+    seed: int
+    today: date
+    experts: int
+    specialties: int
+    employments: int
+    group_moves: int
+    declarations: int
+    leaves: int
+    credit_events: int
+    warned: int
+    suspended: int
+    elapsed_seconds: float
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"expert": self.experts, "expert_specialty": self.specialties, "employment": self.employments,
+                "declared_conflict": self.declarations, "expert_leave": self.leaves,
+                "credit_event": self.credit_events}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    city: City
+    title: str
+    status: ExpertStatus
+    suspended_until: date | None
+
+    @property
+    def level(self) -> TitleLevel:
+        return TitleLevel.FULL_SENIOR if self.title in FULL_SENIOR_TITLES else TitleLevel.SENIOR
+
+
+@dataclass
+class _Units:
+    """The enterprises an expert can work for or declare: by type and city, and their corporate groups."""
+
+    by_type: dict[EnterpriseType, list[int]] = field(default_factory=dict)
+    by_type_city: dict[tuple[EnterpriseType, City], list[int]] = field(default_factory=dict)
+    info: dict[int, tuple[EnterpriseType, City]] = field(default_factory=dict)
+    root: dict[int, int] = field(default_factory=dict)
+    groups: dict[int, list[int]] = field(default_factory=dict)  # root -> members, for groups of 2 or more
+    groups_in: dict[City, list[int]] = field(default_factory=dict)  # city -> roots with a member there
+    participants_in: dict[City, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> _Units:
+        units = cls()
+        parents: dict[int, int | None] = {}
+        for unit_id, kind, city, parent in session.execute(
+            select(Enterprise.id, Enterprise.type, Enterprise.city, Enterprise.parent_id).order_by(Enterprise.id)
+        ):  # fmt: skip
+            parents[unit_id] = parent
+            units.info[unit_id] = (kind, city)
+            units.by_type.setdefault(kind, []).append(unit_id)
+            units.by_type_city.setdefault((kind, city), []).append(unit_id)
+        for unit_id in parents:
+            top = unit_id
+            while parents[top] is not None:
+                top = parents[top]  # type: ignore[assignment]
+            units.root[unit_id] = top
+            units.groups.setdefault(top, []).append(unit_id)
+        units.groups = {r: members for r, members in units.groups.items() if len(members) > 1}
+        for root_id, members in units.groups.items():
+            for city in dict.fromkeys(units.info[m][1] for m in members):
+                units.groups_in.setdefault(city, []).append(root_id)
+        taking_part = session.scalars(select(ProjectParticipant.enterprise_id).distinct())
+        for unit_id in sorted(taking_part):
+            units.participants_in.setdefault(units.info[unit_id][1], []).append(unit_id)
+        return units
+
+
+@dataclass
+class _Rows:
+    experts: list[Row] = field(default_factory=list)
+    specialties: list[Row] = field(default_factory=list)
+    employments: list[Row] = field(default_factory=list)
+    declarations: list[Row] = field(default_factory=list)
+    leaves: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+    group_moves: int = 0
+    warned: int = 0
+    suspended: int = 0
+
+
+def seed_pool(
+    session: Session, *, scale: str, seed: int = 2024, vault: IdentityVault,
+    on_progress: ProgressCallback | None = None, today: date | None = None,
+) -> PoolSummary:  # fmt: skip
+    """Complete the experts ``seed_demo`` wrote into a pool that draws can use, in one transaction.
+
+    Every expert gets an ID number (GB 11643, of a Jiangsu district, encrypted by ``vault``), a mobile
+    phone, the title level his title implies, 1-3 specialties and a job history at existing enterprises
+    (about 10% move within a corporate group); some declare conflicts, take leave or have credit events.
+    ``today`` defaults to the demo's anchor day (``anchor_date(seed)``), so the same seed always writes the
+    same rows; a credit ledger that takes an expert below the suspension line suspends him, as the ledger
+    would (DOMAIN 6).
+
+    :raises ValidationError: for an unknown scale, or when the pool already holds seeded rows.
+    """
+    if scale not in SCALES:
+        raise ValidationError(f"未知的演示数据规模“{scale}”，可选：{'、'.join(SCALES)}", field="scale")
+    _check_empty(session)
+    started = time.perf_counter()
+    day = today or anchor_date(seed).date()
+    try:
+        people = [_Person(*row) for row in session.execute(select(
+            Expert.id, Expert.city, Expert.title, Expert.status, Expert.suspended_until).order_by(Expert.id))]  # fmt: skip
+        units = _Units.load(session)
+        if people and not units.info:
+            raise ValidationError("请先载入企业演示数据：专家的任职单位取自企业库")
+        builder = _Builder(seed, day, units, credit_policy(session), _first_ids(session))
+        rows = builder.build(people, vault)
+        report(on_progress, "生成专家库数据", 1, 1)
+        _write(session, rows, on_progress)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return PoolSummary(
+        scale=scale, seed=seed, today=day, experts=len(rows.experts), specialties=len(rows.specialties),
+        employments=len(rows.employments), group_moves=rows.group_moves, declarations=len(rows.declarations),
+        leaves=len(rows.leaves), credit_events=len(rows.events), warned=rows.warned, suspended=rows.suspended,
+        elapsed_seconds=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def _check_empty(session: Session) -> None:
+    for column in (ExpertSpecialty.id, Employment.id, CreditEventRow.id, Expert.id_number_hash):
+        if session.scalar(select(column).where(column.is_not(None)).limit(1)) is not None:
+            raise ValidationError("专家库已有专业、任职、信用或身份证号码数据，演示数据只能写入空的专家库")
+
+
+def _first_ids(session: Session) -> dict[str, int]:
+    models = (ExpertSpecialty, Employment, DeclaredConflict, Leave, CreditEventRow)
+    return {m.__tablename__: (session.scalar(select(func.max(m.id))) or 0) + 1 for m in models}
+
+
+def _write(session: Session, rows: _Rows, on_progress: ProgressCallback | None) -> None:
+    for start in range(0, len(rows.experts), CHUNK):
+        session.execute(update(Expert), rows.experts[start : start + CHUNK])
+        report(on_progress, "写入专家身份与职称", min(start + CHUNK, len(rows.experts)), len(rows.experts))
+    stages = ((ExpertSpecialty, "写入专家专业", rows.specialties), (Employment, "写入任职经历", rows.employments),
+              (DeclaredConflict, "写入申报回避", rows.declarations), (Leave, "写入请假", rows.leaves),
+              (CreditEventRow, "写入信用记录", rows.events))  # fmt: skip
+    tables = [table_of(model.__tablename__) for model, _, _ in stages]
+    for table, (_, label, batch) in zip(tables, stages, strict=True):
+        insert_in_chunks(session, table, batch, label, on_progress)
+    advance_sequences(session, tables)
+
+
+class _Builder:
+    """Generates every row from streams seeded by strings, so one part's change leaves the others as they were."""
+
+    def __init__(
+        self, seed: int, today: date, units: _Units, policy: credit.CreditPolicy, first_ids: dict[str, int]
+    ) -> None:
+        self.rng = {part: random.Random(f"{seed}/pool/{part}") for part in
+                    ("identity", "specialties", "careers", "declarations", "leave", "credit")}  # fmt: skip
+        self.today, self.units, self.policy, self.next_id = today, units, policy, dict(first_ids)
+        self.rows = _Rows()
+
+    def new_id(self, table: str) -> int:
+        self.next_id[table] += 1
+        return self.next_id[table] - 1
+
+    def build(self, people: Sequence[_Person], vault: IdentityVault) -> _Rows:
+        statuses = self.credit(people)
+        taken: set[str] = set()
+        births: dict[int, date] = {}
+        for person in people:
+            status, until = statuses.get(person.id, (person.status, person.suspended_until))
+            number, phone = self.identity(person, taken)
+            births[person.id] = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+            self.rows.experts.append({
+                "id": person.id, "id_number_encrypted": vault.encrypt(number), "id_number_hash": vault.lookup_hash(number),
+                "id_number_masked": mask(number), "phone": phone, "title_level": person.level, "status": status,
+                "suspended_until": until,
+            })  # fmt: skip
+        self.specialties(people)
+        movers = set(self.rng["careers"].sample([p.id for p in people], round(GROUP_MOVE_SHARE * len(people))))  # fmt: skip
+        for person in people:
+            self.career(person, births[person.id], moves_in_group=person.id in movers)
+        self.declarations(people)
+        self.leave(people)
+        return self.rows
+
+    def identity(self, person: _Person, taken: set[str]) -> tuple[str, str]:
+        rng = self.rng["identity"]
+        first, last = BIRTH_YEARS[person.level]
+        birth = date(rng.randint(first, last), 1, 1) + timedelta(days=rng.randrange(365))
+        home = person.city if rng.random() < 0.75 else CITY_PICKER(rng)
+        while True:
+            first17 = f"{rng.choice(DISTRICT_CODES[home])}{birth:%Y%m%d}{rng.randrange(1, 1000):03d}"
+            number = first17 + check_character(first17)
+            phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+            if number not in taken and phone not in taken:
+                taken.update((number, phone))
+                return number, phone
+
+    def specialties(self, people: Sequence[_Person]) -> None:
+        rng, pick, count = self.rng["specialties"], Picker(SPECIALTY_WEIGHTS), Picker(SPECIALTY_COUNTS)
+        held: dict[int, list[str]] = {}
+        for person in people:
+            wanted, codes = count(rng), held.setdefault(person.id, [])
+            while len(codes) < wanted:
+                code = pick(rng)
+                codes.extend([] if code in codes else [code])
+        floor = min(len(people), max(math.ceil(MIN_SPECIALTY_SHARE * len(people)), MIN_SPECIALTY_EXPERTS))
+        for code in SPECIALTY_WEIGHTS:
+            others = [p.id for p in people if code not in held[p.id]]
+            rng.shuffle(others)
+            others.sort(key=lambda i: len(held[i]) >= 3)  # stable: the shuffled order among equals stays
+            for expert_id in others[: max(0, floor - (len(people) - len(others)))]:
+                held[expert_id].append(code)
+        for person in people:
+            for code in sorted(held[person.id]):
+                row = {"id": self.new_id("expert_specialty"), "expert_id": person.id, "category": code}
+                self.rows.specialties.append(row)
+
+    def career(self, person: _Person, born: date, *, moves_in_group: bool) -> None:
+        """1-4 consecutive jobs since 2000 or the expert's 23rd year, the last one usually current."""
+        rng = self.rng["careers"]
+        start = max(CAREER_START, born.replace(year=born.year + 23, day=1)) + timedelta(days=rng.randrange(1000))  # fmt: skip
+        slots = max(1, ((self.today - start).days - 365) // 180)  # job changes at least ~3 months apart
+        jobs = min(max(JOB_COUNTS_PICKER(rng), 2 if moves_in_group else 1), slots)
+        picks = sorted(rng.sample(range(slots), jobs - 1))
+        cuts = [start + timedelta(days=180 * (1 + s) + rng.randrange(90)) for s in picks]
+        starts = [start, *(cut + timedelta(days=rng.randrange(45)) for cut in cuts)]
+        ends: list[date | None] = [*cuts, None]
+        if rng.random() > CURRENT_JOB_SHARE:
+            ends[-1] = min(self.today, starts[-1] + timedelta(days=rng.randrange(180, 3000)))
+        employers = self.employers(rng, person, jobs, moves_in_group and jobs > 1)
+        for unit_id, begun, ended in zip(employers, starts, ends, strict=True):
+            self.rows.employments.append({
+                "id": self.new_id("employment"), "expert_id": person.id, "enterprise_id": unit_id,
+                "position": rng.choice(POSITIONS[self.units.info[unit_id][0]]), "start": begun, "end_date": ended,
+            })  # fmt: skip
+        root = self.units.root
+        self.rows.group_moves += any(a != b and root[a] == root[b] for a, b in pairwise(employers))
+
+    def employers(self, rng: random.Random, person: _Person, jobs: int, moves_in_group: bool) -> list[int]:
+        chosen: list[int] = []
+        while len(chosen) < jobs:
+            unit_id = self.employer(rng, person)
+            if not chosen or unit_id != chosen[-1] or len(self.units.info) == 1:
+                chosen.append(unit_id)
+        groups = self.units.groups
+        roots = self.units.groups_in.get(person.city) or sorted(groups)
+        if moves_in_group and roots:
+            members = groups[rng.choice(roots)]
+            home = [m for m in members if self.units.info[m][1] is person.city] or members
+            first = rng.choice(home)
+            at = rng.randrange(jobs - 1)
+            chosen[at : at + 2] = [first, rng.choice([m for m in members if m != first])]
+        return chosen
+
+    def employer(self, rng: random.Random, person: _Person) -> int:
+        weights = ACADEMIC_TYPES_PICKER if person.title in ACADEMIC_TITLES else EMPLOYER_TYPES_PICKER
+        kind = weights(rng)
+        units = self.units
+        local = units.by_type_city.get((kind, person.city))
+        if local and rng.random() < HOME_EMPLOYER_SHARE:
+            return int(rng.choice(local))
+        anywhere = units.by_type.get(kind) or [u for unit_ids in units.by_type.values() for u in unit_ids]
+        return int(rng.choice(anywhere))
+
+    def declarations(self, people: Sequence[_Person]) -> None:
+        rng = self.rng["declarations"]
+        everyone = [u for unit_ids in self.units.participants_in.values() for u in unit_ids]
+        for person in _some(rng, people, DECLARATION_SHARE):
+            unit_id = rng.choice(self.units.participants_in.get(person.city) or everyone)
+            start = date(rng.randint(2005, self.today.year - 1), rng.randint(1, 12), 1)
+            self.rows.declarations.append({
+                "id": self.new_id("declared_conflict"), "expert_id": person.id, "enterprise_id": unit_id,
+                "note": rng.choice(DECLARATION_NOTES), "start": start, "end_date": None,
+                "declared_at": datetime(start.year, start.month, 1, 2, tzinfo=UTC),
+            })  # fmt: skip
+
+    def leave(self, people: Sequence[_Person]) -> None:
+        rng = self.rng["leave"]
+        for person in _some(rng, people, LEAVE_SHARE):
+            if rng.random() < LEAVE_NEXT_MONTH_SHARE:  # a leave that covers part of the coming month
+                start = self.today + timedelta(days=rng.randint(-10, 25))
+            else:
+                start = self.today - timedelta(days=rng.randint(60, 400))
+            end = start + timedelta(days=rng.randint(7, 45))
+            self.rows.leaves.append({"id": self.new_id("expert_leave"), "expert_id": person.id, "start": start,
+                                     "end_date": end, "reason": rng.choice(LEAVE_REASONS)})  # fmt: skip
+
+    def credit(self, people: Sequence[_Person]) -> dict[int, tuple[ExpertStatus, date | None]]:
+        """Ledgers for ~15% of experts; a handful cross 80 or 70; returns the statuses the ledgers impose."""
+        rng, policy, n = self.rng["credit"], self.policy, len(people)
+        chosen = _some(rng, people, CREDIT_SHARE)
+        active = [p.id for p in chosen if p.status is ExpertStatus.ACTIVE]
+        cut = max(1, round(SUSPENSION_SHARE * n))
+        suspend, warn = set(active[:cut]), set(active[cut : cut + max(1, round(WARNING_SHARE * n))])
+        year_start = date(self.today.year, 1, 1)
+        recent = max(year_start, self.today - timedelta(days=150))
+        statuses: dict[int, tuple[ExpertStatus, date | None]] = {}
+        for person in chosen:
+            if person.id in suspend or person.id in warn:
+                floor, line = (policy.remove_below, policy.suspend_below) if person.id in suspend else (
+                    policy.suspend_below, policy.warning_below)  # fmt: skip
+                kinds = _crossing(rng, policy, line=line, floor=floor)
+                days = sorted(recent + timedelta(days=rng.randrange((self.today - recent).days + 1)) for _ in kinds)  # fmt: skip
+            else:
+                floor, kinds = policy.suspend_below, [EVENT_PICKER(rng) for _ in range(rng.randint(1, 3))]
+                days = sorted(self.today - timedelta(days=rng.randrange(540)) for _ in kinds)
+            events = self.ledger(person, list(zip(days, kinds, strict=True)), floor)
+            held = credit.standing(events, policy=policy, today=self.today)
+            self.rows.warned += held.sanction is credit.Sanction.WARNING
+            if held.sanction is credit.Sanction.SUSPENDED and person.status is not ExpertStatus.REMOVED:
+                until = max(held.until or self.today, person.suspended_until or self.today)
+                statuses[person.id] = (ExpertStatus.SUSPENDED, until)
+                self.rows.suspended += 1
+        return statuses
+
+    def ledger(self, person: _Person, planned: Iterable[tuple[date, EventKind]], floor: int) -> list[credit.CreditEvent]:  # fmt: skip
+        """The planned events in day order, less any deduction that would take a year's score below ``floor``."""
+        events: list[credit.CreditEvent] = []
+        scores: dict[int, int] = {}
+        for day, kind in planned:
+            points = credit.points_for(kind, self.policy)
+            score = scores.get(day.year, self.policy.base_score) + points
+            if points < 0 and score < floor:
+                continue
+            scores[day.year] = score
+            reason = EVENT_REASONS[kind].format(year=day.year)
+            event = credit.CreditEvent(self.new_id("credit_event"), person.id, day, kind, points, reason, "系统")  # fmt: skip
+            events.append(event)
+            self.rows.events.append({
+                "id": event.id, "expert_id": person.id, "day": day, "kind": kind.value, "points": points,
+                "reason": reason, "recorded_by": None, "reversal_of": None, "source": "",
+                "created_at": datetime(day.year, day.month, day.day, 8, tzinfo=UTC),
+            })  # fmt: skip
+        return events
+
+
+def _crossing(rng: random.Random, policy: credit.CreditPolicy, *, line: int, floor: int) -> list[EventKind]:
+    """Deductions that take a year's score from the base to just below ``line``, never below ``floor``."""
+    kinds: list[EventKind] = [K.TRAINING] if rng.random() < 0.5 else []
+    score = policy.base_score + sum(credit.points_for(k, policy) for k in kinds)
+    while score >= line:
+        options = [k for k in (K.NO_SHOW, K.LATE_DECLINE) if floor <= score + credit.points_for(k, policy) < score]  # fmt: skip
+        if not options:
+            break
+        kinds.append(rng.choice(options))
+        score += credit.points_for(kinds[-1], policy)
+    return kinds
+
+
+def _some(rng: random.Random, people: Sequence[_Person], share: float) -> list[_Person]:
+    """About ``share`` of the experts, at least one when there are any, in id order."""
+    count = min(len(people), max(1, round(share * len(people)))) if people else 0
+    return sorted(rng.sample(list(people), count), key=lambda p: p.id)
