@@ -20,6 +20,7 @@ from expert_pool.funnel import build_funnel
 from expert_pool.notify import queue_invitation
 from expert_pool.policy import PoolPolicy, pool_policy
 from expert_pool.selection import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy, draw_panel, replay
+from expert_pool.top_up import draw_top_up
 from knowledge import audit
 from knowledge.plan_services import latest_version, required_signoffs
 from knowledge.rules import Verdict
@@ -118,7 +119,7 @@ def request_draw(
 def _store(
     session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: dict[str, Any],
     candidates: list[Candidate], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
-    now: datetime, policy: PoolPolicy, top_up_of: int | None = None,
+    now: datetime, policy: PoolPolicy, top_up_of: int | None = None, top_up: dict[str, Any] | None = None,
 ) -> Draw:  # fmt: skip
     last = session.scalar(select(Draw).order_by(Draw.seq.desc()).limit(1))
     reveal = meeting_start(day, half_day) - timedelta(days=policy.reveal_days_before)
@@ -126,7 +127,8 @@ def _store(
         seq=(last.seq + 1) if last else 1, work_id=work.id, plan_version_id=version_id, meeting_day=day,
         half_day=half_day, requested_by=actor_id, requested_at=now, reveal_at=reveal,
         seed_hash=hashlib.sha256(seed.encode()).hexdigest(), seed=seed, algorithm=ALGORITHM_VERSION,
-        policy={"panel": p_policy.to_dict(), "pool": asdict(policy)}, funnel=funnel,
+        policy={"panel": p_policy.to_dict(), "pool": asdict(policy), **({"top_up": top_up} if top_up else {})},
+        funnel=funnel,
         candidates=[c.to_dict() for c in candidates], seated=list(panel.seated), alternates=list(panel.alternates),
         prev_hash=last.record_hash if last else GENESIS, top_up_of=top_up_of, record_hash="",
     )  # fmt: skip
@@ -134,7 +136,10 @@ def _store(
     session.add(draw)
     session.flush()
     reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
+    staying = set(top_up["staying"]) if top_up else set()
     for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
+        if expert_id in staying:
+            continue  # their seats stay on the original record
         is_seat = position <= len(panel.seated)
         seat = Seat(draw_id=draw.id, expert_id=expert_id, position=position,
                     status=SeatStatus.INVITED if is_seat else SeatStatus.STANDBY,
@@ -176,8 +181,9 @@ class Verification:
 def verify(session: Session, draw: Draw) -> Verification:
     """Replay the stored inputs with the stored seed, recompute the hash, and check the link to the previous record."""
     try:
-        panel = replay({"algorithm_version": draw.algorithm, "seed": draw.seed, "candidates": draw.candidates,
-                        "policy": draw.policy["panel"]})  # fmt: skip
+        inputs = {"algorithm_version": draw.algorithm, "seed": draw.seed, "candidates": draw.candidates,
+                  "policy": draw.policy["panel"], **draw.policy.get("top_up", {})}  # fmt: skip
+        panel = replay(inputs)
         replays = list(panel.seated) == draw.seated and list(panel.alternates) == draw.alternates
     except Exception:  # noqa: BLE001 - a tampered record may not even replay; that is a failed check
         replays = False
@@ -205,3 +211,38 @@ def names_visible(role: str, draw: Draw, now: datetime) -> bool:
 
 def draws_of_work(session: Session, work_id: int) -> list[Draw]:
     return list(session.scalars(select(Draw).where(Draw.work_id == work_id).order_by(Draw.id.desc())))
+
+
+def top_up(
+    session: Session, original: Draw, staying: list[int], *, now: datetime, actor_id: int | None
+) -> Draw:
+    """Alternates ran out: draw the missing seats under the same constraints (DOMAIN 4), as a new chained record.
+
+    The staying members count towards the local quota and the specialties; everyone already drawn for this
+    meeting is excluded. The new record replays like any other (its inputs name it a top-up).
+    """
+    work = session.get(Work, original.work_id)
+    assert work is not None
+    policy = pool_policy(session)
+    p_policy = PanelPolicy.from_dict(original.policy["panel"])
+    drawn_before = frozenset(s.expert_id for d in draws_of_meeting(session, original) for s in d.seats)
+    funnel = build_funnel(session, work, original.meeting_day, original.half_day, policy=policy,
+                          today=now.astimezone(CST).date(), exclude_ids=drawn_before)  # fmt: skip
+    known = {c["expert_id"]: c for d in draws_of_meeting(session, original) for c in d.candidates}
+    candidates = funnel.candidates + [Candidate.from_dict(known[i]) for i in staying]
+    seats = p_policy.panel_size - len(staying)
+    seed = secrets.token_hex(16)
+    panel = draw_top_up(staying, candidates, p_policy, random.Random(seed), seats=seats, alternates=0)
+    draw = _store(session, work, original.plan_version_id, original.meeting_day, original.half_day,
+                  funnel.to_dict(), candidates, p_policy, panel, seed, actor_id=actor_id, now=now, policy=policy,
+                  top_up_of=original.top_up_of or original.id,
+                  top_up={"kind": "top_up", "staying": staying, "seats": seats, "alternates": 0, "exclude": []})  # fmt: skip
+    return draw
+
+
+def draws_of_meeting(session: Session, draw: Draw) -> list[Draw]:
+    """A draw and its top-ups: one meeting's whole panel history."""
+    root = draw.top_up_of or draw.id
+    return list(
+        session.scalars(select(Draw).where((Draw.id == root) | (Draw.top_up_of == root)).order_by(Draw.seq))
+    )

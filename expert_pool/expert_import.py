@@ -364,9 +364,12 @@ def _contact(phone: str, email: str, fail: Fail) -> tuple[str, str]:
 
 
 def specialty_code(text: str) -> str | None:
-    """The category code for 基坑工程, 基坑 or excavation; None for anything else."""
-    return next((code for code, label in services.SPECIALTIES.items()
-                 if norm(text) in (norm(code), norm(label), norm(label).removesuffix("工程"))), None)  # fmt: skip
+    """The category code for excavation, 基坑工程, or the start of one label only (基坑, 模板工程); else None."""
+    word = norm(text)
+    exact = [code for code, label in services.SPECIALTIES.items() if word in (norm(code), norm(label))]
+    starts = [code for code, label in services.SPECIALTIES.items() if norm(label).startswith(word)]
+    found = exact or (starts if len(word) >= 2 else [])
+    return found[0] if len(found) == 1 else None
 
 
 def _specialties(text: str, fail: Fail) -> list[str]:

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from expert_pool import ledger
 from expert_pool.credit import EventKind
 from expert_pool.draw_models import Booking, Draw, Seat, SeatStatus
-from expert_pool.draws import CST, meeting_start
+from expert_pool.draws import CST, draws_of_meeting, meeting_start, top_up
 from expert_pool.errors import DrawError
 from expert_pool.notify import queue, queue_invitation
 from expert_pool.policy import pool_policy
 from expert_pool.selection import Candidate, Panel, PanelPolicy, next_alternate
 from knowledge import audit
-from knowledge.errors import NotFoundError, PermissionDenied
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.works import Work
 
 SEATED = (SeatStatus.INVITED, SeatStatus.CONFIRMED)
@@ -90,17 +90,26 @@ def _release(session: Session, seat: Seat, status: SeatStatus, reason: str, *, n
 
 
 def _call_alternate(session: Session, draw: Draw, leaving: Seat, *, now: datetime) -> Seat | None:
-    seats = sorted(draw.seats, key=lambda s: s.position)
+    meeting = draws_of_meeting(session, draw)
+    seats = sorted((s for d in meeting for s in d.seats), key=lambda s: (s.draw_id, s.position))
     seated = tuple(s.expert_id for s in seats if s.status in SEATED or s.id == leaving.id)
     standby = tuple(s.expert_id for s in seats if s.status is SeatStatus.STANDBY)
-    panel = Panel(seated, standby, ())
-    candidates = [Candidate.from_dict(c) for c in draw.candidates]
-    chosen = next_alternate(panel, leaving.expert_id, candidates, PanelPolicy.from_dict(draw.policy["panel"]))
+    candidates = [
+        Candidate.from_dict(c) for c in {c["expert_id"]: c for d in meeting for c in d.candidates}.values()
+    ]
+    chosen = next_alternate(Panel(seated, standby, ()), leaving.expert_id, candidates,
+                            PanelPolicy.from_dict(draw.policy["panel"]))  # fmt: skip
     work = session.get(Work, draw.work_id)
-    if chosen is None or work is None:
-        queue(session, expert_id=None, recipient="draw-office", subject="候补专家已用完",
-              body=f"抽取记录 {draw.id}：候补专家已用完，需要补充抽取。")  # fmt: skip
-        return None
+    assert work is not None
+    if chosen is None:
+        staying = [i for i in seated if i != leaving.expert_id]
+        try:
+            added = top_up(session, meeting[0], staying, now=now, actor_id=None)
+        except DomainError as exc:
+            queue(session, expert_id=None, recipient="draw-office", subject="候补专家已用完，补充抽取未能完成",
+                  body=f"抽取记录 {draw.id}：{exc}")  # fmt: skip
+            return None
+        return next((s for s in added.seats if s.status is SeatStatus.INVITED), None)
     seat = next(s for s in seats if s.expert_id == chosen)
     policy = pool_policy(session)
     seat.status, seat.invited_at = SeatStatus.INVITED, now

@@ -191,3 +191,20 @@ def test_the_policy_in_force_is_used_and_recorded(session, site):
     assert len(draw.seated) == 7 and len(draw.alternates) == 2
     assert draw.policy["panel"]["max_local"] == 1 and draw.policy["pool"]["panel_size"] == 7
     assert draws.verify(session, draw).ok
+
+
+def test_when_alternates_run_out_a_top_up_draw_fills_the_seat_and_is_chained(session, site):
+    from expert_pool.policy import set_policy
+
+    set_policy(session, "pool", {"alternates": 0}, actor_id=None)
+    draw = run_draw(session, site["ready_work"]())
+    leaving = next(s for s in draw.seats if s.position == 1)
+    newcomer = invitations.decline(session, leaving, "身体原因", now=NOW + timedelta(hours=1), actor_id=None)
+    assert newcomer is not None and newcomer.status is SeatStatus.INVITED
+    top = session.get(Draw, newcomer.draw_id)
+    assert top.top_up_of == draw.id and top.seq == 2 and top.prev_hash == draw.record_hash
+    assert newcomer.expert_id not in draw.seated and leaving.expert_id not in top.seated
+    assert len(top.seated) == 5 and set(draw.seated) - {leaving.expert_id} <= set(top.seated)
+    assert all(v.ok for v in draws.verify_all(session))
+    booked = session.scalars(select(Booking.expert_id)).all()
+    assert len(booked) == 5 and newcomer.expert_id in booked and leaving.expert_id not in booked

@@ -41,7 +41,14 @@ from knowledge.workflow import WorkStatus
 from knowledge.works import Work
 from tests.factories import make_account
 
-POOL_TABLES = ("expert", "expert_specialty", "employment", "declared_conflict", "expert_leave", "credit_event")
+POOL_TABLES = (
+    "expert",
+    "expert_specialty",
+    "employment",
+    "declared_conflict",
+    "expert_leave",
+    "credit_event",
+)
 JIANGSU_DIVISIONS = {code for districts in DISTRICTS.values() for code in districts}
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -64,7 +71,11 @@ def test_id_numbers_decrypt_to_valid_unique_jiangsu_numbers(session, vault):
     for expert, number in zip(experts, numbers, strict=True):
         assert normalize_id_number(number) == number  # 18 characters, GB 11643 check character
         assert number[:6] in JIANGSU_DIVISIONS
-        assert date(1955, 1, 1) <= date(int(number[6:10]), int(number[10:12]), int(number[12:14])) <= date(1985, 12, 31)
+        assert (
+            date(1955, 1, 1)
+            <= date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+            <= date(1985, 12, 31)
+        )
         assert expert.id_number_hash == vault.lookup_hash(number) and expert.id_number_masked == mask(number)
         assert PHONE.match(expert.phone)
         full = expert.title in {"正高级工程师", "教授级高级工程师", "研究员级高级工程师", "教授"}
@@ -92,12 +103,16 @@ def test_every_expert_has_specialties_and_an_ordered_career(session, vault):
             assert job.end_date is None or job.start <= job.end_date <= summary.today
         for earlier, later in zip(history, history[1:], strict=False):
             assert earlier.end_date is not None and earlier.end_date <= later.start
-    assert summary.specialties == sum(holders.values()) and summary.employments == sum(map(len, jobs.values()))
+    assert summary.specialties == sum(holders.values()) and summary.employments == sum(
+        map(len, jobs.values())
+    )
 
 
 def test_some_experts_move_within_a_corporate_group(session, vault):
     summary = seed_both(session, vault)
-    parents: dict[int, int | None] = {i: p for i, p in session.execute(select(Enterprise.id, Enterprise.parent_id))}
+    parents: dict[int, int | None] = {
+        i: p for i, p in session.execute(select(Enterprise.id, Enterprise.parent_id))
+    }
 
     def root(unit: int) -> int:
         while parents[unit] is not None:
@@ -106,7 +121,9 @@ def test_some_experts_move_within_a_corporate_group(session, vault):
 
     history: dict[int, list[int]] = defaultdict(list)
     for expert_id, unit in session.execute(
-        select(Employment.expert_id, Employment.enterprise_id).order_by(Employment.expert_id, Employment.start)
+        select(Employment.expert_id, Employment.enterprise_id).order_by(
+            Employment.expert_id, Employment.start
+        )
     ):
         history[expert_id].append(unit)
     movers = {e for e, units in history.items() if any(a != b and root(a) == root(b) for a, b in zip(units, units[1:], strict=False))}  # fmt: skip
@@ -183,7 +200,9 @@ def test_a_real_draw_seats_five_with_at_most_two_locals_in_every_category(sessio
                 version.signoffs.append(PlanSignoff(kind=kind, account_id=signer.id, signer_name="演示"))
         session.commit()
         day = summary.today + timedelta(days=7 + len(drawn))
-        draw = request_draw(session, work, day, HalfDay.AM, actor_id=signer.id, now=now, seed=f"seed-{work.id}")
+        draw = request_draw(
+            session, work, day, HalfDay.AM, actor_id=signer.id, now=now, seed=f"seed-{work.id}"
+        )
         cities = {e.id: e.city for e in session.scalars(select(Expert).where(Expert.id.in_(draw.seated)))}
         assert len(draw.seated) == 5 and len(draw.alternates) == 3
         assert sum(city is work.city for city in cities.values()) <= 2
