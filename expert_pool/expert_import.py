@@ -201,7 +201,8 @@ def _values(cells: Sequence[object], columns: Mapping[int, Column]) -> dict[str,
 
 
 def _pool_clashes(session: Session, vault: IdentityVault, raw_numbers: Iterable[object]) -> dict[str, str]:
-    """Lookup hash -> message, for the file's ID numbers already in the pool: a few queries, not one per row."""
+    """Lookup hash -> message for the file's ID numbers already in the pool, so that a row with other problems
+    is told of its duplicate too (rows without problems are checked once more by ``services._clean``)."""
     digests = set()
     for raw in raw_numbers:
         try:

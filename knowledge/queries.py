@@ -164,3 +164,7 @@ def history(session: Session, object_type: str, object_id: int, limit: int = 200
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def enterprise_id_by_code(session: Session, code: str) -> int | None:
+    return session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code.strip().upper()))

@@ -176,3 +176,11 @@ def test_classify_page_shows_verdict_and_clauses(client, session):
         as_text=True
     )
     assert "开挖深度" in page and "is-invalid" in page
+
+
+def test_filter_by_a_units_credit_code(client, session, site):
+    login(client, make_account(session, Role.REGULATOR))
+    gc_code = site["project"].participants[0].enterprise.credit_code
+    assert names(client, f"/works/?enterprise={gc_code}") == ["苏州深基坑工程", "苏州高支模工程"]
+    page = client.get("/works/?enterprise=91320000000000000X").get_data(as_text=True)
+    assert "未找到统一社会信用代码" in page

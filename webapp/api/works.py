@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 
-from knowledge import plan_files, plan_services, work_queries, work_services
+from knowledge import plan_files, plan_services, queries, work_queries, work_services
 from knowledge.accounts import Role
 from knowledge.parameter_values import json_schema
 from knowledge.plans import PlanVersion
@@ -68,8 +68,8 @@ VERSION_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "sections_found", "submitted_at", "signoffs")}}  # fmt: skip
 FILTER_PARAMS = [
     {"name": n, "in": "query", "schema": {"type": "string"}}
-    for n in ("city", "district", "category", "verdict", "status", "enterprise_id", "start_from", "start_to", "q",
-              "sort")
+    for n in ("city", "district", "category", "verdict", "status", "enterprise_id", "enterprise", "start_from",
+              "start_to", "q", "sort")
 ]  # fmt: skip
 READERS = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
 
@@ -133,7 +133,7 @@ def classify_catalogue() -> ResponseReturnValue:
        params=[*FILTER_PARAMS, *PAGE_PARAMS], response=page_of(WORK_SCHEMA), errors=(403,))  # fmt: skip
 def list_works() -> ResponseReturnValue:
     _reader()
-    found, errors = parse_filter(request.args)
+    found, errors = parse_filter(request.args, lambda code: queries.enterprise_id_by_code(db.session, code))
     if errors:
         name, message = next(iter(errors.items()))
         raise ApiError(400, "invalid_parameter", message, field=name)

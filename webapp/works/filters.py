@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from werkzeug.datastructures import MultiDict
@@ -12,12 +13,17 @@ from knowledge.work_queries import SORTS, WorkFilter
 from knowledge.workflow import WorkStatus
 from webapp.works.params import CATEGORY_LABELS
 
-FILTER_KEYS = ("city", "district", "category", "verdict", "status", "enterprise_id", "start_from", "start_to",
-               "q", "sort")  # fmt: skip
+FILTER_KEYS = ("city", "district", "category", "verdict", "status", "enterprise_id", "enterprise", "start_from",
+               "start_to", "q", "sort")  # fmt: skip
 
 
-def parse_filter(args: MultiDict[str, str]) -> tuple[WorkFilter, dict[str, str]]:
-    """The filter, and a Chinese message per parameter that could not be read (that one is ignored)."""
+def parse_filter(
+    args: MultiDict[str, str], resolve_code: Callable[[str], int | None] | None = None
+) -> tuple[WorkFilter, dict[str, str]]:
+    """The filter, and a Chinese message per parameter that could not be read (that one is ignored).
+
+    ``enterprise`` takes a unit's 统一社会信用代码 (what a regulator has at hand), resolved by ``resolve_code``.
+    """
     errors: dict[str, str] = {}
 
     def pick(name: str, enum_cls: type[City] | type[Verdict] | type[WorkStatus]) -> object:
@@ -48,6 +54,13 @@ def parse_filter(args: MultiDict[str, str]) -> tuple[WorkFilter, dict[str, str]]
     if enterprise and not (enterprise.isdigit() and len(enterprise) < 10):
         errors["enterprise_id"] = "单位编号应为正整数"
         enterprise = ""
+    code = args.get("enterprise", "").strip()
+    if code and resolve_code is not None:
+        found_id = resolve_code(code)
+        if found_id is None:
+            errors["enterprise"] = f"未找到统一社会信用代码为 {code[:20]} 的单位"
+        else:
+            enterprise = str(found_id)
     sort = args.get("sort", "newest")
     if sort not in SORTS:
         errors["sort"] = f"排序方式无效，可选：{'、'.join(SORTS)}"

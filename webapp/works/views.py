@@ -45,7 +45,7 @@ def _work_or_404(work_id: int) -> work_services.Work:
 @role_required(*READERS)
 def index() -> ResponseReturnValue:
     scope = current_scope()
-    found, errors = parse_filter(request.args)
+    found, errors = parse_filter(request.args, lambda code: queries.enterprise_id_by_code(db.session, code))
     if scope.city is not None:
         found = work_queries.WorkFilter(**{**found.__dict__, "city": scope.city})
     page = work_queries.works(db.session, scope, found, page=page_arg())
@@ -63,7 +63,7 @@ def export(fmt: str) -> ResponseReturnValue:
     if fmt not in ("csv", "xlsx"):
         abort(404)
     scope = current_scope()
-    found, _ = parse_filter(request.args)
+    found, _ = parse_filter(request.args, lambda code: queries.enterprise_id_by_code(db.session, code))
     rows = work_queries.iter_works(db.session, scope, found)
     if fmt == "csv":
         body, mimetype = work_export.to_csv(rows), "text/csv; charset=utf-8"
