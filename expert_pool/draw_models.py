@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expert_pool.models import Expert
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
+from knowledge.works import Work
 
 
 class HalfDay(StrEnum):
@@ -62,6 +63,7 @@ class Draw(Base):
     top_up_of: Mapped[int | None] = mapped_column(ForeignKey("draw.id"))
 
     seats: Mapped[list[Seat]] = relationship(back_populates="draw", order_by="Seat.position")
+    work: Mapped[Work] = relationship()
 
 
 class Seat(Base):

@@ -58,7 +58,8 @@ def test_expert_answers_only_his_own_invitation(client, session, drawn):
     mine, other = seats[0], seats[1]
     account = make_account(session, Role.EXPERT, expert_id=mine.expert_id)
     login(client, account)
-    assert "确认参加" in client.get("/draws/invitations").get_data(as_text=True)
+    page = client.get("/draws/invitations").get_data(as_text=True)
+    assert "确认参加" in page and drawn["work"].name in page
     assert client.post(f"/draws/invitations/{other.id}/confirm").status_code == 404
     response = client.post(
         f"/draws/invitations/{mine.id}/decline", data={"reason": ""}, follow_redirects=True

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 import webapp.experts.imports  # noqa: F401 - registers the routes before any app registers the blueprint
-from expert_pool.identity import check_character
+from expert_pool import services
+from expert_pool.identity import IdentityVault, check_character
 from expert_pool.models import Employment, Expert
 from knowledge.accounts import Role
+from knowledge.regions import City
 from tests.factories import credit_code, login, make_account, make_enterprise
 
 HEADERS = ["姓名", "身份证号码", "所在城市", "专业", "现任职单位统一社会信用代码", "任职起始日期"]
@@ -93,9 +95,9 @@ def test_dry_run_shows_each_problem_with_its_row_and_column_and_offers_no_commit
 ):
     rows = good_rows(2) + [["坏专家", "3201021980", "上海", "桥梁工程", "91320000MA1234567X", None]]
     page = upload(client, xlsx(rows)).get_data(as_text=True)
-    assert "共3行，其中1行有问题（共4处）" in page and "第4行" in page
+    assert "共3行，其中1行有问题（共5处）" in page and "第4行" in page
     for column, message in [("身份证号码", "应为18位"), ("所在城市", "无法识别的城市“上海”"), ("专业", "无法识别的专业：桥梁工程"),
-                            ("现任职单位统一社会信用代码", "校验位不正确")]:  # fmt: skip
+                            ("现任职单位统一社会信用代码", "校验位不正确"), ("任职起始日期", "须同时填写任职起始日期")]:  # fmt: skip
         assert re.search(f"<strong>{column}</strong>：[^<]*{message}", page), column
     assert id_number(0) not in page and id_number(0)[:3] + "*" * 11 + id_number(0)[-4:] in page
     assert token_of(page) is None and "/experts/import/commit" not in page
@@ -145,12 +147,11 @@ def test_a_stored_file_older_than_an_hour_is_refused(app, client, session, offic
     assert experts(session) == 0 and stored_files(app) == []
 
 
-def test_a_file_that_went_bad_between_check_and_commit_shows_the_report(app, client, session, office):
+def test_an_expert_added_elsewhere_before_the_commit_is_reported_on_the_page(app, client, session, office):
     text = upload(client, xlsx(good_rows(2))).get_data(as_text=True)
-    colleague = app.test_client()
-    login(colleague, make_account(session, Role.DRAW_OFFICE))
-    colleague.post("/experts/new", data={"name": "抢先", "id_number": id_number(1), "city": "nanjing",
-                                      "specialties": ["excavation"]})  # fmt: skip
+    colleague_vault = IdentityVault(app.config["EXPERT_ID_KEY"].encode())  # another office, same pool
+    services.create_expert(session, services.ExpertInput("抢先", City.NANJING, id_number(1), specialties=["excavation"]),
+                           vault=colleague_vault, actor_id=None)  # fmt: skip
     assert experts(session) == 1
     page = client.post("/experts/import/commit", data={"token": token_of(text)}).get_data(as_text=True)
     assert "未导入任何专家" in page and "已登记为专家“抢先”" in page and "第3行" in page
