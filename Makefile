@@ -30,9 +30,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The job consumer (huey: invitation expiry, notifications) runs beside the web server and stops with it.
 run: venv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --scale small --if-empty
+	$(BIN)/huey_consumer webapp.jobs.huey --workers 1 --quiet & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: venv test-system-packages

@@ -1,0 +1,27 @@
+"""The huey jobs run the same code as the CLI, in their own app context, and are safe to run twice."""
+
+import importlib
+
+from sqlalchemy import select
+
+from expert_pool import notify
+from expert_pool.draw_models import Notification
+
+
+def test_jobs_run_against_the_configured_database(app, session, monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "jobs"))
+    jobs = importlib.import_module("webapp.jobs")
+    monkeypatch.setattr(jobs, "_app", lambda: app)
+    notify.queue(session, expert_id=None, recipient="a@example.com", subject="s", body="b")
+    session.commit()
+    assert jobs.deliver_notifications.call_local() == (1, 0)
+    assert jobs.deliver_notifications.call_local() == (0, 0)  # already sent: nothing twice
+    assert jobs.expire_invitations.call_local() == 0
+    session.expire_all()
+    assert session.scalar(select(Notification.status)) == "sent"
+
+
+def test_redis_storage_when_redis_url_is_set(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    jobs = importlib.import_module("webapp.jobs")
+    assert type(jobs._make_huey()).__name__ == "RedisHuey"

@@ -1,0 +1,59 @@
+"""Background jobs (huey): invitation expiry and notification delivery, run by a consumer, never by a page view.
+
+Storage: SQLite under instance/ by default, Redis when REDIS_URL is set. Run the consumer with
+``.venv/bin/huey_consumer webapp.jobs.huey``. Tasks take no objects, build their own app context, and are
+safe to run twice (an expired invitation is expired once; a delivered notification is not sent again).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from webapp.config import PROJECT_ROOT
+
+
+def _make_huey() -> Huey:
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey("weida", url=redis_url)
+    instance = Path(os.environ.get("INSTANCE_DIR") or PROJECT_ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("weida", filename=str(instance / "huey.db"))
+
+
+huey = _make_huey()
+
+
+@cache
+def _app() -> Flask:
+    from webapp import create_app
+
+    return create_app()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def expire_invitations() -> int:
+    """DOMAIN 4: an invitation not answered by its deadline counts as a decline; the seat passes on."""
+    from expert_pool.invitations import expire_overdue
+    from knowledge.db import utcnow
+    from webapp.extensions import db
+
+    with _app().app_context():
+        return expire_overdue(db.session, now=utcnow())
+
+
+@huey.periodic_task(crontab(minute="*"))
+def deliver_notifications() -> tuple[int, int]:
+    """Send queued messages; failures are retried later and never block a draw."""
+    from expert_pool.notify import deliver_pending
+    from knowledge.db import utcnow
+    from webapp.cli import sender_from_config
+    from webapp.extensions import db
+
+    with _app().app_context():
+        return deliver_pending(db.session, sender_from_config(), now=utcnow())
