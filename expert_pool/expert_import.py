@@ -1,4 +1,4 @@
-"""Bulk import of experts from the spreadsheets pool offices keep: dry run of every row, then one all-or-nothing commit.
+"""Bulk import of experts from pool offices' spreadsheets: dry run of every row, then an all-or-nothing commit.
 
 Reading XLSX/CSV files is ``knowledge.spreadsheets``'s job. Each row's cells are checked one by one, so every
 problem is named by row and column; a row without problems then goes through ``services._clean``, the checks

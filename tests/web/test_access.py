@@ -50,6 +50,8 @@ MATRIX = {
     "draws.detail": ALL - {Role.EXPERT},
     "experts.credit_page": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "experts.my_credit": {Role.EXPERT},
+    "experts.import_experts": {Role.DRAW_OFFICE, Role.ADMIN},
+    "experts.import_template": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.credit_ranking": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.conflicts": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.my_invitations": {Role.EXPERT},
@@ -58,7 +60,7 @@ PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
-             "experts.record_credit", "experts.reverse_credit"}  # fmt: skip
+             "experts.record_credit", "experts.reverse_credit", "experts.import_commit"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 
 
