@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,16 +17,7 @@ from sqlalchemy.orm import Session
 from expert_pool import credit
 from expert_pool.credit import EventKind
 from expert_pool.identity import IdentityVault, check_character, mask
-from expert_pool.models import (
-    CreditEventRow,
-    DeclaredConflict,
-    Employment,
-    Expert,
-    ExpertSpecialty,
-    ExpertStatus,
-    Leave,
-    TitleLevel,
-)
+from expert_pool.models import Expert, ExpertStatus, TitleLevel
 from expert_pool.policy import credit_policy
 from knowledge.demo.generator import SCALES, anchor_date
 from knowledge.demo.loader import ProgressCallback, advance_sequences, insert_in_chunks, report, table_of
@@ -80,6 +72,9 @@ EVENT_REASONS: Mapping[EventKind, str] = {
     K.NO_SHOW: "未参加已确认的论证会，事先未告知",
 }
 CHUNK = 1_000
+# The tables written, in order, with their progress labels (the expert table is updated, not inserted).
+STAGES = (("expert_specialty", "写入专家专业"), ("employment", "写入任职经历"), ("declared_conflict", "写入申报回避"),
+          ("expert_leave", "写入请假"), ("credit_event", "写入信用记录"))  # fmt: skip
 JOB_COUNTS_PICKER = Picker(JOB_COUNTS)
 EMPLOYER_TYPES_PICKER = Picker(EMPLOYER_TYPES)
 ACADEMIC_TYPES_PICKER = Picker(ACADEMIC_EMPLOYER_TYPES)
@@ -163,19 +158,6 @@ class _Units:
         return units
 
 
-@dataclass
-class _Rows:
-    experts: list[Row] = field(default_factory=list)
-    specialties: list[Row] = field(default_factory=list)
-    employments: list[Row] = field(default_factory=list)
-    declarations: list[Row] = field(default_factory=list)
-    leaves: list[Row] = field(default_factory=list)
-    events: list[Row] = field(default_factory=list)
-    group_moves: int = 0
-    warned: int = 0
-    suspended: int = 0
-
-
 def seed_pool(
     session: Session, *, scale: str, seed: int = 2024, vault: IdentityVault,
     on_progress: ProgressCallback | None = None, today: date | None = None,
@@ -202,70 +184,67 @@ def seed_pool(
         units = _Units.load(session)
         if people and not units.info:
             raise ValidationError("请先载入企业演示数据：专家的任职单位取自企业库")
-        builder = _Builder(seed, day, units, credit_policy(session), _first_ids(session))
-        rows = builder.build(people, vault)
+        first_ids = {name: (session.scalar(select(func.max(table_of(name).c.id))) or 0) + 1 for name, _ in STAGES}  # fmt: skip
+        builder = _Builder(seed, day, units, credit_policy(session), first_ids)
+        experts, rows = builder.build(people, vault), builder.rows
         report(on_progress, "生成专家库数据", 1, 1)
-        _write(session, rows, on_progress)
+        _write(session, experts, rows, on_progress)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    tally = builder.tally
     return PoolSummary(
-        scale=scale, seed=seed, today=day, experts=len(rows.experts), specialties=len(rows.specialties),
-        employments=len(rows.employments), group_moves=rows.group_moves, declarations=len(rows.declarations),
-        leaves=len(rows.leaves), credit_events=len(rows.events), warned=rows.warned, suspended=rows.suspended,
+        scale=scale, seed=seed, today=day, experts=len(experts), specialties=len(rows["expert_specialty"]),
+        employments=len(rows["employment"]), group_moves=tally["group_moves"],
+        declarations=len(rows["declared_conflict"]), leaves=len(rows["expert_leave"]),
+        credit_events=len(rows["credit_event"]), warned=tally["warned"], suspended=tally["suspended"],
         elapsed_seconds=time.perf_counter() - started,
     )  # fmt: skip
 
 
 def _check_empty(session: Session) -> None:
-    for column in (ExpertSpecialty.id, Employment.id, CreditEventRow.id, Expert.id_number_hash):
+    columns = [table_of(name).c.id for name in ("expert_specialty", "employment", "credit_event")]
+    for column in (*columns, Expert.id_number_hash):
         if session.scalar(select(column).where(column.is_not(None)).limit(1)) is not None:
             raise ValidationError("专家库已有专业、任职、信用或身份证号码数据，演示数据只能写入空的专家库")
 
 
-def _first_ids(session: Session) -> dict[str, int]:
-    models = (ExpertSpecialty, Employment, DeclaredConflict, Leave, CreditEventRow)
-    return {m.__tablename__: (session.scalar(select(func.max(m.id))) or 0) + 1 for m in models}
-
-
-def _write(session: Session, rows: _Rows, on_progress: ProgressCallback | None) -> None:
-    for start in range(0, len(rows.experts), CHUNK):
-        session.execute(update(Expert), rows.experts[start : start + CHUNK])
-        report(on_progress, "写入专家身份与职称", min(start + CHUNK, len(rows.experts)), len(rows.experts))
-    stages = ((ExpertSpecialty, "写入专家专业", rows.specialties), (Employment, "写入任职经历", rows.employments),
-              (DeclaredConflict, "写入申报回避", rows.declarations), (Leave, "写入请假", rows.leaves),
-              (CreditEventRow, "写入信用记录", rows.events))  # fmt: skip
-    tables = [table_of(model.__tablename__) for model, _, _ in stages]
-    for table, (_, label, batch) in zip(tables, stages, strict=True):
-        insert_in_chunks(session, table, batch, label, on_progress)
+def _write(session: Session, experts: list[Row], rows: dict[str, list[Row]], on_progress: ProgressCallback | None) -> None:  # fmt: skip
+    for start in range(0, len(experts), CHUNK):
+        session.execute(update(Expert), experts[start : start + CHUNK])
+        report(on_progress, "写入专家身份与职称", min(start + CHUNK, len(experts)), len(experts))
+    tables = [table_of(name) for name, _ in STAGES]
+    for table, (name, label) in zip(tables, STAGES, strict=True):
+        insert_in_chunks(session, table, rows[name], label, on_progress)
     advance_sequences(session, tables)
 
 
 class _Builder:
     """Generates every row from streams seeded by strings, so one part's change leaves the others as they were."""
 
-    def __init__(
-        self, seed: int, today: date, units: _Units, policy: credit.CreditPolicy, first_ids: dict[str, int]
-    ) -> None:
+    def __init__(self, seed: int, today: date, units: _Units, policy: credit.CreditPolicy, first_ids: dict[str, int]) -> None:  # fmt: skip
         self.rng = {part: random.Random(f"{seed}/pool/{part}") for part in
                     ("identity", "specialties", "careers", "declarations", "leave", "credit")}  # fmt: skip
         self.today, self.units, self.policy, self.next_id = today, units, policy, dict(first_ids)
-        self.rows = _Rows()
+        self.rows: dict[str, list[Row]] = {name: [] for name, _ in STAGES}
+        self.tally: Counter[str] = Counter()  # group_moves, warned, suspended
 
     def new_id(self, table: str) -> int:
         self.next_id[table] += 1
         return self.next_id[table] - 1
 
-    def build(self, people: Sequence[_Person], vault: IdentityVault) -> _Rows:
-        statuses = self.credit(people)
+    def build(self, people: Sequence[_Person], vault: IdentityVault) -> list[Row]:
+        """The experts' updated columns; the rows of the other tables accumulate in ``rows``."""
+        statuses = self.ledgers(people)
         taken: set[str] = set()
         births: dict[int, date] = {}
+        experts: list[Row] = []
         for person in people:
             status, until = statuses.get(person.id, (person.status, person.suspended_until))
             number, phone = self.identity(person, taken)
             births[person.id] = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-            self.rows.experts.append({
+            experts.append({
                 "id": person.id, "id_number_encrypted": vault.encrypt(number), "id_number_hash": vault.lookup_hash(number),
                 "id_number_masked": mask(number), "phone": phone, "title_level": person.level, "status": status,
                 "suspended_until": until,
@@ -276,7 +255,7 @@ class _Builder:
             self.career(person, births[person.id], moves_in_group=person.id in movers)
         self.declarations(people)
         self.leave(people)
-        return self.rows
+        return experts
 
     def identity(self, person: _Person, taken: set[str]) -> tuple[str, str]:
         rng = self.rng["identity"]
@@ -309,7 +288,7 @@ class _Builder:
         for person in people:
             for code in sorted(held[person.id]):
                 row = {"id": self.new_id("expert_specialty"), "expert_id": person.id, "category": code}
-                self.rows.specialties.append(row)
+                self.rows["expert_specialty"].append(row)
 
     def career(self, person: _Person, born: date, *, moves_in_group: bool) -> None:
         """1-4 consecutive jobs since 2000 or the expert's 23rd year, the last one usually current."""
@@ -325,38 +304,31 @@ class _Builder:
             ends[-1] = min(self.today, starts[-1] + timedelta(days=rng.randrange(180, 3000)))
         employers = self.employers(rng, person, jobs, moves_in_group and jobs > 1)
         for unit_id, begun, ended in zip(employers, starts, ends, strict=True):
-            self.rows.employments.append({
+            self.rows["employment"].append({
                 "id": self.new_id("employment"), "expert_id": person.id, "enterprise_id": unit_id,
                 "position": rng.choice(POSITIONS[self.units.info[unit_id][0]]), "start": begun, "end_date": ended,
             })  # fmt: skip
         root = self.units.root
-        self.rows.group_moves += any(a != b and root[a] == root[b] for a, b in pairwise(employers))
+        self.tally["group_moves"] += any(a != b and root[a] == root[b] for a, b in pairwise(employers))
 
     def employers(self, rng: random.Random, person: _Person, jobs: int, moves_in_group: bool) -> list[int]:
-        chosen: list[int] = []
+        """Mostly in the expert's city, never the same twice in a row; a group move puts two of one group in a row."""
+        units, chosen = self.units, list[int]()
+        kinds = ACADEMIC_TYPES_PICKER if person.title in ACADEMIC_TITLES else EMPLOYER_TYPES_PICKER
         while len(chosen) < jobs:
-            unit_id = self.employer(rng, person)
-            if not chosen or unit_id != chosen[-1] or len(self.units.info) == 1:
+            kind = kinds(rng)
+            local = units.by_type_city.get((kind, person.city))
+            anywhere = units.by_type.get(kind) or list(units.info)
+            unit_id = rng.choice(local if local and rng.random() < HOME_EMPLOYER_SHARE else anywhere)
+            if not chosen or unit_id != chosen[-1] or len(units.info) == 1:
                 chosen.append(unit_id)
-        groups = self.units.groups
-        roots = self.units.groups_in.get(person.city) or sorted(groups)
+        roots = units.groups_in.get(person.city) or sorted(units.groups)
         if moves_in_group and roots:
-            members = groups[rng.choice(roots)]
-            home = [m for m in members if self.units.info[m][1] is person.city] or members
-            first = rng.choice(home)
+            members = units.groups[rng.choice(roots)]
+            first = rng.choice([m for m in members if units.info[m][1] is person.city] or members)
             at = rng.randrange(jobs - 1)
             chosen[at : at + 2] = [first, rng.choice([m for m in members if m != first])]
         return chosen
-
-    def employer(self, rng: random.Random, person: _Person) -> int:
-        weights = ACADEMIC_TYPES_PICKER if person.title in ACADEMIC_TITLES else EMPLOYER_TYPES_PICKER
-        kind = weights(rng)
-        units = self.units
-        local = units.by_type_city.get((kind, person.city))
-        if local and rng.random() < HOME_EMPLOYER_SHARE:
-            return int(rng.choice(local))
-        anywhere = units.by_type.get(kind) or [u for unit_ids in units.by_type.values() for u in unit_ids]
-        return int(rng.choice(anywhere))
 
     def declarations(self, people: Sequence[_Person]) -> None:
         rng = self.rng["declarations"]
@@ -364,7 +336,7 @@ class _Builder:
         for person in _some(rng, people, DECLARATION_SHARE):
             unit_id = rng.choice(self.units.participants_in.get(person.city) or everyone)
             start = date(rng.randint(2005, self.today.year - 1), rng.randint(1, 12), 1)
-            self.rows.declarations.append({
+            self.rows["declared_conflict"].append({
                 "id": self.new_id("declared_conflict"), "expert_id": person.id, "enterprise_id": unit_id,
                 "note": rng.choice(DECLARATION_NOTES), "start": start, "end_date": None,
                 "declared_at": datetime(start.year, start.month, 1, 2, tzinfo=UTC),
@@ -378,10 +350,11 @@ class _Builder:
             else:
                 start = self.today - timedelta(days=rng.randint(60, 400))
             end = start + timedelta(days=rng.randint(7, 45))
-            self.rows.leaves.append({"id": self.new_id("expert_leave"), "expert_id": person.id, "start": start,
-                                     "end_date": end, "reason": rng.choice(LEAVE_REASONS)})  # fmt: skip
+            row = {"id": self.new_id("expert_leave"), "expert_id": person.id, "start": start, "end_date": end,
+                   "reason": rng.choice(LEAVE_REASONS)}  # fmt: skip
+            self.rows["expert_leave"].append(row)
 
-    def credit(self, people: Sequence[_Person]) -> dict[int, tuple[ExpertStatus, date | None]]:
+    def ledgers(self, people: Sequence[_Person]) -> dict[int, tuple[ExpertStatus, date | None]]:
         """Ledgers for ~15% of experts; a handful cross 80 or 70; returns the statuses the ledgers impose."""
         rng, policy, n = self.rng["credit"], self.policy, len(people)
         chosen = _some(rng, people, CREDIT_SHARE)
@@ -402,11 +375,11 @@ class _Builder:
                 days = sorted(self.today - timedelta(days=rng.randrange(540)) for _ in kinds)
             events = self.ledger(person, list(zip(days, kinds, strict=True)), floor)
             held = credit.standing(events, policy=policy, today=self.today)
-            self.rows.warned += held.sanction is credit.Sanction.WARNING
+            self.tally["warned"] += held.sanction is credit.Sanction.WARNING
             if held.sanction is credit.Sanction.SUSPENDED and person.status is not ExpertStatus.REMOVED:
                 until = max(held.until or self.today, person.suspended_until or self.today)
                 statuses[person.id] = (ExpertStatus.SUSPENDED, until)
-                self.rows.suspended += 1
+                self.tally["suspended"] += 1
         return statuses
 
     def ledger(self, person: _Person, planned: Iterable[tuple[date, EventKind]], floor: int) -> list[credit.CreditEvent]:  # fmt: skip
@@ -422,7 +395,7 @@ class _Builder:
             reason = EVENT_REASONS[kind].format(year=day.year)
             event = credit.CreditEvent(self.new_id("credit_event"), person.id, day, kind, points, reason, "系统")  # fmt: skip
             events.append(event)
-            self.rows.events.append({
+            self.rows["credit_event"].append({
                 "id": event.id, "expert_id": person.id, "day": day, "kind": kind.value, "points": points,
                 "reason": reason, "recorded_by": None, "reversal_of": None, "source": "",
                 "created_at": datetime(day.year, day.month, day.day, 8, tzinfo=UTC),

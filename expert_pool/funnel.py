@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from expert_pool import credit
 from expert_pool.conflict_store import conflicts_for_work
 from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
-from expert_pool.models import CreditEventRow, Expert, ExpertStatus
+from expert_pool.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
 from expert_pool.policy import PoolPolicy, credit_policy
 from expert_pool.selection import Candidate
+from knowledge.regions import City
 from knowledge.works import Work
 
 ACTIVE_SEATS = (SeatStatus.INVITED, SeatStatus.CONFIRMED)
+OTHER_SPECIALTY = "专业：不符合本工程类别"
 
 
 @dataclass
@@ -26,24 +28,41 @@ class Funnel:
     pool: int = 0
     candidates: list[Candidate] = field(default_factory=list)
     excluded: list[dict[str, Any]] = field(default_factory=list)
+    # Most of the pool is out only because its specialty does not match: kept as ids, not one entry each.
+    other_specialty: list[int] = field(default_factory=list)
 
-    def exclude(self, expert: Expert, reasons: list[str]) -> None:
-        self.excluded.append({"expert_id": expert.id, "name": expert.name, "reasons": reasons})
+    def exclude(self, expert_id: int, name: str, reasons: list[str]) -> None:
+        if reasons == [OTHER_SPECIALTY]:
+            self.other_specialty.append(expert_id)
+        else:
+            self.excluded.append({"expert_id": expert_id, "name": name, "reasons": reasons})
 
     def to_dict(self) -> dict[str, Any]:
         counts = Counter(r.split("：")[0] for e in self.excluded for r in e["reasons"])
+        counts["专业"] += len(self.other_specialty)
         return {"pool": self.pool, "eligible": len(self.candidates), "excluded": self.excluded,
-                "excluded_by_reason": dict(sorted(counts.items()))}  # fmt: skip
+                "other_specialty": self.other_specialty,
+                "excluded_by_reason": {k: v for k, v in sorted(counts.items()) if v}}  # fmt: skip
+
+
+class PoolRow(NamedTuple):
+    id: int
+    name: str
+    city: City
+    status: ExpertStatus
+    suspended_until: date | None
+    annual_cap: int | None
 
 
 def _scores(session: Session, day: date) -> dict[int, int]:
-    rows = session.scalars(select(CreditEventRow).where(CreditEventRow.day <= day))
+    columns = (CreditEventRow.id, CreditEventRow.expert_id, CreditEventRow.day, CreditEventRow.kind,
+               CreditEventRow.points, CreditEventRow.reversal_of)  # fmt: skip
+    all_rows = session.execute(select(*columns).where(CreditEventRow.day <= day)).all()
     by_expert: dict[int, list[credit.CreditEvent]] = defaultdict(list)
-    all_rows = list(rows)
     reversed_ids = {r.reversal_of for r in all_rows if r.reversal_of is not None}
     for r in all_rows:
         by_expert[r.expert_id].append(credit.CreditEvent(r.id, r.expert_id, r.day, credit.EventKind(r.kind), r.points,
-                                                         r.reason, "system", reversed=r.id in reversed_ids,
+                                                         "ledger", "system", reversed=r.id in reversed_ids,
                                                          reversal_of=r.reversal_of))  # fmt: skip
     policy = credit_policy(session)
     return {e: credit.credit_score(events, year=day.year, policy=policy) for e, events in by_expert.items()}
@@ -59,8 +78,14 @@ def build_funnel(
     session: Session, work: Work, day: date, half_day: HalfDay, *, policy: PoolPolicy, today: date,
     exclude_ids: frozenset[int] = frozenset(),
 ) -> Funnel:  # fmt: skip
-    experts = session.scalars(select(Expert).options(selectinload(Expert.specialties), selectinload(Expert.leaves))
-                              .order_by(Expert.id)).all()  # fmt: skip
+    """Plain rows, not ORM objects: the whole pool is read on every draw (3,000 experts at province scale)."""
+    pool = [PoolRow(*row) for row in session.execute(select(
+        Expert.id, Expert.name, Expert.city, Expert.status, Expert.suspended_until, Expert.annual_cap,
+    ).order_by(Expert.id))]  # fmt: skip
+    specialties: dict[int, set[str]] = defaultdict(set)
+    for expert_id, category in session.execute(select(ExpertSpecialty.expert_id, ExpertSpecialty.category)):
+        specialties[expert_id].add(category)
+    on_leave = set(session.scalars(select(Leave.expert_id).where(Leave.start <= day, Leave.end_date >= day)))
     booked = set(
         session.scalars(select(Booking.expert_id).where(Booking.day == day, Booking.half_day == half_day))
     )
@@ -69,24 +94,30 @@ def build_funnel(
     scores = _scores(session, today)
     conflicts = conflicts_for_work(session, work, on=day, policy=policy)
     base = credit_policy(session).base_score
-    funnel = Funnel(pool=len(experts))
-    for expert in experts:
-        reasons = _reasons(
-            expert, work, day, policy, booked, this_year, scores.get(expert.id, base), exclude_ids
-        )
+    funnel = Funnel(pool=len(pool))
+    for expert in pool:
+        facts = Facts(specialties[expert.id], expert.id in on_leave, expert.id in booked,
+                      this_year.get(expert.id, 0), scores.get(expert.id, base), expert.id in exclude_ids)  # fmt: skip
+        reasons = _reasons(expert, facts, work.category, day, policy)
         reasons += [f"回避：{p.text}" for p in conflicts.get(expert.id, [])]
         if reasons:
-            funnel.exclude(expert, reasons)
+            funnel.exclude(expert.id, expert.name, reasons)
         else:
-            funnel.candidates.append(Candidate(expert.id, expert.name, expert.city, frozenset(expert.specialty_codes),
+            funnel.candidates.append(Candidate(expert.id, expert.name, expert.city, frozenset(facts.specialties),
                                                recent_reviews=recent.get(expert.id, 0)))  # fmt: skip
     return funnel
 
 
-def _reasons(
-    expert: Expert, work: Work, day: date, policy: PoolPolicy, booked: set[int], this_year: Counter[int],
-    score: int, exclude_ids: frozenset[int],
-) -> list[str]:  # fmt: skip
+class Facts(NamedTuple):
+    specialties: set[str]
+    on_leave: bool
+    booked: bool
+    reviews_this_year: int
+    score: int
+    already_out: bool
+
+
+def _reasons(expert: PoolRow, facts: Facts, category: str, day: date, policy: PoolPolicy) -> list[str]:
     reasons = []
     if expert.status is ExpertStatus.REMOVED:
         reasons.append("状态：已除名")
@@ -94,17 +125,17 @@ def _reasons(
         expert.suspended_until is None or expert.suspended_until > day
     ):
         reasons.append(f"状态：暂停至{expert.suspended_until}")
-    if work.category not in expert.specialty_codes:
-        reasons.append("专业：不符合本工程类别")
-    if score < policy.credit_floor:
-        reasons.append(f"信用：{score}分，低于{policy.credit_floor}分")
-    if any(leave.start <= day <= leave.end_date for leave in expert.leaves):
+    if category not in facts.specialties:
+        reasons.append(OTHER_SPECIALTY)
+    if facts.score < policy.credit_floor:
+        reasons.append(f"信用：{facts.score}分，低于{policy.credit_floor}分")
+    if facts.on_leave:
         reasons.append("请假：会议当日在假期内")
-    if expert.id in booked:
+    if facts.booked:
         reasons.append("已占用：同一半天已有其他论证会")
     cap = expert.annual_cap or policy.annual_cap
-    if this_year.get(expert.id, 0) >= cap:
+    if facts.reviews_this_year >= cap:
         reasons.append(f"年度上限：已达{cap}次")
-    if expert.id in exclude_ids:
+    if facts.already_out:
         reasons.append("已在本次抽取中落选或谢绝")
     return reasons

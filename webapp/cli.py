@@ -186,6 +186,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) if data exists.")
     def seed_demo_command(scale: str, seed: int, if_empty: bool) -> None:
         """Load deterministic demo data (small) or province-scale data, and the demo accounts."""
+        from expert_pool.demo import seed_pool
+        from expert_pool.identity import IdentityVault
         from knowledge.demo import seed_demo
 
         has_data = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
@@ -202,6 +204,8 @@ def register_cli(app: Flask) -> None:
                     on_progress=progress,
                     upload_dir=current_app.config["UPLOAD_DIR"],
                 )
+                vault = IdentityVault(current_app.config["EXPERT_ID_KEY"].encode())
+                pool = seed_pool(db.session, scale=scale, seed=seed, on_progress=progress, vault=vault)
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
             finally:
@@ -209,7 +213,7 @@ def register_cli(app: Flask) -> None:
             click.echo(
                 f"演示数据已载入（{scale}）：单位 {summary.enterprises}，项目 {summary.projects}，"
                 f"参建关系 {summary.participants}，专家 {summary.experts}，危大工程 {summary.works}，"
-                f"方案版本 {summary.plan_versions}；"
+                f"方案版本 {summary.plan_versions}，任职经历 {pool.employments}，信用记录 {pool.credit_events}；"
                 f"用时 {time.perf_counter() - started:.1f} 秒"
             )
         print_demo_accounts(create_demo_accounts())

@@ -23,6 +23,7 @@ import gc
 import os
 import pstats
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -154,13 +155,14 @@ def time_draws(work_ids: Sequence[int], now: datetime, today: date, profile: cPr
     times = []
     for index, work_id in enumerate(work_ids):
         db.session.remove()
-        work = db.session.get(Work, work_id)
+        session = db.session()
+        work = session.get(Work, work_id)
         assert work is not None
         day, half = slot(index, today)
         if profile is not None:
             profile.enable()
         started = time.perf_counter()
-        draw = request_draw(db.session, work, day, half, actor_id=None, now=now, seed=f"bench-{work_id}")
+        draw = request_draw(session, work, day, half, actor_id=None, now=now, seed=f"bench-{work_id}")
         times.append((time.perf_counter() - started) * 1000)
         if profile is not None:
             profile.disable()
@@ -173,7 +175,7 @@ def load_conflicts() -> tuple[float, float, str]:
     gc.collect()
     before = rss_mb()
     started = time.perf_counter()
-    graph = conflict_store.graph(db.session)
+    graph = conflict_store.graph(db.session())
     seconds = time.perf_counter() - started
     gc.collect()
     gc.freeze()
@@ -185,10 +187,10 @@ def time_pure(work_id: int, now: datetime, today: date) -> tuple[list[float], fl
     """draw_panel alone over a built funnel (warm); also the milliseconds build_funnel took."""
     work = db.session.get(Work, work_id)
     assert work is not None
-    policy = pool_policy(db.session)
+    policy = pool_policy(db.session())
     day, half = slot(0, today)
     started = time.perf_counter()
-    funnel = build_funnel(db.session, work, day, half, policy=policy, today=today)
+    funnel = build_funnel(db.session(), work, day, half, policy=policy, today=today)
     funnel_ms = (time.perf_counter() - started) * 1000
     p_policy = panel_policy(work, policy)
     times = []
@@ -211,19 +213,20 @@ def time_naive() -> list[float]:
 
 
 def hotspots(profile: cProfile.Profile, draws: int) -> None:
-    """Milliseconds per draw spent in each hotspot (cumulative, so nested rows overlap their parents)."""
+    """Milliseconds per draw spent in each hotspot and its share of the draw (cumulative: nested rows overlap)."""
     stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     print(
-        f"where the time of a draw goes (cProfile over {draws} draws, ms per draw, profiler overhead included):"
+        f"where the time of a draw goes (cProfile over {draws} draws, ms per draw with profiler overhead, share):"
     )
-    for label, filename, function in HOTSPOTS:
-        total = sum(v[3] for (f, _, name), v in stats.items() if name == function and f.endswith(filename))
-        print(f"  {label:<48} {total * 1000 / draws:8.1f}")
+    totals = [sum(v[3] for (f, _, name), v in stats.items() if name == function and f.endswith(filename))
+              for _, filename, function in HOTSPOTS]  # fmt: skip
+    for (label, _, _), total in zip(HOTSPOTS, totals, strict=True):
+        print(f"  {label:<48} {total * 1000 / draws:8.1f} {100 * total / totals[0]:5.0f}%")
 
 
 def reset_draws(work_ids: Sequence[int]) -> None:
     """Remove the draws made so far and make their works ready again (the benchmark's own data only)."""
-    session = db.session
+    session = db.session()
     for model in (Notification, Booking, Seat, Draw):
         session.execute(delete(model))
     session.execute(update(Work).where(Work.id.in_(work_ids)).values(status=WorkStatus.REVIEW_REQUESTED))
@@ -232,7 +235,7 @@ def reset_draws(work_ids: Sequence[int]) -> None:
 
 def add_synthetic_experts(total: int, seed: int) -> None:
     """Experts beyond the seeded ones, each with 1-3 specialties and 1-2 jobs, until there are ``total``."""
-    session, rng = db.session, random.Random(f"{seed}/bench-experts")
+    session, rng = db.session(), random.Random(f"{seed}/bench-experts")
     first = (session.scalar(select(func.max(Expert.id))) or 0) + 1
     units = list(session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
     codes, cities = [c.code for c in catalogue()], list(City)
@@ -260,7 +263,7 @@ def add_synthetic_experts(total: int, seed: int) -> None:
 
 def keep_experts(total: int) -> None:
     """Delete every expert after the first ``total`` and all his rows (after ``reset_draws``)."""
-    session = db.session
+    session = db.session()
     for model in (ExpertSpecialty, Employment, Leave, DeclaredConflict, CreditEventRow):
         session.execute(delete(model).where(model.expert_id > total))
     session.execute(delete(Expert).where(Expert.id > total))
@@ -279,7 +282,7 @@ def growth_point(experts: int, work_ids: Sequence[int], now: datetime, today: da
 
 
 def run(args: argparse.Namespace, tmp: Path, id_key: str) -> list[tuple[str, bool]]:
-    session = db.session
+    session = db.session()
     started = time.perf_counter()
     seeded = seed_demo(session, "province", seed=args.seed, upload_dir=tmp / "uploads")
     pool = seed_pool(session, scale="province", seed=args.seed, vault=IdentityVault(id_key.encode()))
@@ -355,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         if schema:
             with create_engine(url).begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        shutil.rmtree(tmp, ignore_errors=True)  # the database file and plan files: about 0.5 GB
     for label, ok in checks:
         print(f"target {label}: {verdict(ok)}")
     missed = [label for label, ok in checks if not ok]
