@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.errors import DrawError
 from expert_pool.funnel import build_funnel
+from expert_pool.models import Expert
 from expert_pool.notify import queue_invitation
 from expert_pool.policy import PoolPolicy, pool_policy
 from expert_pool.selection import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy, draw_panel, replay
@@ -137,17 +138,25 @@ def _store(
     session.flush()
     reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
     staying = set(top_up["staying"]) if top_up else set()
+    new_ids = [
+        i for i in (*panel.seated, *panel.alternates) if i not in staying
+    ]  # staying seats keep their record
+    list(
+        session.scalars(select(Expert).where(Expert.id.in_(new_ids)))
+    )  # one query, so invitations load nothing
+    seats = []
     for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
         if expert_id in staying:
-            continue  # their seats stay on the original record
+            continue
         is_seat = position <= len(panel.seated)
-        seat = Seat(draw_id=draw.id, expert_id=expert_id, position=position,
-                    status=SeatStatus.INVITED if is_seat else SeatStatus.STANDBY,
-                    invited_at=now if is_seat else None, reply_by=reply_by if is_seat else None)  # fmt: skip
-        session.add(seat)
-        session.flush()
-        if is_seat:
-            session.add(Booking(expert_id=expert_id, day=day, half_day=half_day, seat_id=seat.id))
+        seats.append(Seat(draw_id=draw.id, expert_id=expert_id, position=position,
+                          status=SeatStatus.INVITED if is_seat else SeatStatus.STANDBY,
+                          invited_at=now if is_seat else None, reply_by=reply_by if is_seat else None))  # fmt: skip
+    session.add_all(seats)
+    session.flush()
+    for seat in seats:
+        if seat.status is SeatStatus.INVITED:
+            session.add(Booking(expert_id=seat.expert_id, day=day, half_day=half_day, seat_id=seat.id))
             queue_invitation(session, seat, work)
     session.flush()
     audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),

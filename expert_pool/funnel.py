@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
 from expert_pool.policy import PoolPolicy, credit_policy
 from expert_pool.selection import Candidate
+from knowledge.audit import AuditLog
 from knowledge.regions import City
 from knowledge.works import Work
 
@@ -74,42 +76,80 @@ def _seat_counts(session: Session, since: date, until: date) -> Counter[int]:
     return Counter({expert_id: count for expert_id, count in session.execute(stmt)})
 
 
+# Audited changes to the pool that add no rows (an edit, a status, a sanction): they invalidate the snapshot.
+POOL_ACTIONS = ("expert_create", "expert_update", "expert_status", "expert_import", "credit_event",
+                "credit_reverse", "credit_sanction")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PoolSnapshot:
+    """The slowly changing part of the pool, read once per process and reused while its fingerprint holds."""
+
+    rows: tuple[PoolRow, ...]
+    specialties: dict[int, frozenset[str]]
+    scores: dict[int, int]
+
+
+_lock = threading.Lock()
+_snapshots: dict[str, tuple[tuple[Any, ...], PoolSnapshot]] = {}
+
+
+def _pool_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
+    parts = [select(func.max(m.id)).scalar_subquery() for m in (Expert, ExpertSpecialty, CreditEventRow)]
+    parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(POOL_ACTIONS)).scalar_subquery())
+    return (today, *session.execute(select(*parts)).one())
+
+
+def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
+    key, current = str(session.get_bind().url), _pool_fingerprint(session, today)
+    with _lock:
+        cached = _snapshots.get(key)
+        if cached is not None and cached[0] == current:
+            return cached[1]
+    rows = tuple(PoolRow(*row) for row in session.execute(select(
+        Expert.id, Expert.name, Expert.city, Expert.status, Expert.suspended_until, Expert.annual_cap,
+    ).order_by(Expert.id)))  # fmt: skip
+    specialties: dict[int, set[str]] = defaultdict(set)
+    for expert_id, category in session.execute(select(ExpertSpecialty.expert_id, ExpertSpecialty.category)):
+        specialties[expert_id].add(category)
+    snapshot = PoolSnapshot(rows, {k: frozenset(v) for k, v in specialties.items()}, _scores(session, today))
+    with _lock:
+        _snapshots[key] = (current, snapshot)
+    return snapshot
+
+
 def build_funnel(
     session: Session, work: Work, day: date, half_day: HalfDay, *, policy: PoolPolicy, today: date,
     exclude_ids: frozenset[int] = frozenset(),
 ) -> Funnel:  # fmt: skip
-    """Plain rows, not ORM objects: the whole pool is read on every draw (3,000 experts at province scale)."""
-    pool = [PoolRow(*row) for row in session.execute(select(
-        Expert.id, Expert.name, Expert.city, Expert.status, Expert.suspended_until, Expert.annual_cap,
-    ).order_by(Expert.id))]  # fmt: skip
-    specialties: dict[int, set[str]] = defaultdict(set)
-    for expert_id, category in session.execute(select(ExpertSpecialty.expert_id, ExpertSpecialty.category)):
-        specialties[expert_id].add(category)
+    """The pool's slow-changing part comes from a checked snapshot; what changes per meeting is read fresh."""
+    snapshot = pool_snapshot(session, today)
     on_leave = set(session.scalars(select(Leave.expert_id).where(Leave.start <= day, Leave.end_date >= day)))
     booked = set(
         session.scalars(select(Booking.expert_id).where(Booking.day == day, Booking.half_day == half_day))
     )
     this_year = _seat_counts(session, date(day.year, 1, 1), date(day.year, 12, 31))
     recent = _seat_counts(session, day - timedelta(days=policy.recent_window_days), day)
-    scores = _scores(session, today)
     conflicts = conflicts_for_work(session, work, on=day, policy=policy)
     base = credit_policy(session).base_score
-    funnel = Funnel(pool=len(pool))
-    for expert in pool:
-        facts = Facts(specialties[expert.id], expert.id in on_leave, expert.id in booked,
-                      this_year.get(expert.id, 0), scores.get(expert.id, base), expert.id in exclude_ids)  # fmt: skip
+    none: frozenset[str] = frozenset()
+    funnel = Funnel(pool=len(snapshot.rows))
+    for expert in snapshot.rows:
+        facts = Facts(snapshot.specialties.get(expert.id, none), expert.id in on_leave, expert.id in booked,
+                      this_year.get(expert.id, 0), snapshot.scores.get(expert.id, base),
+                      expert.id in exclude_ids)  # fmt: skip
         reasons = _reasons(expert, facts, work.category, day, policy)
         reasons += [f"回避：{p.text}" for p in conflicts.get(expert.id, [])]
         if reasons:
             funnel.exclude(expert.id, expert.name, reasons)
         else:
-            funnel.candidates.append(Candidate(expert.id, expert.name, expert.city, frozenset(facts.specialties),
+            funnel.candidates.append(Candidate(expert.id, expert.name, expert.city, facts.specialties,
                                                recent_reviews=recent.get(expert.id, 0)))  # fmt: skip
     return funnel
 
 
 class Facts(NamedTuple):
-    specialties: set[str]
+    specialties: frozenset[str]
     on_leave: bool
     booked: bool
     reviews_this_year: int

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool import credit
-from expert_pool.models import CreditEventRow, Expert, ExpertStatus
+from expert_pool.models import CreditAppeal, CreditEventRow, Expert, ExpertStatus
 from expert_pool.policy import credit_policy
 from knowledge import audit
 from knowledge.errors import NotFoundError, ValidationError
@@ -114,3 +114,62 @@ def ranking(session: Session, *, today: date, limit: int = 200) -> list[tuple[Ex
     experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}
     standings = [(experts[i], standing(session, i, today=today)) for i in ids if i in experts]
     return sorted(standings, key=lambda pair: (pair[1].score, pair[0].id))[:limit]
+
+
+def file_appeal(
+    session: Session, expert_id: int, event_id: int, reason: str, *, actor_id: int
+) -> CreditAppeal:
+    """An expert appeals one of his own penalties, once while it is pending."""
+    event = session.get(CreditEventRow, event_id)
+    if event is None or event.expert_id != expert_id:
+        raise NotFoundError("信用记录不存在")
+    if event.kind == credit.EventKind.REVERSAL.value or (event.points >= 0 and event.kind != "misconduct"):
+        raise ValidationError("只能对扣分或除名记录提出申诉")
+    if session.scalar(select(CreditEventRow.id).where(CreditEventRow.reversal_of == event_id)) is not None:
+        raise ValidationError("该记录已被撤销")
+    if session.scalar(select(CreditAppeal.id).where(CreditAppeal.event_id == event_id,
+                                                    CreditAppeal.status == "pending")) is not None:  # fmt: skip
+        raise ValidationError("该记录已有待处理的申诉")
+    if not reason.strip():
+        raise ValidationError("请写明申诉理由", field="reason")
+    appeal = CreditAppeal(event_id=event_id, expert_id=expert_id, reason=reason.strip()[:1000])
+    session.add(appeal)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="credit_appeal", obj=("expert", expert_id),
+                 after={"event": event_id, "appeal": appeal.id, "reason": appeal.reason})  # fmt: skip
+    session.commit()
+    return appeal
+
+
+def decide_appeal(
+    session: Session, appeal_id: int, *, upheld: bool, note: str, day: date, actor_id: int
+) -> CreditAppeal:  # fmt: skip
+    appeal = session.get(CreditAppeal, appeal_id)
+    if appeal is None:
+        raise NotFoundError("申诉不存在")
+    if appeal.status != "pending":
+        raise ValidationError("该申诉已处理")
+    appeal.status, appeal.decided_by, appeal.decision_note = (
+        ("upheld" if upheld else "rejected"),
+        actor_id,
+        note[:500],
+    )
+    appeal.decided_at = datetime.now(UTC)
+    audit.record(session, actor_id=actor_id, action="credit_appeal_decision", obj=("expert", appeal.expert_id),
+                 after={"appeal": appeal.id, "status": appeal.status, "note": appeal.decision_note})  # fmt: skip
+    if upheld:
+        appeal_upheld(session, appeal.event_id, day=day, reason=note or "申诉成立", actor_id=actor_id)
+    session.commit()
+    return appeal
+
+
+def pending_appeals(session: Session, expert_id: int | None = None) -> list[CreditAppeal]:
+    stmt = select(CreditAppeal).where(CreditAppeal.status == "pending").order_by(CreditAppeal.id)
+    if expert_id is not None:
+        stmt = stmt.where(CreditAppeal.expert_id == expert_id)
+    return list(session.scalars(stmt))
+
+
+def appeals_of(session: Session, expert_id: int) -> list[CreditAppeal]:
+    return list(session.scalars(select(CreditAppeal).where(CreditAppeal.expert_id == expert_id)
+                                .order_by(CreditAppeal.id.desc())))  # fmt: skip

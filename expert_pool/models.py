@@ -151,3 +151,19 @@ class CreditEventRow(Base):
         String(64), default=""
     )  # e.g. "invitation:12" for system events, once
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CreditAppeal(Base):
+    """An expert's appeal against a ledger event (DOMAIN 6); upheld, it reverses the event, both logged."""
+
+    __tablename__ = "credit_appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("credit_event.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / upheld / rejected
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(String(500), default="")

@@ -60,6 +60,8 @@ ACTION_LABELS: dict[str, str] = {
     "credit_event": "信用记录",
     "credit_reverse": "撤销信用记录",
     "credit_sanction": "信用处理",
+    "credit_appeal": "信用申诉",
+    "credit_appeal_decision": "申诉处理",
     "policy_update": "修改政策参数",
     "draw": "抽取专家",
     "draw_view_names": "查看专家名单",

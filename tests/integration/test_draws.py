@@ -208,3 +208,20 @@ def test_when_alternates_run_out_a_top_up_draw_fills_the_seat_and_is_chained(ses
     assert all(v.ok for v in draws.verify_all(session))
     booked = session.scalars(select(Booking.expert_id)).all()
     assert len(booked) == 5 and newcomer.expert_id in booked and leaving.expert_id not in booked
+
+
+def test_a_suspension_or_credit_drop_is_seen_by_the_next_draw(session, site):
+    from expert_pool import services
+    from expert_pool.credit import EventKind
+    from expert_pool.models import ExpertStatus
+
+    run_draw(session, site["ready_work"]())  # the pool snapshot is now cached
+    suspended, careless = site["experts"][5], site["experts"][6]
+    services.set_status(session, suspended, ExpertStatus.SUSPENDED, until=DAY + timedelta(days=90),
+                        reason="信用分低", actor_id=None)  # fmt: skip
+    for _ in range(2):
+        ledger.record(session, careless.id, EventKind.CARELESS_REVIEW, day=NOW.date(), reason="明显计算错误未指出",
+                      actor_id=None, points=-20)  # fmt: skip
+    draw = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=2))
+    reasons = {e["expert_id"]: " ".join(e["reasons"]) for e in draw.funnel["excluded"]}
+    assert "状态：暂停至" in reasons[suspended.id] and "信用：60分" in reasons[careless.id]

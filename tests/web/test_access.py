@@ -60,7 +60,8 @@ PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
-             "experts.record_credit", "experts.reverse_credit", "experts.import_commit"}  # fmt: skip
+             "experts.record_credit", "experts.reverse_credit", "experts.import_commit",
+             "experts.appeal", "experts.decide_appeal"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 
 

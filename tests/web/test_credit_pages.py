@@ -53,3 +53,35 @@ def test_expert_reads_his_own_ledger_only(client, session):
     login(client, account)
     assert 'id="score">100<' in client.get("/experts/me/credit").get_data(as_text=True)
     assert client.get(f"/experts/{other.id}/credit").status_code == 403
+
+
+def test_expert_appeals_and_a_regulator_decides(client, session):
+    from sqlalchemy import select
+
+    from expert_pool import ledger
+    from expert_pool.credit import EventKind
+    from expert_pool.models import CreditEventRow
+
+    account = make_account(session, Role.EXPERT)
+    today = datetime.now(UTC).date()
+    ledger.record(session, account.expert_id, EventKind.NO_SHOW, day=today, reason="未到会", actor_id=None)
+    event_id = session.scalar(select(CreditEventRow.id))
+    login(client, account)
+    assert "请写明申诉理由" in client.post(f"/experts/me/credit/{event_id}/appeal", data={"reason": ""},
+                                          follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    page = client.post(f"/experts/me/credit/{event_id}/appeal", data={"reason": "当日因暴雨航班取消，已提前电话告知"},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "申诉已提交" in page and "待处理" in page
+    assert "已有待处理的申诉" in client.post(f"/experts/me/credit/{event_id}/appeal", data={"reason": "再次"},
+                                            follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    other = make_account(session, Role.EXPERT)
+    client.post("/auth/logout")
+    login(client, other)
+    assert client.post(f"/experts/me/credit/{event_id}/appeal", data={"reason": "x"}).status_code == 404
+    client.post("/auth/logout")
+    login(client, make_account(session, Role.REGULATOR))
+    assert "待处理的申诉 1 件" in client.get("/experts/credit/ranking").get_data(as_text=True)
+    appeal_id = ledger.pending_appeals(session)[0].id
+    page = client.post(f"/experts/appeals/{appeal_id}/decide", data={"decision": "upheld", "note": "情况属实"},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "申诉成立" in page and 'id="score">100<' in page

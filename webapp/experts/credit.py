@@ -30,7 +30,8 @@ def credit_page(expert_id: int) -> ResponseReturnValue:
     return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(),
                            kinds=ledger.RECORDED_BY_REGULATORS, labels=credit.EVENT_LABELS,
-                           can_record=current_account().role in RECORDERS, today=_today())  # fmt: skip
+                           can_record=current_account().role in RECORDERS, today=_today(),
+                           appeals=ledger.appeals_of(db.session, expert.id), is_own=False)  # fmt: skip
 
 
 @bp.route("/me/credit")
@@ -42,7 +43,8 @@ def my_credit() -> ResponseReturnValue:
     expert = _expert(expert_id)
     return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(), kinds=(),
-                           labels=credit.EVENT_LABELS, can_record=False, today=_today())  # fmt: skip
+                           labels=credit.EVENT_LABELS, can_record=False, today=_today(),
+                           appeals=ledger.appeals_of(db.session, expert.id), is_own=True)  # fmt: skip
 
 
 @bp.route("/<int:expert_id>/credit", methods=["POST"])
@@ -93,4 +95,46 @@ def reverse_credit(event_id: int) -> ResponseReturnValue:
 @bp.route("/credit/ranking")
 @role_required(*READERS)
 def credit_ranking() -> ResponseReturnValue:
-    return render_template("experts/ranking.html", rows=ledger.ranking(db.session, today=_today()))
+    return render_template("experts/ranking.html", rows=ledger.ranking(db.session, today=_today()),
+                           appeals=ledger.pending_appeals(db.session))  # fmt: skip
+
+
+@bp.route("/me/credit/<int:event_id>/appeal", methods=["POST"])
+@role_required(Role.EXPERT)
+def appeal(event_id: int) -> ResponseReturnValue:
+    account = current_account()
+    if not Form().validate_on_submit() or account.expert_id is None:
+        abort(400)
+    try:
+        ledger.file_appeal(db.session, account.expert_id, event_id, request.form.get("reason", ""),
+                           actor_id=account.id)  # fmt: skip
+    except NotFoundError:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("申诉已提交，等待主管部门处理", "success")
+    return redirect(url_for("experts.my_credit"))
+
+
+@bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
+@role_required(*RECORDERS)
+def decide_appeal(appeal_id: int) -> ResponseReturnValue:
+    if not Form().validate_on_submit():
+        abort(400)
+    decision = request.form.get("decision", "")
+    if decision not in ("upheld", "rejected"):
+        abort(400)
+    try:
+        decided = ledger.decide_appeal(db.session, appeal_id, upheld=decision == "upheld",
+                                       note=request.form.get("note", ""), day=_today(),
+                                       actor_id=current_account().id)  # fmt: skip
+    except NotFoundError:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("experts.credit_ranking"))
+    flash("申诉成立，已撤销该信用记录" if decision == "upheld" else "已驳回申诉", "success")
+    return redirect(url_for("experts.credit_page", expert_id=decided.expert_id))

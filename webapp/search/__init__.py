@@ -131,7 +131,8 @@ def enterprise_names(session: Session, result: SearchResult) -> dict[int, str]:
     ids = [int(v) for v, _ in result.facets.get("enterprise", ())]
     if not ids:
         return {}
-    return dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids))).tuples())
+    rows = session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))
+    return {enterprise_id: name for enterprise_id, name in rows}
 
 
 @dataclass(frozen=True)
@@ -143,13 +144,15 @@ class FacetValue:
 
 
 def _url(args: Mapping[str, str], **changes: object) -> str:
-    merged: dict[str, object] = {k: v for k, v in args.items() if v}
+    merged: dict[str, Any] = {k: v for k, v in args.items() if v}
     merged.update(changes)
     merged.pop("page", None)
     return url_for("search.index", **{k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def facet_groups(result: SearchResult, args: SearchArgs, names: Mapping[int, str]) -> list[tuple[str, list[FacetValue]]]:
+def facet_groups(
+    result: SearchResult, args: SearchArgs, names: Mapping[int, str]
+) -> list[tuple[str, list[FacetValue]]]:
     """Each facet with its values, counts and the URL that adds (or, when chosen, removes) the value."""
     chosen = {k: str(v) for k, v in vars(args.filters).items() if v is not None}
     current = request.args.to_dict()
@@ -171,15 +174,24 @@ def facet_groups(result: SearchResult, args: SearchArgs, names: Mapping[int, str
 def similar_plans(
     session: Session, index: SearchIndex, version: PlanVersion, scope: Scope, limit: int = 5
 ) -> list[ShownHit]:
-    """Plans most like this one (key terms of its text) in its category, that the account may see; other
-    versions of the same work are left out, as they would always come first. Empty if the index cannot say."""
-    own = {make_doc_id("plan", v) for v in session.scalars(select(PlanVersion.id).where(PlanVersion.work_id == version.work_id))}
+    """Plans most like this one (key terms of its text) in its category that the account may see, one version
+    per work (the most similar) and none of this work's own, which would always come first. Empty when the
+    index cannot say."""
     try:
-        hits = index.more_like_this(make_doc_id("plan", version.id), same_category=True,
-                                    limit=3 * limit + len(own), allowed=allowed_for(scope))  # fmt: skip
+        hits = index.more_like_this(make_doc_id("plan", version.id), same_category=True, limit=5 * limit,
+                                    allowed=allowed_for(scope))  # fmt: skip
     except OSError:
         return []
-    shown = [show_hit(h, request.script_root if has_request_context() else "") for h in hits if h.kind == "plan" and h.doc_id not in own]
+    ids = {int(h.doc_id.partition(":")[2]): h for h in hits if h.kind == "plan"}
+    works = dict(
+        session.execute(select(PlanVersion.id, PlanVersion.work_id).where(PlanVersion.id.in_(ids))).all()
+    )
+    seen = {version.work_id}
+    shown = []
+    for key, hit in ids.items():
+        if key in works and works[key] not in seen:
+            seen.add(works[key])
+            shown.append(show_hit(hit, request.script_root if has_request_context() else ""))
     return shown[:limit]
 
 
@@ -191,7 +203,9 @@ def index() -> ResponseReturnValue:
     try:
         result = search_index().search(args.request(scope))
     except OSError:
-        result = SearchResult(0, [], {}, args.page, PER_PAGE, message="检索服务暂时不可用，请稍后再试或联系管理员")
+        result = SearchResult(
+            0, [], {}, args.page, PER_PAGE, message="检索服务暂时不可用，请稍后再试或联系管理员"
+        )
     hits = [show_hit(h, request.script_root) for h in result.hits]
     return render_template(
         "search/index.html", args=args, errors=errors, result=result, hits=hits,

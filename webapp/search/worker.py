@@ -20,12 +20,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from knowledge import outbox, search_docs
 from knowledge.db import utcnow
 from search_index.analysis import warm_up
-from search_index.documents import validate
+from search_index.documents import DocumentError, to_fields
 from search_index.index import SearchIndex, WriteReport
 from webapp.extensions import db, search_index
 
@@ -76,19 +77,24 @@ def _error(exc: BaseException) -> str:
 
 
 def _outcome(ids: list[str], write: WriteReport | BaseException) -> dict[str, tuple[str, bool] | None]:
-    """doc_id -> None when written, else (error, whether it counts as an attempt)."""
+    """doc_id -> None when written, else (error, whether it counts as an attempt against the documents).
+
+    A busy or failing index (lock, disk, outdated schema) is no fault of the documents: their rows wait, however
+    long, and are never set aside for it. The documents were converted before, so a bad one cannot get here."""
     if isinstance(write, BaseException):
-        return dict.fromkeys(ids, (_error(write), True))
+        return dict.fromkeys(ids, (_error(write), isinstance(write, DocumentError)))
     return dict.fromkeys(ids, None if write.ok else (write.detail, False))
 
 
-def _write(index: SearchIndex, docs: list[search_docs.Document], deletes: list[str]) -> dict[str, tuple[str, bool] | None]:
+def _write(
+    index: SearchIndex, docs: list[search_docs.Document], deletes: list[str]
+) -> dict[str, tuple[str, bool] | None]:
     outcome: dict[str, tuple[str, bool] | None] = {}
-    for ids, action in (([d["doc_id"] for d in docs], lambda: index.upsert(docs)), (deletes, lambda: index.delete(deletes))):
+    for ids, is_delete in (([d["doc_id"] for d in docs], False), (deletes, True)):
         if not ids:
             continue
         try:
-            result: WriteReport | BaseException = action()
+            result: WriteReport | BaseException = index.delete(ids) if is_delete else index.upsert(docs)
         except Exception as exc:  # noqa: BLE001 - recorded on the rows; the next pass tries again
             result = exc
         outcome.update(_outcome(ids, result))
@@ -106,12 +112,16 @@ def _apply_batch(session: Session, index: SearchIndex, limit: int, after_id: int
         row_ids.setdefault(row.doc_id, []).append(row.id)
         last_action[row.doc_id] = row.action
     last_id = rows[-1].id
-    docs, deletes, outcome = [], [], {}
+    docs: list[search_docs.Document] = []
+    deletes: list[str] = []
+    outcome: dict[str, tuple[str, bool] | None] = {}
     for doc_id, action in last_action.items():
         try:
             doc = None if action == outbox.OutboxAction.DELETE else search_docs.document_for(session, doc_id)
             if doc is not None:
-                validate(doc)
+                to_fields(doc)  # the index's own conversion: a bad document fails here, alone
+        except SQLAlchemyError:
+            raise  # the database, not the document: the whole pass fails and the rows wait untouched
         except Exception as exc:  # noqa: BLE001 - one document its builder cannot make must not hold back the rest
             logger.warning("search outbox: cannot build %s: %s", doc_id, exc)
             outcome[doc_id] = (_error(exc), True)
@@ -120,8 +130,8 @@ def _apply_batch(session: Session, index: SearchIndex, limit: int, after_id: int
             deletes.append(doc_id)
         else:
             docs.append(doc)
-    # End the read snapshot first: the marks below then open a write transaction of their own, which SQLite
-    # lets wait for its lock (upgrading a stale snapshot fails at once, whatever the busy timeout).
+    # End the read transaction before the index write, which may wait seconds for Whoosh: no transaction
+    # stays open meanwhile, and the marks below start a short write transaction of their own.
     session.rollback()
     outcome.update(_write(index, docs, deletes))
     done = [i for doc_id, result in outcome.items() if result is None for i in row_ids[doc_id]]
@@ -154,14 +164,17 @@ def drain(session: Session, index: SearchIndex, *, batch: int = BATCH) -> DrainR
             return DrainReport(applied, failed)
 
 
-def write_pending(session: Session, index: SearchIndex, path: Path, *, wait: float = 0.0) -> DrainReport | None:
+def write_pending(
+    session: Session, index: SearchIndex, path: Path, *, wait: float = 0.0
+) -> DrainReport | None:
     """One writer pass under the lock; None when another writer holds it (that one does the work)."""
     with writer_lock(path, wait=wait) as acquired:
         if not acquired:
             return None
         report = drain(session, index)
-        outbox.purge_done(session, before=utcnow() - KEEP_DONE)
-        session.commit()
+        if report.applied:  # an idle pass writes nothing to the database
+            outbox.purge_done(session, before=utcnow() - KEEP_DONE)
+            session.commit()
         return report
 
 
@@ -197,7 +210,9 @@ class BackgroundWriter:
 def start_background_writer(app: Flask, interval: float | None = None) -> BackgroundWriter:
     """Start the writer thread of this web process (``make run``); other processes doing the same just skip
     the passes while one holds the lock."""
-    writer = BackgroundWriter(app, interval or float(app.config.get("SEARCH_WRITER_INTERVAL", DEFAULT_INTERVAL)))
+    writer = BackgroundWriter(
+        app, interval or float(app.config.get("SEARCH_WRITER_INTERVAL", DEFAULT_INTERVAL))
+    )
     app.extensions["search_writer"] = writer
     writer.thread.start()
     return writer
