@@ -34,9 +34,10 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --scale small --if-empty
+	$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search reindex
 	$(BIN)/huey_consumer webapp.jobs.huey --workers 1 --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	SEARCH_BACKGROUND_WRITER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: venv test-system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -17,6 +17,7 @@ from expert_pool.notify import queue, queue_invitation
 from expert_pool.policy import pool_policy
 from expert_pool.selection import Candidate, Panel, PanelPolicy, next_alternate
 from knowledge import audit
+from knowledge.audit import AuditLog
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.works import Work
 
@@ -136,3 +137,25 @@ def ensure_expert(account_expert_id: int | None) -> int:
     if account_expert_id is None:
         raise PermissionDenied("只有专家账号可以答复邀请")
     return account_expert_id
+
+
+def remind_due(session: Session, *, now: datetime, hours_before: int) -> int:
+    """The job: one reminder to each expert whose reply deadline is within ``hours_before`` hours."""
+    soon = now + timedelta(hours=hours_before)
+    due = session.scalars(select(Seat).where(Seat.status == SeatStatus.INVITED, Seat.reply_by > now,
+                                             Seat.reply_by <= soon)).all()  # fmt: skip
+    reminded = set(session.scalars(select(AuditLog.object_id).where(AuditLog.action == "seat_reminded",
+                                   AuditLog.object_id.in_([str(s.id) for s in due]))))  # fmt: skip
+    count = 0
+    for seat in due:
+        if str(seat.id) in reminded:
+            continue
+        expert, draw = seat.expert, seat.draw
+        deadline = seat.reply_by.astimezone(CST).strftime("%Y-%m-%d %H:%M") if seat.reply_by else ""
+        queue(session, expert_id=expert.id, recipient=expert.email or expert.phone, subject="论证邀请答复提醒",
+              body=f"{expert.name}专家：您尚未答复{draw.meeting_day.isoformat()}{draw.half_day.label}的论证会邀请，"
+                   f"请于{deadline}前确认或谢绝，逾期视为谢绝。")  # fmt: skip
+        audit.record(session, actor_id=None, action="seat_reminded", obj=("seat", seat.id))
+        count += 1
+    session.commit()
+    return count

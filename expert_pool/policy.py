@@ -25,6 +25,7 @@ class PoolPolicy:
     annual_cap: int = 30
     credit_floor: int = 70  # DOMAIN 6: below 70 an expert is not drawn
     reply_hours: int = 24  # DOMAIN 4: an invitation's reply deadline
+    reminder_hours: int = 6  # a reminder goes out this long before the reply deadline
     reveal_days_before: int = 1  # DOMAIN 4: names revealed the day before the meeting
     late_decline_hours: int = 24  # DOMAIN 4: a decline closer than this to the meeting is a credit event
     former_employment_years: int = 3  # DOMAIN 5, rule 2
@@ -41,7 +42,7 @@ class PoolPolicy:
 POLICY_LABELS: dict[str, str] = {
     "panel_size": "论证专家人数", "complex_panel_size": "复杂工程论证专家人数", "alternates": "候补人数",
     "max_local": "本地专家上限", "weight_exponent": "公平性权重指数", "recent_window_days": "近期评审统计天数",
-    "annual_cap": "年度评审上限", "credit_floor": "可抽取信用分下限", "reply_hours": "邀请答复时限（小时）",
+    "annual_cap": "年度评审上限", "credit_floor": "可抽取信用分下限", "reply_hours": "邀请答复时限（小时）", "reminder_hours": "答复截止前提醒（小时）",
     "reveal_days_before": "会前几天揭示名单", "late_decline_hours": "临时谢绝计信用的时限（小时）",
     "former_employment_years": "曾任职回避年限", "exclude_failed_panel": "不通过后原专家回避",
     "materials_lead_days": "材料提前送达天数",

@@ -69,6 +69,7 @@ ACTION_LABELS: dict[str, str] = {
     "seat_declined": "专家谢绝",
     "seat_expired": "邀请逾期",
     "seat_alternate": "候补递补",
+    "seat_reminded": "答复提醒",
 }
 
 

@@ -89,8 +89,7 @@ def stuck(session: Session, limit: int = 20) -> list[SearchOutbox]:
 
 
 def mark_done(session: Session, ids: Sequence[int], *, now: datetime) -> None:
-    """The caller commits. On SQLite, call it in a fresh transaction: an UPDATE that opens the transaction
-    waits for the write lock, while one that upgrades an old read snapshot fails at once (SQLITE_BUSY)."""
+    """Only after the index write succeeded; the caller commits."""
     if ids:
         session.execute(
             update(SearchOutbox).where(SearchOutbox.id.in_(ids)).values(done_at=now, last_error="")

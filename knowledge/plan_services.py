@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from knowledge import audit, plan_files
+from knowledge import audit, outbox, plan_files
 from knowledge.errors import DuplicateError, PermissionDenied, ValidationError
 from knowledge.models import ParticipantRole
 from knowledge.permissions import Scope, roles_of
@@ -18,6 +18,7 @@ from knowledge.rules import Verdict
 from knowledge.work_services import move, participants_of
 from knowledge.workflow import WorkflowError, WorkStatus, check_move
 from knowledge.works import Work
+from search_index.documents import make_doc_id
 
 TITLE_MAX = 200
 NOTE_MAX = 500
@@ -77,6 +78,7 @@ def submit_version(
         )
         session.add(version)
         session.flush()
+        outbox.record(session, make_doc_id("plan", version.id))
         if work.status is not WorkStatus.PLAN_DRAFTED:
             move(
                 session,

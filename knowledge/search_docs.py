@@ -67,7 +67,9 @@ def project_facts(session: Session, project_ids: Iterable[int] | None = None) ->
     for project_id, enterprise_id, name in session.execute(parts):
         units.setdefault(project_id, {}).setdefault(enterprise_id, name)
     return {
-        pid: ProjectFacts(name, city, district, tuple(sorted(units.get(pid, {}))), tuple(units.get(pid, {}).values()))
+        pid: ProjectFacts(
+            name, city, district, tuple(sorted(units.get(pid, {}))), tuple(units.get(pid, {}).values())
+        )
         for pid, name, city, district in session.execute(projects)
     }
 
@@ -96,7 +98,7 @@ def split_sections(text: str) -> list[tuple[str, str, str]]:
     if not headings:
         return []
     sections: list[tuple[str, str, str]] = []
-    heading, lines = "", []
+    heading, lines = "", list[str]()
     for line in text.splitlines():
         if line.strip() in headings:
             if heading or "".join(lines).strip():
@@ -229,18 +231,21 @@ def iter_all(session: Session) -> Iterator[Document]:
 def doc_ids_for_work(session: Session, work_id: int) -> list[str]:
     """The work's document and its plan versions' (they repeat its verdict): what a change to the work
     touches."""
-    versions = session.scalars(select(PlanVersion.id).where(PlanVersion.work_id == work_id).order_by(PlanVersion.id))
+    versions = session.scalars(
+        select(PlanVersion.id).where(PlanVersion.work_id == work_id).order_by(PlanVersion.id)
+    )
     return [make_doc_id("work", work_id), *(make_doc_id("plan", v) for v in versions)]
 
 
 def doc_ids_for_enterprise(session: Session, enterprise_id: int) -> list[str]:
     """Documents that name the enterprise among their units: what renaming it touches."""
     projects = select(ProjectParticipant.project_id).where(ProjectParticipant.enterprise_id == enterprise_id)
-    works = list(session.scalars(select(Work.id).where(Work.project_id.in_(projects)).order_by(Work.id)))
-    plans = session.scalars(
-        select(PlanVersion.id).where(PlanVersion.work_id.in_(works)).order_by(PlanVersion.id)
-    ) if works else []  # fmt: skip
-    return [*(make_doc_id("work", w) for w in works), *(make_doc_id("plan", p) for p in plans)]
+    works = select(Work.id).where(Work.project_id.in_(projects))
+    plans = select(PlanVersion.id).where(PlanVersion.work_id.in_(works))
+    return [
+        *(make_doc_id("work", w) for w in session.scalars(works.order_by(Work.id))),
+        *(make_doc_id("plan", p) for p in session.scalars(plans.order_by(PlanVersion.id))),
+    ]
 
 
 def allowed_for(scope: Scope) -> Allowed:

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge import audit, creditcode
+from knowledge import audit, creditcode, outbox
 from knowledge.accounts import Role
 from knowledge.errors import DomainError, ValidationError
 from knowledge.models import Enterprise, ParticipantRole, Project, ProjectParticipant
@@ -46,6 +46,7 @@ from knowledge.work_services import (
     snapshot,
 )
 from knowledge.works import Work
+from search_index.documents import make_doc_id
 
 __all__ = [
     "ImportReport",
@@ -337,6 +338,7 @@ def commit_import(session: Session, data: bytes, filename: str, *, scope: Scope)
         works = [build_work(row.fields or {}, actor_id=scope.account_id) for row in report.rows]
         session.add_all(works)
         session.flush()
+        outbox.record_many(session, [make_doc_id("work", w.id) for w in works])
         for row, work in zip(report.rows, works, strict=True):
             audit.record(session, actor_id=scope.account_id, action="work_import", obj=("work", work.id),
                          after={**snapshot(work), "row": row.row_no})  # fmt: skip

@@ -10,14 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge import audit, creditcode
+from knowledge import audit, creditcode, outbox
 from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
 from knowledge.models import Enterprise, ParticipantRole, Project
 from knowledge.permissions import Scope, can_record_site_move, can_register_work
 from knowledge.rules import Classification, Verdict, classify
+from knowledge.search_docs import doc_ids_for_work
 from knowledge.verdicts import clause_json, parameters_json
 from knowledge.workflow import MANUAL_MOVES, WorkflowError, WorkStatus, check_move
 from knowledge.works import Work
+from search_index.documents import make_doc_id
 
 NAME_MAX = 200
 PERSON_MAX = 32
@@ -151,6 +153,7 @@ def register_work(session: Session, data: WorkInput, *, scope: Scope) -> Work:
     work = build_work(prepare_work(session, data), actor_id=scope.account_id)
     session.add(work)
     session.flush()
+    outbox.record(session, make_doc_id("work", work.id))
     audit.record(session, actor_id=scope.account_id, action="work_register", obj=("work", work.id),
                  after=snapshot(work))  # fmt: skip
     session.commit()
@@ -172,6 +175,7 @@ def reclassify_work(
         setattr(work, key, value)
     audit.record(session, actor_id=scope.account_id, action="work_reclassify", obj=("work", work.id),
                  before=before, after=snapshot(work))  # fmt: skip
+    outbox.record_many(session, doc_ids_for_work(session, work.id))
     session.commit()
     return work
 

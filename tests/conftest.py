@@ -25,6 +25,7 @@ import expert_pool.models  # noqa: F401
 import knowledge.accounts  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.models  # noqa: F401
+import knowledge.outbox  # noqa: F401
 import knowledge.plans  # noqa: F401
 import knowledge.works  # noqa: F401
 from knowledge.db import Base

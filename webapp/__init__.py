@@ -17,6 +17,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import knowledge.accounts  # noqa: F401
     import knowledge.audit  # noqa: F401
     import knowledge.models  # noqa: F401
+    import knowledge.outbox  # noqa: F401
     import knowledge.plans  # noqa: F401
     import knowledge.works  # noqa: F401
 
@@ -35,9 +36,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import admin, api, auth, classify, draws, enterprises, experts, main, projects, works
+    from webapp import admin, api, auth, classify, draws, enterprises, experts, main, projects, search, works
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
+    from webapp.search.cli import register_search_cli
     from webapp.templating import register_template_helpers
 
     app.register_blueprint(auth.bp)
@@ -49,11 +51,17 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(classify.bp)
     app.register_blueprint(experts.bp)
     app.register_blueprint(draws.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_search_cli(app)
+    if app.config.get("SEARCH_BACKGROUND_WRITER"):
+        from webapp.search.worker import start_background_writer
+
+        start_background_writer(app)
     app.after_request(_security_headers)
     return app
 

@@ -53,6 +53,7 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
+        self.SEARCH_BACKGROUND_WRITER = os.environ.get("SEARCH_BACKGROUND_WRITER", "0") == "1"
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_MB", "30")) * 1024 * 1024
         self.PLAN_MAX_BYTES = int(os.environ.get("PLAN_MAX_MB", "25")) * 1024 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
@@ -86,5 +87,6 @@ class TestConfig(Config):
         super().__init__(instance_dir)
         self.TESTING = True
         self.WTF_CSRF_ENABLED = False
+        self.SEARCH_BACKGROUND_WRITER = False  # tests start a writer themselves when they need one
         # Cheap scrypt parameters in tests only: the production method is checked by its own test.
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

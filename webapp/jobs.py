@@ -47,6 +47,18 @@ def expire_invitations() -> int:
         return expire_overdue(db.session, now=utcnow())
 
 
+@huey.periodic_task(crontab(minute="*/10"))
+def remind_invitations() -> int:
+    """One reminder to each expert whose reply deadline is near (policy: reminder_hours)."""
+    from expert_pool.invitations import remind_due
+    from expert_pool.policy import pool_policy
+    from knowledge.db import utcnow
+    from webapp.extensions import db
+
+    with _app().app_context():
+        return remind_due(db.session, now=utcnow(), hours_before=pool_policy(db.session).reminder_hours)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def deliver_notifications() -> tuple[int, int]:
     """Send queued messages; failures are retried later and never block a draw."""

@@ -225,3 +225,14 @@ def test_a_suspension_or_credit_drop_is_seen_by_the_next_draw(session, site):
     draw = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=2))
     reasons = {e["expert_id"]: " ".join(e["reasons"]) for e in draw.funnel["excluded"]}
     assert "状态：暂停至" in reasons[suspended.id] and "信用：60分" in reasons[careless.id]
+
+
+def test_reminders_go_once_before_the_deadline(session, site):
+    from expert_pool.draw_models import Notification
+
+    run_draw(session, site["ready_work"]())
+    invitations_sent = session.scalar(select(func.count()).select_from(Notification))
+    assert invitations.remind_due(session, now=NOW + timedelta(hours=1), hours_before=6) == 0  # not due yet
+    assert invitations.remind_due(session, now=NOW + timedelta(hours=19), hours_before=6) == 5
+    assert invitations.remind_due(session, now=NOW + timedelta(hours=20), hours_before=6) == 0  # once only
+    assert session.scalar(select(func.count()).select_from(Notification)) == invitations_sent + 5

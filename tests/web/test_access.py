@@ -55,6 +55,7 @@ MATRIX = {
     "experts.credit_ranking": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.conflicts": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.my_invitations": {Role.EXPERT},
+    "search.index": ALL - {Role.EXPERT},
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",

@@ -11,8 +11,9 @@ from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.plan_sections import SECTIONS, find_sections
 from knowledge.plans import PlanVersion, SignoffKind
 from webapp.auth import current_account, current_scope, role_required
-from webapp.extensions import db
+from webapp.extensions import db, search_index
 from webapp.forms import attach_error
+from webapp.search import similar_plans
 from webapp.works import bp
 from webapp.works.forms import ActionForm, PlanForm
 from webapp.works.views import READERS
@@ -74,6 +75,7 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
         "works/plan_detail.html", version=version, work=work, report=find_sections(version.text), sections=SECTIONS,
         is_latest=latest is not None and latest.id == version.id, signable=signable,
         required=plan_services.required_signoffs(work), action_form=ActionForm(),
+        similar=similar_plans(db.session, search_index(), version, scope),
     )  # fmt: skip
 
 
