@@ -154,10 +154,11 @@ def _store(
                           invited_at=now if is_seat else None, reply_by=reply_by if is_seat else None))  # fmt: skip
     session.add_all(seats)
     session.flush()
-    for seat in seats:
-        if seat.status is SeatStatus.INVITED:
-            session.add(Booking(expert_id=seat.expert_id, day=day, half_day=half_day, seat_id=seat.id))
-            queue_invitation(session, seat, work)
+    with session.no_autoflush:  # reading seat.draw / seat.expert must not flush each new row on its own
+        for seat in seats:
+            if seat.status is SeatStatus.INVITED:
+                session.add(Booking(expert_id=seat.expert_id, day=day, half_day=half_day, seat_id=seat.id))
+                queue_invitation(session, seat, work)
     session.flush()
     audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
                  after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,

@@ -135,6 +135,11 @@ def build_funnel(
     none: frozenset[str] = frozenset()
     funnel = Funnel(pool=len(snapshot.rows))
     for expert in snapshot.rows:
+        if work.category not in snapshot.specialties.get(expert.id, none):
+            funnel.exclude(
+                expert.id, expert.name, [OTHER_SPECIALTY]
+            )  # out whatever else holds: skip the rest
+            continue
         facts = Facts(snapshot.specialties.get(expert.id, none), expert.id in on_leave, expert.id in booked,
                       this_year.get(expert.id, 0), snapshot.scores.get(expert.id, base),
                       expert.id in exclude_ids)  # fmt: skip
