@@ -18,6 +18,7 @@ from expert_pool.models import CreditEventRow, Expert, ExpertSpecialty, ExpertSt
 from expert_pool.policy import PoolPolicy, credit_policy
 from expert_pool.selection import Candidate
 from knowledge.audit import AuditLog
+from knowledge.models import ParticipantRole, ProjectParticipant
 from knowledge.regions import City
 from knowledge.works import Work
 
@@ -118,6 +119,23 @@ def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
     return snapshot
 
 
+def _same_constructor_counts(session: Session, work: Work, day: date, window_days: int) -> Counter[int]:
+    """Seats of each expert, in the window, on works whose general contractor builds this work too."""
+    builders = select(ProjectParticipant.enterprise_id).where(
+        ProjectParticipant.project_id == work.project_id,
+        ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR,
+    )
+    their_projects = select(ProjectParticipant.project_id).where(
+        ProjectParticipant.enterprise_id.in_(builders),
+        ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR,
+    )
+    stmt = (select(Seat.expert_id, func.count()).join(Draw).join(Work, Work.id == Draw.work_id)
+            .where(Seat.status.in_(ACTIVE_SEATS), Work.project_id.in_(their_projects),
+                   Draw.meeting_day >= day - timedelta(days=window_days), Draw.meeting_day <= day)
+            .group_by(Seat.expert_id))  # fmt: skip
+    return Counter({expert_id: count for expert_id, count in session.execute(stmt)})
+
+
 def build_funnel(
     session: Session, work: Work, day: date, half_day: HalfDay, *, policy: PoolPolicy, today: date,
     exclude_ids: frozenset[int] = frozenset(),
@@ -130,6 +148,7 @@ def build_funnel(
     )
     this_year = _seat_counts(session, date(day.year, 1, 1), date(day.year, 12, 31))
     recent = _seat_counts(session, day - timedelta(days=policy.recent_window_days), day)
+    same_builder = _same_constructor_counts(session, work, day, policy.recent_window_days)
     conflicts = conflicts_for_work(session, work, on=day, policy=policy)
     base = credit_policy(session).base_score
     none: frozenset[str] = frozenset()
@@ -142,7 +161,7 @@ def build_funnel(
             continue
         facts = Facts(snapshot.specialties.get(expert.id, none), expert.id in on_leave, expert.id in booked,
                       this_year.get(expert.id, 0), snapshot.scores.get(expert.id, base),
-                      expert.id in exclude_ids)  # fmt: skip
+                      expert.id in exclude_ids, same_builder.get(expert.id, 0))  # fmt: skip
         reasons = _reasons(expert, facts, work.category, day, policy)
         reasons += [f"回避：{p.text}" for p in conflicts.get(expert.id, [])]
         if reasons:
@@ -160,6 +179,7 @@ class Facts(NamedTuple):
     reviews_this_year: int
     score: int
     already_out: bool
+    same_constructor: int
 
 
 def _reasons(expert: PoolRow, facts: Facts, category: str, day: date, policy: PoolPolicy) -> list[str]:
@@ -181,6 +201,8 @@ def _reasons(expert: PoolRow, facts: Facts, category: str, day: date, policy: Po
     cap = expert.annual_cap or policy.annual_cap
     if facts.reviews_this_year >= cap:
         reasons.append(f"年度上限：已达{cap}次")
+    if facts.same_constructor >= policy.max_same_constructor:
+        reasons.append(f"同一施工单位：12个月内已评审其方案{facts.same_constructor}次")
     if facts.already_out:
         reasons.append("已在本次抽取中落选或谢绝")
     return reasons

@@ -30,6 +30,7 @@ class PoolPolicy:
     late_decline_hours: int = 24  # DOMAIN 4: a decline closer than this to the meeting is a credit event
     former_employment_years: int = 3  # DOMAIN 5, rule 2
     exclude_failed_panel: bool = True  # DOMAIN 5, rule 6
+    max_same_constructor: int = 3  # DOMAIN 5, soft limit: reviews of one constructor's plans in 12 months
     materials_lead_days: int = 3  # issue 10: materials reach the panel this many days before
 
     def __post_init__(self) -> None:
@@ -44,7 +45,7 @@ POLICY_LABELS: dict[str, str] = {
     "max_local": "本地专家上限", "weight_exponent": "公平性权重指数", "recent_window_days": "近期评审统计天数",
     "annual_cap": "年度评审上限", "credit_floor": "可抽取信用分下限", "reply_hours": "邀请答复时限（小时）", "reminder_hours": "答复截止前提醒（小时）",
     "reveal_days_before": "会前几天揭示名单", "late_decline_hours": "临时谢绝计信用的时限（小时）",
-    "former_employment_years": "曾任职回避年限", "exclude_failed_panel": "不通过后原专家回避",
+    "former_employment_years": "曾任职回避年限", "exclude_failed_panel": "不通过后原专家回避", "max_same_constructor": "12个月内评审同一施工单位方案上限",
     "materials_lead_days": "材料提前送达天数",
 }  # fmt: skip
 

@@ -236,3 +236,17 @@ def test_reminders_go_once_before_the_deadline(session, site):
     assert invitations.remind_due(session, now=NOW + timedelta(hours=19), hours_before=6) == 5
     assert invitations.remind_due(session, now=NOW + timedelta(hours=20), hours_before=6) == 0  # once only
     assert session.scalar(select(func.count()).select_from(Notification)) == invitations_sent + 5
+
+
+def test_an_expert_who_often_reviews_the_same_constructor_is_left_out(session, site):
+    from expert_pool.policy import set_policy
+
+    set_policy(session, "pool", {"max_same_constructor": 1}, actor_id=None)
+    first = run_draw(session, site["ready_work"]())
+    for seat in first.seats:
+        if seat.status is SeatStatus.INVITED:
+            invitations.confirm(session, seat, now=NOW + timedelta(hours=1), actor_id=None)
+    second = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=3), seed="again")
+    reasons = {e["expert_id"]: " ".join(e["reasons"]) for e in second.funnel["excluded"]}
+    assert all("同一施工单位：12个月内已评审其方案1次" in reasons[i] for i in first.seated)
+    assert not set(first.seated) & set(second.seated)
