@@ -5,90 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
+from expert_pool.conflict_records import DeclaredConflict, Employment, PanelSeat, PlanAuthorship
+from expert_pool.conflict_records import EnterpriseNode as EnterpriseNode
+from expert_pool.conflict_records import ExpertNode as ExpertNode
+from expert_pool.conflict_records import Participation as Participation
+from expert_pool.conflict_records import ProjectNode as ProjectNode
+from expert_pool.conflict_records import WorkNode as WorkNode
 from knowledge.models import ParticipantRole
 
 ROLE_LABELS: Mapping[str, str] = {r.value: r.label for r in ParticipantRole}
 ROLE_ORDER: Mapping[str, int] = {r.value: i for i, r in enumerate(ParticipantRole)}
 AUTHOR_LABELS: Mapping[str, str] = {"author": "编制", "checker": "审核"}
 CONCLUSION_LABELS: Mapping[str, str] = {"pass": "通过", "pass_after_revision": "修改后通过", "fail": "不通过"}
-
-
-# --- the records a loader reads from the database (GraphData in conflicts.py bundles them) ---------------
-
-
-@dataclass(frozen=True, slots=True)
-class ExpertNode:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class EnterpriseNode:
-    id: int
-    name: str
-    parent_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectNode:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class WorkNode:
-    """A 危大工程 of a project: names the work in a path and links it to its project (work_of)."""
-
-    id: int
-    name: str
-    project_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Employment:
-    """One job; both ends inclusive, ``end`` None while the expert still works there."""
-
-    expert_id: int
-    enterprise_id: int
-    start: date
-    end: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Participation:
-    project_id: int
-    enterprise_id: int
-    role: str  # a ParticipantRole code
-
-
-@dataclass(frozen=True, slots=True)
-class DeclaredConflict:
-    """A relative or business tie the expert declared with a unit; None dates leave that side open."""
-
-    expert_id: int
-    enterprise_id: int | None
-    note: str
-    start: date | None = None
-    end: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlanAuthorship:
-    expert_id: int
-    work_id: int
-    plan_version_id: int
-    kind: Literal["author", "checker"]
-
-
-@dataclass(frozen=True, slots=True)
-class PanelSeat:
-    expert_id: int
-    work_id: int
-    review_id: int
-    conclusion: Literal["pass", "pass_after_revision", "fail"]
-    day: date
 
 
 @dataclass(frozen=True)

@@ -4,43 +4,43 @@ from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache
-from itertools import chain, combinations
-from typing import Any, Literal, TypeVar
+from datetime import date
+from itertools import chain
+from typing import Any, Literal
 
 import networkx as nx
 
+from expert_pool.conflict_index import ConflictDataError, GraphData, build_index, ordered_roles, validate
+from expert_pool.conflict_records import (
+    DeclaredConflict,
+    Employment,
+    EnterpriseNode,
+    ExpertNode,
+    PanelSeat,
+    Participation,
+    PlanAuthorship,
+    ProjectNode,
+    WorkNode,
+)
 from expert_pool.conflict_rules import (
-    AUTHOR_LABELS,
-    CONCLUSION_LABELS,
-    ROLE_LABELS,
     ROLE_ORDER,
     RULES,
     ConflictIndex,
     ConflictPath,
     ConflictPolicy,
-    DeclaredConflict,
-    Employment,
-    EnterpriseNode,
     ExpertFacts,
-    ExpertNode,
-    Names,
-    PanelSeat,
-    Participation,
-    PlanAuthorship,
-    ProjectNode,
     Query,
     Rule,
     Step,
     Units,
-    WorkNode,
     check_expert,
     check_project,
     key,
 )
+from expert_pool.soft_limits import CONSTRUCTOR_ROLES as CONSTRUCTOR_ROLES
+from expert_pool.soft_limits import constructor_counts, pair_counts
 from knowledge.errors import NotFoundError, ValidationError
 
 # fmt: off
@@ -52,38 +52,14 @@ __all__ = [
 ]
 # fmt: on
 
-T = TypeVar("T")
 DEFAULT_POLICY = ConflictPolicy()
-# Decree 37 Art. 10: the constructor (施工单位) writes the plan; a subcontracted work's plan, the subcontractor.
-CONSTRUCTOR_ROLES = ("general_contractor", "subcontractor")
 _AUTHOR_EDGES: Mapping[Literal["author", "checker"], str] = {"author": "authored", "checker": "checked"}
-
-
-class ConflictDataError(ValidationError):
-    """The rows cannot make a graph: a parent cycle, an unknown code, a job that ends before it starts."""
-
-    code = "conflict_data"
 
 
 class NotInGraphError(NotFoundError):
     """The project or expert is missing from this snapshot: rebuild it rather than report "no conflict"."""
 
     code = "conflict_graph_stale"
-
-
-@dataclass(frozen=True)
-class GraphData:
-    """Every row the graph is built from: the module's input contract."""
-
-    experts: Sequence[ExpertNode] = ()
-    enterprises: Sequence[EnterpriseNode] = ()
-    projects: Sequence[ProjectNode] = ()
-    works: Sequence[WorkNode] = ()
-    employments: Sequence[Employment] = ()
-    participations: Sequence[Participation] = ()
-    declarations: Sequence[DeclaredConflict] = ()
-    authorships: Sequence[PlanAuthorship] = ()
-    seats: Sequence[PanelSeat] = ()
 
 
 @dataclass(frozen=True)
@@ -117,11 +93,11 @@ class ConflictGraph:
 
     @classmethod
     def build(cls, data: GraphData, *, freeze: bool = False) -> ConflictGraph:
-        _validate(data)
+        validate(data)
         collecting = gc.isenabled()
         gc.disable()  # the build only allocates; collections during it would rescan the growing graph
         try:
-            index = _index(data)
+            index = build_index(data)
             graph = cls(_graph(data, index), index)
         finally:
             if collecting:
@@ -185,7 +161,7 @@ class ConflictGraph:
             roles[g.nodes[unit]["id"]].update(
                 d["role"] for d in edges.values() if d["kind"] == "participates"
             )
-        return {u: _ordered(frozenset(rs)) for u, rs in roles.items() if rs}
+        return {u: ordered_roles(frozenset(rs)) for u, rs in roles.items() if rs}
 
     def _chain(self, enterprise_id: int) -> tuple[int, ...]:
         """The enterprise and its ancestors, up the parent_of edges (the build refused cycles)."""
@@ -227,143 +203,6 @@ def conflicted_experts(
     """Every conflicted expert of this work's review with his paths, read project-first from the index."""
     q = graph.query(work_id, project_id, on, policy)
     return check_project(graph.index, graph.index.units_by_project[project_id], q, rules)
-
-
-# --- soft limits (DOMAIN.md 5, last paragraph): counts the draw weighs and regulators review -------------
-
-
-def _in_window(day: date, on: date, window_days: int) -> bool:
-    """The ``window_days`` days ending on ``on``: a seat exactly ``window_days`` days before falls out."""
-    return on - timedelta(days=window_days) < day <= on
-
-
-def pair_counts(seats: Iterable[PanelSeat], on: date, window_days: int = 365) -> dict[tuple[int, int], int]:
-    """How many panels each two experts (lower id first) shared in the window."""
-    panels: dict[int, set[int]] = defaultdict(set)
-    for s in seats:
-        if _in_window(s.day, on, window_days):
-            panels[s.review_id].add(s.expert_id)
-    counts: Counter[tuple[int, int]] = Counter()
-    for members in panels.values():
-        counts.update(combinations(sorted(members), 2))
-    return dict(counts)
-
-
-def constructor_counts(
-    seats: Iterable[PanelSeat],
-    works: Iterable[WorkNode],
-    participations: Iterable[Participation],
-    *,
-    on: date,
-    window_days: int = 365,
-    roles: Sequence[str] = CONSTRUCTOR_ROLES,
-) -> dict[tuple[int, int], int]:
-    """How many reviews in the window each expert sat on for plans of each constructor: (expert, enterprise)."""
-    project_of = {w.id: w.project_id for w in works}
-    builders: dict[int, set[int]] = defaultdict(set)
-    for p in participations:
-        if p.role in roles:
-            builders[p.project_id].add(p.enterprise_id)
-    reviewed = {(s.expert_id, s.review_id, s.work_id) for s in seats if _in_window(s.day, on, window_days)}
-    counts: Counter[tuple[int, int]] = Counter()
-    for expert_id, _, work_id in reviewed:
-        if (project_id := project_of.get(work_id)) is not None:
-            counts.update((expert_id, unit) for unit in builders.get(project_id, ()))
-    return dict(counts)
-
-
-# --- building ----------------------------------------------------------------------------------------------
-
-
-@cache
-def _ordered(roles: frozenset[str]) -> tuple[str, ...]:
-    """Role codes in ParticipantRole order; cached, so 300,000 units share a handful of tuples."""
-    return tuple(sorted(roles, key=ROLE_ORDER.__getitem__))
-
-
-def _validate(data: GraphData) -> None:
-    bad = [f"角色 {p.role}" for p in data.participations if p.role not in ROLE_LABELS]
-    bad += [f"方案参与 {a.kind}" for a in data.authorships if a.kind not in AUTHOR_LABELS]
-    bad += [f"论证结论 {s.conclusion}" for s in data.seats if s.conclusion not in CONCLUSION_LABELS]
-    bad += [
-        f"任职 专家#{j.expert_id} 企业#{j.enterprise_id}"
-        for j in data.employments
-        if j.end and j.end < j.start
-    ]
-    bad += [f"申报 专家#{d.expert_id}" for d in data.declarations if d.start and d.end and d.end < d.start]
-    if bad:
-        raise ConflictDataError("回避关系数据有误：" + "；".join(bad[:10]))
-
-
-def _ancestors(parents: Mapping[int, int | None]) -> dict[int, tuple[int, ...]]:
-    """Each enterprise followed by its ancestors up to its group root; a cycle is refused."""
-    chains: dict[int, tuple[int, ...]] = {}
-    for start in parents:
-        path: list[int] = []
-        node: int | None = start
-        while node is not None and node not in chains:
-            if node in path:
-                raise ConflictDataError("企业上级关系成环：" + " → ".join(f"企业#{e}" for e in path))
-            path.append(node)
-            node = parents[node]
-        tail = chains[node] if node is not None else ()
-        for e in reversed(path):
-            tail = chains[e] = (e, *tail)
-    return chains
-
-
-def _index(data: GraphData) -> ConflictIndex:
-    parents: dict[int, int | None] = {e.id: e.parent_id for e in data.enterprises}
-    referenced = [e.parent_id for e in data.enterprises if e.parent_id is not None]
-    referenced += [j.enterprise_id for j in data.employments] + [p.enterprise_id for p in data.participations]
-    referenced += [d.enterprise_id for d in data.declarations if d.enterprise_id is not None]
-    for e in referenced:
-        parents.setdefault(e, None)
-    ancestors = _ancestors(parents)
-    project_of_work = {w.id: w.project_id for w in data.works}
-    members: dict[int, list[int]] = defaultdict(list)
-    for e, up in sorted(ancestors.items()):
-        members[up[-1]].append(e)
-    roles: dict[int, dict[int, set[str]]] = {
-        p: {} for p in (*(p.id for p in data.projects), *project_of_work.values())
-    }
-    for p in data.participations:
-        roles.setdefault(p.project_id, {}).setdefault(p.enterprise_id, set()).add(p.role)
-    kinds = (
-        ("expert", data.experts),
-        ("enterprise", data.enterprises),
-        ("project", data.projects),
-        ("work", data.works),
-    )
-    names = Names({kind: {n.id: n.name for n in rows} for kind, rows in kinds})
-    return ConflictIndex(
-        names=names,
-        ancestors=ancestors,
-        group_members={root: tuple(ms) for root, ms in members.items()},
-        units_by_project={
-            p: {u: _ordered(frozenset(rs)) for u, rs in units.items()} for p, units in roles.items()
-        },
-        employments_by_enterprise=_by(data.employments, lambda j: j.enterprise_id),
-        employments_by_group=_by(data.employments, lambda j: ancestors[j.enterprise_id][-1]),
-        declarations_by_enterprise=_by(
-            [d for d in data.declarations if d.enterprise_id is not None], _unit_of
-        ),
-        authorships_by_work=_by(data.authorships, lambda a: a.work_id),
-        seats_by_work=_by(data.seats, lambda s: s.work_id),
-        project_of_work=project_of_work,
-    )
-
-
-def _unit_of(d: DeclaredConflict) -> int:
-    assert d.enterprise_id is not None
-    return d.enterprise_id
-
-
-def _by(rows: Iterable[T], of: Callable[[T], int]) -> dict[int, tuple[T, ...]]:
-    grouped: dict[int, list[T]] = defaultdict(list)
-    for row in rows:
-        grouped[of(row)].append(row)
-    return {k: tuple(v) for k, v in grouped.items()}
 
 
 def _graph(data: GraphData, ix: ConflictIndex) -> nx.MultiDiGraph:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
@@ -16,38 +15,33 @@ from sqlalchemy.orm import Session
 
 from expert_pool import credit
 from expert_pool.credit import EventKind
-from expert_pool.identity import IdentityVault, check_character, mask
-from expert_pool.models import Expert, ExpertStatus, TitleLevel
+from expert_pool.demo_employers import ACADEMIC_EMPLOYER_TYPES as ACADEMIC_EMPLOYER_TYPES
+from expert_pool.demo_employers import ACADEMIC_TYPES_PICKER as ACADEMIC_TYPES_PICKER
+from expert_pool.demo_employers import EMPLOYER_TYPES as EMPLOYER_TYPES
+from expert_pool.demo_employers import EMPLOYER_TYPES_PICKER as EMPLOYER_TYPES_PICKER
+from expert_pool.demo_employers import HOME_EMPLOYER_SHARE as HOME_EMPLOYER_SHARE
+from expert_pool.demo_employers import POSITIONS, Units
+from expert_pool.demo_people import ACADEMIC_TITLES as ACADEMIC_TITLES
+from expert_pool.demo_people import BIRTH_YEARS as BIRTH_YEARS
+from expert_pool.demo_people import FULL_SENIOR_TITLES as FULL_SENIOR_TITLES
+from expert_pool.demo_people import MIN_SPECIALTY_EXPERTS as MIN_SPECIALTY_EXPERTS
+from expert_pool.demo_people import MIN_SPECIALTY_SHARE as MIN_SPECIALTY_SHARE
+from expert_pool.demo_people import PHONE_PREFIXES as PHONE_PREFIXES
+from expert_pool.demo_people import SPECIALTY_COUNTS as SPECIALTY_COUNTS
+from expert_pool.demo_people import SPECIALTY_WEIGHTS as SPECIALTY_WEIGHTS
+from expert_pool.demo_people import Person, draw_identity, draw_specialties
+from expert_pool.identity import IdentityVault, mask
+from expert_pool.models import Expert, ExpertStatus
 from expert_pool.policy import credit_policy
 from knowledge.demo.generator import SCALES, anchor_date
 from knowledge.demo.loader import ProgressCallback, advance_sequences, insert_in_chunks, report, table_of
-from knowledge.demo.sampling import CITY_PICKER, DISTRICT_CODES, Picker, Row
+from knowledge.demo.sampling import Picker, Row
 from knowledge.errors import ValidationError
-from knowledge.models import Enterprise, EnterpriseType, ProjectParticipant
-from knowledge.regions import City
 
 __all__ = ["PoolSummary", "seed_pool"]
 
-E, K = EnterpriseType, EventKind
-# Notice 31 part 二 asks for a senior title; these are the full-senior (正高级) ones of the demo vocabulary.
-FULL_SENIOR_TITLES = frozenset({"正高级工程师", "教授级高级工程师", "研究员级高级工程师", "教授"})
-ACADEMIC_TITLES = frozenset({"教授", "副教授"})  # universities are not enterprises: their institutes are
-SPECIALTY_WEIGHTS = {"excavation": 30, "formwork": 24, "scaffolding": 20, "lifting": 18, "demolition": 7,
-                     "underground": 6, "other": 6}  # fmt: skip
-SPECIALTY_COUNTS = {1: 35, 2: 40, 3: 25}
-# Every category held by enough experts that 5 seats and 3 alternates with at most 2 locals can be drawn
-# in every city, after suspensions, leave and conflicts, even in the 60 experts of the small data set.
-MIN_SPECIALTY_SHARE = 0.06
-MIN_SPECIALTY_EXPERTS = 16
+K = EventKind
 JOB_COUNTS = {1: 20, 2: 35, 3: 28, 4: 17}
-EMPLOYER_TYPES = {E.CONSTRUCTOR: 56, E.DESIGNER: 12, E.SUPERVISOR: 14, E.SURVEYOR: 6, E.MONITOR: 5, E.OWNER: 7}  # fmt: skip
-ACADEMIC_EMPLOYER_TYPES = {E.DESIGNER: 50, E.SURVEYOR: 25, E.MONITOR: 25}
-POSITIONS: Mapping[EnterpriseType, list[str]] = {kind: words.split() for kind, words in (
-    (E.CONSTRUCTOR, "总工程师 副总工程师 技术负责人 项目技术负责人 技术质量部经理 项目经理"),
-    (E.DESIGNER, "总工程师 结构专业负责人 岩土工程所所长 设计所总工"), (E.SUPERVISOR, "总监理工程师 技术负责人 总工程师"),
-    (E.SURVEYOR, "总工程师 岩土工程师 勘察项目负责人"), (E.MONITOR, "技术负责人 监测项目负责人 总工程师"),
-    (E.OWNER, "工程部经理 总工程师 项目总工"), (E.OTHER, "技术负责人"))}  # fmt: skip
-HOME_EMPLOYER_SHARE = 0.8
 CURRENT_JOB_SHARE = 0.85
 GROUP_MOVE_SHARE = 0.10
 DECLARATION_SHARE = 0.03
@@ -57,10 +51,6 @@ CREDIT_SHARE = 0.15
 WARNING_SHARE = 0.01  # ledgers that take the year's score below 80 (DOMAIN 6, warning)
 SUSPENSION_SHARE = 0.005  # and below 70 (suspended), never below 60 (removed)
 CAREER_START = date(2000, 1, 1)
-BIRTH_YEARS = {TitleLevel.FULL_SENIOR: (1955, 1978), TitleLevel.SENIOR: (1960, 1985)}
-# Mobile number segments of China's three carriers (1[3-9]x); 154 was never issued.
-PHONE_PREFIXES = [str(n) for n in (*range(130, 140), *range(150, 160), 166, 173, 177, *range(180, 190), 191, 198, 199)
-                  if n not in (134, 154)]  # fmt: skip
 DECLARATION_NOTES = ("配偶在该单位任职", "子女在该单位任职", "兄弟在该单位担任项目经理", "持有该单位股份",
                      "近两年为该单位提供技术咨询服务", "配偶的兄弟为该单位法定代表人")  # fmt: skip
 LEAVE_REASONS = ("出国访问", "身体原因", "参加培训", "本单位工作任务繁重", "家中有事", "外地出差")
@@ -76,8 +66,6 @@ CHUNK = 1_000
 STAGES = (("expert_specialty", "写入专家专业"), ("employment", "写入任职经历"), ("declared_conflict", "写入申报回避"),
           ("expert_leave", "写入请假"), ("credit_event", "写入信用记录"))  # fmt: skip
 JOB_COUNTS_PICKER = Picker(JOB_COUNTS)
-EMPLOYER_TYPES_PICKER = Picker(EMPLOYER_TYPES)
-ACADEMIC_TYPES_PICKER = Picker(ACADEMIC_EMPLOYER_TYPES)
 EVENT_PICKER = Picker(EVENT_WEIGHTS)
 
 
@@ -106,58 +94,6 @@ class PoolSummary:
                 "credit_event": self.credit_events}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Person:
-    id: int
-    city: City
-    title: str
-    status: ExpertStatus
-    suspended_until: date | None
-
-    @property
-    def level(self) -> TitleLevel:
-        return TitleLevel.FULL_SENIOR if self.title in FULL_SENIOR_TITLES else TitleLevel.SENIOR
-
-
-@dataclass
-class _Units:
-    """The enterprises an expert can work for or declare: by type and city, and their corporate groups."""
-
-    by_type: dict[EnterpriseType, list[int]] = field(default_factory=dict)
-    by_type_city: dict[tuple[EnterpriseType, City], list[int]] = field(default_factory=dict)
-    info: dict[int, tuple[EnterpriseType, City]] = field(default_factory=dict)
-    root: dict[int, int] = field(default_factory=dict)
-    groups: dict[int, list[int]] = field(default_factory=dict)  # root -> members, for groups of 2 or more
-    groups_in: dict[City, list[int]] = field(default_factory=dict)  # city -> roots with a member there
-    participants_in: dict[City, list[int]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, session: Session) -> _Units:
-        units = cls()
-        parents: dict[int, int | None] = {}
-        for unit_id, kind, city, parent in session.execute(
-            select(Enterprise.id, Enterprise.type, Enterprise.city, Enterprise.parent_id).order_by(Enterprise.id)
-        ):  # fmt: skip
-            parents[unit_id] = parent
-            units.info[unit_id] = (kind, city)
-            units.by_type.setdefault(kind, []).append(unit_id)
-            units.by_type_city.setdefault((kind, city), []).append(unit_id)
-        for unit_id in parents:
-            top = unit_id
-            while parents[top] is not None:
-                top = parents[top]  # type: ignore[assignment]
-            units.root[unit_id] = top
-            units.groups.setdefault(top, []).append(unit_id)
-        units.groups = {r: members for r, members in units.groups.items() if len(members) > 1}
-        for root_id, members in units.groups.items():
-            for city in dict.fromkeys(units.info[m][1] for m in members):
-                units.groups_in.setdefault(city, []).append(root_id)
-        taking_part = session.scalars(select(ProjectParticipant.enterprise_id).distinct())
-        for unit_id in sorted(taking_part):
-            units.participants_in.setdefault(units.info[unit_id][1], []).append(unit_id)
-        return units
-
-
 def seed_pool(
     session: Session, *, scale: str, seed: int = 2024, vault: IdentityVault,
     on_progress: ProgressCallback | None = None, today: date | None = None,
@@ -179,9 +115,9 @@ def seed_pool(
     started = time.perf_counter()
     day = today or anchor_date(seed).date()
     try:
-        people = [_Person(*row) for row in session.execute(select(
+        people = [Person(*row) for row in session.execute(select(
             Expert.id, Expert.city, Expert.title, Expert.status, Expert.suspended_until).order_by(Expert.id))]  # fmt: skip
-        units = _Units.load(session)
+        units = Units.load(session)
         if people and not units.info:
             raise ValidationError("请先载入企业演示数据：专家的任职单位取自企业库")
         first_ids = {name: (session.scalar(select(func.max(table_of(name).c.id))) or 0) + 1 for name, _ in STAGES}  # fmt: skip
@@ -223,7 +159,7 @@ def _write(session: Session, experts: list[Row], rows: dict[str, list[Row]], on_
 class _Builder:
     """Generates every row from streams seeded by strings, so one part's change leaves the others as they were."""
 
-    def __init__(self, seed: int, today: date, units: _Units, policy: credit.CreditPolicy, first_ids: dict[str, int]) -> None:  # fmt: skip
+    def __init__(self, seed: int, today: date, units: Units, policy: credit.CreditPolicy, first_ids: dict[str, int]) -> None:  # fmt: skip
         self.rng = {part: random.Random(f"{seed}/pool/{part}") for part in
                     ("identity", "specialties", "careers", "declarations", "leave", "credit")}  # fmt: skip
         self.today, self.units, self.policy, self.next_id = today, units, policy, dict(first_ids)
@@ -234,7 +170,7 @@ class _Builder:
         self.next_id[table] += 1
         return self.next_id[table] - 1
 
-    def build(self, people: Sequence[_Person], vault: IdentityVault) -> list[Row]:
+    def build(self, people: Sequence[Person], vault: IdentityVault) -> list[Row]:
         """The experts' updated columns; the rows of the other tables accumulate in ``rows``."""
         statuses = self.ledgers(people)
         taken: set[str] = set()
@@ -242,7 +178,7 @@ class _Builder:
         experts: list[Row] = []
         for person in people:
             status, until = statuses.get(person.id, (person.status, person.suspended_until))
-            number, phone = self.identity(person, taken)
+            number, phone = draw_identity(self.rng["identity"], person, taken)
             births[person.id] = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             experts.append({
                 "id": person.id, "id_number_encrypted": vault.encrypt(number), "id_number_hash": vault.lookup_hash(number),
@@ -257,40 +193,14 @@ class _Builder:
         self.leave(people)
         return experts
 
-    def identity(self, person: _Person, taken: set[str]) -> tuple[str, str]:
-        rng = self.rng["identity"]
-        first, last = BIRTH_YEARS[person.level]
-        birth = date(rng.randint(first, last), 1, 1) + timedelta(days=rng.randrange(365))
-        home = person.city if rng.random() < 0.75 else CITY_PICKER(rng)
-        while True:
-            first17 = f"{rng.choice(DISTRICT_CODES[home])}{birth:%Y%m%d}{rng.randrange(1, 1000):03d}"
-            number = first17 + check_character(first17)
-            phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-            if number not in taken and phone not in taken:
-                taken.update((number, phone))
-                return number, phone
-
-    def specialties(self, people: Sequence[_Person]) -> None:
-        rng, pick, count = self.rng["specialties"], Picker(SPECIALTY_WEIGHTS), Picker(SPECIALTY_COUNTS)
-        held: dict[int, list[str]] = {}
-        for person in people:
-            wanted, codes = count(rng), held.setdefault(person.id, [])
-            while len(codes) < wanted:
-                code = pick(rng)
-                codes.extend([] if code in codes else [code])
-        floor = min(len(people), max(math.ceil(MIN_SPECIALTY_SHARE * len(people)), MIN_SPECIALTY_EXPERTS))
-        for code in SPECIALTY_WEIGHTS:
-            others = [p.id for p in people if code not in held[p.id]]
-            rng.shuffle(others)
-            others.sort(key=lambda i: len(held[i]) >= 3)  # stable: the shuffled order among equals stays
-            for expert_id in others[: max(0, floor - (len(people) - len(others)))]:
-                held[expert_id].append(code)
+    def specialties(self, people: Sequence[Person]) -> None:
+        held = draw_specialties(self.rng["specialties"], people)
         for person in people:
             for code in sorted(held[person.id]):
                 row = {"id": self.new_id("expert_specialty"), "expert_id": person.id, "category": code}
                 self.rows["expert_specialty"].append(row)
 
-    def career(self, person: _Person, born: date, *, moves_in_group: bool) -> None:
+    def career(self, person: Person, born: date, *, moves_in_group: bool) -> None:
         """1-4 consecutive jobs since 2000 or the expert's 23rd year, the last one usually current."""
         rng = self.rng["careers"]
         start = max(CAREER_START, born.replace(year=born.year + 23, day=1)) + timedelta(days=rng.randrange(1000))  # fmt: skip
@@ -302,7 +212,7 @@ class _Builder:
         ends: list[date | None] = [*cuts, None]
         if rng.random() > CURRENT_JOB_SHARE:
             ends[-1] = min(self.today, starts[-1] + timedelta(days=rng.randrange(180, 3000)))
-        employers = self.employers(rng, person, jobs, moves_in_group and jobs > 1)
+        employers = self.units.employers(rng, person, jobs, moves_in_group and jobs > 1)
         for unit_id, begun, ended in zip(employers, starts, ends, strict=True):
             self.rows["employment"].append({
                 "id": self.new_id("employment"), "expert_id": person.id, "enterprise_id": unit_id,
@@ -311,26 +221,7 @@ class _Builder:
         root = self.units.root
         self.tally["group_moves"] += any(a != b and root[a] == root[b] for a, b in pairwise(employers))
 
-    def employers(self, rng: random.Random, person: _Person, jobs: int, moves_in_group: bool) -> list[int]:
-        """Mostly in the expert's city, never the same twice in a row; a group move puts two of one group in a row."""
-        units, chosen = self.units, list[int]()
-        kinds = ACADEMIC_TYPES_PICKER if person.title in ACADEMIC_TITLES else EMPLOYER_TYPES_PICKER
-        while len(chosen) < jobs:
-            kind = kinds(rng)
-            local = units.by_type_city.get((kind, person.city))
-            anywhere = units.by_type.get(kind) or list(units.info)
-            unit_id = rng.choice(local if local and rng.random() < HOME_EMPLOYER_SHARE else anywhere)
-            if not chosen or unit_id != chosen[-1] or len(units.info) == 1:
-                chosen.append(unit_id)
-        roots = units.groups_in.get(person.city) or sorted(units.groups)
-        if moves_in_group and roots:
-            members = units.groups[rng.choice(roots)]
-            first = rng.choice([m for m in members if units.info[m][1] is person.city] or members)
-            at = rng.randrange(jobs - 1)
-            chosen[at : at + 2] = [first, rng.choice([m for m in members if m != first])]
-        return chosen
-
-    def declarations(self, people: Sequence[_Person]) -> None:
+    def declarations(self, people: Sequence[Person]) -> None:
         rng = self.rng["declarations"]
         everyone = [u for unit_ids in self.units.participants_in.values() for u in unit_ids]
         for person in _some(rng, people, DECLARATION_SHARE):
@@ -342,7 +233,7 @@ class _Builder:
                 "declared_at": datetime(start.year, start.month, 1, 2, tzinfo=UTC),
             })  # fmt: skip
 
-    def leave(self, people: Sequence[_Person]) -> None:
+    def leave(self, people: Sequence[Person]) -> None:
         rng = self.rng["leave"]
         for person in _some(rng, people, LEAVE_SHARE):
             if rng.random() < LEAVE_NEXT_MONTH_SHARE:  # a leave that covers part of the coming month
@@ -354,7 +245,7 @@ class _Builder:
                    "reason": rng.choice(LEAVE_REASONS)}  # fmt: skip
             self.rows["expert_leave"].append(row)
 
-    def ledgers(self, people: Sequence[_Person]) -> dict[int, tuple[ExpertStatus, date | None]]:
+    def ledgers(self, people: Sequence[Person]) -> dict[int, tuple[ExpertStatus, date | None]]:
         """Ledgers for ~15% of experts; a handful cross 80 or 70; returns the statuses the ledgers impose."""
         rng, policy, n = self.rng["credit"], self.policy, len(people)
         chosen = _some(rng, people, CREDIT_SHARE)
@@ -382,7 +273,7 @@ class _Builder:
                 self.tally["suspended"] += 1
         return statuses
 
-    def ledger(self, person: _Person, planned: Iterable[tuple[date, EventKind]], floor: int) -> list[credit.CreditEvent]:  # fmt: skip
+    def ledger(self, person: Person, planned: Iterable[tuple[date, EventKind]], floor: int) -> list[credit.CreditEvent]:  # fmt: skip
         """The planned events in day order, less any deduction that would take a year's score below ``floor``."""
         events: list[credit.CreditEvent] = []
         scores: dict[int, int] = {}
@@ -416,7 +307,7 @@ def _crossing(rng: random.Random, policy: credit.CreditPolicy, *, line: int, flo
     return kinds
 
 
-def _some(rng: random.Random, people: Sequence[_Person], share: float) -> list[_Person]:
+def _some(rng: random.Random, people: Sequence[Person], share: float) -> list[Person]:
     """About ``share`` of the experts, at least one when there are any, in id order."""
     count = min(len(people), max(1, round(share * len(people)))) if people else 0
     return sorted(rng.sample(list(people), count), key=lambda p: p.id)

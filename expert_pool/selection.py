@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import cache, reduce
+from functools import reduce
 from operator import attrgetter, or_
 from typing import Any
 
+from expert_pool.sampling import _pick_alternates, _seat, _Urn
+from expert_pool.selection_feasibility import (
+    LOCAL,
+    SPECIALTY_LABELS,
+    Profile,
+    _check_distinct,
+    _check_feasible,
+    _full,
+)
+from expert_pool.selection_feasibility import DrawInfeasible as DrawInfeasible
+from expert_pool.selection_feasibility import _can_complete as _can_complete
+from expert_pool.selection_feasibility import _coverage as _coverage
 from knowledge.errors import ValidationError
 from knowledge.regions import City
-from knowledge.rules import catalogue
 
 ALGORITHM_VERSION = "weighted-sample/1"
 # The fairness weight (DOMAIN.md §4, policy): 1 / (1 + reviews in the last 12 months) ** exponent.
@@ -25,23 +36,7 @@ DEFAULT_ALTERNATES = 3  # DOMAIN.md §4, policy
 DEFAULT_MAX_LOCAL = 2  # DOMAIN.md §4, policy: at most 2 experts from the work's own city
 DEFAULT_WEIGHT_EXPONENT = 1.0  # DOMAIN.md §4, policy
 MAX_WEIGHT_EXPONENT = 10.0  # beyond this a busy expert's weight nears 0: a ban, no longer a lean
-
-SPECIALTY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}
-
-# A candidate's profile: bit 0 set for a local expert, bit k+1 when he covers required specialty k.
-Profile = int
-LOCAL = 1
 _BY_ID = attrgetter("expert_id")
-
-
-class DrawInfeasible(ValidationError):
-    """No panel can satisfy the policy over this pool; ``constraint`` names the rule that cannot be met."""
-
-    code = "draw_infeasible"
-
-    def __init__(self, message: str, *, constraint: str) -> None:
-        super().__init__(message)
-        self.constraint = constraint
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,198 +270,3 @@ def _profiles(pool: Sequence[Candidate], policy: PanelPolicy) -> list[Profile]:
     mask_of = {s: sum(2 << bit for bit, code in codes if code in s) for s in {c.specialties for c in pool}}
     home = policy.home_city
     return [(c.city is home) | mask_of[c.specialties] for c in pool]
-
-
-class _Urn:
-    """Candidate indices grouped by weight (a handful of groups), to pick from by roulette."""
-
-    def __init__(self, weights: Sequence[float]) -> None:
-        self.weights = weights
-        self.groups: defaultdict[float, list[int]] = defaultdict(list)
-        for i, weight in enumerate(weights):
-            self.groups[weight].append(i)
-        self.order = sorted(self.groups)  # the walk over groups does not depend on insertion order
-
-    def pick(self, rng: random.Random) -> int | None:
-        """An index with chance proportional to its weight among those left (one ``u`` and one index)."""
-        shares = [(w * len(self.groups[w]), self.groups[w]) for w in self.order]
-        target = rng.random() * sum(share for share, _ in shares)
-        chosen: list[int] = []
-        for share, members in shares:
-            if members:
-                chosen = members
-                if target < share:
-                    break
-                target -= share
-        if not chosen:
-            return None
-        k = rng.randrange(len(chosen))
-        chosen[k], chosen[-1] = chosen[-1], chosen[k]
-        return chosen.pop()
-
-    def put_back(self, indices: Iterable[int]) -> None:
-        for i in sorted(indices):
-            self.groups[self.weights[i]].append(i)
-
-
-def _full(policy: PanelPolicy) -> int:
-    """The mask of every required specialty (a profile's bits above ``LOCAL``, shifted down)."""
-    return (1 << len(policy.required_specialties)) - 1
-
-
-def _seat(
-    urn: _Urn,
-    profiles: Sequence[Profile],
-    counts: Counter[Profile],
-    rng: random.Random,
-    *,
-    uncovered: int,
-    seats: int,
-    quota: int,
-) -> tuple[list[int], list[int]]:
-    """The ``seats`` new seats in pick order, and the candidates set aside as not admissible on the way.
-
-    ``uncovered`` are the specialties still to cover and ``quota`` the local seats still free.
-    """
-    seated: list[int] = []
-    set_aside: list[int] = []
-    verdicts: dict[Profile, bool] = {}  # admissibility per profile, until the next seat is filled
-    while seats:
-        i = urn.pick(rng)
-        if i is None:
-            raise RuntimeError("admissible candidates ran out after a feasibility check that passed")
-        profile = profiles[i]
-        if profile not in verdicts:
-            verdicts[profile] = _admits(counts, profile, uncovered, seats, quota)
-        if not verdicts[profile]:
-            set_aside.append(i)
-            continue
-        seated.append(i)
-        counts[profile] -= 1
-        uncovered &= ~(profile >> 1)
-        seats, quota = seats - 1, quota - (profile & LOCAL)
-        verdicts.clear()
-    return seated, set_aside
-
-
-def _pick_alternates(
-    urn: _Urn,
-    profiles: Sequence[Profile],
-    seated: Sequence[Profile],
-    policy: PanelPolicy,
-    wanted: int,
-    rng: random.Random,
-) -> list[int]:
-    """Up to ``wanted`` alternates in pick order, among the candidates who could take at least one seat.
-
-    ``seated`` holds the profiles of the whole panel (staying members included).
-    """
-    full = _full(policy)
-    masks = [profile >> 1 for profile in seated]
-    local = [profile & LOCAL for profile in seated]
-    others = [reduce(or_, masks[:k] + masks[k + 1 :], 0) for k in range(len(seated))]
-
-    @cache
-    def could_sit(profile: Profile) -> bool:
-        return any(
-            others[k] | profile >> 1 == full and sum(local) - local[k] + (profile & LOCAL) <= policy.max_local
-            for k in range(len(seated))
-        )
-
-    chosen: list[int] = []
-    while len(chosen) < wanted and (i := urn.pick(rng)) is not None:
-        if could_sit(profiles[i]):
-            chosen.append(i)
-    return chosen
-
-
-def _admits(counts: Counter[Profile], profile: Profile, uncovered: int, seats: int, quota: int) -> bool:
-    """Whether seating one candidate of ``profile`` leaves a completable panel."""
-    if profile & LOCAL and quota == 0:
-        return False
-    rest = counts.copy()
-    rest[profile] -= 1
-    return _can_complete(rest, uncovered & ~(profile >> 1), seats - 1, quota - (profile & LOCAL))
-
-
-def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
-    """Whether ``seats`` more can be chosen from ``counts`` with at most ``quota`` locals, covering ``uncovered``.
-
-    Exact: a valid choice exists iff (a) some set T of at most ``seats`` candidates with at most ``quota``
-    locals covers ``uncovered``, and (b) seats <= non-locals + min(locals, quota). Filling up after T
-    needs seats-|T| <= (non-locals - non-locals(T)) + min(locals, quota) - locals(T), which is (b).
-    """
-    local = sum(n for profile, n in counts.items() if profile & LOCAL)
-    non_local = sum(counts.values()) - local
-    return seats <= non_local + min(local, quota) and _can_cover(counts, uncovered, seats, quota)
-
-
-def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
-    """(a) above, by a dynamic programme over covered masks: the fewest locals spent for each, per pick."""
-    if not uncovered:
-        return True
-    offers: dict[int, int] = {}  # useful mask -> locals it costs (0 when a non-local offers it)
-    for profile, n in counts.items():
-        if n > 0 and (useful := profile >> 1 & uncovered):
-            offers[useful] = min(offers.get(useful, 1), profile & LOCAL)
-    best = {0: 0}
-    for _ in range(min(seats, uncovered.bit_count())):  # a minimal cover has at most one pick per bit
-        step = dict(best)
-        for covered, spent in best.items():
-            for useful, cost in offers.items():
-                if spent + cost < step.get(covered | useful, quota + 1):
-                    step[covered | useful] = spent + cost
-        best = step
-        if uncovered in best:
-            return True
-    return False
-
-
-def _check_distinct(ids: Sequence[int]) -> None:
-    if len(set(ids)) != len(ids):
-        repeated = next(a for a, b in zip(ids, ids[1:], strict=False) if a == b)
-        raise ValidationError(f"候选名单中专家{repeated}重复出现")
-
-
-def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -> None:
-    size, quota, city = policy.panel_size, policy.max_local, policy.home_city.label
-    if total < size + policy.alternates:
-        raise DrawInfeasible(
-            f"可用专家仅{total}名，需要{size + policy.alternates}名（正选{size}名、候补{policy.alternates}名）",
-            constraint="pool_size",
-        )
-    outside = sum(n for profile, n in counts.items() if not profile & LOCAL)
-    if outside < size - quota:
-        raise DrawInfeasible(
-            f"{city}以外的可用专家仅{outside}名，需要{size - quota}名（正选{size}名，{city}本地至多{quota}名）",
-            constraint="max_local",
-        )
-    for code, (able, able_outside) in _coverage(counts, policy).items():
-        if not able or (not able_outside and not quota):
-            where = f"{city}以外的" if able else ""
-            raise DrawInfeasible(
-                f"{where}{SPECIALTY_LABELS[code]}专业可用专家为0名，需要至少1名（{city}本地{able}名，本地名额{quota}名）",
-                constraint="specialty",
-            )
-    if not _can_complete(counts, _full(policy), size, quota):
-        raise DrawInfeasible(_combination_message(counts, policy), constraint="combination")
-
-
-def _coverage(counts: Counter[Profile], policy: PanelPolicy) -> dict[str, tuple[int, int]]:
-    """Per required specialty: how many candidates cover it, and how many of them are not local."""
-    return {
-        code: (
-            sum(n for profile, n in counts.items() if profile >> (bit + 1) & 1),
-            sum(n for profile, n in counts.items() if profile >> (bit + 1) & 1 and not profile & LOCAL),
-        )
-        for bit, code in enumerate(policy.required_specialties)
-    }
-
-
-def _combination_message(counts: Counter[Profile], policy: PanelPolicy) -> str:
-    city, labels = policy.home_city.label, SPECIALTY_LABELS
-    found = "，".join(
-        f"{labels[c]}{n}名（{city}以外{m}名）" for c, (n, m) in _coverage(counts, policy).items()
-    )
-    wanted = "、".join(labels[c] for c in policy.required_specialties)
-    return f"无法同时满足正选{policy.panel_size}名、{city}本地至多{policy.max_local}名并覆盖{wanted}：可用专家中{found}"

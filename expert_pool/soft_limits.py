@@ -1,0 +1,53 @@
+"""Soft limits (DOMAIN.md 5) the draw weighs and regulators review: shared panels, repeat constructors."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from itertools import combinations
+
+from expert_pool.conflict_records import PanelSeat, Participation, WorkNode
+
+# Decree 37 Art. 10: the constructor (施工单位) writes the plan; a subcontracted work's plan, the subcontractor.
+CONSTRUCTOR_ROLES = ("general_contractor", "subcontractor")
+
+
+def _in_window(day: date, on: date, window_days: int) -> bool:
+    """The ``window_days`` days ending on ``on``: a seat exactly ``window_days`` days before falls out."""
+    return on - timedelta(days=window_days) < day <= on
+
+
+def pair_counts(seats: Iterable[PanelSeat], on: date, window_days: int = 365) -> dict[tuple[int, int], int]:
+    """How many panels each two experts (lower id first) shared in the window."""
+    panels: dict[int, set[int]] = defaultdict(set)
+    for s in seats:
+        if _in_window(s.day, on, window_days):
+            panels[s.review_id].add(s.expert_id)
+    counts: Counter[tuple[int, int]] = Counter()
+    for members in panels.values():
+        counts.update(combinations(sorted(members), 2))
+    return dict(counts)
+
+
+def constructor_counts(
+    seats: Iterable[PanelSeat],
+    works: Iterable[WorkNode],
+    participations: Iterable[Participation],
+    *,
+    on: date,
+    window_days: int = 365,
+    roles: Sequence[str] = CONSTRUCTOR_ROLES,
+) -> dict[tuple[int, int], int]:
+    """How many reviews in the window each expert sat on for plans of each constructor: (expert, enterprise)."""
+    project_of = {w.id: w.project_id for w in works}
+    builders: dict[int, set[int]] = defaultdict(set)
+    for p in participations:
+        if p.role in roles:
+            builders[p.project_id].add(p.enterprise_id)
+    reviewed = {(s.expert_id, s.review_id, s.work_id) for s in seats if _in_window(s.day, on, window_days)}
+    counts: Counter[tuple[int, int]] = Counter()
+    for expert_id, _, work_id in reviewed:
+        if (project_id := project_of.get(work_id)) is not None:
+            counts.update((expert_id, unit) for unit in builders.get(project_id, ()))
+    return dict(counts)
