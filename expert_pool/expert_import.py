@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +35,7 @@ from expert_pool.identity import IdentityVault, normalize_id_number
 from expert_pool.models import Employment, Expert, ExpertSpecialty
 from knowledge import audit
 from knowledge.errors import DomainError
-from knowledge.spreadsheets import SpreadsheetError, cell_text, read_sheet
+from knowledge.spreadsheets import ImportReport, SpreadsheetError, cell_text, read_sheet
 
 # fmt: off
 __all__ = [
@@ -45,33 +44,6 @@ __all__ = [
     "template_xlsx",
 ]
 # fmt: on
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    filename: str
-    file_errors: tuple[str, ...] = ()
-    rows: tuple[ImportRow, ...] = ()
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and bool(self.rows) and all(r.is_ok for r in self.rows)
-
-    @property
-    def ok_count(self) -> int:
-        return sum(1 for r in self.rows if r.is_ok)
-
-    @property
-    def error_row_count(self) -> int:
-        return len(self.rows) - self.ok_count
-
-    @property
-    def problem_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
-
-    def problems(self) -> list[tuple[int, str, str]]:
-        """Every row problem as (row number, column header, message)."""
-        return [(r.row_no, e.column, e.message) for r in self.rows for e in r.errors]
 
 
 class ExpertImportError(ExpertError):

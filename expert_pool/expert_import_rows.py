@@ -20,7 +20,7 @@ from knowledge import creditcode
 from knowledge.errors import DomainError
 from knowledge.models import Enterprise
 from knowledge.regions import City
-from knowledge.spreadsheets import cell_text, read_date
+from knowledge.spreadsheets import RowError, cell_text, read_date
 from knowledge.work_import_layout import norm, read_city
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；\s]+")
@@ -28,12 +28,6 @@ _PERIOD_SEPARATORS = re.compile(r"\s*[;；、,，\n]+\s*")
 _RANGE = re.compile(r"\s*(?:至|到|~|～|—+|–|－)\s*")
 _MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _NOT_A_PERIOD = "“{}”不是有效的任职期间，请写成 2015-03至2019-06"
-
-
-@dataclass(frozen=True)
-class RowError:
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)

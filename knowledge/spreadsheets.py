@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Generic, Protocol, TypeVar
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -171,3 +172,51 @@ def read_date(value: object) -> date | None:
     if match is None:
         raise ValueError(text)
     return date(*(int(part) for part in match.groups()))
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one row: the column's header and the message, in Chinese."""
+
+    column: str
+    message: str
+
+
+class ReportRow(Protocol):
+    row_no: int
+    errors: tuple[RowError, ...]
+
+    @property
+    def is_ok(self) -> bool: ...
+
+
+R = TypeVar("R", bound=ReportRow)
+
+
+@dataclass(frozen=True)
+class ImportReport(Generic[R]):
+    """A dry run's findings: problems of the file as a whole, and every row with its own problems."""
+
+    filename: str
+    file_errors: tuple[str, ...] = ()
+    rows: tuple[R, ...] = ()
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.file_errors and bool(self.rows) and all(r.is_ok for r in self.rows)
+
+    @property
+    def ok_count(self) -> int:
+        return sum(1 for r in self.rows if r.is_ok)
+
+    @property
+    def error_row_count(self) -> int:
+        return len(self.rows) - self.ok_count
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(r.errors) for r in self.rows)
+
+    def problems(self) -> list[tuple[int, str, str]]:
+        """Every row problem as (row number, column header, message)."""
+        return [(r.row_no, e.column, e.message) for r in self.rows for e in r.errors]

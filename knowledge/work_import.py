@@ -23,7 +23,16 @@ from knowledge.models import Enterprise, ParticipantRole, Project, ProjectPartic
 from knowledge.parameter_values import read_value
 from knowledge.permissions import Scope, can_register_work, visible_projects
 from knowledge.regions import City
-from knowledge.spreadsheets import Sheet, SpreadsheetError, cell_text, is_blank, read_date, read_sheet
+from knowledge.spreadsheets import (
+    ImportReport,
+    RowError,
+    Sheet,
+    SpreadsheetError,
+    cell_text,
+    is_blank,
+    read_date,
+    read_sheet,
+)
 from knowledge.work_import_layout import (
     BY_HEADER,
     CATEGORY_LABELS,
@@ -74,12 +83,6 @@ def can_import_works(
 
 
 @dataclass(frozen=True)
-class RowError:
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class ImportRow:
     row_no: int
     errors: tuple[RowError, ...]
@@ -92,33 +95,6 @@ class ImportRow:
     @property
     def is_ok(self) -> bool:
         return not self.errors
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    filename: str
-    file_errors: tuple[str, ...] = ()
-    rows: tuple[ImportRow, ...] = ()
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and bool(self.rows) and all(r.is_ok for r in self.rows)
-
-    @property
-    def ok_count(self) -> int:
-        return sum(1 for r in self.rows if r.is_ok)
-
-    @property
-    def error_row_count(self) -> int:
-        return len(self.rows) - self.ok_count
-
-    @property
-    def problem_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
-
-    def problems(self) -> list[tuple[int, str, str]]:
-        """Every row problem as (row number, column header, message)."""
-        return [(r.row_no, e.column, e.message) for r in self.rows for e in r.errors]
 
 
 class WorkImportError(ValidationError):
