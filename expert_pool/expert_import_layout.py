@@ -15,8 +15,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from expert_pool import services
 from expert_pool.identity import check_character
 from expert_pool.models import TitleLevel
+from knowledge import spreadsheets
 from knowledge.regions import City
-from knowledge.spreadsheets import MAX_BYTES, MAX_ROWS, Sheet, is_blank
+from knowledge.spreadsheets import MAX_BYTES, MAX_ROWS
 from knowledge.work_import_layout import norm
 
 DATA_SHEET, GUIDE_SHEET = "专家", "填写说明"
@@ -49,47 +50,6 @@ COLUMNS: tuple[Column, ...] = (
 BY_HEADER: dict[str, Column] = {norm(h): c for c in COLUMNS for h in (c.header, *c.aliases)}
 HEADER_OF: dict[str, str] = {c.key: c.header for c in COLUMNS}
 _CODE_HINT = "（已登记单位的统一社会信用代码）"
-
-
-def map_columns(headers: Sequence[str]) -> tuple[dict[int, Column], list[str]]:
-    columns: dict[int, Column] = {}
-    unknown: list[str] = []
-    errors: list[str] = []
-    for i, header in enumerate(headers):
-        column = BY_HEADER.get(norm(header)) if header else None
-        if column is None:
-            if header:
-                unknown.append(header)
-        elif column in columns.values():
-            errors.append(f"列“{column.header}”出现了不止一次（第{get_column_letter(i + 1)}列）")
-        else:
-            columns[i] = column
-    if not columns:
-        return {}, ["第1行不是专家导入模板的列名，一个列名也没有识别出来。请下载导入模板，按模板的列名填写"]
-    if unknown:
-        errors.append(f"无法识别的列：{'、'.join(unknown)}。列名须与导入模板一致")
-    missing = [c.header for c in COLUMNS if c.required and c not in columns.values()]
-    if missing:
-        errors.append(f"缺少必填列：{'、'.join(missing)}")
-    return columns, errors
-
-
-def stray_cells(sheet: Sheet) -> list[str]:
-    """Data under a blank header would be silently lost: say so instead."""
-    named = {i for i, header in enumerate(sheet.headers) if header}
-    stray = sorted(
-        {i for _, cells in sheet.rows for i, v in enumerate(cells) if i not in named and not is_blank(v)}
-    )
-    return [f"第{'、'.join(get_column_letter(i + 1) for i in stray)}列有数据但没有列名"] if stray else []
-
-
-def row_values(cells: Sequence[object], columns: Mapping[int, Column]) -> dict[str, object]:
-    values: dict[str, object] = dict.fromkeys(c.key for c in COLUMNS)
-    for i, column in columns.items():
-        if i < len(cells) and not is_blank(cells[i]):
-            value = cells[i]
-            values[column.key] = value.strip() if isinstance(value, str) else value
-    return values
 
 
 def template_xlsx() -> bytes:
@@ -163,3 +123,14 @@ def sample_row() -> list[str]:
               "employer_code": _CODE_HINT, "employer_start": "2019-07-01", "past_codes": _CODE_HINT,
               "past_periods": "2012-03至2019-06"}  # fmt: skip
     return [values.get(c.key, "") for c in COLUMNS]
+
+
+def map_columns(headers: Sequence[str]) -> tuple[dict[int, Column], list[str]]:
+    return spreadsheets.map_columns(headers, COLUMNS, BY_HEADER, norm, template="专家导入模板")
+
+
+def row_values(cells: Sequence[object], columns: Mapping[int, Column]) -> dict[str, object]:
+    return spreadsheets.row_values(cells, columns, COLUMNS)
+
+
+stray_cells = spreadsheets.stray_cells

@@ -7,12 +7,13 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from knowledge.errors import ValidationError
@@ -220,3 +221,58 @@ class ImportReport(Generic[R]):
     def problems(self) -> list[tuple[int, str, str]]:
         """Every row problem as (row number, column header, message)."""
         return [(r.row_no, e.column, e.message) for r in self.rows for e in r.errors]
+
+
+class LayoutColumn(Protocol):
+    key: str
+    header: str
+    required: bool
+
+
+C = TypeVar("C", bound=LayoutColumn)
+
+
+def map_columns(
+    headers: Sequence[str], layout: Sequence[C], by_header: Mapping[str, C], norm: Callable[[str], str],
+    *, template: str,
+) -> tuple[dict[int, C], list[str]]:  # fmt: skip
+    """Which column of the sheet is which column of the layout, and what is wrong with the header row."""
+    columns: dict[int, C] = {}
+    unknown: list[str] = []
+    errors: list[str] = []
+    for i, header in enumerate(headers):
+        column = by_header.get(norm(header)) if header else None
+        if column is None:
+            if header:
+                unknown.append(header)
+        elif column in columns.values():
+            errors.append(f"列“{column.header}”出现了不止一次（第{get_column_letter(i + 1)}列）")
+        else:
+            columns[i] = column
+    if not columns:
+        return {}, [f"第1行不是{template}的列名，一个列名也没有识别出来。请下载导入模板，按模板的列名填写"]
+    if unknown:
+        errors.append(f"无法识别的列：{'、'.join(unknown)}。列名须与导入模板一致")
+    missing = [c.header for c in layout if c.required and c not in columns.values()]
+    if missing:
+        errors.append(f"缺少必填列：{'、'.join(missing)}")
+    return columns, errors
+
+
+def stray_cells(sheet: Sheet) -> list[str]:
+    """Data under a blank header would be silently lost: say so instead."""
+    named = {i for i, header in enumerate(sheet.headers) if header}
+    stray = sorted(
+        {i for _, cells in sheet.rows for i, v in enumerate(cells) if i not in named and not is_blank(v)}
+    )
+    return [f"第{'、'.join(get_column_letter(i + 1) for i in stray)}列有数据但没有列名"] if stray else []
+
+
+def row_values(cells: Sequence[object], columns: Mapping[int, C], layout: Sequence[C]) -> dict[str, object]:
+    """A row's values by column key (None where blank), text stripped."""
+    values: dict[str, object] = dict.fromkeys(c.key for c in layout)
+    for i, column in columns.items():
+        if i < len(cells) and not is_blank(cells[i]):
+            value = cells[i]
+            values[column.key] = value.strip() if isinstance(value, str) else value
+    return values

@@ -7,12 +7,11 @@ The column layout and the template live in ``knowledge.work_import_layout``; rea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,19 +25,19 @@ from knowledge.regions import City
 from knowledge.spreadsheets import (
     ImportReport,
     RowError,
-    Sheet,
     SpreadsheetError,
     cell_text,
-    is_blank,
+    map_columns,
     read_date,
     read_sheet,
+    row_values,
+    stray_cells,
 )
 from knowledge.work_import_layout import (
     BY_HEADER,
     CATEGORY_LABELS,
     COLUMNS,
     PARAMETERS,
-    Column,
     category_code,
     norm,
     parameter_header,
@@ -114,57 +113,16 @@ def dry_run(session: Session, data: bytes, filename: str, *, scope: Scope) -> Im
         sheet = read_sheet(data, filename)
     except SpreadsheetError as exc:
         return ImportReport(filename, (str(exc),))
-    columns, errors = _map_columns(sheet.headers)
-    errors += _stray_cells(sheet)
+    columns, errors = map_columns(sheet.headers, COLUMNS, BY_HEADER, norm, template="导入模板")
+    errors += stray_cells(sheet)
     if not errors and not sheet.rows:
         errors.append("文件中没有数据：第1行为列名，请从第2行起填写")
     if errors:
         return ImportReport(filename, tuple(errors))
     checker = _RowChecker(session, scope)
     return ImportReport(
-        filename, (), tuple(checker.check(n, _values(cells, columns)) for n, cells in sheet.rows)
+        filename, (), tuple(checker.check(n, row_values(cells, columns, COLUMNS)) for n, cells in sheet.rows)
     )
-
-
-def _map_columns(headers: Sequence[str]) -> tuple[dict[int, Column], list[str]]:
-    columns: dict[int, Column] = {}
-    unknown: list[str] = []
-    errors: list[str] = []
-    for i, header in enumerate(headers):
-        column = BY_HEADER.get(norm(header)) if header else None
-        if column is None:
-            if header:
-                unknown.append(header)
-        elif column in columns.values():
-            errors.append(f"列“{column.header}”出现了不止一次（第{get_column_letter(i + 1)}列）")
-        else:
-            columns[i] = column
-    if not columns:
-        return {}, ["第1行不是导入模板的列名，一个列名也没有识别出来。请下载导入模板，按模板的列名填写"]
-    if unknown:
-        errors.append(f"无法识别的列：{'、'.join(unknown)}。列名须与导入模板一致")
-    missing = [c.header for c in COLUMNS if c.required and c not in columns.values()]
-    if missing:
-        errors.append(f"缺少必填列：{'、'.join(missing)}")
-    return columns, errors
-
-
-def _stray_cells(sheet: Sheet) -> list[str]:
-    """Data under a blank header would be silently lost: say so instead."""
-    named = {i for i, header in enumerate(sheet.headers) if header}
-    stray = sorted(
-        {i for _, cells in sheet.rows for i, v in enumerate(cells) if i not in named and not is_blank(v)}
-    )
-    return [f"第{'、'.join(get_column_letter(i + 1) for i in stray)}列有数据但没有列名"] if stray else []
-
-
-def _values(cells: Sequence[object], columns: Mapping[int, Column]) -> dict[str, object]:
-    values: dict[str, object] = dict.fromkeys(c.key for c in COLUMNS)
-    for i, column in columns.items():
-        if i < len(cells) and not is_blank(cells[i]):
-            value = cells[i]
-            values[column.key] = value.strip() if isinstance(value, str) else value
-    return values
 
 
 Fail = Callable[[str, str], None]
