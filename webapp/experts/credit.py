@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from expert_pool import credit, ledger
+from expert_pool.policy import credit_policy
 from knowledge.accounts import Role
 from knowledge.db import utcnow
 from knowledge.errors import DomainError, NotFoundError
@@ -31,7 +32,8 @@ def credit_page(expert_id: int) -> ResponseReturnValue:
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(),
                            kinds=ledger.RECORDED_BY_REGULATORS, labels=credit.EVENT_LABELS,
                            can_record=current_account().role in RECORDERS, today=_today(),
-                           appeals=ledger.appeals_of(db.session, expert.id), is_own=False)  # fmt: skip
+                           appeals=ledger.appeals_of(db.session, expert.id), is_own=False,
+                           credit_rules=credit_policy(db.session))  # fmt: skip
 
 
 @bp.route("/me/credit")
@@ -44,7 +46,8 @@ def my_credit() -> ResponseReturnValue:
     return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(), kinds=(),
                            labels=credit.EVENT_LABELS, can_record=False, today=_today(),
-                           appeals=ledger.appeals_of(db.session, expert.id), is_own=True)  # fmt: skip
+                           appeals=ledger.appeals_of(db.session, expert.id), is_own=True,
+                           credit_rules=credit_policy(db.session))  # fmt: skip
 
 
 @bp.route("/<int:expert_id>/credit", methods=["POST"])
