@@ -26,3 +26,7 @@ def experts(
     if status is not None:
         stmt = stmt.where(Expert.status == status)
     return paginate(session, stmt, page, per_page)
+
+
+def experts_by_id(session: Session, ids: list[int]) -> dict[int, Expert]:
+    return {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}

@@ -7,10 +7,9 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import conflict_store, draws, invitations
+from expert_pool import conflict_store, draws, invitations, queries
 from expert_pool.draw_models import Draw, HalfDay, SeatStatus
 from expert_pool.errors import DrawError
-from expert_pool.models import Expert
 from expert_pool.policy import pool_policy
 from knowledge import audit, work_queries
 from knowledge.accounts import Role
@@ -67,9 +66,7 @@ def detail(draw_id: int) -> ResponseReturnValue:
     if show_names:
         audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
         db.session.commit()
-    experts = {
-        e.id: e for e in db.session.query(Expert).filter(Expert.id.in_([s.expert_id for s in draw.seats]))
-    }
+    experts = queries.experts_by_id(db.session, [s.expert_id for s in draw.seats])
     confirmed = sum(1 for s in draw.seats if s.status is SeatStatus.CONFIRMED)
     is_office = account.role in (*OFFICE, Role.REGULATOR)
     return render_template("draws/detail.html", draw=draw, work=work, show_names=show_names, experts=experts,
@@ -90,7 +87,7 @@ def conflicts(work_id: int) -> ResponseReturnValue:
         }
     else:
         paths = conflict_store.conflicts_for_work(db.session, work, on=day, policy=policy)
-    experts = {e.id: e for e in db.session.query(Expert).filter(Expert.id.in_(list(paths)))}
+    experts = queries.experts_by_id(db.session, list(paths))
     return render_template("draws/conflicts.html", work=work, paths=paths, experts=experts, day=day)
 
 
