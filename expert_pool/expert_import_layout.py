@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from expert_pool import services
@@ -79,12 +78,7 @@ def _add_choices(sheet: Worksheet) -> None:
              "specialties": list(services.SPECIALTIES.values())}  # fmt: skip
     for i, column in enumerate(COLUMNS, 1):
         if column.key in lists:
-            choice = DataValidation(
-                type="list", formula1=f'"{",".join(lists[column.key])}"', allow_blank=True
-            )
-            letter = get_column_letter(i)
-            choice.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
-            sheet.add_data_validation(choice)
+            spreadsheets.add_choice_list(sheet, i, ",".join(lists[column.key]), MAX_ROWS)
 
 
 def _write_guide(sheet: Worksheet) -> None:

@@ -10,11 +10,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from knowledge.errors import ValidationError
 
@@ -276,3 +277,11 @@ def row_values(cells: Sequence[object], columns: Mapping[int, C], layout: Sequen
             value = cells[i]
             values[column.key] = value.strip() if isinstance(value, str) else value
     return values
+
+
+def add_choice_list(sheet: Any, column: int, options: str, rows: int) -> None:
+    """A drop-down of comma-separated ``options`` on rows 2..rows+1 of a template's 1-based ``column``."""
+    choice = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
+    letter = get_column_letter(column)
+    choice.add(f"{letter}2:{letter}{rows + 1}")
+    sheet.add_data_validation(choice)

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from knowledge.clauses import Kind, Parameter
 from knowledge.parameter_values import fmt
 from knowledge.regions import City, district_names
 from knowledge.rules import SubTypeEntry, catalogue
-from knowledge.spreadsheets import MAX_BYTES, MAX_ROWS
+from knowledge.spreadsheets import MAX_BYTES, MAX_ROWS, add_choice_list
 
 DATA_SHEET, GUIDE_SHEET = "危大工程", "填写说明"
 
@@ -116,10 +115,7 @@ def _add_choices(sheet: Worksheet) -> None:
         is_flag = column.parameter is not None and column.parameter.kind is Kind.BOOL
         options = "是,否" if is_flag else lists.get(column.key)
         if options:
-            choice = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
-            letter = get_column_letter(i)
-            choice.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
-            sheet.add_data_validation(choice)
+            add_choice_list(sheet, i, options, MAX_ROWS)
 
 
 def _write_guide(sheet: Worksheet) -> None:
