@@ -12,3 +12,8 @@ class ExpertError(ValidationError):
 class DrawError(DomainError):
     code = "draw_error"
     status = 409
+
+
+class ReviewError(DomainError):
+    code = "review_error"
+    status = 409

@@ -15,6 +15,7 @@ from expert_pool.draws import CST, draws_of_meeting, meeting_start, top_up
 from expert_pool.errors import DrawError
 from expert_pool.notify import queue, queue_invitation
 from expert_pool.policy import pool_policy
+from expert_pool.reviews import open_review
 from expert_pool.selection import Candidate, Panel, PanelPolicy, next_alternate
 from knowledge import audit
 from knowledge.audit import AuditLog
@@ -53,6 +54,7 @@ def confirm(session: Session, seat: Seat, *, now: datetime, actor_id: int | None
     if seat.reply_by and now > seat.reply_by:
         raise DrawError("已超过答复时限，该席位已转给候补专家")
     seat.status, seat.replied_at = SeatStatus.CONFIRMED, now
+    open_review(session, seat.draw)  # the signed plan is open to the confirmed expert from now on
     audit.record(
         session, actor_id=actor_id, action="seat_confirm", obj=("seat", seat.id), after={"draw": seat.draw_id}
     )

@@ -31,7 +31,11 @@ class PoolPolicy:
     former_employment_years: int = 3  # DOMAIN 5, rule 2
     exclude_failed_panel: bool = True  # DOMAIN 5, rule 6
     max_same_constructor: int = 3  # DOMAIN 5, soft limit: reviews of one constructor's plans in 12 months
-    materials_lead_days: int = 3  # issue 10: materials reach the panel this many days before
+    materials_lead_days: int = 3  # materials reach the panel this many days before the meeting
+    report_sign_days: int = 3  # DOMAIN 6: the report is signed within this many days after the meeting
+    office_confirms_revision: bool = (
+        False  # after 修改后通过: the office confirms the responses, not the leader
+    )
 
     def __post_init__(self) -> None:
         if self.panel_size < 5 or self.complex_panel_size < self.panel_size:
@@ -46,7 +50,8 @@ POLICY_LABELS: dict[str, str] = {
     "annual_cap": "年度评审上限", "credit_floor": "可抽取信用分下限", "reply_hours": "邀请答复时限（小时）", "reminder_hours": "答复截止前提醒（小时）",
     "reveal_days_before": "会前几天揭示名单", "late_decline_hours": "临时谢绝计信用的时限（小时）",
     "former_employment_years": "曾任职回避年限", "exclude_failed_panel": "不通过后原专家回避", "max_same_constructor": "12个月内评审同一施工单位方案上限",
-    "materials_lead_days": "材料提前送达天数",
+    "materials_lead_days": "材料提前送达天数", "report_sign_days": "会后签署论证报告期限（天）",
+    "office_confirms_revision": "修改回复由抽取办公室确认（否则由专家组组长确认）",
 }  # fmt: skip
 
 

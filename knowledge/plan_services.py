@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +48,12 @@ def latest_version(session: Session, work_id: int) -> PlanVersion | None:
 
 
 def submit_version(
-    session: Session, work: Work, upload: PlanUpload, *, scope: Scope, upload_dir: str | Path, max_bytes: int
-) -> PlanVersion:
-    """Store a new version (file outside the web root, text extracted, sections checked) and move the work."""
+    session: Session, work: Work, upload: PlanUpload, *, scope: Scope, upload_dir: str | Path, max_bytes: int,
+    with_version: Callable[[PlanVersion], None] | None = None,
+) -> PlanVersion:  # fmt: skip
+    """Store a new version (file outside the web root, text extracted, sections checked) and move the work.
+
+    ``with_version`` adds rows that belong to the version (a revision's responses) in the same transaction."""
     if not is_builder(scope, work):
         raise PermissionDenied("只有本工程的施工总承包单位或实施分包单位可以提交专项施工方案")
     check_move(work.status, WorkStatus.PLAN_DRAFTED)
@@ -89,6 +93,8 @@ def submit_version(
             )
         audit.record(session, actor_id=scope.account_id, action="plan_submit", obj=("plan_version", version.id),
                      after={"work_id": work.id, "number": number, "sha256": inspected.sha256})  # fmt: skip
+        if with_version is not None:
+            with_version(version)
         session.commit()
     except Exception:
         session.rollback()

@@ -13,6 +13,7 @@ from webapp.config import Config
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     # Import models once so every table is on Base.metadata before anything maps or migrates.
     import expert_pool.draw_models  # noqa: F401
+    import expert_pool.review_models  # noqa: F401
     import expert_pool.models  # noqa: F401
     import knowledge.accounts  # noqa: F401
     import knowledge.audit  # noqa: F401
