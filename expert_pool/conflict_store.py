@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from expert_pool import conflicts as cg
 from expert_pool.models import DeclaredConflict, Employment, Expert
 from expert_pool.policy import PoolPolicy
+from expert_pool.review_models import ReportSignature, Review, ReviewReport
 from knowledge.audit import AuditLog
 from knowledge.models import Enterprise, Project, ProjectParticipant
 from knowledge.works import Work
 
 # Audited changes that alter the graph without adding rows (an end date, a parent, a participant's role).
 GRAPH_ACTIONS = ("enterprise_update", "employment_add", "employment_update", "conflict_declare", "expert_update",
-                 "participant_update", "work_register", "work_import")  # fmt: skip
+                 "participant_update", "work_register", "work_import", "review_final")  # fmt: skip
 _TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict)
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], cg.ConflictGraph]] = {}
@@ -43,6 +44,16 @@ def load_data(session: Session) -> cg.GraphData:
     def rows(*columns: Any) -> list[Any]:
         return list(session.execute(select(*columns)))
 
+    # Who sat on which concluded panel (DOMAIN 5, rule 6): the signatures under its final reports.
+    sat = session.execute(
+        select(ReportSignature.expert_id, Review.work_id, Review.id, ReviewReport.conclusion, Review.held_on)
+        .join(ReviewReport, ReviewReport.id == ReportSignature.report_id)
+        .join(Review, Review.id == ReviewReport.review_id)
+        .where(ReviewReport.finalised_at.is_not(None), Review.held_on.is_not(None))
+    )
+    seats = sorted(
+        {cg.PanelSeat(e, w, r, c.value, d) for e, w, r, c, d in sat}, key=lambda s: (s.review_id, s.expert_id)
+    )
     return cg.GraphData(
         experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
         enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],
@@ -55,6 +66,7 @@ def load_data(session: Session) -> cg.GraphData:
         declarations=[cg.DeclaredConflict(e, u, n, s, t) for e, u, n, s, t in rows(
             DeclaredConflict.expert_id, DeclaredConflict.enterprise_id, DeclaredConflict.note,
             DeclaredConflict.start, DeclaredConflict.end_date)],
+        seats=seats,
     )  # fmt: skip
 
 
