@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,9 +24,10 @@ from expert_pool.review_rules import ATTENDEE_ROLES, REQUIRED_ATTENDEES, Lead, c
 from knowledge import audit
 from knowledge.accounts import Role
 from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
-from knowledge.models import ParticipantRole
-from knowledge.permissions import Scope, can_view_project, roles_of
+from knowledge.models import ParticipantRole, Project
+from knowledge.permissions import Scope, can_view_project, roles_of, visible_projects
 from knowledge.work_services import participants_of
+from knowledge.works import Work
 
 PLACE_MAX = 200
 NAME_MAX = 64
@@ -308,3 +309,26 @@ def summary(review: Review) -> dict[str, Any]:
             "meeting_day": review.meeting_day.isoformat(), "half_day": review.half_day.value,
             "held_on": review.held_on.isoformat() if review.held_on else None, "place": review.place,
             "conclusion": report.conclusion.value if report else None}  # fmt: skip
+
+
+def reviews_query(scope: Scope, *, conclusion: Conclusion | None = None) -> Select[tuple[Review]]:
+    """The reviews a non-expert account may list (its projects, its city, or the province), newest first;
+    ``conclusion`` keeps those whose report in force has it."""
+    stmt = (
+        select(Review)
+        .join(Work, Work.id == Review.work_id)
+        .join(Project, Project.id == Work.project_id)
+        .where(visible_projects(scope))
+    )
+    if conclusion is not None:
+        final = (
+            select(ReviewReport.id)
+            .where(ReviewReport.review_id == Review.id, ReviewReport.finalised_at.is_not(None))
+            .where(ReviewReport.conclusion == conclusion)
+        )
+        stmt = stmt.where(final.exists())
+    return stmt.order_by(Review.meeting_day.desc(), Review.id.desc())
+
+
+def reviews_of_work(session: Session, work_id: int) -> list[Review]:
+    return list(session.scalars(select(Review).where(Review.work_id == work_id).order_by(Review.id.desc())))

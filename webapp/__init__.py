@@ -13,8 +13,8 @@ from webapp.config import Config
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     # Import models once so every table is on Base.metadata before anything maps or migrates.
     import expert_pool.draw_models  # noqa: F401
-    import expert_pool.review_models  # noqa: F401
     import expert_pool.models  # noqa: F401
+    import expert_pool.review_models  # noqa: F401
     import knowledge.accounts  # noqa: F401
     import knowledge.audit  # noqa: F401
     import knowledge.models  # noqa: F401
@@ -37,7 +37,20 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import admin, api, auth, classify, draws, enterprises, experts, main, projects, search, works
+    from webapp import (
+        admin,
+        api,
+        auth,
+        classify,
+        draws,
+        enterprises,
+        experts,
+        main,
+        projects,
+        reviews,
+        search,
+        works,
+    )
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
     from webapp.search.cli import register_search_cli
@@ -52,6 +65,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(classify.bp)
     app.register_blueprint(experts.bp)
     app.register_blueprint(draws.bp)
+    app.register_blueprint(reviews.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie

@@ -72,6 +72,9 @@ class Config:
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
         self.API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
         self.JSON_AS_ASCII = False
+        self.CLOCK_OFFSET_HOURS = float(
+            os.environ.get("CLOCK_OFFSET_HOURS", "0")
+        )  # drills and e2e tests only
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")

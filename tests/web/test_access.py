@@ -2,6 +2,7 @@
 
 import pytest
 
+from expert_pool.reviews import open_review
 from knowledge.accounts import Role
 from knowledge.models import ParticipantRole
 from knowledge.regions import City
@@ -56,14 +57,22 @@ MATRIX = {
     "draws.conflicts": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.my_invitations": {Role.EXPERT},
     "search.index": ALL - {Role.EXPERT},
+    "reviews.index": ALL,
+    "reviews.detail": ALL - {Role.EXPERT},
+    "reviews.revision": {Role.PROJECT_TEAM},
+    "reviews.plan": set(),
+    "reviews.plan_download": set(),
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
              "experts.record_credit", "experts.reverse_credit", "experts.import_commit",
-             "experts.appeal", "experts.decide_appeal"}  # fmt: skip
+             "experts.appeal", "experts.decide_appeal", "reviews.meeting", "reviews.opinion", "reviews.draft",
+             "reviews.sign", "reviews.confirm_revision"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
+# Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
+HIDDEN = {"reviews.detail": {Role.EXPERT}, "reviews.plan": {Role.EXPERT}, "reviews.plan_download": {Role.EXPERT}}
 
 
 @pytest.fixture
@@ -73,7 +82,9 @@ def world(app, session):
     work = make_work(session, project)
     version = make_plan_version(session, work, app.config["UPLOAD_DIR"])
     draw = make_draw_record(session, work, version)
-    return {"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
+    review = open_review(session, draw)
+    session.commit()
+    return {"review_id": review.id, "report_id": 1,"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
             "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id, "draw_id": draw.id}  # fmt: skip
 
 
@@ -101,7 +112,7 @@ def test_anonymous_is_sent_to_login(app, client, world, endpoint):
 def test_role_matrix(app, client, session, world, endpoint, role):
     overrides = {"enterprise_id": world["enterprise_id"]} if role is Role.PROJECT_TEAM else {}
     login(client, make_account(session, role, **overrides))
-    expected = 200 if role in MATRIX[endpoint] else 403
+    expected = 200 if role in MATRIX[endpoint] else 404 if role in HIDDEN.get(endpoint, ()) else 403
     assert client.get(url_for_endpoint(app, endpoint, world)).status_code == expected
 
 

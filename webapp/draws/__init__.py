@@ -13,8 +13,8 @@ from expert_pool.errors import DrawError
 from expert_pool.policy import pool_policy
 from knowledge import audit, work_queries
 from knowledge.accounts import Role
-from knowledge.db import utcnow
 from knowledge.errors import DomainError, NotFoundError
+from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db
 from webapp.forms import Form
@@ -45,7 +45,7 @@ def create(work_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        draw = draws.request_draw(db.session, work, day, half, actor_id=current_account().id, now=utcnow())
+        draw = draws.request_draw(db.session, work, day, half, actor_id=current_account().id, now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -61,7 +61,7 @@ def detail(draw_id: int) -> ResponseReturnValue:
     if draw is None:
         abort(404)
     work = _work(draw.work_id)
-    account, now = current_account(), utcnow()
+    account, now = current_account(), clock.now()
     show_names = draws.names_visible(account.role.value, draw, now)
     if show_names:
         audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
@@ -79,7 +79,7 @@ def detail(draw_id: int) -> ResponseReturnValue:
 def conflicts(work_id: int) -> ResponseReturnValue:
     work = _work(work_id)
     policy = pool_policy(db.session)
-    day = utcnow().date()
+    day = clock.now().date()
     raw = request.args.get("expert_id", "")
     if raw.isdigit():
         paths = {
@@ -95,7 +95,7 @@ def conflicts(work_id: int) -> ResponseReturnValue:
 @role_required(Role.EXPERT)
 def my_invitations() -> ResponseReturnValue:
     seats = invitations.invitations_of(db.session, current_account().expert_id or 0)
-    return render_template("draws/invitations.html", seats=seats, form=Form(), now=utcnow())
+    return render_template("draws/invitations.html", seats=seats, form=Form(), now=clock.now())
 
 
 @bp.route("/invitations/<int:seat_id>/<answer>", methods=["POST"])
@@ -110,11 +110,11 @@ def answer(seat_id: int, answer: str) -> ResponseReturnValue:
         abort(404)
     try:
         if answer == "confirm":
-            invitations.confirm(db.session, seat, now=utcnow(), actor_id=account.id)
+            invitations.confirm(db.session, seat, now=clock.now(), actor_id=account.id)
             flash("已确认参加论证会", "success")
         else:
             invitations.decline(
-                db.session, seat, request.form.get("reason", ""), now=utcnow(), actor_id=account.id
+                db.session, seat, request.form.get("reason", ""), now=clock.now(), actor_id=account.id
             )
             flash("已谢绝邀请，席位将转给候补专家", "info")
     except DrawError as exc:

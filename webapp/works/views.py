@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 
 from expert_pool.draws import draws_of_work
+from expert_pool.reviews import current_report, reviews_of_work
 from knowledge import plan_services, queries, work_export, work_queries, work_services
 from knowledge.accounts import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
@@ -146,6 +147,7 @@ def detail(work_id: int) -> ResponseReturnValue:
         missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
         history=queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
         draws=draws_of_work(db.session, work.id),
+        work_reviews=reviews_of_work(db.session, work.id), current_report=current_report,
         can_draw=scope.role in (Role.DRAW_OFFICE, Role.ADMIN) and work.status is WorkStatus.REVIEW_REQUESTED,
         can_check_conflicts=scope.role in (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR),
     )  # fmt: skip

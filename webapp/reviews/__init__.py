@@ -1,0 +1,280 @@
+"""Review pages: lists by role, the review (meeting record, materials, blind opinions, draft, signatures),
+and the revision loop after 修改后通过. Every rule is in expert_pool; these views parse, call and show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from expert_pool import draws, queries, review_reports, review_revisions, reviews
+from expert_pool.policy import pool_policy
+from expert_pool.review_models import Conclusion, Review
+from expert_pool.review_rules import ATTENDEE_ROLES, REVIEW_POINTS
+from knowledge import audit, plan_files
+from knowledge.accounts import Role
+from knowledge.errors import DomainError, NotFoundError, ValidationError
+from knowledge.plan_services import PlanUpload
+from knowledge.queries import paginate
+from webapp import clock
+from webapp.auth import current_account, current_scope, role_required
+from webapp.extensions import db
+from webapp.forms import Form
+from webapp.reviews.parse import (
+    attendees_from,
+    changes_from,
+    checks_from,
+    date_from,
+    ids_from,
+    responses_from,
+)
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
+PER_PAGE = 30
+
+
+def _review(review_id: int) -> tuple[Review, reviews.Access]:
+    try:
+        return reviews.visible_review(db.session, current_scope(), review_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _posted() -> None:
+    if not Form().validate_on_submit():
+        abort(400)
+
+
+def _back(review: Review, anchor: str = "") -> ResponseReturnValue:
+    return redirect(url_for("reviews.detail", review_id=review.id) + (f"#{anchor}" if anchor else ""))
+
+
+def _fail(exc: DomainError, review: Review, anchor: str = "") -> ResponseReturnValue:
+    db.session.rollback()
+    flash(str(exc), "danger")
+    return _back(review, anchor)
+
+
+@bp.route("")
+@role_required(*ANYONE)
+def index() -> ResponseReturnValue:
+    scope = current_scope()
+    if scope.role is Role.EXPERT:
+        mine = reviews.reviews_of_expert(db.session, scope.expert_id or 0)
+        todo = {r.id: _todo(r, scope.expert_id or 0) for r in mine}
+        return render_template("reviews/mine.html", reviews=mine, todo=todo, current=reviews.current_report)
+    raw = request.args.get("conclusion", "")
+    conclusion = Conclusion(raw) if raw in {c.value for c in Conclusion} else None
+    page = paginate(db.session, reviews.reviews_query(scope, conclusion=conclusion),
+                    request.args.get("page", 1, type=int), PER_PAGE)  # fmt: skip
+    return render_template("reviews/index.html", page=page, conclusion=conclusion, Conclusion=Conclusion,
+                           current=reviews.current_report)  # fmt: skip
+
+
+def _todo(review: Review, expert_id: int) -> str:
+    """What an expert still has to do on a review, in a word for his list."""
+    if reviews.current_report(review) is not None and reviews.active_draft(review) is None:
+        return "已完成"
+    if review.held_on is None:
+        return "待开会"
+    if expert_id in (review.absent_expert_ids or []):
+        return "缺席"
+    if reviews.opinion_of(review, expert_id) is None:
+        return "待提交意见"
+    draft = reviews.active_draft(review)
+    if draft is None:
+        return "待组长起草结论"
+    if all(s.expert_id != expert_id for s in draft.signatures):
+        return "待签署"
+    return "待其他专家签署"
+
+
+@bp.route("/<int:review_id>")
+@role_required(*ANYONE)
+def detail(review_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    scope, account, now = current_scope(), current_account(), clock.now()
+    panel = reviews.confirmed_seats(db.session, review)
+    show_names = acc.member or draws.names_visible(account.role.value, review.draw, now)
+    if show_names and not acc.member:
+        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", review.draw_id))
+        db.session.commit()
+    opinions = reviews.opinions_for(db.session, review, scope=scope, acc=acc)
+    me = scope.expert_id if acc.member else None
+    draft, report = reviews.active_draft(review), reviews.current_report(review)
+    revision = review_revisions.pending_revision(db.session, review.work)
+    revision = revision if revision and revision.report.review_id == review.id else None
+    answer_to = review_revisions.report_to_answer(db.session, review.work)
+    context: dict[str, Any] = {
+        "review": review, "acc": acc, "panel": panel, "show_names": show_names, "opinions": opinions,
+        "experts": queries.experts_by_id(db.session, [s.expert_id for s in panel]), "me": me,
+        "my_opinion": reviews.opinion_of(review, me) if me else None, "draft": draft, "report": report,
+        "present": reviews.present_ids(db.session, review), "started": now >= reviews.start_of(review),
+        "materials": reviews.materials(db.session, review) if acc.readings else None,
+        "lead": reviews.shortest_lead(db.session, review), "policy": pool_policy(db.session),
+        "points": REVIEW_POINTS, "attendee_roles": ATTENDEE_ROLES, "Conclusion": Conclusion, "form": Form(),
+        "revision": revision, "may_confirm": bool(revision and review_revisions.may_confirm(db.session, scope,
+                                                                                            revision)),
+        "answer_to": answer_to if answer_to and answer_to.review_id == review.id else None,
+        "is_team": scope.role is Role.PROJECT_TEAM,
+        "reports": [r for r in review.reports if r.finalised_at is not None or acc.member or acc.readings],
+    }  # fmt: skip
+    return render_template("reviews/detail.html", **context)
+
+
+def _plan_file(review: Review) -> Any:
+    path = plan_files.stored_path(current_app.config["UPLOAD_DIR"], review.plan_version.stored_name)
+    if not path.is_file():
+        abort(404)
+    return path
+
+
+@bp.route("/<int:review_id>/plan")
+@role_required(Role.EXPERT)
+def plan(review_id: int) -> ResponseReturnValue:
+    """The signed plan, opened in the page by a seated expert; the first opening is logged."""
+    review, acc = _review(review_id)
+    if not acc.member:
+        abort(404)
+    reviews.record_reading(
+        db.session, review, current_scope().expert_id or 0, download=False, now=clock.now()
+    )
+    return render_template("reviews/plan.html", review=review, version=review.plan_version)
+
+
+@bp.route("/<int:review_id>/plan/download")
+@role_required(Role.EXPERT)
+def plan_download(review_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    if not acc.member:
+        abort(404)
+    path = _plan_file(review)
+    reviews.record_reading(db.session, review, current_scope().expert_id or 0, download=True, now=clock.now())
+    version = review.plan_version
+    return send_file(
+        path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
+    )
+
+
+@bp.route("/<int:review_id>/meeting", methods=["POST"])
+@role_required(Role.PROJECT_TEAM, Role.DRAW_OFFICE)
+def meeting(review_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    _posted()
+    try:
+        reviews.record_meeting(
+            db.session, review, scope=current_scope(), place=request.form.get("place", ""),
+            held_on=date_from(request.form.get("held_on", "")), attendees=attendees_from(request.form),
+            absent_ids=ids_from(request.form.getlist("absent")),
+            leader_id=(ids_from([request.form.get("leader", "")]) or [0])[0], now=clock.now(),
+        )  # fmt: skip
+    except DomainError as exc:
+        return _fail(exc, review, "meeting")
+    flash("论证会记录已保存", "success")
+    return _back(review, "meeting")
+
+
+@bp.route("/<int:review_id>/opinion", methods=["POST"])
+@role_required(Role.EXPERT)
+def opinion(review_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    _posted()
+    try:
+        reviews.submit_opinion(
+            db.session, review, current_scope().expert_id or 0, checks=checks_from(request.form),
+            findings={p: request.form.get(f"findings-{p}", "") for p in REVIEW_POINTS},
+            proposed=_conclusion(request.form.get("proposed", "")), now=clock.now(),
+        )  # fmt: skip
+    except DomainError as exc:
+        return _fail(exc, review, "opinion")
+    flash("您的独立意见已提交，现在可以查看其他专家已提交的意见", "success")
+    return _back(review, "opinions")
+
+
+def _conclusion(raw: str) -> Conclusion:
+    try:
+        return Conclusion(raw)
+    except ValueError:
+        raise ValidationError("请选择论证结论：通过、修改后通过或不通过", field="conclusion") from None
+
+
+@bp.route("/<int:review_id>/draft", methods=["POST"])
+@role_required(Role.EXPERT)
+def draft(review_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    _posted()
+    expert_id, now = current_scope().expert_id or 0, clock.now()
+    summary, changes = request.form.get("summary", ""), changes_from(request.form)
+    try:
+        if reviews.current_report(review) is not None:
+            review_reports.correct_report(db.session, review, expert_id, reason=request.form.get("reason", ""),
+                                          summary=summary, changes=changes, now=now)  # fmt: skip
+        else:
+            review_reports.draft_report(db.session, review, expert_id, summary=summary, changes=changes, now=now,
+                                        conclusion=_conclusion(request.form.get("conclusion", "")))  # fmt: skip
+    except DomainError as exc:
+        return _fail(exc, review, "draft")
+    flash("论证报告草稿已生成，请全体专家逐一签署", "success")
+    return _back(review, "report")
+
+
+@bp.route("/<int:review_id>/reports/<int:report_id>/sign", methods=["POST"])
+@role_required(Role.EXPERT)
+def sign(review_id: int, report_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    _posted()
+    try:
+        report = review_reports.get_report(db.session, review, report_id)
+        final = review_reports.sign_report(db.session, review, report, current_scope().expert_id or 0,
+                                           now=clock.now())  # fmt: skip
+    except DomainError as exc:
+        return _fail(exc, review, "report")
+    flash("全体专家已签署，论证报告生效" if final else "您已签署论证报告", "success")
+    return _back(review, "report")
+
+
+@bp.route("/<int:review_id>/revision", methods=["GET", "POST"])
+@role_required(Role.PROJECT_TEAM)
+def revision(review_id: int) -> ResponseReturnValue:
+    """After 修改后通过: the revised plan with a response to each required change, in one submission."""
+    review, acc = _review(review_id)
+    report = review_revisions.report_to_answer(db.session, review.work)
+    form = Form()
+    if report is None or report.review_id != review.id:
+        return render_template("reviews/revision.html", review=review, report=None, form=form, values={})
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        try:
+            review_revisions.submit_revision(
+                db.session, review.work,
+                PlanUpload(data, (upload.filename or "") if upload else "", request.form.get("title", ""),
+                           request.form.get("note", "")),
+                responses_from(request.form), scope=current_scope(),
+                upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=current_app.config["PLAN_MAX_BYTES"],
+            )  # fmt: skip
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return render_template("reviews/revision.html", review=review, report=report, form=form,
+                                   values=request.form), 422  # fmt: skip
+        flash("修改后的方案及逐条回复已提交，请完成施工单位和总监理工程师签字", "success")
+        return redirect(url_for("works.detail", work_id=review.work_id))
+    return render_template("reviews/revision.html", review=review, report=report, form=form, values={})
+
+
+@bp.route("/<int:review_id>/revision/confirm", methods=["POST"])
+@role_required(Role.EXPERT, Role.DRAW_OFFICE)
+def confirm_revision(review_id: int) -> ResponseReturnValue:
+    review, acc = _review(review_id)
+    _posted()
+    try:
+        review_revisions.confirm_revision(db.session, review.work, scope=current_scope(), now=clock.now())
+    except DomainError as exc:
+        return _fail(exc, review, "revision")
+    flash("已确认修改回复，方案生效", "success")
+    return _back(review, "revision")
