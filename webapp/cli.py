@@ -153,6 +153,16 @@ def register_draw_commands(app: Flask) -> None:
         click.echo(f"已发送 {sent} 条，失败待重试 {failed} 条")
 
     app.cli.add_command(group)
+    reviews_group = AppGroup("reviews", help="专家论证：签署期限")
+
+    @reviews_group.command("late-signatures")
+    def late_signatures() -> None:
+        """The job: experts who did not sign a report within the policy's days get the credit event once."""
+        from expert_pool.review_reports import flag_late_signatures
+
+        click.echo(f"逾期未签署论证报告，记录信用事件：{flag_late_signatures(db.session, now=utcnow())} 条")
+
+    app.cli.add_command(reviews_group)
 
 
 def sender_from_config() -> Any:

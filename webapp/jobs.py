@@ -69,3 +69,14 @@ def deliver_notifications() -> tuple[int, int]:
 
     with _app().app_context():
         return deliver_pending(db.session, sender_from_config(), now=utcnow())
+
+
+@huey.periodic_task(crontab(minute="0", hour="*"))
+def flag_late_signatures() -> int:
+    """DOMAIN 6: an expert who has not signed the report by the policy deadline gets the credit event, once."""
+    from expert_pool.review_reports import flag_late_signatures as flag
+    from knowledge.db import utcnow
+    from webapp.extensions import db
+
+    with _app().app_context():
+        return flag(db.session, now=utcnow())

@@ -287,3 +287,10 @@ def test_signature_rows_cannot_be_removed(session, m):
             update(ReportSignature).where(ReportSignature.report_id == report.id).values(signer_name="x")
         )
     session.rollback()
+
+
+def test_cli_flags_late_signatures(app, session, m):
+    record(session, m)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reviews", "late-signatures"])
+    assert result.exit_code == 0 and "0 条" in result.output

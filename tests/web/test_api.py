@@ -218,7 +218,7 @@ def test_every_non_public_api_route_needs_a_token(app, client):
         if not rule.rule.startswith("/api/v1") or rule.endpoint in public:
             continue
         url = rule.rule.replace("<int:", "<").replace("<token_id>", "1")
-        for name in ("enterprise_id", "project_id", "work_id", "version_id", "draw_id"):
+        for name in ("enterprise_id", "project_id", "work_id", "version_id", "draw_id", "review_id", "report_id"):
             url = url.replace(f"<{name}>", "1")
         assert "<" not in url, f"add the argument of {rule.rule} here"
         for method in rule.methods - {"HEAD", "OPTIONS"}:

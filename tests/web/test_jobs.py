@@ -17,6 +17,7 @@ def test_jobs_run_against_the_configured_database(app, session, monkeypatch, tmp
     assert jobs.deliver_notifications.call_local() == (1, 0)
     assert jobs.deliver_notifications.call_local() == (0, 0)  # already sent: nothing twice
     assert jobs.expire_invitations.call_local() == 0
+    assert jobs.flag_late_signatures.call_local() == 0
     session.expire_all()
     assert session.scalar(select(Notification.status)) == "sent"
 

@@ -1,0 +1,110 @@
+"""API: reading reviews and their reports, with the pages' permissions (blind opinions, sealed names,
+reading records for regulators only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask.typing import ResponseReturnValue
+
+from expert_pool import draws, queries, reviews
+from expert_pool.review_models import Conclusion, Review, ReviewReport
+from knowledge import audit
+from knowledge.accounts import Role
+from knowledge.errors import NotFoundError
+from knowledge.queries import Page, paginate
+from webapp import clock
+from webapp.api import route
+from webapp.api.params import enum_value, page_json
+from webapp.api.spec import PAGE_PARAMS, page_of
+from webapp.auth import current_account, current_scope
+from webapp.extensions import db
+
+REVIEW_SCHEMA = {"type": "object", "properties": {k: {} for k in (
+    "id", "work_id", "plan_version_id", "meeting_day", "half_day", "held_on", "place", "conclusion")}}  # fmt: skip
+DETAIL_SCHEMA = {"type": "object", "properties": {k: {} for k in (
+    "id", "work_id", "plan_version_id", "meeting_day", "half_day", "held_on", "place", "conclusion", "panel",
+    "attendees", "leader_expert_id", "opinions", "reports", "materials", "materials_lead_days")}}  # fmt: skip
+
+
+def _page_args() -> tuple[int, int]:
+    return request.args.get("page", 1, type=int) or 1, request.args.get("per_page", 20, type=int) or 20
+
+
+@route("/reviews", "GET", summary="专家论证记录（专家：本人参加的；其他角色：权限范围内的）", tag="专家论证",
+       params=[{"name": "conclusion", "in": "query", "schema": {"type": "string", "enum": [c.value for c in Conclusion]}},
+               *PAGE_PARAMS], response=page_of(REVIEW_SCHEMA), errors=(400,))  # fmt: skip
+def list_reviews() -> ResponseReturnValue:
+    scope = current_scope()
+    raw = request.args.get("conclusion", "")
+    conclusion = enum_value("conclusion", raw, Conclusion) if raw else None
+    page, per_page = _page_args()
+    if scope.role is Role.EXPERT:
+        mine = [r for r in reviews.reviews_of_expert(db.session, scope.expert_id or 0)
+                if conclusion is None or _conclusion_of(r) is conclusion]  # fmt: skip
+        per_page = min(max(1, per_page), 100)
+        chunk = mine[(page - 1) * per_page : page * per_page]
+        return page_json(Page(chunk, len(mine), page, per_page), reviews.summary)
+    found = paginate(db.session, reviews.reviews_query(scope, conclusion=conclusion), page, per_page)
+    return page_json(found, reviews.summary)
+
+
+def _conclusion_of(review: Review) -> Conclusion | None:
+    report = reviews.current_report(review)
+    return report.conclusion if report else None
+
+
+@route("/reviews/<int:review_id>", "GET", summary="论证详情：会议、专家组、意见（盲审规则）、报告版本", tag="专家论证",
+       response=DETAIL_SCHEMA, errors=(404,))  # fmt: skip
+def get_review(review_id: int) -> ResponseReturnValue:
+    scope, account = current_scope(), current_account()
+    try:
+        review, acc = reviews.visible_review(db.session, scope, review_id)
+    except NotFoundError:
+        abort(404)
+    seats = reviews.confirmed_seats(db.session, review)
+    show_names = acc.member or draws.names_visible(account.role.value, review.draw, clock.now())
+    if show_names and not acc.member:
+        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", review.draw_id))
+        db.session.commit()
+    experts = queries.experts_by_id(db.session, [s.expert_id for s in seats])
+    data: dict[str, Any] = reviews.summary(review) | {
+        "attendees": review.attendees if review.held_on else [], "leader_expert_id": review.leader_expert_id,
+        "panel": [{"expert_id": s.expert_id, "name": experts[s.expert_id].name,
+                   "absent": s.expert_id in (review.absent_expert_ids or [])} for s in seats] if show_names else None,
+        "confirmed": len(seats),
+    }  # fmt: skip
+    opinions = reviews.opinions_for(db.session, review, scope=scope, acc=acc)
+    data["opinions"] = None if opinions is None else [
+        {"expert_id": o.expert_id, "proposed": o.proposed.value, "checks": o.checks, "findings": o.findings,
+         "submitted_at": o.submitted_at.isoformat()} for o in opinions
+    ]  # fmt: skip
+    data["reports"] = [_report_json(r) for r in review.reports
+                       if r.finalised_at is not None or acc.member or acc.readings]  # fmt: skip
+    if acc.readings:
+        data["materials"] = [
+            {"expert_id": m.expert.id, "available_at": m.available_at.isoformat() if m.available_at else None,
+             "lead_days": m.lead.days if m.lead else None, "short": m.lead.short if m.lead else None,
+             "first_opened_at": m.opened_at.isoformat() if m.opened_at else None,
+             "first_downloaded_at": m.downloaded_at.isoformat() if m.downloaded_at else None}
+            for m in reviews.materials(db.session, review)
+        ]  # fmt: skip
+    lead = reviews.shortest_lead(db.session, review)
+    data["materials_lead_days"] = (
+        {"days": lead.days, "minimum": lead.minimum, "short": lead.short} if lead else None
+    )
+    return data
+
+
+def _report_json(r: ReviewReport) -> dict[str, Any]:
+    return {
+        "id": r.id, "version": r.version, "conclusion": r.conclusion.value, "summary": r.summary,
+        "final": r.finalised_at is not None, "withdrawn": r.withdrawn_at is not None,
+        "finalised_at": r.finalised_at.isoformat() if r.finalised_at else None,
+        "supersedes_id": r.supersedes_id, "correction_reason": r.correction_reason,
+        "verify_code": r.verify_code if r.finalised_at else None, "content_hash": r.content_hash or None,
+        "changes": [{"number": c.number, "text": c.text, "from_experts": c.source_expert_ids} for c in r.changes],
+        "signatures": [{"expert_id": s.expert_id, "name": s.signer_name, "signed_at": s.signed_at.isoformat()}
+                       for s in r.signatures],
+    }  # fmt: skip
