@@ -8,9 +8,10 @@ export FLASK_APP := wsgi
 .PHONY: run test lint format venv system-packages test-system-packages clean
 
 # Debian packages the steps need: venv/ensurepip (split out of python3 on Debian), and for the
-# tests Chromium (browser tests), a TrueType CJK font (pages and PDFs) and poppler-utils (pdftotext).
+# tests Chromium (browser tests), a TrueType CJK font (pages and PDFs), poppler-utils (pdftotext) and
+# zbar-tools (the journey test reads the report's QR code).
 # Installed only when missing; needs root, as on CI.
-APT_TEST_PACKAGES := chromium fonts-wqy-zenhei poppler-utils
+APT_TEST_PACKAGES := chromium fonts-wqy-zenhei poppler-utils zbar-tools
 system-packages:
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
 	  (echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv)

@@ -39,6 +39,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("office", "省专家抽取办公室", Role.DRAW_OFFICE),
     DemoAccount("office_nj", "南京市专家抽取办公室", Role.DRAW_OFFICE, City.NANJING),
     DemoAccount("team", "项目技术负责人", Role.PROJECT_TEAM),
+    DemoAccount("supervisor", "项目总监理工程师", Role.PROJECT_TEAM),  # the supervisor on the team's projects
     DemoAccount("expert", "评审专家", Role.EXPERT),
 )
 
@@ -59,6 +60,30 @@ def _busiest_contractor() -> int:
     return enterprise_id
 
 
+def _supervisor_of(contractor_id: int) -> int | None:
+    """The supervising enterprise of the contractor's first supervised project (the demo supervisor)."""
+    theirs = select(ProjectParticipant.project_id).where(
+        ProjectParticipant.enterprise_id == contractor_id,
+        ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR,
+    )
+    stmt = (
+        select(ProjectParticipant.enterprise_id)
+        .where(
+            ProjectParticipant.project_id.in_(theirs), ProjectParticipant.role == ParticipantRole.SUPERVISOR
+        )
+        .order_by(ProjectParticipant.project_id)
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+def _enterprise_of(demo: DemoAccount) -> int | None:
+    if demo.role is not Role.PROJECT_TEAM:
+        return None
+    contractor = _busiest_contractor()
+    return _supervisor_of(contractor) if demo.username == "supervisor" else contractor
+
+
 def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
     made = []
     expert_id = db.session.scalar(select(Expert.id).order_by(Expert.id).limit(1))
@@ -73,7 +98,7 @@ def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
             password=DEMO_PASSWORD,
             role=demo.role,
             city=demo.city,
-            enterprise_id=_busiest_contractor() if demo.role is Role.PROJECT_TEAM else None,
+            enterprise_id=_enterprise_of(demo),
             expert_id=expert_id if demo.role is Role.EXPERT else None,
         )
         account = services.create_account(
