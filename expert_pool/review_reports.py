@@ -147,6 +147,9 @@ def sign_report(
     session: Session, review: Review, report: ReviewReport, expert_id: int, *, now: datetime
 ) -> bool:
     """An expert signs the draft in his own account; the last signature makes it final. Returns whether final."""
+    # Signatures on one report are serialised (a row lock on PostgreSQL; SQLite writes one at a time), so the
+    # last two signing at once cannot each see the other missing and leave an unanimous report unfinalised.
+    session.refresh(report, with_for_update=True)
     if expert_id not in present_ids(session, review):
         raise PermissionDenied("只有出席论证会的本组专家可以签署论证报告")
     if report.finalised_at is not None:
