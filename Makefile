@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # tests Chromium (browser tests), a TrueType CJK font (pages and PDFs), poppler-utils (pdftotext) and
 # zbar-tools (the journey test reads the report's QR code).
 # Installed only when missing; needs root, as on CI.
-APT_TEST_PACKAGES := chromium fonts-wqy-zenhei poppler-utils zbar-tools
+APT_TEST_PACKAGES := chromium fonts-wqy-zenhei fonts-dejavu-core poppler-utils zbar-tools
 system-packages:
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
 	  (echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv)

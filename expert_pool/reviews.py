@@ -154,6 +154,13 @@ def record_reading(
         session.expire(review, ["readings"])
 
 
+def lead_minimum(session: Session, review: Review) -> int:
+    """The policy's minimum lead as recorded with the draw (so a later policy change leaves old records as
+    they were); draws stored before the setting existed use the current policy."""
+    recorded = (review.draw.policy.get("pool") or {}).get("materials_lead_days")
+    return int(recorded) if recorded is not None else pool_policy(session).materials_lead_days
+
+
 @dataclass(frozen=True)
 class Materials:
     expert: Expert
@@ -165,7 +172,7 @@ class Materials:
 
 def materials(session: Session, review: Review) -> list[Materials]:
     """Per seated expert: when the plan reached him, how many days before the meeting, when he read it."""
-    minimum = pool_policy(session).materials_lead_days
+    minimum = lead_minimum(session, review)
     reads = {r.expert_id: r for r in review.readings}
     rows = []
     for seat in confirmed_seats(session, review):

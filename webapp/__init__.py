@@ -47,6 +47,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         experts,
         main,
         projects,
+        reports,
         reviews,
         search,
         works,
@@ -66,6 +67,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(experts.bp)
     app.register_blueprint(draws.bp)
     app.register_blueprint(reviews.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie

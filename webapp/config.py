@@ -71,6 +71,7 @@ class Config:
         self.LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
         self.API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.JSON_AS_ASCII = False
         self.CLOCK_OFFSET_HOURS = float(
             os.environ.get("CLOCK_OFFSET_HOURS", "0")

@@ -55,3 +55,6 @@ def test_whoosh_and_networkx_stay_in_their_packages():
             assert path.parts[len(ROOT.parts)] == "search_index", path
         if "networkx" in roots:
             assert path.name == "conflicts.py", path
+        if "reportlab" in roots:  # only the modules that build PDFs
+            pdf_module = path.name.startswith("pdf_") or path.name.endswith("_pdf.py")
+            assert path.parent.name == "expert_pool" and pdf_module, path

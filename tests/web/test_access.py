@@ -55,6 +55,8 @@ MATRIX = {
     "experts.import_template": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.credit_ranking": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.conflicts": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
+    "reports.report_pdf": set(),  # the world's review has no report: 404 for every role (see HIDDEN)
+    "reports.draw_pdf": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.my_invitations": {Role.EXPERT},
     "search.index": ALL - {Role.EXPERT},
     "reviews.index": ALL,
@@ -63,7 +65,7 @@ MATRIX = {
     "reviews.plan": set(),
     "reviews.plan_download": set(),
 }
-PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz"}
+PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz", "reports.verify", "reports.verify_form"}
 POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
@@ -72,7 +74,8 @@ POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_r
              "reviews.sign", "reviews.confirm_revision"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
-HIDDEN = {"reviews.detail": {Role.EXPERT}, "reviews.plan": {Role.EXPERT}, "reviews.plan_download": {Role.EXPERT}}
+HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
+HIDDEN["reports.report_pdf"] = set(Role)  # a report of a review one may see, but no such report
 
 
 @pytest.fixture

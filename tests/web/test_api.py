@@ -213,12 +213,14 @@ def test_every_non_public_api_route_needs_a_token(app, client):
         "api.classify_work",
         "api.classify_catalogue",
         "api.verify_draw",
+        "api.verify_report",
     }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.endpoint in public:
             continue
         url = rule.rule.replace("<int:", "<").replace("<token_id>", "1")
-        for name in ("enterprise_id", "project_id", "work_id", "version_id", "draw_id", "review_id", "report_id"):
+        names = ("enterprise_id", "project_id", "work_id", "version_id", "draw_id", "review_id", "report_id")
+        for name in names:
             url = url.replace(f"<{name}>", "1")
         assert "<" not in url, f"add the argument of {rule.rule} here"
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -70,4 +70,4 @@ def domain_error(exc: DomainError) -> ResponseReturnValue:
     return json_error(exc.status, exc.code, exc.message, **extra)
 
 
-from webapp.api import accounts, draws, registry, reviews, search, works  # noqa: E402,F401
+from webapp.api import accounts, draws, registry, reviews, search, verify, works  # noqa: E402,F401

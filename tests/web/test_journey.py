@@ -1,0 +1,326 @@
+"""The whole review journey in Debian's Chromium against a freshly seeded app served by a real server process.
+
+A project team registers an over-scale work and submits a plan; the constructor's and the supervisor's
+accounts sign it; the office draws a panel (the team sees it sealed); each expert confirms, submits his
+opinion blind, and signs; the team downloads the report, and the page its QR code points to says genuine.
+The meeting is days after the draw: the server is restarted with its clock moved to the meeting day
+(``CLOCK_OFFSET_HOURS``), the way the app runs a drill. Screenshots of the key pages are saved under
+``test-artifacts/journey`` (or ``SCREENSHOT_DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from expert_pool.draw_models import Seat, SeatStatus
+from expert_pool.models import Expert
+from expert_pool.review_models import Review, ReviewReport
+from knowledge.accounts import Account, Role
+from knowledge.models import ParticipantRole, ProjectParticipant
+from knowledge.services import AccountInput, create_account
+from knowledge.works import Work
+from tests.factories import SAMPLE_PLAN
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("pdftoppm") and shutil.which("zbarimg")),
+    reason="Debian chromium, poppler-utils and zbar-tools are installed by `make test`",
+)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]  # fmt: skip
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "journey"))
+DEMO_PASSWORD = "Demo@2024"
+EXPERT_PASSWORD = "Expert@2026-journey"
+CST = timezone(timedelta(hours=8))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@contextmanager
+def server(env: dict[str, str], offset_hours: float = 0) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
+         "--no-reload"], cwd=ROOT, env=env | {"CLOCK_OFFSET_HOURS": str(offset_hours)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/auth/login", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read() if proc.stderr else "server died") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def seeded(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "DATABASE_URL", "REDIS_URL")}
+    env |= {"INSTANCE_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+            "UPLOAD_DIR": str(tmp_path / "uploads"), "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+            "SEARCH_BACKGROUND_WRITER": "0", "PUBLIC_BASE_URL": "http://127.0.0.1:1"}  # fmt: skip
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo", "--scale", "small")
+    return env
+
+
+def db_of(env: dict[str, str]) -> Session:
+    return Session(create_engine(env["DATABASE_URL"]))
+
+
+def the_project(env: dict[str, str]) -> int:
+    """A project where the demo team is the general contractor and the demo supervisor supervises."""
+    with db_of(env) as s:
+        team, sup = (s.scalar(select(Account).where(Account.username == n)) for n in ("team", "supervisor"))
+        gc = select(ProjectParticipant.project_id).where(
+            ProjectParticipant.enterprise_id == team.enterprise_id,
+            ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR,
+        )
+        return s.scalar(
+            select(ProjectParticipant.project_id)
+            .where(
+                ProjectParticipant.project_id.in_(gc), ProjectParticipant.enterprise_id == sup.enterprise_id
+            )
+            .order_by(ProjectParticipant.project_id)
+            .limit(1)
+        )
+
+
+def expert_accounts(env: dict[str, str], draw_id: int) -> list[tuple[str, str]]:
+    """Accounts for the invited experts (the office would issue them); returns (username, name) in seat order."""
+    made = []
+    with db_of(env) as s:
+        seats = s.scalars(select(Seat).where(Seat.draw_id == draw_id, Seat.status == SeatStatus.INVITED)
+                          .order_by(Seat.position)).all()  # fmt: skip
+        for seat in seats:
+            expert = s.get(Expert, seat.expert_id)
+            account = s.scalar(select(Account).where(Account.expert_id == expert.id))
+            if account is None:
+                data = AccountInput(username=f"expert{expert.id}", display_name=expert.name,
+                                    password=EXPERT_PASSWORD, role=Role.EXPERT, expert_id=expert.id)  # fmt: skip
+                account = create_account(s, data, actor_id=None, hash_method="scrypt:1024:8:1")
+                s.commit()
+            made.append((account.username, expert.name))
+    return made
+
+
+def sign_in(page, url: str, username: str, password: str) -> None:
+    page.goto(f"{url}/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("nav")
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def as_user(browser, url: str, username: str, password: str = DEMO_PASSWORD) -> Iterator[object]:
+    context = browser.new_context(locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, url, username, password)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_review_journey_in_chromium(seeded, tmp_path):
+    env = seeded
+    project_id = the_project(env)
+    assert project_id is not None
+    meeting_day = (datetime.now(CST) + timedelta(days=5)).date()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        with server(env) as url:
+            work_id = register_and_sign(browser, url, project_id, tmp_path)
+            draw_id = draw_panel(browser, url, work_id, meeting_day)
+            experts = expert_accounts(env, draw_id)
+            assert len(experts) == 5
+            for username, _ in experts:
+                with as_user(browser, url, username, EXPERT_PASSWORD) as page:
+                    page.goto(f"{url}/draws/invitations")
+                    page.click("button:has-text('确认参加')")
+                    assert "已确认参加论证会" in page.inner_text(".alert-success")
+        # The meeting day, 10:00 in Jiangsu: the same data, the clock moved forward.
+        at_meeting = datetime.combine(meeting_day, datetime.min.time(), tzinfo=CST) + timedelta(hours=10)
+        offset = (at_meeting - datetime.now(UTC)).total_seconds() / 3600
+        with server(env, offset) as url:
+            review_id = hold_meeting(browser, url, work_id, experts)
+            report_code = conclude(browser, url, review_id, experts)
+            check_report(browser, url, env, review_id, report_code, tmp_path)
+        browser.close()
+
+
+def register_and_sign(browser, url: str, project_id: int, tmp_path: Path) -> int:
+    with as_user(browser, url, "team") as page:
+        page.goto(f"{url}/works/new?project_id={project_id}&kind=excavation/foundation_pit")
+        page.fill("input[name=name]", "3#地块深基坑支护及土方开挖工程")
+        page.fill("input[name=p_excavation_depth]", "7.5")
+        for select_name in ("p_complex_conditions", "p_affects_adjacent_structures"):
+            if page.locator(f"select[name={select_name}]").count():
+                page.select_option(f"select[name={select_name}]", "否")
+        page.click("main button[type=submit]")
+        assert "超过一定规模" in page.inner_text("main")
+        work_id = int(page.url.rstrip("/").split("/")[-1])
+        plan = tmp_path / "深基坑专项施工方案.txt"
+        plan.write_text(SAMPLE_PLAN, encoding="utf-8")
+        page.click("a:has-text('提交新版本')")
+        page.fill("input[name=title]", "3#地块深基坑支护及土方开挖专项施工方案")
+        page.set_input_files("input[name=file]", str(plan))
+        page.click("main button[type=submit]")
+        page.goto(f"{url}/works/{work_id}")
+        page.click("button:has-text('以施工单位技术负责人身份签署')")
+        shot(page, "01-plan-signed-by-constructor")
+    with as_user(browser, url, "supervisor") as page:
+        page.goto(f"{url}/works/{work_id}")
+        page.click("button:has-text('以总监理工程师身份签署')")
+    with as_user(browser, url, "team") as page:
+        page.goto(f"{url}/works/{work_id}")
+        page.click("button:has-text('申请专家论证')")
+        assert "已申请论证" in page.inner_text("main")
+    return work_id
+
+
+def draw_panel(browser, url: str, work_id: int, meeting_day) -> int:
+    with as_user(browser, url, "office") as page:
+        page.goto(f"{url}/works/{work_id}")
+        page.fill("input[name=meeting_day]", meeting_day.isoformat())
+        page.select_option("select[name=half_day]", "am")
+        page.click("button:has-text('抽取专家')")
+        assert "抽取完成" in page.inner_text(".alert-success")
+        shot(page, "02-draw-record-office")
+        draw_id = int(page.url.rstrip("/").split("/")[-1])
+    with as_user(browser, url, "team") as page:
+        page.goto(f"{url}/draws/{draw_id}")
+        sealed = page.inner_text("#sealed")
+        assert "名单将于" in sealed and "揭示" in sealed
+        shot(page, "03-draw-sealed-for-team")
+    return draw_id
+
+
+def hold_meeting(browser, url: str, work_id: int, experts: list[tuple[str, str]]) -> int:
+    with as_user(browser, url, "team") as page:
+        page.goto(f"{url}/works/{work_id}")
+        page.click("a:has-text('论证记录')")
+        review_id = int(page.url.split("#")[0].rstrip("/").split("/")[-1])
+        page.fill("input[name=place]", "苏州市住房和城乡建设局第三会议室")
+        page.select_option("select[name=leader]", label=experts[0][1])
+        for i in range(11):
+            if page.locator(f"input[name=attendee-name-{i}]").count():
+                page.fill(f"input[name=attendee-name-{i}]", f"参会人{i + 1}")
+                page.fill(f"input[name=attendee-unit-{i}]", "某单位")
+        page.click("button:has-text('保存会议记录')")
+        assert "论证会记录已保存" in page.inner_text(".alert-success")
+        shot(page, "04-meeting-recorded")
+    for n, (username, _) in enumerate(experts):
+        with as_user(browser, url, username, EXPERT_PASSWORD) as page:
+            page.goto(f"{url}/reviews/{review_id}/plan")  # reads the signed plan (logged)
+            page.goto(f"{url}/reviews/{review_id}")
+            if n == 1:  # blind: the first expert's findings are hidden until one's own is in
+                assert "专家甲发现" not in page.inner_text("main")
+                shot(page, "05-opinion-form-blind")
+            for radio in page.locator("#opinion input[type=radio][value=yes]").all():
+                radio.check()
+            page.fill("#findings-1", f"专家{'甲乙丙丁戊'[n]}发现：应急预案不具体。")
+            page.fill("#findings-2", "支护结构计算缺少坑底抗隆起验算。")
+            page.fill("#findings-3", "监测点布置不足，未明确报警值。")
+            page.select_option("#proposed", "pass_after_revision")
+            page.click("button:has-text('提交个人意见')")
+            assert "独立意见已提交" in page.inner_text(".alert-success")
+            if n == 1:
+                assert "专家甲发现" in page.inner_text("main")
+    return review_id
+
+
+def conclude(browser, url: str, review_id: int, experts: list[tuple[str, str]]) -> str:
+    leader = experts[0][0]
+    with as_user(browser, url, leader, EXPERT_PASSWORD) as page:
+        page.goto(f"{url}/reviews/{review_id}")
+        page.select_option("#conclusion", "pass_after_revision")
+        page.fill("#summary", "专家组认为方案基本可行，按以下意见修改完善后实施。")
+        page.fill("input[name=change-1]", "补充坑底抗隆起及整体稳定验算。")
+        page.locator("input[name=change-src-1]").first.check()
+        page.fill("input[name=change-2]", "加密基坑周边监测点并明确各项报警值。")
+        page.locator("input[name=change-src-2]").nth(1).check()
+        page.click("button:has-text('生成报告草稿')")
+        assert "草稿已生成" in page.inner_text(".alert-success")
+    for username, _ in experts:
+        with as_user(browser, url, username, EXPERT_PASSWORD) as page:
+            page.goto(f"{url}/reviews/{review_id}")
+            page.click("button:has-text('同意并签署')")
+            assert "签署" in page.inner_text(".alert-success")
+            last = page
+            if username == experts[-1][0]:
+                assert "全体专家已签署" in page.inner_text(".alert-success")
+                shot(last, "06-report-final-expert")
+                return page.inner_text(".border-success .verify-code").strip()
+    raise AssertionError("unreachable")
+
+
+def check_report(browser, url: str, env: dict[str, str], review_id: int, code: str, tmp_path: Path) -> None:
+    with db_of(env) as s:
+        report = s.scalar(select(ReviewReport).where(ReviewReport.verify_code == code))
+        work = s.get(Work, s.get(Review, review_id).work_id)
+        assert report.finalised_at is not None and work.status.value == "passed_after_revision"
+    with as_user(browser, url, "team") as page:
+        page.goto(f"{url}/reviews/{review_id}")
+        assert "现行版本" in page.inner_text(".border-success")
+        shot(page, "07-team-sees-conclusion")
+        with page.expect_download() as info:
+            page.click("a:has-text('下载报告（PDF）')")
+        pdf = tmp_path / "report.pdf"
+        info.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "专家论证报告" in text and "修改后通过" in text and code in text
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)
+    decoded = ""
+    for png in sorted(tmp_path.glob("page*.png")):
+        shutil.copy(png, SHOTS / f"08-report-{png.name}")
+        run = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True)
+        decoded = decoded or run.stdout.strip()
+    assert decoded.endswith(f"/verify/{code}"), decoded
+    context = browser.new_context(locale="zh-CN")  # the public: no account
+    page = context.new_page()
+    page.goto(url + decoded[decoded.index("/verify/") :])
+    assert "真实有效" in page.inner_text("main")
+    shot(page, "09-verify-page-genuine")
+    context.close()

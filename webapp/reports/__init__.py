@@ -1,0 +1,111 @@
+"""Signed documents: the review report PDF, the draw record PDF, and the public verification of report codes."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from expert_pool import draws, review_reports, reviews
+from expert_pool.draw_models import Draw
+from expert_pool.draw_pdf import draw_pdf as build_draw_pdf
+from expert_pool.report_pdf import report_pdf as build_report_pdf
+from expert_pool.review_reports import Verdict
+from knowledge import audit, work_queries
+from knowledge.accounts import Role
+from knowledge.errors import NotFoundError, ValidationError
+from webapp import clock
+from webapp.auth import current_account, current_scope, role_required
+from webapp.extensions import db
+
+bp = Blueprint("reports", __name__)
+ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
+RECORD_READERS = (Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)  # never the project team: its panel is sealed
+CODE_ECHO_MAX = 64  # a typed code is shown back, but not at any length
+
+
+def verdict_message(verdict: Verdict) -> str:
+    """What the public is told about a code (the page and the API say the same)."""
+    if verdict.state == "current":
+        return "真实有效且为现行版本"
+    if verdict.state == "superseded":
+        newer = verdict.replaced_by
+        return f"真实但已被第{newer.version}版取代" if newer else "真实但已被更正版本取代"
+    if verdict.state == "draft":
+        return "草稿未生效"
+    return "内容与签署时不一致（可能被篡改）"
+
+
+def _pdf(data: bytes, name: str) -> ResponseReturnValue:
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/reviews/<int:review_id>/reports/<int:report_id>.pdf")
+@role_required(*ANYONE)
+def report_pdf(review_id: int, report_id: int) -> ResponseReturnValue:
+    """Who may see the review may have its reports; the project team only final ones; the panel any version."""
+    scope, account = current_scope(), current_account()
+    try:
+        review, acc = reviews.visible_review(db.session, scope, review_id)
+        report = review_reports.get_report(db.session, review, report_id)
+    except NotFoundError:
+        abort(404)
+    if report.finalised_at is None and scope.role is Role.PROJECT_TEAM:
+        abort(404)
+    data = build_report_pdf(db.session, review, report, base_url=current_app.config["PUBLIC_BASE_URL"])
+    if not acc.member:  # the report names the panel: logged like every other view of the names
+        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", review.draw_id))
+        db.session.commit()
+    return _pdf(data, f"专家论证报告-{report.verify_code}-第{report.version}版.pdf")
+
+
+@bp.route("/draws/<int:draw_id>/record.pdf")
+@role_required(*RECORD_READERS)
+def draw_pdf(draw_id: int) -> ResponseReturnValue:
+    draw = db.session.get(Draw, draw_id)
+    if draw is None:
+        abort(404)
+    try:
+        work_queries.get_work_for(db.session, current_scope(), draw.work_id)
+    except NotFoundError:
+        abort(404)
+    account, now = current_account(), clock.now()
+    data = build_draw_pdf(db.session, draw, now=now)
+    if draws.names_visible(account.role.value, draw, now):
+        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
+        db.session.commit()
+    return _pdf(data, f"专家抽取记录-{draw.id}.pdf")
+
+
+@bp.route("/verify")
+def verify_form() -> ResponseReturnValue:
+    """Public: type the code printed on a report; a well-formed code goes on to its verification page."""
+    raw = request.args.get("code", "")
+    if not raw.strip():
+        return render_template("reports/verify.html", verdict=None, error=None, code="")
+    try:
+        code = review_reports.normalise_code(raw)
+    except ValidationError as exc:
+        return render_template(
+            "reports/verify.html", verdict=None, error=str(exc), code=raw[:CODE_ECHO_MAX]
+        ), 400
+    return redirect(url_for("reports.verify", code=code))
+
+
+@bp.route("/verify/<code>")
+def verify(code: str) -> ResponseReturnValue:
+    """Public, no sign-in: is the report with this code genuine, and is it the version in force?"""
+    try:
+        verdict = review_reports.verify_code(db.session, code)
+    except (ValidationError, NotFoundError) as exc:
+        status = 400 if isinstance(exc, ValidationError) else 404
+        return render_template(
+            "reports/verify.html", verdict=None, error=str(exc), code=code[:CODE_ECHO_MAX]
+        ), status
+    report = verdict.report
+    work = report.review.work
+    return render_template("reports/verify.html", verdict=verdict, message=verdict_message(verdict), report=report,
+                           work=work, project=work.project, code=report.verify_code, error=None)  # fmt: skip
