@@ -6,24 +6,27 @@ import hashlib
 import json
 import random
 import secrets
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
+from expert_pool.draw_models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
 from expert_pool.errors import DrawError
-from expert_pool.funnel import build_funnel
+from expert_pool.funnel import Funnel, build_funnel
 from expert_pool.models import Expert
-from expert_pool.notify import queue_invitation
+from expert_pool.notify import Contact, invitation
 from expert_pool.policy import PoolPolicy, pool_policy
 from expert_pool.selection import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy, draw_panel, replay
 from expert_pool.top_up import draw_top_up
 from knowledge import audit
-from knowledge.plan_services import latest_version, required_signoffs
+from knowledge.plan_services import required_signoffs
+from knowledge.plans import PlanSignoff, PlanVersion, SignoffKind
 from knowledge.rules import Verdict
 from knowledge.work_services import move
 from knowledge.workflow import WorkStatus
@@ -33,6 +36,7 @@ GENESIS = "0" * 64
 CST = timezone(timedelta(hours=8))
 MEETING_START = {HalfDay.AM: time(9, 0), HalfDay.PM: time(14, 0)}
 ATTEMPTS = 5  # a concurrent draw that takes the same chain position or seat is retried
+_SEAT, _BOOKING, _NOTIFICATION = Seat.__table__, Booking.__table__, Notification.__table__
 
 
 def meeting_start(day: date, half_day: HalfDay) -> datetime:
@@ -71,13 +75,27 @@ def check_drawable(session: Session, work: Work, day: date, *, today: date) -> i
         raise DrawError("该工程不属于超过一定规模的危大工程，不需要抽取论证专家")
     if work.status is not WorkStatus.REVIEW_REQUESTED:
         raise DrawError(f"工程当前状态为“{work.status.label}”，须在施工单位申请论证后抽取")
-    version = latest_version(session, work.id)
-    signed = {s.kind for s in version.signoffs} if version else set()
-    if version is None or not set(required_signoffs(work)) <= signed:
+    version_id, signed = _latest_signoffs(session, work.id)
+    if version_id is None or not set(required_signoffs(work)) <= signed:
         raise DrawError("方案尚未完成施工单位技术负责人和总监理工程师签字，不能抽取")
     if day <= today:
         raise DrawError("论证会日期须晚于今天")
-    return version.id
+    return version_id
+
+
+def _latest_signoffs(session: Session, work_id: int) -> tuple[int | None, set[SignoffKind]]:
+    """The latest plan version (the highest number, as in ``latest_version``) and who signed it: one query."""
+    rows = session.execute(_latest_signoffs_statement(), {"work_id": work_id}).all()
+    return (rows[0][0] if rows else None), {kind for _, kind in rows if kind is not None}
+
+
+@cache
+def _latest_signoffs_statement() -> Select[tuple[int, SignoffKind | None]]:
+    """Built once: building and keying it for the statement cache took longer than running it."""
+    latest = (select(PlanVersion.id).where(PlanVersion.work_id == bindparam("work_id"))
+              .order_by(PlanVersion.number.desc()).limit(1).scalar_subquery())  # fmt: skip
+    signed = select(PlanVersion.id, PlanSignoff.kind).outerjoin(PlanVersion.signoffs)
+    return signed.where(PlanVersion.id == latest)
 
 
 def request_draw(
@@ -94,7 +112,7 @@ def request_draw(
         p_policy = panel_policy(work, policy)
         panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed))
         try:
-            draw = _store(session, work, version_id, day, half_day, funnel.to_dict(), funnel.candidates, p_policy,
+            draw = _store(session, work, version_id, day, half_day, funnel, funnel.candidates, p_policy,
                           panel, draw_seed, actor_id=actor_id, now=now, policy=policy)  # fmt: skip
         except (IntegrityError, OperationalError):
             # Another draw took the chain position or one of these experts meanwhile (PostgreSQL: a unique
@@ -118,18 +136,19 @@ def request_draw(
 
 
 def _store(
-    session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: dict[str, Any],
+    session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: Funnel,
     candidates: list[Candidate], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
     now: datetime, policy: PoolPolicy, top_up_of: int | None = None, top_up: dict[str, Any] | None = None,
 ) -> Draw:  # fmt: skip
-    last = session.scalar(select(Draw).order_by(Draw.seq.desc()).limit(1))
+    # The chain needs only the last position and hash, not the last record's candidates.
+    last = session.execute(select(Draw.seq, Draw.record_hash).order_by(Draw.seq.desc()).limit(1)).first()
     reveal = meeting_start(day, half_day) - timedelta(days=policy.reveal_days_before)
     draw = Draw(
         seq=(last.seq + 1) if last else 1, work_id=work.id, plan_version_id=version_id, meeting_day=day,
         half_day=half_day, requested_by=actor_id, requested_at=now, reveal_at=reveal,
         seed_hash=hashlib.sha256(seed.encode()).hexdigest(), seed=seed, algorithm=ALGORITHM_VERSION,
         policy={"panel": p_policy.to_dict(), "pool": asdict(policy), **({"top_up": top_up} if top_up else {})},
-        funnel=funnel,
+        funnel=funnel.to_dict(),
         candidates=[c.to_dict() for c in candidates], seated=list(panel.seated), alternates=list(panel.alternates),
         prev_hash=last.record_hash if last else GENESIS, top_up_of=top_up_of, record_hash="",
     )  # fmt: skip
@@ -137,33 +156,62 @@ def _store(
     session.add(draw)
     session.flush()
     reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
-    staying = set(top_up["staying"]) if top_up else set()
-    new_ids = [
-        i for i in (*panel.seated, *panel.alternates) if i not in staying
-    ]  # staying seats keep their record
-    list(
-        session.scalars(select(Expert).where(Expert.id.in_(new_ids)))
-    )  # one query, so invitations load nothing
-    seats = []
-    for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
-        if expert_id in staying:
-            continue
-        is_seat = position <= len(panel.seated)
-        seats.append(Seat(draw_id=draw.id, expert_id=expert_id, position=position,
-                          status=SeatStatus.INVITED if is_seat else SeatStatus.STANDBY,
-                          invited_at=now if is_seat else None, reply_by=reply_by if is_seat else None))  # fmt: skip
-    session.add_all(seats)
-    session.flush()
-    with session.no_autoflush:  # reading seat.draw / seat.expert must not flush each new row on its own
-        for seat in seats:
-            if seat.status is SeatStatus.INVITED:
-                session.add(Booking(expert_id=seat.expert_id, day=day, half_day=half_day, seat_id=seat.id))
-                queue_invitation(session, seat, work)
-    session.flush()
+    staying = set(top_up["staying"]) if top_up else set()  # staying seats keep their record
+    invited = _add_seats(session, draw, panel, staying, now=now, reply_by=reply_by)
+    _invite(session, draw, work, invited, funnel.contacts, reply_by=reply_by)
     audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
                  after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,
                         "record_hash": draw.record_hash})  # fmt: skip
     return draw
+
+
+def _add_seats(
+    session: Session, draw: Draw, panel: Panel, staying: set[int], *, now: datetime, reply_by: datetime
+) -> list[tuple[int, int]]:
+    """A seat for each newly drawn member and alternate, in one statement; returns (seat id, expert id) of
+    the members, who are invited at once."""
+    rows = []
+    for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
+        if expert_id in staying:
+            continue
+        is_seat = position <= len(panel.seated)
+        rows.append({"draw_id": draw.id, "expert_id": expert_id, "position": position,
+                     "status": SeatStatus.INVITED if is_seat else SeatStatus.STANDBY,
+                     "invited_at": now if is_seat else None,
+                     "reply_by": reply_by if is_seat else None})  # fmt: skip
+    if not rows:
+        return []
+    # Core inserts, not the ORM's bulk path (twice the overhead for a few rows). Ids come back matched by
+    # expert (one seat each per draw), so the rows need no order and go in one statement on both databases.
+    returning = insert(_SEAT).returning(_SEAT.c.expert_id, _SEAT.c.id)
+    seat_of: dict[int, int] = {expert_id: seat_id for expert_id, seat_id in session.execute(returning, rows)}
+    return [(seat_of[r["expert_id"]], r["expert_id"]) for r in rows if r["status"] is SeatStatus.INVITED]
+
+
+def _invite(
+    session: Session, draw: Draw, work: Work, invited: list[tuple[int, int]],
+    contacts: Mapping[int, Contact], *, reply_by: datetime,
+) -> None:  # fmt: skip
+    """Book the invited for the half-day (its unique key refuses anyone seated elsewhere meanwhile) and queue
+    each one's invitation: one statement for each kind of row."""
+    if not invited:
+        return
+    day, half_day = draw.meeting_day, draw.half_day
+    bookings = [{"expert_id": expert_id, "day": day, "half_day": half_day, "seat_id": seat_id}
+                for seat_id, expert_id in invited]  # fmt: skip
+    session.execute(insert(_BOOKING), bookings)
+    contacts = _contacts(session, contacts, [expert_id for _, expert_id in invited])
+    notes = [invitation(contacts[expert_id], work.name, day, half_day, reply_by) for _, expert_id in invited]
+    session.execute(insert(_NOTIFICATION), notes)
+
+
+def _contacts(session: Session, known: Mapping[int, Contact], ids: list[int]) -> Mapping[int, Contact]:
+    """The funnel knows everyone it let through; anyone else (drawn from elsewhere) is read here."""
+    missing = [i for i in ids if i not in known]
+    if not missing:
+        return known
+    found = select(Expert.id, Expert.name, Expert.email, Expert.phone).where(Expert.id.in_(missing))
+    return {**known, **{row.id: row for row in session.execute(found)}}
 
 
 @dataclass(frozen=True)
@@ -244,7 +292,7 @@ def top_up(
     seed = secrets.token_hex(16)
     panel = draw_top_up(staying, candidates, p_policy, random.Random(seed), seats=seats, alternates=0)
     draw = _store(session, work, original.plan_version_id, original.meeting_day, original.half_day,
-                  funnel.to_dict(), candidates, p_policy, panel, seed, actor_id=actor_id, now=now, policy=policy,
+                  funnel, candidates, p_policy, panel, seed, actor_id=actor_id, now=now, policy=policy,
                   top_up_of=original.top_up_of or original.id,
                   top_up={"kind": "top_up", "staying": staying, "seats": seats, "alternates": 0, "exclude": []})  # fmt: skip
     return draw

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from expert_pool import credit
 from expert_pool.conflict_store import conflicts_for_work
 from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
+from expert_pool.notify import Contact
 from expert_pool.policy import PoolPolicy, credit_policy
 from expert_pool.selection import Candidate
 from knowledge.audit import AuditLog
@@ -33,6 +37,8 @@ class Funnel:
     excluded: list[dict[str, Any]] = field(default_factory=list)
     # Most of the pool is out only because its specialty does not match: kept as ids, not one entry each.
     other_specialty: list[int] = field(default_factory=list)
+    # How to reach each expert of the work's specialty, so that inviting the drawn reads nothing more.
+    contacts: Mapping[int, Contact] = field(default_factory=dict)
 
     def exclude(self, expert_id: int, name: str, reasons: list[str]) -> None:
         if reasons == [OTHER_SPECIALTY]:
@@ -55,6 +61,8 @@ class PoolRow(NamedTuple):
     status: ExpertStatus
     suspended_until: date | None
     annual_cap: int | None
+    email: str
+    phone: str
 
 
 def _scores(session: Session, day: date) -> dict[int, int]:
@@ -71,15 +79,10 @@ def _scores(session: Session, day: date) -> dict[int, int]:
     return {e: credit.credit_score(events, year=day.year, policy=policy) for e, events in by_expert.items()}
 
 
-def _seat_counts(session: Session, since: date, until: date) -> Counter[int]:
-    stmt = (select(Seat.expert_id, func.count()).join(Draw).where(Seat.status.in_(ACTIVE_SEATS),
-            Draw.meeting_day >= since, Draw.meeting_day <= until).group_by(Seat.expert_id))  # fmt: skip
-    return Counter({expert_id: count for expert_id, count in session.execute(stmt)})
-
-
 # Audited changes to the pool that add no rows (an edit, a status, a sanction): they invalidate the snapshot.
-POOL_ACTIONS = ("expert_create", "expert_update", "expert_status", "expert_import", "credit_event",
-                "credit_reverse", "credit_sanction")  # fmt: skip
+# A policy change may alter every score (the credit rules) or the base score of experts without events.
+POOL_ACTIONS = ("expert_create", "expert_update", "expert_contact", "expert_status", "expert_import",
+                "credit_event", "credit_reverse", "credit_sanction", "policy_update")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,16 +92,50 @@ class PoolSnapshot:
     rows: tuple[PoolRow, ...]
     specialties: dict[int, frozenset[str]]
     scores: dict[int, int]
+    base_score: int  # of an expert without credit events
+    # Whom the snapshot alone may exclude, whatever the meeting: anyone not active (a suspension may have
+    # ended by the meeting day), or with an own annual cap below 1 (the services refuse one, the table not).
+    odd: frozenset[int]
+    by_category: dict[str, CategoryPool] = field(default_factory=dict)
+
+    def of_category(self, category: str) -> CategoryPool:
+        """The experts of a category, each also as a candidate, and the ids of all others: built once."""
+        if category not in self.by_category:
+            none: frozenset[str] = frozenset()
+            experts = tuple(r for r in self.rows if category in self.specialties.get(r.id, none))
+            candidates = tuple(Candidate(r.id, r.name, r.city, self.specialties[r.id]) for r in experts)
+            by_id = {r.id: r for r in experts}
+            others = tuple(r.id for r in self.rows if r.id not in by_id)
+            # Built outside the lock: a race only builds the same twice.
+            self.by_category[category] = CategoryPool(experts, candidates, others, by_id)
+        return self.by_category[category]
+
+    def may_be_out(self, policy: PoolPolicy) -> set[int]:
+        """Whom the snapshot alone may exclude: the odd ones, and anyone below the credit floor."""
+        return {*self.odd, *(i for i, score in self.scores.items() if score < policy.credit_floor)}
+
+
+class CategoryPool(NamedTuple):
+    experts: tuple[PoolRow, ...]
+    candidates: tuple[Candidate, ...]  # the same experts as candidates, without recent reviews
+    others: tuple[int, ...]  # everyone else: out for the specialty alone
+    by_id: Mapping[int, PoolRow]
 
 
 _lock = threading.Lock()
 _snapshots: dict[str, tuple[tuple[Any, ...], PoolSnapshot]] = {}
 
 
-def _pool_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
+@cache
+def _pool_fingerprint_statement() -> Select[Any]:
+    """Built once: constructing a statement costs more than running it (so for the facts below)."""
     parts = [select(func.max(m.id)).scalar_subquery() for m in (Expert, ExpertSpecialty, CreditEventRow)]
     parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(POOL_ACTIONS)).scalar_subquery())
-    return (today, *session.execute(select(*parts)).one())
+    return select(*parts)
+
+
+def _pool_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
+    return (today, *session.execute(_pool_fingerprint_statement()).one())
 
 
 def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
@@ -109,67 +146,122 @@ def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
             return cached[1]
     rows = tuple(PoolRow(*row) for row in session.execute(select(
         Expert.id, Expert.name, Expert.city, Expert.status, Expert.suspended_until, Expert.annual_cap,
+        Expert.email, Expert.phone,
     ).order_by(Expert.id)))  # fmt: skip
     specialties: dict[int, set[str]] = defaultdict(set)
     for expert_id, category in session.execute(select(ExpertSpecialty.expert_id, ExpertSpecialty.category)):
         specialties[expert_id].add(category)
-    snapshot = PoolSnapshot(rows, {k: frozenset(v) for k, v in specialties.items()}, _scores(session, today))
+    snapshot = PoolSnapshot(
+        rows,
+        {k: frozenset(v) for k, v in specialties.items()},
+        _scores(session, today),
+        credit_policy(session).base_score,
+        frozenset(r.id for r in rows if r.status is not ExpertStatus.ACTIVE or (r.annual_cap or 1) < 1),
+    )
     with _lock:
         _snapshots[key] = (current, snapshot)
     return snapshot
 
 
-def _same_constructor_counts(session: Session, work: Work, day: date, window_days: int) -> Counter[int]:
-    """Seats of each expert, in the window, on works whose general contractor builds this work too."""
+class MeetingFacts(NamedTuple):
+    on_leave: set[int]
+    booked: set[int]
+    this_year: Counter[int]  # active seats in the meeting's calendar year
+    recent: Counter[int]  # active seats in the recent window up to the meeting
+    same_constructor: Counter[int]  # of those, on works whose general contractor builds this work too
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count().filter(condition)
+
+
+def _builder_projects() -> Select[Any]:
+    """The projects of the general contractor(s) of the project ``:project_id``."""
     builders = select(ProjectParticipant.enterprise_id).where(
-        ProjectParticipant.project_id == work.project_id,
+        ProjectParticipant.project_id == bindparam("project_id"),
         ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR,
     )
-    their_projects = select(ProjectParticipant.project_id).where(
+    return select(ProjectParticipant.project_id).where(
         ProjectParticipant.enterprise_id.in_(builders),
         ProjectParticipant.role == ParticipantRole.GENERAL_CONTRACTOR,
     )
-    stmt = (select(Seat.expert_id, func.count()).join(Draw).join(Work, Work.id == Draw.work_id)
-            .where(Seat.status.in_(ACTIVE_SEATS), Work.project_id.in_(their_projects),
-                   Draw.meeting_day >= day - timedelta(days=window_days), Draw.meeting_day <= day)
-            .group_by(Seat.expert_id))  # fmt: skip
-    return Counter({expert_id: count for expert_id, count in session.execute(stmt)})
+
+
+@cache
+def _facts_statement() -> CompoundSelect[Any]:
+    """Rows (kind, expert id, seats this year, recent seats, recent ones for the same builder): built once."""
+    year = Draw.meeting_day.between(bindparam("year_start"), bindparam("year_end"))
+    recent = Draw.meeting_day.between(bindparam("recent_start"), bindparam("day"))
+    same_builder = and_(recent, Work.project_id.in_(_builder_projects()))
+    zero = literal_column("0")
+    seats = (select(literal_column("'seats'"), Seat.expert_id, _count_if(year), _count_if(recent),
+                    _count_if(same_builder))
+             .join(Draw).join(Work, Work.id == Draw.work_id)
+             .where(Seat.status.in_(ACTIVE_SEATS), or_(year, recent)).group_by(Seat.expert_id))  # fmt: skip
+    leave = select(literal_column("'leave'"), Leave.expert_id, zero, zero, zero).where(
+        Leave.start <= bindparam("day"), Leave.end_date >= bindparam("day")
+    )
+    booked = select(literal_column("'booked'"), Booking.expert_id, zero, zero, zero).where(
+        Booking.day == bindparam("day"), Booking.half_day == bindparam("half_day")
+    )
+    return union_all(leave, booked, seats)
+
+
+def meeting_facts(
+    session: Session, work: Work, day: date, half_day: HalfDay, window_days: int
+) -> MeetingFacts:
+    """What changes with every draw, read fresh in one round trip: leave, the half-day's bookings, seats."""
+    rows = session.execute(_facts_statement(), {
+        "day": day, "half_day": half_day, "year_start": date(day.year, 1, 1),
+        "year_end": date(day.year, 12, 31), "recent_start": day - timedelta(days=window_days),
+        "project_id": work.project_id,
+    })  # fmt: skip
+    facts = MeetingFacts(set(), set(), Counter(), Counter(), Counter())
+    for kind, expert_id, in_year, in_window, same_constructor in rows:
+        if kind == "leave":
+            facts.on_leave.add(expert_id)
+        elif kind == "booked":
+            facts.booked.add(expert_id)
+        else:
+            facts.this_year[expert_id], facts.recent[expert_id] = in_year, in_window
+            facts.same_constructor[expert_id] = same_constructor
+    return facts
 
 
 def build_funnel(
     session: Session, work: Work, day: date, half_day: HalfDay, *, policy: PoolPolicy, today: date,
     exclude_ids: frozenset[int] = frozenset(),
 ) -> Funnel:  # fmt: skip
-    """The pool's slow-changing part comes from a checked snapshot; what changes per meeting is read fresh."""
+    """The pool's slow-changing part comes from a checked snapshot; what changes per meeting is read fresh.
+
+    Only the experts some exclusion may hold for are examined one by one: the others are candidates as
+    they stand (a few of them with recent reviews).
+    """
     snapshot = pool_snapshot(session, today)
-    on_leave = set(session.scalars(select(Leave.expert_id).where(Leave.start <= day, Leave.end_date >= day)))
-    booked = set(
-        session.scalars(select(Booking.expert_id).where(Booking.day == day, Booking.half_day == half_day))
-    )
-    this_year = _seat_counts(session, date(day.year, 1, 1), date(day.year, 12, 31))
-    recent = _seat_counts(session, day - timedelta(days=policy.recent_window_days), day)
-    same_builder = _same_constructor_counts(session, work, day, policy.recent_window_days)
+    facts = meeting_facts(session, work, day, half_day, policy.recent_window_days)
     conflicts = conflicts_for_work(session, work, on=day, policy=policy)
-    base = credit_policy(session).base_score
-    none: frozenset[str] = frozenset()
-    funnel = Funnel(pool=len(snapshot.rows))
-    for expert in snapshot.rows:
-        if work.category not in snapshot.specialties.get(expert.id, none):
-            funnel.exclude(
-                expert.id, expert.name, [OTHER_SPECIALTY]
-            )  # out whatever else holds: skip the rest
-            continue
-        facts = Facts(snapshot.specialties.get(expert.id, none), expert.id in on_leave, expert.id in booked,
-                      this_year.get(expert.id, 0), snapshot.scores.get(expert.id, base),
-                      expert.id in exclude_ids, same_builder.get(expert.id, 0))  # fmt: skip
-        reasons = _reasons(expert, facts, work.category, day, policy)
-        reasons += [f"回避：{p.text}" for p in conflicts.get(expert.id, [])]
-        if reasons:
-            funnel.exclude(expert.id, expert.name, reasons)
-        else:
-            funnel.candidates.append(Candidate(expert.id, expert.name, expert.city, facts.specialties,
-                                               recent_reviews=recent.get(expert.id, 0)))  # fmt: skip
+    category = work.category
+    pool = snapshot.of_category(category)
+    examine_all = snapshot.base_score < policy.credit_floor or policy.max_same_constructor <= 0
+    flagged = (snapshot.may_be_out(policy) | facts.on_leave | facts.booked | exclude_ids | conflicts.keys()
+               | facts.this_year.keys() | facts.same_constructor.keys())  # fmt: skip
+    funnel = Funnel(pool=len(snapshot.rows), other_specialty=list(pool.others), contacts=pool.by_id)
+    for expert, candidate in zip(pool.experts, pool.candidates, strict=True):
+        if examine_all or expert.id in flagged:
+            reasons = _reasons(expert, _facts(expert.id, snapshot, facts, exclude_ids), category, day, policy)
+            reasons += [f"回避：{p.text}" for p in conflicts.get(expert.id, [])]
+            if reasons:
+                funnel.exclude(expert.id, expert.name, reasons)
+                continue
+        recent = facts.recent.get(expert.id, 0)
+        funnel.candidates.append(replace(candidate, recent_reviews=recent) if recent else candidate)
     return funnel
+
+
+def _facts(expert_id: int, snapshot: PoolSnapshot, facts: MeetingFacts, exclude_ids: frozenset[int]) -> Facts:
+    return Facts(snapshot.specialties[expert_id], expert_id in facts.on_leave, expert_id in facts.booked,
+                 facts.this_year[expert_id], snapshot.scores.get(expert_id, snapshot.base_score),
+                 expert_id in exclude_ids, facts.same_constructor[expert_id])  # fmt: skip
 
 
 class Facts(NamedTuple):

@@ -7,18 +7,31 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expert_pool.draw_models import Notification, Seat
+from expert_pool.draw_models import HalfDay, Notification, Seat
 from knowledge.works import Work
 
 log = logging.getLogger("weida.notify")
 MAX_ATTEMPTS = 6
+
+
+class Contact(Protocol):
+    """What an invitation needs of an expert: an ``Expert`` or a row of these columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
 
 
 class Sender(Protocol):
@@ -71,13 +84,21 @@ def queue(
 def queue_invitation(session: Session, seat: Seat, work: Work) -> Notification:
     """The expert's own invitation only: it never names the other members of the panel."""
     draw = seat.draw
-    expert = seat.expert
-    body = (f"{expert.name}专家：您被随机抽取为“{work.name}”专项施工方案专家论证会的论证专家。"
-            f"会议时间：{draw.meeting_day.isoformat()} {draw.half_day.label}。"
-            f"请于{seat.reply_by.astimezone().strftime('%Y-%m-%d %H:%M') if seat.reply_by else ''}前登录系统确认或谢绝"
+    row = invitation(seat.expert, work.name, draw.meeting_day, draw.half_day, seat.reply_by)
+    return queue(session, **row)
+
+
+def invitation(
+    expert: Contact, work_name: str, day: date, half_day: HalfDay, reply_by: datetime | None
+) -> dict[str, Any]:
+    """The invitation to one expert as the values of a notification (a draw inserts them all at once)."""
+    deadline = reply_by.astimezone().strftime("%Y-%m-%d %H:%M") if reply_by else ""
+    body = (f"{expert.name}专家：您被随机抽取为“{work_name}”专项施工方案专家论证会的论证专家。"
+            f"会议时间：{day.isoformat()} {half_day.label}。"
+            f"请于{deadline}前登录系统确认或谢绝"
             "（谢绝请说明理由）；逾期未答复视为谢绝。如与本工程有利害关系，请务必谢绝并说明。")  # fmt: skip
-    return queue(session, expert_id=expert.id, recipient=expert.email or expert.phone, subject="专家论证邀请",
-                 body=body)  # fmt: skip
+    return {"expert_id": expert.id, "recipient": expert.email or expert.phone or f"expert:{expert.id}",
+            "subject": "专家论证邀请", "body": body}  # fmt: skip
 
 
 def deliver_pending(session: Session, sender: Sender, *, now: datetime, limit: int = 100) -> tuple[int, int]:

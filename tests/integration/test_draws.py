@@ -113,6 +113,14 @@ def test_not_drawable_works_are_refused(session, site):
     assert session.scalar(select(func.count()).select_from(Draw)) == 0
 
 
+def test_only_the_signatures_on_the_latest_plan_version_count(session, site, tmp_path):
+    work = site["ready_work"]()
+    make_plan_version(session, work, str(tmp_path / "up"))  # a revision nobody has signed yet
+    with pytest.raises(DrawError, match="签字"):
+        run_draw(session, work)
+    assert session.scalar(select(func.count()).select_from(Draw)) == 0
+
+
 def test_a_policy_that_cannot_be_met_names_the_counts(session, site):
     for e in site["experts"][4:]:
         e.specialties.clear()
@@ -250,3 +258,85 @@ def test_an_expert_who_often_reviews_the_same_constructor_is_left_out(session, s
     reasons = {e["expert_id"]: " ".join(e["reasons"]) for e in second.funnel["excluded"]}
     assert all("同一施工单位：12个月内已评审其方案1次" in reasons[i] for i in first.seated)
     assert not set(first.seated) & set(second.seated)
+
+
+def test_each_invited_expert_gets_his_own_invitation_and_a_booking(session, site):
+    from expert_pool.draw_models import Notification
+
+    draw = run_draw(session, site["ready_work"]())
+    seats = session.scalars(select(Seat).where(Seat.draw_id == draw.id).order_by(Seat.position)).all()
+    assert [s.expert_id for s in seats] == [*draw.seated, *draw.alternates]
+    assert [s.status for s in seats] == [SeatStatus.INVITED] * 5 + [SeatStatus.STANDBY] * 3
+    assert all(s.reply_by is not None for s in seats[:5]) and all(s.invited_at is None for s in seats[5:])
+    bookings = session.scalars(select(Booking)).all()
+    assert sorted((b.seat_id, b.expert_id) for b in bookings) == [(s.id, s.expert_id) for s in seats[:5]]
+    names = {e.id: e.name for e in site["experts"]}
+    notes = session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert sorted(n.expert_id for n in notes) == sorted(draw.seated)
+    for note in notes:
+        others = [names[i] for i in (*draw.seated, *draw.alternates) if i != note.expert_id]
+        assert note.body.startswith(f"{names[note.expert_id]}专家：") and note.status == "pending"
+        assert not any(name in note.body for name in others)
+
+
+def test_an_invitation_goes_to_the_contact_changed_since_the_last_draw(session, site):
+    from expert_pool import services
+    from expert_pool.draw_models import Notification
+
+    run_draw(session, site["ready_work"]())  # the pool snapshot is now cached, with the old contacts
+    for n, expert in enumerate(site["experts"]):
+        services.update_contact(session, expert, "", f"expert{n}@example.com", actor_id=None)
+    before = session.scalar(select(func.max(Notification.id)))
+    run_draw(session, site["ready_work"](), day=DAY + timedelta(days=1), seed="seed-2")
+    notes = session.scalars(select(Notification).where(Notification.id > before)).all()
+    emails = {e.id: f"expert{n}@example.com" for n, e in enumerate(site["experts"])}
+    assert len(notes) == 5 and all(note.recipient == emails[note.expert_id] for note in notes)
+
+
+def test_a_record_stored_with_candidate_names_still_verifies_and_chains(session, site):
+    first = run_draw(session, site["ready_work"]())
+    names = {e.id: e.name for e in site["experts"]}
+    older = [{**c, "name": names[c["expert_id"]], "title_level": ""} for c in first.candidates]
+    session.execute(update(Draw).where(Draw.id == first.id).values(candidates=older))
+    session.commit()
+    session.expire_all()
+    as_stored = session.get(Draw, first.id)  # its hash was made over the names too
+    session.execute(update(Draw).where(Draw.id == first.id).values(record_hash=draws.record_hash(as_stored)))
+    session.commit()
+    session.expire_all()
+    second = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=1), seed="seed-2")
+    assert "name" in session.get(Draw, first.id).candidates[0] and "name" not in second.candidates[0]
+    assert [v.ok for v in draws.verify_all(session)] == [True, True]
+
+
+def test_a_credit_policy_change_is_seen_by_the_next_draw(session, site):
+    from expert_pool.credit import EventKind
+    from expert_pool.policy import set_policy
+
+    late = site["experts"][3]
+    ledger.record(session, late.id, EventKind.LATE_DECLINE, day=NOW.date(), reason="临时谢绝", actor_id=None)
+    run_draw(session, site["ready_work"]())  # the pool snapshot is now cached: 95 points for him
+    set_policy(session, "credit", {"base_score": 74, "warning_below": 74}, actor_id=None)
+    draw = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=1), seed="seed-2")
+    reasons = {e["expert_id"]: " ".join(e["reasons"]) for e in draw.funnel["excluded"]}
+    assert "信用：69分" in reasons[late.id] and len(reasons) == 1
+
+
+def test_a_draw_takes_a_bounded_number_of_statements(session, site):
+    """No lazy load per seat or per expert: 13 statements now, where there were 26 (5 one per seat)."""
+    from sqlalchemy import event
+
+    first, work = site["ready_work"](), site["ready_work"]()
+    run_draw(session, first)  # the pool snapshot and the conflict graph are now cached
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run_draw(session, work, day=DAY + timedelta(days=1), seed="seed-2")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) <= 16, "\n".join(statements)

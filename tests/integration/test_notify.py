@@ -12,7 +12,7 @@ from sqlalchemy import select
 from expert_pool import notify
 from expert_pool.draw_models import Notification
 
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+NOW = datetime.now(UTC) + timedelta(days=1)  # after the rows are queued (queued at the real time)
 
 
 class Inbox(Message):

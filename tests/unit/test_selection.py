@@ -239,6 +239,23 @@ def test_a_stored_draw_replays_bit_for_bit(case, seed):
     assert replay(stored) == panel
 
 
+def test_a_stored_candidate_holds_only_what_the_replay_needs():
+    stored = expert(7, City.WUXI, ("formwork", "excavation"), reviews=2).to_dict()
+    assert stored == {"expert_id": 7, "city": "wuxi", "specialties": ["excavation", "formwork"],
+                      "recent_reviews": 2}  # fmt: skip
+    assert Candidate.from_dict(stored) == Candidate(7, "", City.WUXI, frozenset(stored["specialties"]), 2)
+
+
+def test_records_stored_with_names_and_title_levels_still_replay():
+    pool = [expert(i, FEW_CITIES[i % 3], reviews=i % 4) for i in range(1, 13)]
+    policy = PanelPolicy(HOME)
+    stored = replay_inputs(pool, policy, "older-record")
+    older = {**stored, "candidates": [{**c, "name": f"专家{c['expert_id']}", "title_level": "senior"}
+                                      for c in stored["candidates"]]}  # fmt: skip
+    assert replay(older) == replay(stored) == draw_panel(pool, policy, random.Random("older-record"))
+    assert Candidate.from_dict(older["candidates"][0]).name == "专家1"
+
+
 def test_replay_refuses_another_algorithm_version_and_odd_seeds():
     pool = [expert(i) for i in range(1, 9)]
     stored = replay_inputs(pool, PanelPolicy(HOME), "2025-06-01/abc")
