@@ -222,6 +222,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo_command(scale: str, seed: int, if_empty: bool) -> None:
         """Load deterministic demo data (small) or province-scale data, and the demo accounts."""
         from expert_pool.demo import seed_pool
+        from expert_pool.demo_reviews import seed_reviews
         from expert_pool.identity import IdentityVault
         from knowledge.demo import seed_demo
 
@@ -241,6 +242,8 @@ def register_cli(app: Flask) -> None:
                 )
                 vault = IdentityVault(current_app.config["EXPERT_ID_KEY"].encode())
                 pool = seed_pool(db.session, scale=scale, seed=seed, on_progress=progress, vault=vault)
+                reviews = seed_reviews(db.session, scale=scale, seed=seed, on_progress=progress,
+                                       upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
             finally:
@@ -251,6 +254,7 @@ def register_cli(app: Flask) -> None:
                 f"方案版本 {summary.plan_versions}，任职经历 {pool.employments}，信用记录 {pool.credit_events}；"
                 f"用时 {time.perf_counter() - started:.1f} 秒"
             )
+            click.echo(f"{reviews.label}；其中论证数据用时 {reviews.elapsed_seconds:.1f} 秒")
         print_demo_accounts(create_demo_accounts())
 
     @app.cli.command("create-admin")
