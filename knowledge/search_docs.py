@@ -1,4 +1,5 @@
-"""Search documents built from the database: plan versions and works now, reviews later (one more Source).
+"""Search documents built from the database: plan versions and works here, review conclusions registered by
+``expert_pool.review_docs`` (knowledge may not import expert_pool, so that package adds its own Source).
 
 The index knows no model: these functions turn rows into the plain dicts of ``search_index.documents``. A
 document carries what permissions filter on (the project's city and its units' enterprise ids, the same rule
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from knowledge.accounts import Role
@@ -74,7 +75,8 @@ def project_facts(session: Session, project_ids: Iterable[int] | None = None) ->
     }
 
 
-def _place(facts: ProjectFacts) -> Document:
+def place_fields(facts: ProjectFacts) -> Document:
+    """The place, units and enterprise ids every document of the project repeats."""
     codes = {name: code for code, name in DISTRICTS.get(facts.city, {}).items()}
     return {
         "city": facts.city.value,
@@ -118,7 +120,7 @@ def _plan(version: PlanVersion, work: Work, facts: ProjectFacts) -> Document:
         "kind": "plan",
         "title": f"{version.title}（第{version.number}版）",
         "url": f"/works/plans/{version.id}",
-        **_place(facts),
+        **place_fields(facts),
         "category": work.category,
         "category_name": CATEGORY_NAMES.get(work.category, work.category),
         "verdict": work.verdict.value,
@@ -139,7 +141,7 @@ def _work(work: Work, facts: ProjectFacts) -> Document:
         "kind": "work",
         "title": work.name,
         "url": f"/works/{work.id}",
-        **_place(facts),
+        **place_fields(facts),
         "category": work.category,
         "category_name": CATEGORY_NAMES.get(work.category, work.category),
         "verdict": work.verdict.value,
@@ -180,26 +182,48 @@ def _iter_works(session: Session, facts: Mapping[int, ProjectFacts]) -> Iterator
         yield _work(work, facts[work.project_id])
 
 
+WorkIds = Select[tuple[int]]
+
+
 @dataclass(frozen=True)
 class Source:
-    """One kind of document: how many there are, all of them (for a rebuild), and one by key (for the outbox).
+    """One kind of document: how many there are, all of them (for a rebuild), one by key (for the outbox), and
+    the keys of those that repeat facts of some works (their name, category, place or units), which a change
+    to a work or to an enterprise must queue again.
 
-    A review kind is added here with its three functions; nothing else changes."""
+    A kind is added with ``register``; nothing else changes."""
 
     kind: str
     count: Callable[[Session], int]
     iterate: Callable[[Session, Mapping[int, ProjectFacts]], Iterator[Document]]
     load: Callable[[Session, int], Document | None]
+    of_works: Callable[[Session, WorkIds], Iterable[int]]
 
 
 def _counter(model: type[PlanVersion] | type[Work]) -> Callable[[Session], int]:
     return lambda session: session.scalar(select(func.count()).select_from(model)) or 0
 
 
+def _plans_of(session: Session, works: WorkIds) -> list[int]:
+    return list(
+        session.scalars(select(PlanVersion.id).where(PlanVersion.work_id.in_(works)).order_by(PlanVersion.id))
+    )
+
+
+def _works_of(session: Session, works: WorkIds) -> list[int]:
+    return list(session.scalars(select(Work.id).where(Work.id.in_(works)).order_by(Work.id)))
+
+
+# The work's own document first: what a change to the work is about.
 SOURCES: dict[str, Source] = {
-    "plan": Source("plan", _counter(PlanVersion), _iter_plans, _load_plan),
-    "work": Source("work", _counter(Work), _iter_works, _load_work),
+    "work": Source("work", _counter(Work), _iter_works, _load_work, _works_of),
+    "plan": Source("plan", _counter(PlanVersion), _iter_plans, _load_plan, _plans_of),
 }
+
+
+def register(source: Source) -> None:
+    """Add (or replace) a kind of document; its package calls this when imported."""
+    SOURCES[source.kind] = source
 
 
 def parse_doc_id(doc_id: str) -> tuple[Source, int]:
@@ -228,30 +252,31 @@ def iter_all(session: Session) -> Iterator[Document]:
         yield from source.iterate(session, facts)
 
 
+def doc_ids_for_works(session: Session, works: WorkIds) -> list[str]:
+    """Every document that repeats facts of these works, kind by kind."""
+    return [
+        make_doc_id(kind, key) for kind, source in SOURCES.items() for key in source.of_works(session, works)
+    ]
+
+
 def doc_ids_for_work(session: Session, work_id: int) -> list[str]:
-    """The work's document and its plan versions' (they repeat its verdict): what a change to the work
-    touches."""
-    versions = session.scalars(
-        select(PlanVersion.id).where(PlanVersion.work_id == work_id).order_by(PlanVersion.id)
-    )
-    return [make_doc_id("work", work_id), *(make_doc_id("plan", v) for v in versions)]
+    """The work's document, its plan versions' (they repeat its verdict) and its reviews': what a change to the
+    work touches."""
+    return doc_ids_for_works(session, select(Work.id).where(Work.id == work_id))
 
 
 def doc_ids_for_enterprise(session: Session, enterprise_id: int) -> list[str]:
     """Documents that name the enterprise among their units: what renaming it touches."""
     projects = select(ProjectParticipant.project_id).where(ProjectParticipant.enterprise_id == enterprise_id)
-    works = select(Work.id).where(Work.project_id.in_(projects))
-    plans = select(PlanVersion.id).where(PlanVersion.work_id.in_(works))
-    return [
-        *(make_doc_id("work", w) for w in session.scalars(works.order_by(Work.id))),
-        *(make_doc_id("plan", p) for p in session.scalars(plans.order_by(PlanVersion.id))),
-    ]
+    return doc_ids_for_works(session, select(Work.id).where(Work.project_id.in_(projects)))
 
 
 def allowed_for(scope: Scope) -> Allowed:
     """What an account may find, as ``knowledge.permissions.can_view_project`` decides for pages.
 
-    Experts get the reviews they sat on and published conclusions: neither kind exists yet, so nothing."""
+    Experts get the reviews they sat on (``expert_ids``: the present panel) and the published conclusions
+    (``published``: every review whose report is final, see ``expert_pool.review_docs``); never plans or
+    works, which they see only through their reviews."""
     if scope.is_province_wide:
         return Allowed.all()
     if scope.role.has_city_scope and scope.city is not None:

@@ -17,7 +17,7 @@ from whoosh.analysis import Token, Tokenizer
 
 # Bump when the dictionary or the tokenization changes: every document's version hash changes with it, so
 # SearchIndex.check() reports the whole index stale and a rebuild follows.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 
 # Terms of 建办质〔2018〕31号 and of the JGJ/GB standards that plans cite, kept whole by the segmenter. Only
 # nouns: a compound such as 基坑开挖 would win over 深基坑 in 深基坑开挖 (深/基坑开挖), so actions stay apart.
@@ -162,6 +162,22 @@ def _segment(sentence: str) -> tuple[tuple[str, bool], ...]:
 _cut = functools.lru_cache(maxsize=8192)(_segment)
 
 
+def word_list(text: str) -> list[str]:
+    """The words of ``words(text)`` without their offsets: what indexing needs, several times faster."""
+    found: list[str] = []
+    for sentence in _SENTENCE_END.split(normalize(text)):
+        found.extend(_sentence_words(sentence) if len(sentence) <= 500 else _real_words(sentence))
+    return found
+
+
+def _real_words(sentence: str) -> tuple[str, ...]:
+    return tuple(word for word, is_word in _segment(sentence) if is_word)
+
+
+# Indexing's own cache (a rebuild would otherwise push the queries' sentences out of ``_cut``).
+_sentence_words = functools.lru_cache(maxsize=16384)(_real_words)
+
+
 def query_words(text: str) -> list[str]:
     return [word for word, _, _ in words(text)]
 
@@ -226,28 +242,26 @@ class _BaseTokenizer(Tokenizer):  # type: ignore[misc]
 
 
 class WordTokenizer(_BaseTokenizer):
-    """Words, and at index time also their sub-words (and, for short fields, single characters)."""
+    """Words, and at index time also their sub-words.
 
-    def __init__(self, unigrams: bool = False) -> None:
-        self.unigrams = unigrams
+    No single characters: a one-character query (桩) is answered from the words that contain it
+    (``query.Contains``). Indexing every character once per document made a fifth of all postings, and
+    the build's time goes with the number of postings."""
 
     def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
         for pos, (word, _, _) in enumerate(words(text)):
             if mode == "index":
                 for sub in subwords(word):
                     yield sub, pos
-                if self.unigrams and len(word) > 1:
-                    for ch in dict.fromkeys(_CJK.findall(word)):
-                        yield ch, pos
             yield word, pos
 
-
-class CharTokenizer(_BaseTokenizer):
-    """Every CJK character once per position: what makes a one-character query (桩) find 灌注桩."""
-
-    def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
-        for pos, match in enumerate(_CJK.finditer(normalize(text))):
-            yield match.group(), pos
+    def index_terms(self, text: str) -> list[str]:
+        """``terms(text, "index")`` without positions, built as a list: the rebuild's hot path."""
+        found: list[str] = []
+        for word in word_list(text):
+            found.extend(subwords(word))
+            found.append(word)
+        return found
 
 
 class PairTokenizer(_BaseTokenizer):
@@ -268,6 +282,31 @@ class PairTokenizer(_BaseTokenizer):
             for left, right in itertools.product(previous, [word, *(s for s in subs if word.startswith(s))]):
                 yield pair(left, right), pos
             previous = [word, *(s for s in subs if word.endswith(s))]
+
+    def index_terms(self, text: str) -> list[str]:
+        """``terms(text, "index")`` without positions, built as a list: the rebuild's hot path."""
+        found: list[str] = []
+        previous: tuple[str, ...] = ()
+        for word in word_list(text):
+            sides = _pair_sides(word)
+            if sides is None:
+                previous = ()
+                continue
+            rights, lefts = sides
+            if previous:
+                found.extend([f"{left} {right}" for left in previous for right in rights])
+            previous = lefts
+        return found
+
+
+@functools.lru_cache(maxsize=65536)
+def _pair_sides(word: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """What a word can be on the right of a pair (itself or a prefix sub-word) and on the left (itself or a
+    suffix sub-word); None for a number, which makes no pairs."""
+    if not is_pairable(word):
+        return None
+    subs = subwords(word)
+    return (word, *(s for s in subs if word.startswith(s))), (word, *(s for s in subs if word.endswith(s)))
 
 
 def is_pairable(word: str) -> bool:

@@ -82,6 +82,13 @@ def passages(doc: SearchDocument) -> list[tuple[str, str]]:
     return [(label, text) for label, text in found if text.strip()]
 
 
+def likeness_text(title: str, packed: bytes | None) -> str:
+    """What "more like this" reads of a stored document: the title and passages, without a review's
+    conclusion part, which is the same few sentences in every review."""
+    skip = REVIEW_PARTS[0][1]
+    return "\n".join([title, *(text for label, text in unpack(packed) if label != skip)])
+
+
 def _date(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -136,7 +143,6 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
         "date": _date(doc.get("date")),
         "units": units,
         "body": body,
-        "chars": body,
         "pairs": "\n".join([doc["title"], units, body]),
         "passages": pack(passages(doc)),
     }
@@ -218,13 +224,24 @@ def _groups(spans: list[tuple[int, int]], width: int) -> list[list[tuple[int, in
     return groups
 
 
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent spans as one: 抗隆起 (segmented 抗/隆起) is marked once, not as two marks side by side."""
+    joined: list[tuple[int, int]] = []
+    for a, b in spans:
+        if joined and joined[-1][1] == a:
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+    return joined
+
+
 def _window(label: str, text: str, spans: list[tuple[int, int]], width: int) -> str:
     start = max(0, spans[0][0] - width // 4) if spans else 0
     end = min(len(text), max(spans[-1][1] if spans else 0, start + width))
     out = [html.escape(f"{label}：")] if label else []
     out.append("…" if start else "")
     cursor = start
-    for a, b in spans:
+    for a, b in _joined(spans):
         out += [html.escape(text[cursor:a]), "<mark>", html.escape(text[a:b]), "</mark>"]
         cursor = b
     out += [html.escape(text[cursor:end]), "…" if end < len(text) else ""]

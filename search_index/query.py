@@ -11,7 +11,7 @@ from typing import Any, Literal
 from whoosh import query as wq
 
 from search_index.analysis import expand, is_cjk, is_pairable, normalize, phrase_pairs, query_words
-from search_index.schema import CHAR_FIELDS, TEXT_FIELDS
+from search_index.schema import TEXT_FIELDS
 
 FIELD_ALIASES: dict[str, str] = {
     **dict.fromkeys(("标题", "题目", "title"), "title"),
@@ -137,6 +137,48 @@ class ParsedQuery:
     terms: tuple[str, ...]
     message: str = ""
     used_fallback: bool = False
+
+
+class Contains(wq.MultiTerm):  # type: ignore[misc]
+    """The words of a field that contain one character: what a one-character query word (桩) matches, so
+    灌注桩 is found. The field's words are read once per index segment (segments never change their words)."""
+
+    def __init__(self, fieldname: str, char: str, boost: float = 1.0) -> None:
+        self.fieldname = fieldname
+        self.text = char
+        self.boost = boost
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Contains and (other.fieldname, other.text) == (self.fieldname, self.text)
+
+    def __hash__(self) -> int:
+        return hash((Contains, self.fieldname, self.text))
+
+    def __repr__(self) -> str:
+        return f"Contains({self.fieldname!r}, {self.text!r})"
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        needle = self.text.encode("utf-8")  # UTF-8 never matches a character inside another one
+        found: set[bytes] = set()
+        for leaf, _ in ixreader.leaf_readers():
+            found.update(t for t in _lexicon(leaf, self.fieldname) if needle in t)
+        return sorted(found)
+
+
+_LEXICONS: dict[tuple[str, str], tuple[bytes, ...]] = {}
+_LEXICONS_MAX = 64
+
+
+def _lexicon(leaf: Any, fieldname: str) -> tuple[bytes, ...]:
+    segment = leaf.segment()
+    if segment is None:  # an empty index
+        return ()
+    key = (segment.segment_id(), fieldname)
+    if key not in _LEXICONS:
+        if len(_LEXICONS) >= _LEXICONS_MAX:
+            _LEXICONS.pop(next(iter(_LEXICONS)))
+        _LEXICONS[key] = tuple(leaf.lexicon(fieldname)) if fieldname in leaf.indexed_field_names() else ()
+    return _LEXICONS[key]
 
 
 class QuerySyntaxError(ValueError):
@@ -304,12 +346,11 @@ def _words(text: str, fields: Iterable[str] | None, terms: list[str], kind: str)
     parts = []
     for word in query_words(text):
         variants = (word,) if kind == "phrase" else expand(word)
-        single = len(word) == 1 and is_cjk(word)
-        targets = fields or (CHAR_FIELDS if single else TEXT_FIELDS)
-        if single and fields == ("body",):
-            targets = ("chars",)
         terms.extend(variants)
-        parts.append(wq.Or([wq.Term(f, v) for f in targets for v in variants]))
+        if len(word) == 1 and is_cjk(word):
+            parts.append(wq.Or([Contains(f, word) for f in fields or TEXT_FIELDS]))
+        else:
+            parts.append(wq.Or([wq.Term(f, v) for f in fields or TEXT_FIELDS for v in variants]))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)

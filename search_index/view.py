@@ -3,49 +3,141 @@
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable
+from itertools import chain
+from math import log
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_index.documents import snippets, unpack
-from search_index.query import Allowed, Hit, SearchRequest, SearchResult, parse_query
+from search_index.documents import likeness_text, snippets
+from search_index.postings import SegmentCache, bm25, union
+from search_index.query import Allowed, Contains, Hit, SearchRequest, SearchResult, parse_query
 from search_index.schema import FACET_FIELDS
 
 FACETS = {name: name for name in FACET_FIELDS} | {"enterprise": "enterprise_ids"}
 FACET_LIMIT = 30
 MORE_LIKE_TEXT = 4000
+KEY_TERMS = 12
+# A result of up to this many documents is ranked by scoring every one of them.
+EXACT_MAX = 2000
+# A facet of more values than this is counted per found document when they are at most this share of all.
+FORWARD_MIN_VALUES = 200
+FORWARD_MAX_SHARE = 0.15
+# Documents in the term sets a searcher keeps (combined over segments) before it starts again: about 60 MB.
+TERM_SET_BUDGET = 1_000_000
+
+
+def _top(counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The FACET_LIMIT largest counts, ties by value; sorting all 20,000 enterprises with a key took 30 ms."""
+    if len(counted) > FACET_LIMIT:
+        least = heapq.nlargest(FACET_LIMIT, (n for _, n in counted))[-1]
+        counted = [c for c in counted if c[1] >= least]
+    return sorted(counted, key=lambda c: (-c[1], c[0]))[:FACET_LIMIT]
 
 
 class View:
     """One searcher on one state of the index, and the document-number sets computed on it.
 
-    Permission filters and facet counts are set operations on cached frozensets of document numbers (one per
-    field value), which beat both a filter query and Whoosh's groupedby: with groupedby Whoosh scores and sorts
-    every hit, whatever the limit.
+    Matching, permission filters and facet counts are set operations on frozensets of document numbers read
+    from the postings (``postings``), which beat Whoosh's matchers, a filter query and Whoosh's groupedby alike:
+    with groupedby Whoosh scores and sorts every hit, whatever the limit. What is read from a segment is kept
+    by the ``SegmentCache`` of that segment, shared by the views of later searchers.
     """
 
-    def __init__(self, generation: str, ix: whoosh_index.Index, is_current: bool) -> None:
+    def __init__(
+        self, generation: str, ix: whoosh_index.Index, is_current: bool,
+        segments: dict[tuple[str, int], SegmentCache] | None = None,
+    ) -> None:  # fmt: skip
         self.generation = generation
         self.ix = ix
         self.is_current = is_current
         self.searcher: Searcher = ix.searcher()
-        self._values: dict[str, dict[str, frozenset[int]]] = {}
+        registry = {} if segments is None else segments
+        self.segments: list[SegmentCache] = []
+        deleted: set[int] = set()
+        for leaf, offset in self.searcher.reader().leaf_readers():
+            segment = leaf.segment()
+            if segment is None:  # an empty index
+                continue
+            key = (segment.segment_id(), offset)
+            if key not in registry:
+                registry[key] = SegmentCache(leaf, offset)
+            self.segments.append(registry[key])
+            if segment.has_deletions():
+                deleted.update(offset + n for n in segment.deleted_docs())
+        for key in set(registry) - {(s.leaf.segment().segment_id(), s.offset) for s in self.segments}:
+            del registry[key]  # a segment merged away: its cache goes with it
+        self.deleted = frozenset(deleted)
+        self.doc_count_all = self.searcher.reader().doc_count_all()
+        self._offsets = [s.offset for s in self.segments]
+        self._live: frozenset[int] | None = None
+        self._terms: dict[tuple[str, bytes], frozenset[int]] = {}
+        self._docs: dict[tuple[str, str], frozenset[int]] = {}
+        self._kept = 0
+        self._facets: dict[str, list[tuple[str, list[frozenset[int]], int]]] = {}
         self._allowed: dict[Allowed, frozenset[int]] = {}
         self._dates: list[str] | None = None
+        self._lists: dict[str, list[tuple[str, ...]]] = {}
 
-    def values(self, fieldname: str) -> dict[str, frozenset[int]]:
-        """Every value of a field with the documents that have it."""
-        if fieldname not in self._values:
-            reader = self.searcher.reader()
-            self._values[fieldname] = {
-                value: frozenset(reader.postings(fieldname, value).all_ids())
-                for value in reader.field_terms(fieldname)
-            }
-        return self._values[fieldname]
+    # ---- sets
+
+    def live(self) -> frozenset[int]:
+        if self._live is None:
+            self._live = frozenset(range(self.doc_count_all)) - self.deleted
+        return self._live
+
+    def term_docs(self, fieldname: str, text: str | bytes) -> frozenset[int]:
+        """Documents (deleted ones too) with a term, cached per searcher."""
+        btext = text.encode("utf-8") if isinstance(text, str) else text
+        key = (fieldname, btext)
+        found = self._terms.get(key)
+        if found is None:
+            found = union(p.docs for s in self.segments if (p := s.term(fieldname, btext)) is not None)
+            self._remember(self._terms, key, found)
+        return found
 
     def docs(self, fieldname: str, value: str) -> frozenset[int]:
-        return self.values(fieldname).get(value, frozenset())
+        """Documents (deleted ones too) with a value of a code field."""
+        key = (fieldname, value)
+        found = self._docs.get(key)
+        if found is None:
+            found = union(s.values(fieldname).get(value, frozenset()) for s in self.segments)
+            self._remember(self._docs, key, found)
+        return found
+
+    def _remember(self, cache: dict[Any, frozenset[int]], key: Any, found: frozenset[int]) -> None:
+        if self._kept + len(found) > TERM_SET_BUDGET:
+            self._terms.clear()
+            self._docs.clear()
+            self._kept = 0
+        cache[key] = found
+        self._kept += len(found)
+
+    def evaluate(self, q: wq.Query) -> frozenset[int]:
+        """The documents (deleted ones too) a query of ``query.parse_query`` matches, by set operations."""
+        if isinstance(q, wq.Term):
+            return self.term_docs(q.fieldname, q.text)
+        if isinstance(q, Contains):
+            return union(self.term_docs(q.fieldname, t) for t in q._btexts(self.searcher.reader()))
+        if isinstance(q, wq.Or):
+            return union(self.evaluate(c) for c in q.subqueries)
+        if isinstance(q, wq.And):
+            wanted = sorted((self.evaluate(c) for c in q.subqueries if not isinstance(c, wq.Not)), key=len)
+            unwanted = [self.evaluate(c.query) for c in q.subqueries if isinstance(c, wq.Not)]
+            found = wanted[0].intersection(*wanted[1:]) if wanted else self.live()
+            return frozenset(found.difference(*unwanted)) if unwanted else frozenset(found)
+        if isinstance(q, wq.Not):
+            return self.live() - self.evaluate(q.query)
+        if isinstance(q, wq.Every):
+            return self.live()
+        if isinstance(q, wq.NullQuery.__class__):
+            return frozenset()
+        return frozenset(self.searcher.docs_for_query(q))
 
     def allowed(self, grant: Allowed) -> frozenset[int] | None:
         """The documents a grant may see, None for all of them; cached per grant on this searcher."""
@@ -85,28 +177,127 @@ class View:
         if isinstance(q, wq.Every) and allowed is not None:
             found = set(allowed)
         else:
-            found = set(self.searcher.docs_for_query(q))
+            found = set(self.evaluate(q))
             if allowed is not None:
                 found &= allowed
+        found -= self.deleted
         for fieldname, value in request.filters.terms():
             found &= self.docs(fieldname, value)
         return found
 
+    # ---- ranking
+
+    def _segment_of(self, docnum: int) -> SegmentCache:
+        return self.segments[bisect_right(self._offsets, docnum) - 1]
+
+    def scoring_terms(self, q: wq.Query) -> list[tuple[str, bytes, float]]:
+        """(field, term, boost) of every word the query asks for (not those it excludes)."""
+        if isinstance(q, wq.Term):
+            text = q.text.encode("utf-8") if isinstance(q.text, str) else q.text
+            return [(q.fieldname, text, q.boost)]
+        if isinstance(q, Contains):
+            return [(q.fieldname, t, q.boost) for t in q._btexts(self.searcher.reader())]
+        if isinstance(q, wq.And | wq.Or):
+            return [t for c in q.subqueries for t in self.scoring_terms(c)]
+        return []
+
+    def rank(self, q: wq.Query, found: set[int], count: int) -> list[tuple[int, float]]:
+        """The ``count`` best documents of ``found`` by BM25F (Whoosh's formula and constants).
+
+        A result of more than ``EXACT_MAX`` documents is ranked among the champions of its words (their best
+        documents, ``postings.CHAMPIONS`` per word and segment): scoring 80,000 documents in Python takes longer
+        than the whole page may. Should the champions hold fewer than ``count`` documents, all are scored."""
+        terms = [t for t in self.scoring_terms(q) if self.term_docs(t[0], t[1])]
+        if not terms:
+            return [(n, 0.0) for n in sorted(found)[:count]]
+        reader = self.searcher.reader()
+        avgfl = {f: (reader.field_length(f) / self.doc_count_all) or 1.0 for f, _, _ in terms}
+        candidates: set[int] | frozenset[int] = found
+        if len(found) > EXACT_MAX:
+            best: set[int] = set()
+            for fieldname, btext, _ in terms:
+                for segment in self.segments:
+                    posting = segment.term(fieldname, btext)
+                    if posting is not None:
+                        best.update(segment.champions(fieldname, posting, avgfl[fieldname]))
+            best &= found
+            if len(best) >= count:
+                candidates = best
+        scores = dict.fromkeys(candidates, 0.0)
+        for fieldname, btext, boost in terms:
+            docs = self.term_docs(fieldname, btext)
+            idf = log(self.doc_count_all / (len(docs) + 1)) + 1
+            for docnum in docs & candidates if len(docs) > len(candidates) else candidates & docs:
+                segment = self._segment_of(docnum)
+                posting = segment.term(fieldname, btext)
+                if posting is None:
+                    continue
+                length = segment.lengths(fieldname)[docnum - segment.offset]
+                scores[docnum] += boost * bm25(idf, posting.weight(docnum), length, avgfl[fieldname])
+        return heapq.nlargest(count, scores.items(), key=lambda item: (item[1], -item[0]))
+
+    def dates(self) -> list[str]:
+        """The date of every document number, read once per searcher."""
+        if self._dates is None:
+            self._dates = self.column("date")
+        return self._dates
+
     def newest(self, found: set[int], count: int) -> list[int]:
         """The ``count`` newest documents; the date column is read once per searcher, not per document and query
         (Whoosh's sortedby reads it per matching document: 70 ms for 5,000 hits)."""
-        if self._dates is None:
-            self._dates = self.column("date")
-        dates = self._dates
+        dates = self.dates()
         return heapq.nlargest(count, found, key=lambda n: (dates[n], n))
 
-    def facets(self, found: set[int]) -> dict[str, list[tuple[object, int]]]:
+    def facet_values(self, fieldname: str) -> list[tuple[str, list[frozenset[int]], int]]:
+        """Each value of a field with its documents per segment, most documents first."""
+        if fieldname not in self._facets:
+            parts: dict[str, list[frozenset[int]]] = {}
+            for segment in self.segments:
+                for value, docs in segment.values(fieldname).items():
+                    parts.setdefault(value, []).append(docs)
+            entries = [(v, p, sum(map(len, p))) for v, p in parts.items()]
+            self._facets[fieldname] = sorted(entries, key=lambda e: -e[2])
+        return self._facets[fieldname]
+
+    def facets(self, found: set[int], names: Iterable[str] = FACETS) -> dict[str, list[tuple[object, int]]]:
+        """Counts of the top values of each facet among ``found`` (all facets unless ``names`` says which).
+
+        A field of many values (30,000 enterprises) is counted from each found document's values when the result
+        is not large; otherwise, and for the other fields, value by value, largest first, stopping at a value
+        with fewer documents than the ``FACET_LIMIT``-th count so far: it cannot enter the list."""
         facets = {}
-        for name, fieldname in FACETS.items():
-            counts = [(v, len(found & docs)) for v, docs in self.values(fieldname).items()]
-            counts = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))[:FACET_LIMIT]
+        for name in names:
+            values = self.facet_values(FACETS[name])
+            if len(values) > FORWARD_MIN_VALUES and len(found) <= FORWARD_MAX_SHARE * self.doc_count_all:
+                forward = self.forward(FACETS[name])
+                counted = list(Counter(chain.from_iterable(map(forward.__getitem__, found))).items())
+            else:
+                counted = self._count_inverted(found, values)
+            counts = _top(counted)
             facets[name] = [(int(v) if name in ("year", "enterprise") else v, n) for v, n in counts]
         return facets
+
+    @staticmethod
+    def _count_inverted(
+        found: set[int], values: list[tuple[str, list[frozenset[int]], int]]
+    ) -> list[tuple[str, int]]:
+        counted: list[tuple[str, int]] = []
+        top: list[int] = []  # the FACET_LIMIT largest counts, smallest first
+        for value, parts, size in values:
+            if len(top) == FACET_LIMIT and size < top[0]:
+                break
+            n = sum(len(found & docs) if len(docs) < len(found) else len(docs & found) for docs in parts)
+            if n:
+                counted.append((value, n))
+                (heapq.heappushpop if len(top) == FACET_LIMIT else heapq.heappush)(top, n)
+        return counted
+
+    def forward(self, fieldname: str) -> list[tuple[str, ...]]:
+        """Every document's values of a field, by document number (per searcher, from the segments')."""
+        key = f"forward:{fieldname}"
+        if key not in self._lists:
+            self._lists[key] = [values for s in self.segments for values in s.forward(fieldname)]
+        return self._lists[key]
 
     def search(self, request: SearchRequest) -> SearchResult:
         parsed = parse_query(request.q)
@@ -117,9 +308,8 @@ class View:
             if request.sort == "date" or isinstance(parsed.query, wq.Every):
                 page = [(n, 0.0) for n in self.newest(found, end)[start:]]
             else:
-                results = self.searcher.search(parsed.query, filter=found, limit=min(end, len(found)))
-                page = [(r.docnum, r.score) for r in results[start:end]]
-            hits = [self._hit(docnum, score, parsed.terms) for docnum, score in page]
+                page = self.rank(parsed.query, found, end)[start:]
+            hits = [self.hit(docnum, score, parsed.terms) for docnum, score in page]
         return SearchResult(
             total=len(found),
             hits=hits,
@@ -130,7 +320,7 @@ class View:
             used_fallback=parsed.used_fallback,
         )
 
-    def _hit(self, docnum: int, score: float | None, terms: tuple[str, ...]) -> Hit:
+    def hit(self, docnum: int, score: float | None, terms: tuple[str, ...]) -> Hit:
         stored = self.searcher.stored_fields(docnum)
         return Hit(
             doc_id=stored["doc_id"],
@@ -144,21 +334,40 @@ class View:
             snippets=snippets(stored.get("passages"), terms),
         )
 
-    def more_like_this(self, doc_id: str, *, same_category: bool, limit: int, allowed: Allowed) -> list[Hit]:
+    def more_like_this(
+        self, doc_id: str, *, same_category: bool, limit: int, allowed: Allowed, kind: str | None = None,
+        before: str | None = None,
+    ) -> list[Hit]:  # fmt: skip
+        """Documents like this one: its key terms, among those the grant may see, of its category, of ``kind``,
+        dated on or before ``before`` (an ISO date), never itself."""
         docnum = self.searcher.document_number(doc_id=doc_id)
         if docnum is None:
             return []
         stored = self.searcher.stored_fields(docnum)
         pool = self.allowed(allowed)
+        narrower = []
         if same_category and stored.get("category"):
-            same = self.docs("category", stored["category"])
-            pool = same if pool is None else pool & same
+            narrower.append(self.docs("category", stored["category"]))
+        if kind is not None:
+            narrower.append(self.docs("kind", kind))
+        for docs in sorted(narrower, key=len):
+            pool = docs if pool is None else pool & docs
+        if before is not None:
+            dates = self.dates()
+            candidates = pool if pool is not None else range(len(dates))
+            pool = frozenset(n for n in candidates if dates[n] and dates[n] <= before)
         if pool is not None:
             pool = pool - {docnum}
             if not pool:
                 return []
-        text = "\n".join([stored.get("title", ""), *(t for _, t in unpack(stored.get("passages")))])
-        key_terms = self.searcher.key_terms_from_text("body", text[:MORE_LIKE_TEXT], numterms=12)
-        q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
-        results = self.searcher.search(q, limit=limit, filter=pool and set(pool), mask={docnum})
-        return [self._hit(r.docnum, r.score, ()) for r in results]
+        text = likeness_text(stored.get("title", ""), stored.get("passages"))
+        key_terms = self.searcher.key_terms_from_text("body", text[:MORE_LIKE_TEXT], numterms=KEY_TERMS + 8)
+        # Numbers and single characters say nothing of what a document is about.
+        key_terms = [
+            (w, weight) for w, weight in key_terms if len(w) > 1 and not w.replace(".", "").isdigit()
+        ]
+        q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms[:KEY_TERMS]])
+        found = set(self.evaluate(q)) - self.deleted - {docnum}
+        if pool is not None:
+            found &= pool
+        return [self.hit(n, score, ()) for n, score in self.rank(q, found, limit)]

@@ -14,6 +14,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     # Import models once so every table is on Base.metadata before anything maps or migrates.
     import expert_pool.draw_models  # noqa: F401
     import expert_pool.models  # noqa: F401
+    import expert_pool.review_docs  # noqa: F401 - registers review conclusions as search documents
     import expert_pool.review_models  # noqa: F401
     import knowledge.accounts  # noqa: F401
     import knowledge.audit  # noqa: F401

@@ -11,10 +11,13 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, Schema
 
-from search_index import analysis
-from search_index.documents import DocumentError, version_of
+from search_index import analysis, bulk, postings
+from search_index import index as index_module
+from search_index import view as view_module
+from search_index.documents import DocumentError, to_fields, version_of
 from search_index.index import SearchIndex
-from search_index.query import Allowed, Filters, SearchRequest, SearchResult
+from search_index.query import Allowed, Filters, SearchRequest, SearchResult, parse_query
+from search_index.schema import build_schema
 from tests.integration.search_recall import DOCS, QUERIES, recall_at
 
 ALL = Allowed.all()
@@ -66,6 +69,15 @@ def test_index_tokens_add_the_words_inside_a_term():
     tokens = analysis.tokens("高大模板支撑体系")
     assert {"高大模板支撑体系", "高大模板", "模板", "支撑体系"} <= set(tokens)
     assert "通过" not in analysis.tokens("不通过")
+
+
+def test_the_index_fast_path_makes_the_same_terms_as_the_tokenizers(corpus):
+    texts = (
+        [d["title"] for d in DOCS] + [d.get("body", "") for d in DOCS] + ["深基坑开挖深度15.2m，QTZ80塔吊"]
+    )
+    for tokenizer in (analysis.WordTokenizer(), analysis.PairTokenizer()):
+        for text in texts:
+            assert tokenizer.index_terms(text) == [t for t, _ in tokenizer.terms(text, "index")], text
 
 
 def test_full_width_case_and_model_numbers():
@@ -389,6 +401,25 @@ def test_an_upsert_that_waited_out_a_rebuild_lands_in_the_new_generation(tmp_pat
     assert find(index, "爬架").total == 1 and find(index, "塔吊").total == 3
 
 
+def test_a_rebuild_by_several_writer_processes_finds_what_one_process_finds(tmp_path, monkeypatch):
+    single = SearchIndex(tmp_path / "single", build_procs=1)
+    assert single.rebuild(DOCS, len(DOCS)).ok
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_DOCS", 1)
+    monkeypatch.setattr(bulk, "JOB_BATCH", 4)
+    parallel = SearchIndex(tmp_path / "parallel", build_procs=2)
+    seen = []
+    report = parallel.rebuild(iter(DOCS), len(DOCS), lambda n, t: seen.append(n))
+    assert report.ok and report.count == len(DOCS) == parallel.doc_count() and seen[-1] == len(DOCS)
+    assert (
+        1 <= len(parallel.view().searcher.reader().leaf_readers()) <= 2
+    )  # a segment per busy writer, unmerged
+    assert parallel.check({d["doc_id"]: version_of(d) for d in DOCS}) == ([], [], [])
+    for q in ("塔吊", "桩", '"基坑开挖"', "单位:中建八局", "深基坑 NOT 降水"):
+        one, two = find(single, q, per_page=50), find(parallel, q, per_page=50)
+        assert ids(one) == ids(two) and one.facets == two.facets, q
+    assert parallel.upsert([doc("plan:999", "新增的爬架方案")]).ok and find(parallel, "爬架").total
+
+
 def test_a_failed_rebuild_leaves_the_live_index_alone(index):
     index.upsert([doc("plan:1", "深基坑")])
 
@@ -443,3 +474,128 @@ def test_recall_at_ten_on_the_labelled_set(corpus, capsys):
             f"\nsearch recall@10 on {len(QUERIES)} labelled queries over {len(DOCS)} documents: {recall:.3f}"
         )
     assert recall >= 0.9
+
+
+# ---- the set-based query engine (search_index.postings) against Whoosh's own matchers
+
+ENGINE_QUERIES = ["深基坑", "塔吊", "桩", "QTZ80 塔吊", '"基坑开挖"', "单位:中建八局", "深基坑 NOT 降水", "塔吊 OR 爬架",
+                  "结论:不通过", "类别:基坑", "城市:南京 盾构", "-深基坑", "(高支模 OR 脚手架) 南京", "监测 报警值"]  # fmt: skip
+
+
+@pytest.mark.parametrize("q", ENGINE_QUERIES)
+def test_set_operations_find_what_whoosh_finds(corpus, q):
+    view = corpus.view()
+    parsed = parse_query(q)
+    assert view.matches(parsed.query, SearchRequest(allowed=ALL, q=q)) == set(
+        view.searcher.docs_for_query(parsed.query)
+    )
+
+
+def test_the_ranking_is_whooshs_bm25f(corpus):
+    view = corpus.view()
+    for q in ("深基坑", "塔吊 安装", "监测", "脚手架 连墙件"):
+        parsed = parse_query(q)
+        found = view.matches(parsed.query, SearchRequest(allowed=ALL, q=q))
+        ours = view.rank(parsed.query, found, 10)
+        theirs = view.searcher.search(parsed.query, filter=found, limit=10)
+        assert [n for n, _ in ours] == [r.docnum for r in theirs], q
+        assert [round(s, 6) for _, s in ours] == [round(r.score, 6) for r in theirs], q
+
+
+def test_a_large_result_is_ranked_among_the_champions_of_its_words(corpus, monkeypatch):
+    view = corpus.view()
+    parsed = parse_query("深基坑")
+    found = view.matches(parsed.query, SearchRequest(allowed=ALL, q="深基坑"))
+    exact = view.rank(parsed.query, found, 3)
+    monkeypatch.setattr(view_module, "EXACT_MAX", 0)
+    monkeypatch.setattr(postings, "CHAMPIONS", 3)
+    fresh = SearchIndex(corpus.directory).view()  # no champions computed yet
+    assert fresh.rank(parsed.query, found, 3)[0] == exact[0]  # the best document is a champion
+    assert len(fresh.rank(parsed.query, found, 50)) == len(found)  # too few champions: every one is scored
+
+
+def test_facets_counted_per_document_and_per_value_agree(corpus, monkeypatch):
+    view = corpus.view()
+    for q in ("", "深基坑", "方案", "塔吊 OR 爬架"):
+        found = view.matches(parse_query(q).query, SearchRequest(allowed=ALL, q=q))
+        brute = {
+            name: sorted(((int(v) if name in ("year", "enterprise") else v, len(found & view.docs(field, v)))
+                          for v, _, _ in view.facet_values(field) if found & view.docs(field, v)),
+                         key=lambda c: (-c[1], str(c[0])))[: view_module.FACET_LIMIT]
+            for name, field in view_module.FACETS.items()
+        }  # fmt: skip
+        monkeypatch.setattr(view_module, "FORWARD_MIN_VALUES", 0)
+        monkeypatch.setattr(view_module, "FORWARD_MAX_SHARE", 1.0)
+        per_document = view.facets(found)
+        monkeypatch.setattr(view_module, "FORWARD_MAX_SHARE", -1.0)
+        per_value = view.facets(found)
+        assert per_document == per_value, q
+        assert {k: sorted(v, key=lambda c: (-c[1], str(c[0]))) for k, v in per_value.items()} == brute, q
+
+
+def test_updates_leave_deleted_documents_out_across_segments(index):
+    index.upsert([doc(f"plan:{n}", "深基坑", city="nanjing", enterprise_ids=[1]) for n in range(5)])
+    index.upsert(
+        [doc("plan:1", "塔吊", city="suzhou", enterprise_ids=[2]), doc("plan:9", "深基坑", city="wuxi")]
+    )
+    index.delete(["plan:2"])
+    view = index.view()
+    assert len(view.segments) >= 2 and view.deleted
+    result = find(index, "深基坑", per_page=50)
+    assert ids(result) == {"plan:0", "plan:3", "plan:4", "plan:9"}
+    assert dict(result.facets["city"]) == {"nanjing": 3, "wuxi": 1}
+    assert (
+        find(index, "", per_page=50).total == 5
+        and find(index, "", allowed=Allowed(cities={"nanjing"})).total == 3
+    )
+    assert ids(find(index, "塔吊")) == {"plan:1"}
+
+
+def test_postings_read_by_blocks_equal_whooshs_matcher(corpus):
+    view = corpus.view()
+    for segment in view.segments:
+        leaf = segment.leaf
+        for fieldname in ("body", "title", "city", "enterprise_ids"):
+            for btext in list(leaf.lexicon(fieldname))[:50]:
+                ids_, weights = postings.read_postings(leaf, fieldname, btext)
+                m = leaf.postings(fieldname, btext)
+                expected = list(m.items_as("weight"))
+                assert list(zip(ids_, weights, strict=True)) == [(n, pytest.approx(w)) for n, w in expected]
+            lengths = postings.read_lengths(leaf, fieldname, leaf.doc_count_all())
+            assert list(lengths) == [
+                leaf.doc_field_length(n, fieldname, 0) for n in range(leaf.doc_count_all())
+            ]
+    assert dict(postings.field_postings(view.segments[0].leaf, "city")).keys() == set(
+        view.segments[0].leaf.lexicon("city")
+    )
+
+
+def test_the_bulk_writer_writes_what_whooshs_writer_writes(tmp_path, monkeypatch):
+    fields = [to_fields(d) for d in DOCS]
+    plain = whoosh_index.create_in(str(tmp_path), build_schema(), indexname="PLAIN")
+    with plain.writer() as writer:
+        for f in fields:
+            writer.add_document(**f)
+    fast = whoosh_index.create_in(str(tmp_path), build_schema(), indexname="FAST")
+    monkeypatch.setattr(
+        bulk, "POSTING_BYTES", 10**6
+    )  # a run every 1,000 postings: the merge is exercised too
+    assert bulk.fill(fast, iter(fields), procs=1, limitmb=10) == len(fields)
+    a, b = plain.reader(), fast.reader()
+    assert list(a.all_terms()) == list(b.all_terms())
+    for fieldname, btext in a.all_terms():
+        ia, ib = a.term_info(fieldname, btext), b.term_info(fieldname, btext)
+        assert (ia.weight(), ia.doc_frequency(), ia.min_length(), ia.max_length(), ia.max_weight()) == (
+            ib.weight(), ib.doc_frequency(), ib.min_length(), ib.max_length(), ib.max_weight()
+        )  # fmt: skip
+        assert list(a.postings(fieldname, btext).items_as("weight")) == list(
+            b.postings(fieldname, btext).items_as("weight")
+        )
+    assert [a.stored_fields(n) for n in range(len(fields))] == [
+        b.stored_fields(n) for n in range(len(fields))
+    ]
+    assert all(
+        a.doc_field_length(n, f) == b.doc_field_length(n, f)
+        for n in range(len(fields))
+        for f in ("body", "title")
+    )

@@ -58,7 +58,7 @@ MATRIX = {
     "reports.report_pdf": set(),  # the world's review has no report: 404 for every role (see HIDDEN)
     "reports.draw_pdf": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.my_invitations": {Role.EXPERT},
-    "search.index": ALL - {Role.EXPERT},
+    "search.index": ALL,
     "reviews.index": ALL,
     "reviews.detail": ALL - {Role.EXPERT},
     "reviews.revision": {Role.PROJECT_TEAM},

@@ -72,7 +72,7 @@ def result_json(result: SearchResult, script_root: str = "") -> dict[str, Any]:
     }  # fmt: skip
 
 
-@route("/search", "GET", summary="全文检索专项施工方案与危大工程（与检索页面相同的参数、分面与权限）", tag="检索",
+@route("/search", "GET", summary="全文检索专项施工方案、危大工程与专家论证结论（与检索页面相同的参数、分面与权限）", tag="检索",
        params=PARAMS, response=RESULT_SCHEMA, errors=(403,))  # fmt: skip
 def search() -> ResponseReturnValue:
     scope = current_scope()

@@ -19,7 +19,7 @@ from knowledge.plan_services import PlanUpload
 from knowledge.queries import paginate
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
-from webapp.extensions import db
+from webapp.extensions import db, search_index
 from webapp.forms import Form
 from webapp.reviews.parse import (
     attendees_from,
@@ -29,6 +29,7 @@ from webapp.reviews.parse import (
     ids_from,
     responses_from,
 )
+from webapp.search import similar_reviews
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
@@ -120,6 +121,7 @@ def detail(review_id: int) -> ResponseReturnValue:
         "answer_to": answer_to if answer_to and answer_to.review_id == review.id else None,
         "is_team": scope.role is Role.PROJECT_TEAM,
         "reports": [r for r in review.reports if r.finalised_at is not None or acc.member or acc.readings],
+        "similar_reviews": similar_reviews(search_index(), review, scope),
     }  # fmt: skip
     return render_template("reviews/detail.html", **context)
 

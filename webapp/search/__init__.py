@@ -1,5 +1,6 @@
 """Full-text search: the page (query, facets with counts, highlighted hits, pages, all in the URL), the
-arguments it shares with the API, and the "similar plans" list of a plan version's page."""
+arguments it shares with the API, the "similar plans" list of a plan version's page and the "similar past
+reviews" list of a review's page."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from expert_pool.review_models import Review
 from knowledge.accounts import Role
 from knowledge.models import Enterprise
 from knowledge.permissions import Scope
@@ -29,8 +31,8 @@ from webapp.extensions import db, search_index
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
-# Experts are left out until published conclusions are indexed: today they could find nothing.
-SEARCH_ROLES = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
+# Experts find the reviews they sat on and the published conclusions (knowledge.search_docs.allowed_for).
+SEARCH_ROLES = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN, Role.EXPERT)
 Q_MAX = 200
 PER_PAGE = 20
 FILTER_NAMES = ("kind", "city", "category", "verdict", "conclusion", "year", "enterprise")
@@ -193,6 +195,35 @@ def similar_plans(
             seen.add(works[key])
             shown.append(show_hit(hit, request.script_root if has_request_context() else ""))
     return shown[:limit]
+
+
+def similar_conclusions(
+    index: SearchIndex, model: str, scope: Scope, *, before: str | None = None, skip: str = "", limit: int = 5
+) -> list[ShownHit]:
+    """Concluded reviews most like the indexed document ``model`` (a plan version or a review), of its
+    category, that the account may see, held on or before ``before`` when given, never ``skip``. Empty when
+    the index cannot say."""
+    try:
+        hits = index.more_like_this(model, same_category=True, limit=limit + 1, allowed=allowed_for(scope),
+                                    kind="review", before=before)  # fmt: skip
+    except OSError:
+        return []
+    root = request.script_root if has_request_context() else ""
+    return [show_hit(hit, root) for hit in hits if hit.doc_id != skip][:limit]
+
+
+def similar_reviews(index: SearchIndex, review: Review, scope: Scope, limit: int = 5) -> list[ShownHit]:
+    """Past conclusions most like this review, of its work's category, that the account may see: concluded
+    reviews held on or before its meeting day, never itself (a previous review of the same work is a precedent
+    and stays). The model is the review's own conclusion once final, else its plan version's text (so the
+    panel sees precedents while it examines the plan)."""
+    own, plan = make_doc_id("review", review.id), make_doc_id("plan", review.plan_version_id)
+    day = (review.held_on or review.meeting_day).isoformat()
+    try:
+        model = own if index.contains(own) else plan
+    except OSError:
+        return []
+    return similar_conclusions(index, model, scope, before=day, skip=own, limit=limit)
 
 
 @bp.route("/")

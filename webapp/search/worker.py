@@ -198,6 +198,8 @@ class BackgroundWriter:
                     report = write_pending(session, self.index, self.path)
                 if report and report.failed:
                     logger.warning("search writer: %d applied, %d failed", report.applied, report.failed)
+                # This process's searches then find the facet values read (a new segment's only, after a write).
+                self.index.warm()
             except Exception:  # noqa: BLE001 - the thread outlives a database restart; the rows wait
                 logger.exception("search writer pass failed")
             self._stop.wait(self.interval)

@@ -10,10 +10,11 @@ from knowledge.accounts import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.plan_sections import SECTIONS, find_sections
 from knowledge.plans import PlanVersion, SignoffKind
+from search_index.documents import make_doc_id
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import attach_error
-from webapp.search import similar_plans
+from webapp.search import similar_conclusions, similar_plans
 from webapp.works import bp
 from webapp.works.forms import ActionForm, PlanForm
 from webapp.works.views import READERS
@@ -76,6 +77,7 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
         is_latest=latest is not None and latest.id == version.id, signable=signable,
         required=plan_services.required_signoffs(work), action_form=ActionForm(),
         similar=similar_plans(db.session, search_index(), version, scope),
+        similar_reviews=similar_conclusions(search_index(), make_doc_id("plan", version.id), scope),
     )  # fmt: skip
 
 
