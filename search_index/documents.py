@@ -159,8 +159,15 @@ def unpack(packed: bytes | None) -> list[tuple[str, str]]:
 
 
 def snippets(packed: bytes | None, terms: Iterable[str], *, limit: int = 3, width: int = 90) -> list[str]:
-    """Escaped HTML fragments with <mark> around the terms, from the passages that contain most of them; the
-    opening of the first passage when none does.
+    """The fragments of ``placed_snippets`` without their passages' labels."""
+    return [fragment for _, fragment in placed_snippets(packed, terms, limit=limit, width=width)]
+
+
+def placed_snippets(
+    packed: bytes | None, terms: Iterable[str], *, limit: int = 3, width: int = 90
+) -> list[tuple[str, str]]:
+    """(label of its passage, fragment) of escaped HTML fragments with <mark> around the terms, from the
+    passages that contain most of them; the opening of the first passage when none does.
 
     Only the passages that match are looked at, by plain substring search on normalized text: re-running the
     segmenter over a whole stored plan to highlight it is what made the first version slow.
@@ -174,15 +181,20 @@ def snippets(packed: bytes | None, terms: Iterable[str], *, limit: int = 3, widt
             distinct = len({normalize(text[a:b]) for a, b in spans})
             ranked.append((-distinct, order, label, text, spans))
     if not ranked:
-        return [_window(pieces[0][0], pieces[0][1], [], width)] if pieces else []
+        return [(pieces[0][0], _window(pieces[0][0], pieces[0][1], [], width))] if pieces else []
     ranked.sort(key=lambda item: item[:2])
     windows = [
-        [_window(label, text, group, width) for group in _groups(spans, width)]
+        [(label, _window(label, text, group, width)) for group in _groups(spans, width)]
         for *_, label, text, spans in ranked
     ]
     first = [w[0] for w in windows]
     rest = [fragment for w in windows for fragment in w[1:]]
     return (first + rest)[:limit]
+
+
+def section_anchor(label: str) -> str:
+    """The HTML id of a plan section on its page, from the section's heading (what a snippet's label is)."""
+    return "sec-" + "".join(label.split()) if label.strip() else ""
 
 
 def _spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:

@@ -114,6 +114,8 @@ class Hit:
     date: str
     score: float
     snippets: list[str]
+    # The label of the passage each snippet comes from (a plan's section heading; see documents.section_anchor).
+    places: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

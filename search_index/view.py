@@ -14,7 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_index.documents import likeness_text, snippets
+from search_index.documents import likeness_text, placed_snippets
 from search_index.postings import SegmentCache, bm25, union
 from search_index.query import Allowed, Contains, Hit, SearchRequest, SearchResult, parse_query
 from search_index.schema import FACET_FIELDS
@@ -322,6 +322,7 @@ class View:
 
     def hit(self, docnum: int, score: float | None, terms: tuple[str, ...]) -> Hit:
         stored = self.searcher.stored_fields(docnum)
+        placed = placed_snippets(stored.get("passages"), terms)
         return Hit(
             doc_id=stored["doc_id"],
             kind=stored.get("kind", ""),
@@ -331,7 +332,8 @@ class View:
             category=stored.get("category", ""),
             date=stored.get("date", ""),
             score=float(score or 0.0),
-            snippets=snippets(stored.get("passages"), terms),
+            snippets=[fragment for _, fragment in placed],
+            places=[label for label, _ in placed],
         )
 
     def more_like_this(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from flask import render_template
@@ -103,6 +103,26 @@ def test_highlights_mark_the_words_and_escape_the_text(client, session, corpus):
     html = page(client, "/search/?q=报警值 alert")
     assert "<mark>报警" in html and "<mark>alert</mark>" in html
     assert "&lt;script&gt;" in html and SCRIPT not in html and "<script>alert" not in html
+
+
+def test_a_plan_snippet_links_to_its_section_on_the_plan_page(client, session, corpus):
+    login(client, make_account(session, Role.ADMIN))
+    html = page(client, "/search/?q=基坑坍塌&kind=plan")
+    links = {unquote(h) for h in re.findall(r'<a class="text-nowrap" href="([^"]+)">查看该章节</a>', html)}
+    plan = corpus["our_plan"].id
+    assert f"/works/plans/{plan}#sec-第八章应急处置措施" in links, links
+    plan_page = page(client, f"/works/plans/{plan}")
+    section = plan_page[plan_page.index('id="sec-第八章应急处置措施"') :]
+    assert (
+        "第八章 应急处置措施" in section[:200]
+        and "基坑坍塌应急处置" in section[: section.index("</section>")]
+    )
+    body = client.get(
+        "/api/v1/search?q=灌注桩&kind=plan", headers=bearer(session, make_account(session))
+    ).get_json()
+    item = next(i for i in body["items"] if i["doc_id"] == f"plan:{plan}")
+    assert item["places"][0] == "第一章 工程概况"
+    assert unquote(item["snippet_urls"][0]) == f"/works/plans/{plan}#sec-第一章工程概况"
 
 
 def test_a_project_team_never_sees_or_counts_another_enterprises_documents(client, session, corpus):

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from knowledge.regions import City
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS
-from search_index.query import SearchResult
+from search_index.query import Hit, SearchResult
 from webapp.api import ApiError, route
 from webapp.api.params import int_arg
 from webapp.auth import current_scope
@@ -21,6 +21,7 @@ from webapp.search import (
     Q_MAX,
     SEARCH_ROLES,
     VERDICT_LABELS,
+    ShownHit,
     read_args,
     show_hit,
 )
@@ -50,7 +51,9 @@ HIT_SCHEMA = {"type": "object", "properties": {
     "doc_id": {"type": "string"}, "kind": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
     "city": {"type": "string"}, "category": {"type": "string"}, "date": {"type": "string"}, "score": {"type": "number"},
     "snippets": {"type": "array", "items": {"type": "string"},
-                 "description": "HTML 片段：文档文字已转义，命中词以 <mark> 标出"}}}  # fmt: skip
+                 "description": "HTML 片段：文档文字已转义，命中词以 <mark> 标出"},
+    "places": {"type": "array", "items": {"type": "string"}, "description": "各片段所在的章节（方案的章节标题）"},
+    "snippet_urls": {"type": "array", "items": {"type": "string"}, "description": "各片段所在章节的链接"}}}  # fmt: skip
 FACET_SCHEMA = {
     "type": "array",
     "items": {"type": "object", "properties": {"value": {}, "count": {"type": "integer"}}},
@@ -63,9 +66,13 @@ RESULT_SCHEMA = {"type": "object", "properties": {
     "message": {"type": "string", "description": "检索语法无法理解时，说明已改按关键词检索"}}}  # fmt: skip
 
 
+def _hit_json(hit: Hit, shown: ShownHit) -> dict[str, Any]:
+    return {**vars(hit), "url": shown.url, "snippet_urls": shown.snippet_urls}
+
+
 def result_json(result: SearchResult, script_root: str = "") -> dict[str, Any]:
     return {
-        "items": [{**vars(hit), "url": show_hit(hit, script_root).url} for hit in result.hits],
+        "items": [_hit_json(hit, show_hit(hit, script_root)) for hit in result.hits],
         "total": result.total, "page": result.page, "per_page": result.per_page, "pages": result.pages,
         "facets": {name: [{"value": v, "count": n} for v, n in values] for name, values in result.facets.items()},
         "message": result.message,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, has_request_context, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -23,7 +24,7 @@ from knowledge.queries import Page
 from knowledge.regions import City
 from knowledge.rules import Verdict
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS, allowed_for
-from search_index.documents import make_doc_id
+from search_index.documents import make_doc_id, section_anchor
 from search_index.index import SearchIndex
 from search_index.query import SORTS, Filters, Hit, SearchRequest, SearchResult
 from webapp.auth import current_scope, role_required
@@ -109,15 +110,26 @@ class ShownHit:
     date: str
     score: float
     snippets: list[Markup]
+    snippet_urls: list[
+        str
+    ]  # where each snippet's passage is: a plan's section on its page, else the document
+
+
+def snippet_url(hit: Hit, label: str, url: str) -> str:
+    anchor = section_anchor(label) if hit.kind == "plan" else ""
+    return f"{url}#{quote(anchor)}" if anchor else url
 
 
 def show_hit(hit: Hit, script_root: str = "") -> ShownHit:
+    url = script_root + hit.url if hit.url.startswith("/") else hit.url
+    places = hit.places or [""] * len(hit.snippets)
     return ShownHit(
         doc_id=hit.doc_id, kind=hit.kind, kind_label=KIND_LABELS.get(hit.kind, hit.kind), title=hit.title,
-        url=script_root + hit.url if hit.url.startswith("/") else hit.url, city_name=CITY_LABELS.get(hit.city, hit.city),
+        url=url, city_name=CITY_LABELS.get(hit.city, hit.city),
         category_name=CATEGORY_NAMES.get(hit.category, hit.category), date=hit.date, score=hit.score,
         # The fragments are built by search_index.documents.snippets: document text html-escaped, <mark> ours.
         snippets=[Markup(s) for s in hit.snippets],  # noqa: S704
+        snippet_urls=[snippet_url(hit, label, url) for label in places],
     )  # fmt: skip
 
 

@@ -10,7 +10,8 @@ from knowledge.accounts import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.plan_sections import SECTIONS, find_sections
 from knowledge.plans import PlanVersion, SignoffKind
-from search_index.documents import make_doc_id
+from knowledge.search_docs import split_sections
+from search_index.documents import make_doc_id, section_anchor
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import attach_error
@@ -63,6 +64,22 @@ def submit_plan(work_id: int) -> ResponseReturnValue:
     return render_template("works/plan_form.html", form=form, work=work)
 
 
+TEXT_SHOWN = 20000
+
+
+def shown_sections(text: str) -> list[tuple[str, str, str]]:
+    """The plan's text as (anchor, heading, text) per section, as the search index cuts it (so a search hit links
+    to its section), the first TEXT_SHOWN characters only; one piece without a heading when it has no sections."""
+    pieces = [(heading, body) for _, heading, body in split_sections(text)] or [("", text)]
+    shown, left = [], TEXT_SHOWN
+    for heading, body in pieces:
+        if left <= 0:
+            break
+        shown.append((section_anchor(heading), heading, body[:left]))
+        left -= len(heading) + len(body)
+    return shown
+
+
 @bp.route("/plans/<int:version_id>")
 @role_required(*READERS)
 def plan_detail(version_id: int) -> ResponseReturnValue:
@@ -77,6 +94,7 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
         is_latest=latest is not None and latest.id == version.id, signable=signable,
         required=plan_services.required_signoffs(work), action_form=ActionForm(),
         similar=similar_plans(db.session, search_index(), version, scope),
+        text_sections=shown_sections(version.text or ""), text_shown=TEXT_SHOWN,
         similar_reviews=similar_conclusions(search_index(), make_doc_id("plan", version.id), scope),
     )  # fmt: skip
 
