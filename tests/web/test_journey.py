@@ -31,6 +31,7 @@ from expert_pool.models import Expert
 from expert_pool.review_models import Review, ReviewReport
 from knowledge.accounts import Account, Role
 from knowledge.models import ParticipantRole, ProjectParticipant
+from knowledge.passwords import hash_password
 from knowledge.services import AccountInput, create_account
 from knowledge.works import Work
 from tests.factories import SAMPLE_PLAN
@@ -133,7 +134,9 @@ def expert_accounts(env: dict[str, str], draw_id: int) -> list[tuple[str, str]]:
                 data = AccountInput(username=f"expert{expert.id}", display_name=expert.name,
                                     password=EXPERT_PASSWORD, role=Role.EXPERT, expert_id=expert.id)  # fmt: skip
                 account = create_account(s, data, actor_id=None, hash_method="scrypt:1024:8:1")
-                s.commit()
+            else:  # the demo's own expert account was drawn: it gets the journey's password too
+                account.password_hash = hash_password(EXPERT_PASSWORD, "scrypt:1024:8:1")
+            s.commit()
             made.append((account.username, expert.name))
     return made
 
