@@ -16,6 +16,7 @@ from expert_pool.conflict_rules import (
     ConflictIndex,
     Names,
 )
+from expert_pool.soft_limits import shared_days
 from knowledge.errors import ValidationError
 
 T = TypeVar("T")
@@ -103,6 +104,7 @@ def build_index(data: GraphData) -> ConflictIndex:
         authorships_by_work=_by(data.authorships, lambda a: a.work_id),
         seats_by_work=_by(data.seats, lambda s: s.work_id),
         project_of_work=project_of_work,
+        shared_days=shared_days(data.seats),
     )
 
 

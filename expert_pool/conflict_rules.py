@@ -157,6 +157,7 @@ class ConflictIndex:
     authorships_by_work: Mapping[int, tuple[PlanAuthorship, ...]]
     seats_by_work: Mapping[int, tuple[PanelSeat, ...]]
     project_of_work: Mapping[int, int]
+    shared_days: Mapping[tuple[int, int], tuple[date, ...]]  # soft_limits.shared_days
 
 
 def group_chain(up_a: Sequence[int], up_b: Sequence[int], depth: int | None) -> list[tuple[int, str]] | None:

@@ -5,6 +5,7 @@ fingerprint of the rows under it is unchanged, checked on every use, so a change
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -95,6 +96,16 @@ def conflicts_for_work(
     return cg.conflicted_experts(
         graph(session), work.id, work.project_id, on=on, policy=conflict_policy(policy)
     )
+
+
+def draw_checks(
+    session: Session, work: Work, *, on: date, policy: PoolPolicy
+) -> tuple[dict[int, list[cg.ConflictPath]], Mapping[tuple[int, int], tuple[date, ...]]]:
+    """What a draw's funnel reads from the graph, from one (fresh) graph: the work's conflicted experts with
+    their paths, and the days each two experts shared a panel (for the soft limit ``max_pair_sittings``)."""
+    built = graph(session)
+    conflicted = cg.conflicted_experts(built, work.id, work.project_id, on=on, policy=conflict_policy(policy))
+    return conflicted, built.index.shared_days
 
 
 def conflicts_of_expert(

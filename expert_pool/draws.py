@@ -110,7 +110,7 @@ def request_draw(
         funnel = build_funnel(session, work, day, half_day, policy=policy, today=today, exclude_ids=taken)
         draw_seed = seed or secrets.token_hex(16)
         p_policy = panel_policy(work, policy)
-        panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed))
+        panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed), apart=funnel.apart)
         try:
             draw = _store(session, work, version_id, day, half_day, funnel, funnel.candidates, p_policy,
                           panel, draw_seed, actor_id=actor_id, now=now, policy=policy)  # fmt: skip
@@ -240,7 +240,8 @@ def verify(session: Session, draw: Draw) -> Verification:
     """Replay the stored inputs with the stored seed, recompute the hash, and check the link to the previous record."""
     try:
         inputs = {"algorithm_version": draw.algorithm, "seed": draw.seed, "candidates": draw.candidates,
-                  "policy": draw.policy["panel"], **draw.policy.get("top_up", {})}  # fmt: skip
+                  "policy": draw.policy["panel"], "apart": (draw.funnel or {}).get("apart") or [],
+                  **draw.policy.get("top_up", {})}  # fmt: skip
         panel = replay(inputs)
         replays = list(panel.seated) == draw.seated and list(panel.alternates) == draw.alternates
     except Exception:  # noqa: BLE001 - a tampered record may not even replay; that is a failed check

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from expert_pool import credit
-from expert_pool.conflict_store import conflicts_for_work
+from expert_pool.conflict_store import draw_checks
 from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
 from expert_pool.notify import Contact
 from expert_pool.policy import PoolPolicy, credit_policy
 from expert_pool.selection import Candidate
+from expert_pool.soft_limits import crowded_pairs
 from knowledge.audit import AuditLog
 from knowledge.models import ParticipantRole, ProjectParticipant
 from knowledge.regions import City
@@ -39,6 +40,8 @@ class Funnel:
     other_specialty: list[int] = field(default_factory=list)
     # How to reach each expert of the work's specialty, so that inviting the drawn reads nothing more.
     contacts: Mapping[int, Contact] = field(default_factory=dict)
+    # Candidates the draw keeps apart where it can (DOMAIN.md 5 soft limit, soft_limits.crowded_pairs).
+    apart: list[tuple[int, int]] = field(default_factory=list)
 
     def exclude(self, expert_id: int, name: str, reasons: list[str]) -> None:
         if reasons == [OTHER_SPECIALTY]:
@@ -50,7 +53,7 @@ class Funnel:
         counts = Counter(r.split("：")[0] for e in self.excluded for r in e["reasons"])
         counts["专业"] += len(self.other_specialty)
         return {"pool": self.pool, "eligible": len(self.candidates), "excluded": self.excluded,
-                "other_specialty": self.other_specialty,
+                "other_specialty": self.other_specialty, "apart": [list(p) for p in self.apart],
                 "excluded_by_reason": {k: v for k, v in sorted(counts.items()) if v}}  # fmt: skip
 
 
@@ -239,7 +242,7 @@ def build_funnel(
     """
     snapshot = pool_snapshot(session, today)
     facts = meeting_facts(session, work, day, half_day, policy.recent_window_days)
-    conflicts = conflicts_for_work(session, work, on=day, policy=policy)
+    conflicts, shared = draw_checks(session, work, on=day, policy=policy)
     category = work.category
     pool = snapshot.of_category(category)
     examine_all = snapshot.base_score < policy.credit_floor or policy.max_same_constructor <= 0
@@ -255,6 +258,8 @@ def build_funnel(
                 continue
         recent = facts.recent.get(expert.id, 0)
         funnel.candidates.append(replace(candidate, recent_reviews=recent) if recent else candidate)
+    funnel.apart = crowded_pairs(shared, {c.expert_id for c in funnel.candidates}, on=day,
+                                 limit=policy.max_pair_sittings, window_days=policy.recent_window_days)  # fmt: skip
     return funnel
 
 

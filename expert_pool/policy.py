@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import CreditPolicy
 from expert_pool.draw_models import PolicySetting
+from expert_pool.soft_limits import MIN_PAIR_LIMIT
 from knowledge import audit
 from knowledge.errors import ValidationError
 
@@ -31,6 +32,7 @@ class PoolPolicy:
     former_employment_years: int = 3  # DOMAIN 5, rule 2
     exclude_failed_panel: bool = True  # DOMAIN 5, rule 6
     max_same_constructor: int = 3  # DOMAIN 5, soft limit: reviews of one constructor's plans in 12 months
+    max_pair_sittings: int = 3  # DOMAIN 5, soft limit: panels two experts shared in 12 months (0: no limit)
     materials_lead_days: int = 3  # materials reach the panel this many days before the meeting
     report_sign_days: int = 3  # DOMAIN 6: the report is signed within this many days after the meeting
     office_confirms_revision: bool = (
@@ -42,6 +44,10 @@ class PoolPolicy:
             raise ValidationError("论证专家不得少于5名（住建部令第37号第十二条）", field="panel_size")
         if self.max_local < 0 or self.alternates < 0 or self.annual_cap < 1 or self.reply_hours < 1:
             raise ValidationError("抽取政策的数值不能为负，年度上限和答复时限至少为1", field="max_local")
+        if self.max_pair_sittings != 0 and self.max_pair_sittings < MIN_PAIR_LIMIT:
+            raise ValidationError(
+                f"两名专家同组次数上限须为0（不限）或不少于{MIN_PAIR_LIMIT}", field="max_pair_sittings"
+            )
 
 
 POLICY_LABELS: dict[str, str] = {
@@ -50,6 +56,7 @@ POLICY_LABELS: dict[str, str] = {
     "annual_cap": "年度评审上限", "credit_floor": "可抽取信用分下限", "reply_hours": "邀请答复时限（小时）", "reminder_hours": "答复截止前提醒（小时）",
     "reveal_days_before": "会前几天揭示名单", "late_decline_hours": "临时谢绝计信用的时限（小时）",
     "former_employment_years": "曾任职回避年限", "exclude_failed_panel": "不通过后原专家回避", "max_same_constructor": "12个月内评审同一施工单位方案上限",
+    "max_pair_sittings": "12个月内两名专家同组次数上限（达到即尽量不再同组，0为不限）",
     "materials_lead_days": "材料提前送达天数", "report_sign_days": "会后签署论证报告期限（天）",
     "office_confirms_revision": "修改回复由抽取办公室确认（否则由专家组组长确认）",
 }  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, reduce
 from operator import or_
 from typing import TYPE_CHECKING
@@ -13,6 +13,13 @@ from expert_pool.selection_feasibility import LOCAL, Profile, _admits, _full
 
 if TYPE_CHECKING:
     from expert_pool.selection import PanelPolicy
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+class Crowded(Exception):  # noqa: N818 - a signal between two functions of the draw, never shown
+    """The seats could not be filled while keeping the pairs apart."""
 
 
 class _Urn:
@@ -56,10 +63,13 @@ def _seat(
     uncovered: int,
     seats: int,
     quota: int,
+    partners: Mapping[int, frozenset[int]] | None = None,
 ) -> tuple[list[int], list[int]]:
     """The ``seats`` new seats in pick order, and the candidates set aside as not admissible on the way.
 
-    ``uncovered`` are the specialties still to cover and ``quota`` the local seats still free.
+    ``uncovered`` are the specialties still to cover and ``quota`` the local seats still free. ``partners``
+    (indices) are kept apart: a pick whose partner is already seated is set aside, and no longer counted as
+    available. Since that may leave the panel impossible to complete, running out raises ``Crowded`` then.
     """
     seated: list[int] = []
     set_aside: list[int] = []
@@ -67,8 +77,15 @@ def _seat(
     while seats:
         i = urn.pick(rng)
         if i is None:
+            if partners:
+                raise Crowded
             raise RuntimeError("admissible candidates ran out after a feasibility check that passed")
         profile = profiles[i]
+        if partners and not partners.get(i, _NONE).isdisjoint(seated):
+            set_aside.append(i)
+            counts[profile] -= 1
+            verdicts.clear()
+            continue
         if profile not in verdicts:
             verdicts[profile] = _admits(counts, profile, uncovered, seats, quota)
         if not verdicts[profile]:

@@ -11,7 +11,7 @@ from functools import reduce
 from operator import attrgetter, or_
 from typing import Any
 
-from expert_pool.sampling import _pick_alternates, _seat, _Urn
+from expert_pool.sampling import Crowded, _pick_alternates, _seat, _Urn
 from expert_pool.selection_feasibility import (
     LOCAL,
     SPECIALTY_LABELS,
@@ -152,7 +152,10 @@ class Panel:
         return {**asdict(self), "weights": {str(i): w for i, w in self.weights}}
 
 
-def draw_panel(candidates: Sequence[Candidate], policy: PanelPolicy, rng: random.Random) -> Panel:
+def draw_panel(
+    candidates: Sequence[Candidate], policy: PanelPolicy, rng: random.Random,
+    apart: Iterable[Sequence[int]] = (),
+) -> Panel:  # fmt: skip
     """Draw the seats, then the alternates, of a panel; raises ``DrawInfeasible`` before any random number.
 
     Method: sequential roulette (weighted sampling without replacement) with rejection. Candidates are
@@ -164,12 +167,30 @@ def draw_panel(candidates: Sequence[Candidate], policy: PanelPolicy, rng: random
     the feasibility check holds before the first pick, an admissible candidate is always left (no short
     panel). Then those set aside go back into the urn and alternates are picked the same way among the
     candidates who could take at least one seat, in pick order.
+
+    The pairs of ``apart`` (expert ids; DOMAIN.md 5 soft limit, ``soft_limits.crowded_pairs``) are kept apart:
+    a pick whose partner already holds a seat is set aside too. Should that leave the seats impossible to fill,
+    the seats are drawn again, with the same generator going on, as if there were no such pairs: a soft limit
+    never makes a draw fail. Without pairs the draw is exactly the one before pairs existed (old records replay).
     """
     pool = sorted(candidates, key=_BY_ID)
     _check_distinct([c.expert_id for c in pool])
     profiles = _profiles(pool, policy)
     counts = Counter(profiles)
     _check_feasible(counts, len(pool), policy)
+    index = {c.expert_id: i for i, c in enumerate(pool)}
+    partners: dict[int, set[int]] = {}
+    for a, b in apart:
+        if a in index and b in index:
+            partners.setdefault(index[a], set()).add(index[b])
+            partners.setdefault(index[b], set()).add(index[a])
+    if partners:
+        try:
+            kept = {i: frozenset(p) for i, p in partners.items()}
+            return _draw(pool, profiles, Counter(counts), policy, rng, staying=(), seats=policy.panel_size,
+                         partners=kept)  # fmt: skip
+        except Crowded:
+            pass
     return _draw(pool, profiles, counts, policy, rng, staying=(), seats=policy.panel_size)
 
 
@@ -183,6 +204,7 @@ def _draw(
     staying: Sequence[Profile],
     seats: int,
     alternates: int | None = None,
+    partners: Mapping[int, frozenset[int]] | None = None,
 ) -> Panel:
     """The sampling behind ``draw_panel`` and the top-up draw, once the feasibility check has passed.
 
@@ -197,7 +219,8 @@ def _draw(
     urn = _Urn(weights)
     uncovered = _full(policy) & ~reduce(or_, (p >> 1 for p in staying), 0)
     quota = policy.max_local - sum(p & LOCAL for p in staying)
-    seated, set_aside = _seat(urn, profiles, counts, rng, uncovered=uncovered, seats=seats, quota=quota)
+    seated, set_aside = _seat(urn, profiles, counts, rng, uncovered=uncovered, seats=seats, quota=quota,
+                              partners=partners)  # fmt: skip
     urn.put_back(set_aside)
     wanted = policy.alternates if alternates is None else alternates
     panel = [*staying, *(profiles[i] for i in seated)]
@@ -230,13 +253,16 @@ def is_valid_panel(members: Sequence[Candidate], policy: PanelPolicy) -> bool:
     return locals_ <= policy.max_local and set(policy.required_specialties) <= covered
 
 
-def replay_inputs(candidates: Sequence[Candidate], policy: PanelPolicy, seed: str | int) -> dict[str, Any]:
+def replay_inputs(
+    candidates: Sequence[Candidate], policy: PanelPolicy, seed: str | int, apart: Iterable[Sequence[int]] = ()
+) -> dict[str, Any]:
     """What a draw record stores so that ``replay`` gives the same panel (JSON-ready)."""
     return {
         "algorithm_version": ALGORITHM_VERSION,
         "candidates": [c.to_dict() for c in sorted(candidates, key=_BY_ID)],
         "policy": policy.to_dict(),
         "seed": seed,
+        "apart": sorted([list(p) for p in apart]),
     }
 
 
@@ -256,7 +282,7 @@ def replay(record_inputs: Mapping[str, Any]) -> Panel:
     seed = _replay_seed(record_inputs)
     candidates = [Candidate.from_dict(d) for d in record_inputs["candidates"]]
     policy = PanelPolicy.from_dict(record_inputs["policy"])
-    return draw_panel(candidates, policy, random.Random(seed))
+    return draw_panel(candidates, policy, random.Random(seed), apart=record_inputs.get("apart") or ())
 
 
 def _replay_seed(record_inputs: Mapping[str, Any]) -> str | int:

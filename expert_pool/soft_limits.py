@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import combinations
 
 from expert_pool.conflict_records import PanelSeat, Participation, WorkNode
+
+# The smallest limit on panels two experts share: the conflict index keeps the pairs that shared at least this
+# many, so a draw looks at a few hundred pairs, not every pair that ever sat together.
+MIN_PAIR_LIMIT = 2
 
 # Decree 37 Art. 10: the constructor (施工单位) writes the plan; a subcontracted work's plan, the subcontractor.
 CONSTRUCTOR_ROLES = ("general_contractor", "subcontractor")
@@ -51,3 +55,34 @@ def constructor_counts(
         if (project_id := project_of.get(work_id)) is not None:
             counts.update((expert_id, unit) for unit in builders.get(project_id, ()))
     return dict(counts)
+
+
+def shared_days(seats: Iterable[PanelSeat]) -> dict[tuple[int, int], tuple[date, ...]]:
+    """The days each two experts (lower id first) sat on one concluded panel, oldest first: only the pairs that
+    shared at least ``MIN_PAIR_LIMIT`` panels (DOMAIN.md 5, soft limit on experts sitting together)."""
+    panels: dict[int, set[int]] = defaultdict(set)
+    days: dict[int, date] = {}
+    for s in seats:
+        panels[s.review_id].add(s.expert_id)
+        days[s.review_id] = s.day
+    found: dict[tuple[int, int], list[date]] = defaultdict(list)
+    for review_id, members in panels.items():
+        for pair in combinations(sorted(members), 2):
+            found[pair].append(days[review_id])
+    return {pair: tuple(sorted(d)) for pair, d in found.items() if len(d) >= MIN_PAIR_LIMIT}
+
+
+def crowded_pairs(
+    shared: Mapping[tuple[int, int], Sequence[date]], candidates: Collection[int], *, on: date, limit: int,
+    window_days: int = 365,
+) -> list[tuple[int, int]]:  # fmt: skip
+    """DOMAIN.md 5, soft limit (policy ``max_pair_sittings``; 0 turns it off): the pairs of candidates who sat
+    together on at least ``limit`` panels in the ``window_days`` days ending on ``on``. The draw keeps each
+    such pair apart where the panel can still be completed without them together."""
+    if limit <= 0:
+        return []
+    return sorted(
+        pair for pair, days in shared.items()
+        if pair[0] in candidates and pair[1] in candidates
+        and sum(1 for d in days if _in_window(d, on, window_days)) >= limit
+    )  # fmt: skip

@@ -340,3 +340,27 @@ def test_a_draw_takes_a_bounded_number_of_statements(session, site):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 16, "\n".join(statements)
+
+
+def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(session, site, monkeypatch):
+    from itertools import combinations
+
+    from expert_pool import funnel as funnel_module
+    from expert_pool.selection import replay
+
+    # Four experts have each shared three panels with one another in the last months (the policy's limit).
+    group = sorted(e.id for e in site["experts"][:4])
+    shared = {pair: (DAY - timedelta(days=90), DAY - timedelta(days=60), DAY - timedelta(days=30))
+              for pair in combinations(group, 2)}  # fmt: skip
+    real = funnel_module.draw_checks
+    monkeypatch.setattr(funnel_module, "draw_checks", lambda *a, **k: (real(*a, **k)[0], shared))
+    together_without = 0
+    for k in range(3):
+        draw = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=k), seed=f"seed-{k}")
+        assert sorted(map(tuple, draw.funnel["apart"])) == sorted(shared)
+        assert len(set(draw.seated) & set(group)) <= 1, draw.seated
+        assert draws.verify(session, draw).ok
+        # The same record without the pairs: what the seed would have seated.
+        inputs = {"seed": draw.seed, "candidates": draw.candidates, "policy": draw.policy["panel"]}
+        together_without += len(set(replay(inputs).seated) & set(group)) >= 2
+    assert together_without >= 1

@@ -518,3 +518,29 @@ def test_the_fast_set_agrees_with_find_conflicts_for_every_expert(case):
             p.steps[0].node == f"expert:{expert_id}" and p.steps[-1].node.startswith("project:")
             for p in paths
         )
+
+
+def test_crowded_pairs_count_shared_panels_in_the_window_among_candidates():
+    from datetime import date as d
+
+    from expert_pool.conflict_records import PanelSeat
+    from expert_pool.soft_limits import crowded_pairs, shared_days
+
+    def panel(review_id, day, *experts):
+        return [PanelSeat(e, 100 + review_id, review_id, "pass", day) for e in experts]
+
+    seats = [
+        *panel(1, d(2025, 1, 10), 1, 2, 3),
+        *panel(2, d(2025, 6, 1), 2, 1, 4),
+        *panel(3, d(2025, 9, 1), 1, 2, 5),
+        *panel(4, d(2025, 9, 2), 3, 4),
+    ]
+    shared = shared_days(seats)
+    assert shared[(1, 2)] == (d(2025, 1, 10), d(2025, 6, 1), d(2025, 9, 1))
+    assert (3, 4) not in shared  # one shared panel: never a limit's concern
+    assert crowded_pairs(shared, {1, 2, 3}, on=d(2025, 12, 1), limit=3) == [(1, 2)]
+    assert crowded_pairs(shared, {1, 3}, on=d(2025, 12, 1), limit=3) == []  # 2 is not a candidate
+    # 365 days ending on 2026-01-10: the panel of 2025-01-10 falls out, two remain
+    assert crowded_pairs(shared, {1, 2}, on=d(2026, 1, 10), limit=3) == []
+    assert crowded_pairs(shared, {1, 2}, on=d(2026, 1, 10), limit=2) == [(1, 2)]
+    assert crowded_pairs(shared, {1, 2}, on=d(2025, 12, 1), limit=0) == []  # 0: no limit
