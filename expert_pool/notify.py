@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -19,6 +19,10 @@ from knowledge.works import Work
 
 log = logging.getLogger("weida.notify")
 MAX_ATTEMPTS = 6
+
+
+# Deadlines are written in Beijing time, whatever the server's zone (expert_pool.draws.CST, which imports this).
+BEIJING = timezone(timedelta(hours=8))
 
 
 class Contact(Protocol):
@@ -92,7 +96,7 @@ def invitation(
     expert: Contact, work_name: str, day: date, half_day: HalfDay, reply_by: datetime | None
 ) -> dict[str, Any]:
     """The invitation to one expert as the values of a notification (a draw inserts them all at once)."""
-    deadline = reply_by.astimezone().strftime("%Y-%m-%d %H:%M") if reply_by else ""
+    deadline = reply_by.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if reply_by else ""
     body = (f"{expert.name}专家：您被随机抽取为“{work_name}”专项施工方案专家论证会的论证专家。"
             f"会议时间：{day.isoformat()} {half_day.label}。"
             f"请于{deadline}前登录系统确认或谢绝"

@@ -64,3 +64,16 @@ def test_a_failing_sender_is_retried_later_and_never_raises(session):
     log = notify.LogSender()
     assert notify.deliver_pending(session, log, now=NOW + timedelta(minutes=5)) == (1, 0)
     assert log.sent == [("x@example.com", "s", "b")]
+
+
+def test_the_invitation_deadline_is_written_in_beijing_time():
+    from collections import namedtuple
+    from datetime import date
+
+    from expert_pool.draw_models import HalfDay
+
+    who = namedtuple("Who", "id name email phone")(7, "张三", "", "")
+    row = notify.invitation(
+        who, "某深基坑工程", date(2026, 12, 3), HalfDay.AM, datetime(2026, 11, 24, 17, 30, tzinfo=UTC)
+    )
+    assert "请于2026-11-25 01:30前登录系统" in row["body"]
