@@ -33,12 +33,13 @@ def draw_pdf(session: Session, draw: Draw, *, now: datetime) -> bytes:
     """The record's PDF for the office and regulators; the seed is printed only after the reveal time."""
     st = styles(pdf_fonts())
     meeting = draws.draws_of_meeting(session, draw)
-    experts = experts_by_id(session, sorted({s.expert_id for d in meeting for s in d.seats}))
+    paired = {i for pair in draw.funnel.get("apart", []) for i in pair}
+    experts = experts_by_id(session, sorted({s.expert_id for d in meeting for s in d.seats} | paired))
     names = {i: (e.name, e.city.label) for i, e in experts.items()}
     sections: list[tuple[str, list[Flowable]]] = [
         ("抽取申请", _request(session, draw, st)),
         ("抽取规则（随本记录保存的政策参数）", _policy(draw, st)),
-        ("候选专家漏斗", _funnel(draw, st)),
+        ("候选专家漏斗", _funnel(draw, names, st)),
         ("抽取结果、谢绝与递补", _results(draw, meeting, names, st)),
         ("可验证性", _verification(session, draw, st, now)),
     ]
@@ -110,7 +111,7 @@ def _policy(draw: Draw, st: Styles) -> list[Flowable]:
     return story
 
 
-def _funnel(draw: Draw, st: Styles) -> list[Flowable]:
+def _funnel(draw: Draw, names: dict[int, tuple[str, str]], st: Styles) -> list[Flowable]:
     funnel = draw.funnel
     reasons = [(reason, f"{count}名") for reason, count in funnel.get("excluded_by_reason", {}).items()]
     story: list[Flowable] = [
@@ -123,6 +124,13 @@ def _funnel(draw: Draw, st: Styles) -> list[Flowable]:
         ),
         grid(["排除原因", "人数"], reasons or [("无", "—")], st, [0.7, 0.3]),
     ]
+    apart = funnel.get("apart", [])
+    if apart:
+        limit = draw.policy.get("pool", {}).get("max_pair_sittings", "")
+        story += [gap(2 * mm), Paragraph(text(f"同组软限制：{len(apart)}对专家近12个月同组已达{limit}次，抽取时不再安排"
+                                              "同组（无法兼顾时放宽）：" + "、".join(
+                                                  f"{names.get(a, (a,))[0]}—{names.get(b, (b,))[0]}" for a, b in apart)
+                                              + "。"), st.lead)]  # fmt: skip
     excluded = funnel.get("excluded", [])
     if excluded:
         rows = [(e.get("name", ""), "；".join(e.get("reasons", []))) for e in excluded]

@@ -286,12 +286,13 @@ def top_up(
     p_policy = PanelPolicy.from_dict(original.policy["panel"])
     drawn_before = frozenset(s.expert_id for d in draws_of_meeting(session, original) for s in d.seats)
     funnel = build_funnel(session, work, original.meeting_day, original.half_day, policy=policy,
-                          today=now.astimezone(CST).date(), exclude_ids=drawn_before)  # fmt: skip
+                          today=now.astimezone(CST).date(), exclude_ids=drawn_before, pair_with=staying)  # fmt: skip
     known = {c["expert_id"]: c for d in draws_of_meeting(session, original) for c in d.candidates}
     candidates = funnel.candidates + [Candidate.from_dict(known[i]) for i in staying]
     seats = p_policy.panel_size - len(staying)
     seed = secrets.token_hex(16)
-    panel = draw_top_up(staying, candidates, p_policy, random.Random(seed), seats=seats, alternates=0)
+    panel = draw_top_up(staying, candidates, p_policy, random.Random(seed), seats=seats, alternates=0,
+                        apart=funnel.apart)  # fmt: skip
     draw = _store(session, work, original.plan_version_id, original.meeting_day, original.half_day,
                   funnel, candidates, p_policy, panel, seed, actor_id=actor_id, now=now, policy=policy,
                   top_up_of=original.top_up_of or original.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
@@ -233,7 +233,7 @@ def meeting_facts(
 
 def build_funnel(
     session: Session, work: Work, day: date, half_day: HalfDay, *, policy: PoolPolicy, today: date,
-    exclude_ids: frozenset[int] = frozenset(),
+    exclude_ids: frozenset[int] = frozenset(), pair_with: Iterable[int] = (),
 ) -> Funnel:  # fmt: skip
     """The pool's slow-changing part comes from a checked snapshot; what changes per meeting is read fresh.
 
@@ -258,7 +258,8 @@ def build_funnel(
                 continue
         recent = facts.recent.get(expert.id, 0)
         funnel.candidates.append(replace(candidate, recent_reviews=recent) if recent else candidate)
-    funnel.apart = crowded_pairs(shared, {c.expert_id for c in funnel.candidates}, on=day,
+    # pair_with: members who stay seated (a top-up draw): their pairs with candidates count too.
+    funnel.apart = crowded_pairs(shared, {c.expert_id for c in funnel.candidates} | set(pair_with), on=day,
                                  limit=policy.max_pair_sittings, window_days=policy.recent_window_days)  # fmt: skip
     return funnel
 

@@ -100,8 +100,9 @@ def _call_alternate(session: Session, draw: Draw, leaving: Seat, *, now: datetim
     candidates = [
         Candidate.from_dict(c) for c in {c["expert_id"]: c for d in meeting for c in d.candidates}.values()
     ]
+    apart = [pair for d in meeting for pair in (d.funnel or {}).get("apart", [])]
     chosen = next_alternate(Panel(seated, standby, ()), leaving.expert_id, candidates,
-                            PanelPolicy.from_dict(draw.policy["panel"]))  # fmt: skip
+                            PanelPolicy.from_dict(draw.policy["panel"]), apart=apart)  # fmt: skip
     work = session.get(Work, draw.work_id)
     assert work is not None
     if chosen is None:

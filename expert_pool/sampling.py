@@ -64,13 +64,16 @@ def _seat(
     seats: int,
     quota: int,
     partners: Mapping[int, frozenset[int]] | None = None,
+    taken: frozenset[int] = frozenset(),
 ) -> tuple[list[int], list[int]]:
     """The ``seats`` new seats in pick order, and the candidates set aside as not admissible on the way.
 
     ``uncovered`` are the specialties still to cover and ``quota`` the local seats still free. ``partners``
     (indices) are kept apart: a pick whose partner is already seated is set aside, and no longer counted as
-    available. Since that may leave the panel impossible to complete, running out raises ``Crowded`` then.
+    available; ``taken`` are the (negative) indices of members already seated before this draw.
+    Since that may leave the panel impossible to complete, running out raises ``Crowded`` then.
     """
+    present = set(taken)
     seated: list[int] = []
     set_aside: list[int] = []
     verdicts: dict[Profile, bool] = {}  # admissibility per profile, until the next seat is filled
@@ -81,7 +84,7 @@ def _seat(
                 raise Crowded
             raise RuntimeError("admissible candidates ran out after a feasibility check that passed")
         profile = profiles[i]
-        if partners and not partners.get(i, _NONE).isdisjoint(seated):
+        if partners and not partners.get(i, _NONE).isdisjoint(present):
             set_aside.append(i)
             counts[profile] -= 1
             verdicts.clear()
@@ -92,6 +95,7 @@ def _seat(
             set_aside.append(i)
             continue
         seated.append(i)
+        present.add(i)
         counts[profile] -= 1
         uncovered &= ~(profile >> 1)
         seats, quota = seats - 1, quota - (profile & LOCAL)

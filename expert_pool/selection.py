@@ -178,20 +178,28 @@ def draw_panel(
     profiles = _profiles(pool, policy)
     counts = Counter(profiles)
     _check_feasible(counts, len(pool), policy)
-    index = {c.expert_id: i for i, c in enumerate(pool)}
-    partners: dict[int, set[int]] = {}
-    for a, b in apart:
-        if a in index and b in index:
-            partners.setdefault(index[a], set()).add(index[b])
-            partners.setdefault(index[b], set()).add(index[a])
+    partners = _partners(pool, apart)
     if partners:
         try:
-            kept = {i: frozenset(p) for i, p in partners.items()}
             return _draw(pool, profiles, Counter(counts), policy, rng, staying=(), seats=policy.panel_size,
-                         partners=kept)  # fmt: skip
+                         partners=partners)  # fmt: skip
         except Crowded:
             pass
     return _draw(pool, profiles, counts, policy, rng, staying=(), seats=policy.panel_size)
+
+
+def _partners(
+    pool: Sequence[Candidate], apart: Iterable[Sequence[int]], staying: Sequence[int] = ()
+) -> dict[int, frozenset[int]]:
+    """The pairs to keep apart as indices into ``pool``; the members who stay seated (a top-up draw) are
+    -1, -2, … in their order. Pairs with an expert outside both, or between two staying members, drop out."""
+    index = {c.expert_id: i for i, c in enumerate(pool)} | {e: -1 - k for k, e in enumerate(staying)}
+    found: dict[int, set[int]] = {}
+    for a, b in apart:
+        if a in index and b in index and max(index[a], index[b]) >= 0:
+            found.setdefault(index[a], set()).add(index[b])
+            found.setdefault(index[b], set()).add(index[a])
+    return {i: frozenset(p) for i, p in found.items()}
 
 
 def _draw(
@@ -205,6 +213,7 @@ def _draw(
     seats: int,
     alternates: int | None = None,
     partners: Mapping[int, frozenset[int]] | None = None,
+    taken: frozenset[int] = frozenset(),
 ) -> Panel:
     """The sampling behind ``draw_panel`` and the top-up draw, once the feasibility check has passed.
 
@@ -220,7 +229,7 @@ def _draw(
     uncovered = _full(policy) & ~reduce(or_, (p >> 1 for p in staying), 0)
     quota = policy.max_local - sum(p & LOCAL for p in staying)
     seated, set_aside = _seat(urn, profiles, counts, rng, uncovered=uncovered, seats=seats, quota=quota,
-                              partners=partners)  # fmt: skip
+                              partners=partners, taken=taken)  # fmt: skip
     urn.put_back(set_aside)
     wanted = policy.alternates if alternates is None else alternates
     panel = [*staying, *(profiles[i] for i in seated)]
@@ -230,9 +239,15 @@ def _draw(
 
 
 def next_alternate(
-    panel: Panel, leaving_id: int, candidates: Sequence[Candidate], policy: PanelPolicy
+    panel: Panel,
+    leaving_id: int,
+    candidates: Sequence[Candidate],
+    policy: PanelPolicy,
+    apart: Iterable[Sequence[int]] = (),
 ) -> int | None:
-    """The first alternate, in draw order, whose taking the seat of ``leaving_id`` keeps the panel valid."""
+    """The first alternate, in draw order, whose taking the seat of ``leaving_id`` keeps the panel valid; the
+    first such one who forms none of the ``apart`` pairs (DOMAIN.md 5 soft limit) with the staying members
+    when there is one."""
     if leaving_id not in panel.seated:
         raise ValidationError(f"专家{leaving_id}不在正选名单中")
     by_id = {c.expert_id: c for c in candidates}
@@ -240,10 +255,12 @@ def next_alternate(
     if missing:
         raise ValidationError(f"候选名单中缺少专家{missing[0]}")
     staying = [by_id[i] for i in panel.seated if i != leaving_id]
-    for alternate in panel.alternates:
-        if is_valid_panel([*staying, by_id[alternate]], policy):
+    valid = [a for a in panel.alternates if is_valid_panel([*staying, by_id[a]], policy)]
+    crowded = {frozenset(pair) for pair in apart}
+    for alternate in valid:
+        if not any(frozenset((alternate, s.expert_id)) in crowded for s in staying):
             return alternate
-    return None
+    return valid[0] if valid else None
 
 
 def is_valid_panel(members: Sequence[Candidate], policy: PanelPolicy) -> bool:

@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from expert_pool.sampling import Crowded
 from expert_pool.selection import (
     _BY_ID,
     ALGORITHM_VERSION,
@@ -30,6 +31,7 @@ from expert_pool.selection import (
     _coverage,
     _draw,
     _full,
+    _partners,
     _profiles,
     _replay_seed,
 )
@@ -48,6 +50,7 @@ def draw_top_up(
     seats: int = 1,
     alternates: int | None = None,
     exclude: Iterable[int] = (),
+    apart: Iterable[Sequence[int]] = (),
 ) -> Panel:
     """Draw ``seats`` new members, and ``alternates`` new alternates (default the policy's), for a panel.
 
@@ -60,6 +63,9 @@ def draw_top_up(
     The returned panel seats the staying members in the given order, then the new ones in draw order;
     its alternates are the new alternates, each able to take at least one seat of the whole panel, and its
     weights are those of the candidates who could be drawn (the staying and excluded ones left out).
+
+    The ``apart`` pairs (DOMAIN.md 5 soft limit) are kept apart as in ``draw_panel``, the staying members
+    included: a candidate who sat too often with one of them is set aside, unless the seats cannot be filled so.
     """
     wanted = policy.alternates if alternates is None else alternates
     members = _staying_members(staying, candidates, policy, seats, wanted, exclude)
@@ -71,6 +77,14 @@ def draw_top_up(
     _check_feasible(
         counts, kept, policy, seats=seats, alternates=wanted, left_out=len(candidates) - len(pool)
     )
+    partners = _partners(pool, apart, staying)
+    if partners:
+        try:
+            new = _draw(pool, profiles, Counter(counts), policy, rng, staying=kept, seats=seats, alternates=wanted,
+                        partners=partners, taken=frozenset(range(-len(staying), 0)))  # fmt: skip
+            return Panel((*staying, *new.seated), new.alternates, new.weights)
+        except Crowded:
+            pass
     new = _draw(pool, profiles, counts, policy, rng, staying=kept, seats=seats, alternates=wanted)
     return Panel((*staying, *new.seated), new.alternates, new.weights)
 
@@ -84,6 +98,7 @@ def top_up_inputs(
     seats: int = 1,
     alternates: int | None = None,
     exclude: Iterable[int] = (),
+    apart: Iterable[Sequence[int]] = (),
 ) -> dict[str, Any]:
     """What a top-up draw record stores so that ``replay`` (or ``replay_top_up``) gives the same panel."""
     return {
@@ -96,6 +111,7 @@ def top_up_inputs(
         "seats": seats,
         "alternates": policy.alternates if alternates is None else alternates,
         "exclude": sorted(set(exclude)),
+        "apart": sorted([list(p) for p in apart]),
     }
 
 
@@ -109,7 +125,14 @@ def replay_top_up(record_inputs: Mapping[str, Any]) -> Panel:
     candidates = [Candidate.from_dict(d) for d in record_inputs["candidates"]]
     policy = PanelPolicy.from_dict(record_inputs["policy"])
     return draw_top_up(
-        staying, candidates, policy, random.Random(seed), seats=seats, alternates=alternates, exclude=exclude
+        staying,
+        candidates,
+        policy,
+        random.Random(seed),
+        seats=seats,
+        alternates=alternates,
+        exclude=exclude,
+        apart=record_inputs.get("apart") or (),
     )
 
 

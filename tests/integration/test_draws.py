@@ -342,7 +342,9 @@ def test_a_draw_takes_a_bounded_number_of_statements(session, site):
     assert len(statements) <= 16, "\n".join(statements)
 
 
-def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(session, site, monkeypatch):
+def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(
+    app, session, site, monkeypatch, tmp_path
+):
     from itertools import combinations
 
     from expert_pool import funnel as funnel_module
@@ -364,3 +366,35 @@ def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(se
         inputs = {"seed": draw.seed, "candidates": draw.candidates, "policy": draw.policy["panel"]}
         together_without += len(set(replay(inputs).seated) & set(group)) >= 2
     assert together_without >= 1
+    # The office and regulators see the pairs kept apart, by name, on the record's page and in its PDF.
+    from expert_pool.draw_pdf import draw_pdf
+    from tests.factories import login
+    from tests.integration.test_report_pdf import flat, pdf_text
+
+    names = {e.id: e.name for e in site["experts"]}
+    client = app.test_client()
+    login(client, make_account(session, Role.REGULATOR, city=None))
+    page = client.get(f"/draws/{draw.id}").get_data(as_text=True)
+    assert "同组软限制：以下6对专家近12个月同组已达3次" in page
+    assert f"{names[group[0]]}—{names[group[1]]}" in page
+    pdf = flat(pdf_text(draw_pdf(session, draw, now=NOW), tmp_path))
+    assert "同组软限制：6对专家" in pdf and f"{names[group[0]]}—{names[group[1]]}" in pdf
+
+
+def test_a_top_up_keeps_apart_the_staying_members_and_who_sat_with_them_too_often(session, site, monkeypatch):
+    from expert_pool import funnel as funnel_module
+
+    original = run_draw(session, site["ready_work"]())
+    staying = list(original.seated[:4])
+    drawn = {s.expert_id for s in original.seats}
+    free = sorted(e.id for e in site["experts"] if e.id not in drawn and e.city is not City.SUZHOU)
+    left = free[-1]
+    days = (DAY - timedelta(days=90), DAY - timedelta(days=60), DAY - timedelta(days=30))
+    shared = {tuple(sorted((staying[0], other))): days for other in free[:-1]}
+    real = funnel_module.draw_checks
+    monkeypatch.setattr(funnel_module, "draw_checks", lambda *a, **k: (real(*a, **k)[0], shared))
+    added = draws.top_up(session, original, staying, now=NOW, actor_id=None)
+    session.commit()
+    assert added.seated == [*staying, left]
+    assert sorted(map(tuple, added.funnel["apart"])) == sorted(shared)
+    assert draws.verify(session, added).ok

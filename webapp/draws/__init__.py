@@ -66,11 +66,14 @@ def detail(draw_id: int) -> ResponseReturnValue:
     if show_names:
         audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
         db.session.commit()
-    experts = queries.experts_by_id(db.session, [s.expert_id for s in draw.seats])
+    apart = [tuple(p) for p in (draw.funnel or {}).get("apart", [])]
+    experts = queries.experts_by_id(
+        db.session, [s.expert_id for s in draw.seats] + [i for p in apart for i in p]
+    )
     confirmed = sum(1 for s in draw.seats if s.status is SeatStatus.CONFIRMED)
     is_office = account.role in (*OFFICE, Role.REGULATOR)
     return render_template("draws/detail.html", draw=draw, work=work, show_names=show_names, experts=experts,
-                           confirmed=confirmed, is_office=is_office,
+                           confirmed=confirmed, is_office=is_office, apart=apart,
                            verification=draws.verify(db.session, draw) if is_office else None)  # fmt: skip
 
 
