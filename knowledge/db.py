@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Keys are INTEGER columns (32 bits on PostgreSQL): a larger number names no row, and would make the driver fail.
+MAX_KEY = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

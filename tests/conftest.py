@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 import expert_pool.draw_models  # noqa: F401 - every table on the metadata
 import expert_pool.models  # noqa: F401
+import expert_pool.review_models  # noqa: F401
 import knowledge.accounts  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.models  # noqa: F401

@@ -6,8 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter
 
+from knowledge.db import MAX_KEY
 from webapp.config import Config
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: a non-negative integer that fits a database key, else the URL matches nothing (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_KEY)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -29,6 +39,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
 

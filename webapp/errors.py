@@ -48,7 +48,34 @@ def _render(status: int, detail: str | None = None) -> ResponseReturnValue:
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
 
 
+NUL_MESSAGE = "提交的内容含有空字符（\\0），无法保存，请删除后重试。"
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul() -> ResponseReturnValue | None:
+    """PostgreSQL keeps no NUL character in text: input holding one (query, form or JSON) is refused at once
+    with 400, before a view can half-use it. Uploaded files are not text fields and are not looked at."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    body = request.get_json(silent=True) if request.is_json else None
+    if any(_has_nul(k) or _has_nul(v) for k, v in fields) or _has_nul(body):
+        if wants_json():
+            return json_error(400, "invalid_character", NUL_MESSAGE)
+        return _render(400, NUL_MESSAGE)
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。")

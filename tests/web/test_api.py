@@ -9,7 +9,7 @@ from knowledge.accounts import Role
 from knowledge.db import utcnow
 from knowledge.models import ParticipantRole
 from knowledge.regions import City
-from tests.factories import PASSWORD, credit_code, make_account, make_enterprise, make_project
+from tests.factories import PASSWORD, credit_code, login, make_account, make_enterprise, make_project
 
 
 def bearer(session, account, **kwargs):
@@ -252,3 +252,34 @@ def test_api_role_matrix(client, session, role):
         f"/api/v1/enterprises/{enterprise.id}",
     ):
         assert client.get(path, headers=headers).status_code == 200
+
+
+def test_numbers_beyond_a_database_key_are_a_clear_error_not_an_overflow(client, session):
+    headers = bearer(session, make_account(session, Role.ADMIN))
+    assert_error(client.get("/api/v1/works/99999999999999999999", headers=headers), 404, "not_found")
+    assert_error(client.get("/api/v1/reviews/2147483648", headers=headers), 404, "not_found")  # past INTEGER
+    assert_error(client.delete("/api/v1/tokens/2147483648", headers=headers), 404, "not_found")
+    body = {"project_id": 2**31, "name": "某深基坑工程", "category": "excavation"}
+    assert_error(client.post("/api/v1/works", json=body, headers=headers), 400, "out_of_range")
+    login(client, make_account(session, Role.ADMIN))
+    assert client.get("/works/99999999999999999999").status_code == 404
+
+
+def test_a_page_number_beyond_reason_is_refused_or_read_as_the_first(client, session):
+    headers = bearer(session, make_account(session, Role.ADMIN))
+    assert_error(
+        client.get("/api/v1/reviews?page=461168601842738792", headers=headers), 400, "invalid_parameter"
+    )
+    assert_error(client.get("/api/v1/reviews?page=abc", headers=headers), 400, "invalid_parameter")
+    login(client, make_account(session, Role.ADMIN))
+    assert client.get("/reviews?page=461168601842738792").status_code == 200
+
+
+def test_a_nul_character_in_any_input_is_refused_with_a_message(client, session):
+    headers = bearer(session, make_account(session, Role.ADMIN))
+    assert_error(client.get("/api/v1/projects?q=%00", headers=headers), 400, "invalid_character")
+    body = {"name": "某\u0000工程", "project_id": 1, "category": "excavation"}
+    assert_error(client.post("/api/v1/works", json=body, headers=headers), 400, "invalid_character")
+    login(client, make_account(session, Role.ADMIN))
+    response = client.get("/works?q=%E5%9F%BA%00")
+    assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)

@@ -16,7 +16,7 @@ from knowledge.errors import NotFoundError
 from knowledge.queries import Page, paginate
 from webapp import clock
 from webapp.api import route
-from webapp.api.params import enum_value, page_json
+from webapp.api.params import enum_value, page_args, page_json
 from webapp.api.spec import PAGE_PARAMS, page_of
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db
@@ -28,10 +28,6 @@ DETAIL_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "attendees", "leader_expert_id", "opinions", "reports", "materials", "materials_lead_days")}}  # fmt: skip
 
 
-def _page_args() -> tuple[int, int]:
-    return request.args.get("page", 1, type=int) or 1, request.args.get("per_page", 20, type=int) or 20
-
-
 @route("/reviews", "GET", summary="专家论证记录（专家：本人参加的；其他角色：权限范围内的）", tag="专家论证",
        params=[{"name": "conclusion", "in": "query", "schema": {"type": "string", "enum": [c.value for c in Conclusion]}},
                *PAGE_PARAMS], response=page_of(REVIEW_SCHEMA), errors=(400,))  # fmt: skip
@@ -39,7 +35,7 @@ def list_reviews() -> ResponseReturnValue:
     scope = current_scope()
     raw = request.args.get("conclusion", "")
     conclusion = enum_value("conclusion", raw, Conclusion) if raw else None
-    page, per_page = _page_args()
+    page, per_page = page_args()
     if scope.role is Role.EXPERT:
         mine = [r for r in reviews.reviews_of_expert(db.session, scope.expert_id or 0)
                 if conclusion is None or _conclusion_of(r) is conclusion]  # fmt: skip

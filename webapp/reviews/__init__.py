@@ -21,6 +21,7 @@ from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import Form
+from webapp.pages import page_arg
 from webapp.reviews.parse import (
     attendees_from,
     changes_from,
@@ -69,7 +70,7 @@ def index() -> ResponseReturnValue:
     raw = request.args.get("conclusion", "")
     conclusion = Conclusion(raw) if raw in {c.value for c in Conclusion} else None
     page = paginate(db.session, reviews.reviews_query(scope, conclusion=conclusion),
-                    request.args.get("page", 1, type=int), PER_PAGE)  # fmt: skip
+                    page_arg(), PER_PAGE)  # fmt: skip
     return render_template("reviews/index.html", page=page, conclusion=conclusion, Conclusion=Conclusion,
                            current=reviews.current_report)  # fmt: skip
 
