@@ -91,6 +91,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         from webapp.search.worker import start_background_writer
 
         start_background_writer(app)
+    elif app.config.get("SEARCH_WARM"):
+        from webapp.search.worker import warm_on_first_request
+
+        warm_on_first_request(app)
     app.after_request(_security_headers)
     return app
 

@@ -54,6 +54,9 @@ class Config:
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
         self.SEARCH_BACKGROUND_WRITER = os.environ.get("SEARCH_BACKGROUND_WRITER", "0") == "1"
+        # A web process without the writer thread reads the segmenter and the index's facet values in the
+        # background after its first request, so its first search does not (seconds at province scale).
+        self.SEARCH_WARM = os.environ.get("SEARCH_WARM", "1") == "1"
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_MB", "30")) * 1024 * 1024
         self.PLAN_MAX_BYTES = int(os.environ.get("PLAN_MAX_MB", "25")) * 1024 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
@@ -92,5 +95,6 @@ class TestConfig(Config):
         self.TESTING = True
         self.WTF_CSRF_ENABLED = False
         self.SEARCH_BACKGROUND_WRITER = False  # tests start a writer themselves when they need one
+        self.SEARCH_WARM = False
         # Cheap scrypt parameters in tests only: the production method is checked by its own test.
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

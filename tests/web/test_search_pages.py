@@ -257,3 +257,21 @@ def test_reindex_and_check_find_what_bypassed_the_outbox(runner, session, corpus
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     rebuilt = runner.invoke(args=["search", "reindex"])
     assert rebuilt.exit_code == 0 and "检索索引已重建：5 篇文档" in rebuilt.output
+
+
+def test_a_web_process_warms_the_search_after_its_first_request(app, client, corpus):
+    import threading
+
+    from webapp.search.worker import warm_on_first_request
+
+    fresh = app.test_client()
+    warm_on_first_request(app)
+    with app.app_context():
+        index = search_index()
+        assert "city" not in index.view()._facets
+    fresh.get("/auth/login")
+    for thread in threading.enumerate():
+        if thread.name == "search-warm":
+            thread.join(10)
+    with app.app_context():
+        assert "city" in index.view()._facets  # the facet values are read, not left to the first search

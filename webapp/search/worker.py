@@ -209,6 +209,26 @@ class BackgroundWriter:
         self.thread.join(timeout)
 
 
+def warm_on_first_request(app: Flask) -> None:
+    """After the process's first request, read in a daemon thread what its first search would: jieba's
+    dictionary and the index's facet values (not at start-up: CLI commands build the app too)."""
+    started = threading.Event()
+
+    def warm() -> None:
+        warm_up()
+        try:
+            with app.app_context():
+                search_index().warm()
+        except Exception:  # noqa: BLE001 - no index yet, or one being rebuilt: the first search reads it
+            logger.info("search index not warmed", exc_info=True)
+
+    @app.before_request
+    def start_warming() -> None:
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=warm, name="search-warm", daemon=True).start()
+
+
 def start_background_writer(app: Flask, interval: float | None = None) -> BackgroundWriter:
     """Start the writer thread of this web process (``make run``); other processes doing the same just skip
     the passes while one holds the lock."""
