@@ -17,7 +17,7 @@ from whoosh.analysis import Token, Tokenizer
 
 # Bump when the dictionary or the tokenization changes: every document's version hash changes with it, so
 # SearchIndex.check() reports the whole index stale and a rebuild follows.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 
 # Terms of 建办质〔2018〕31号 and of the JGJ/GB standards that plans cite, kept whole by the segmenter. Only
 # nouns: a compound such as 基坑开挖 would win over 深基坑 in 深基坑开挖 (深/基坑开挖), so actions stay apart.
@@ -81,6 +81,7 @@ TERM_FREQ = 3000
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"(?<=[\n。；！？])")
 _NUMBER = re.compile(r"[0-9.]+")
+_DECIMAL = re.compile(r"(\d+)\.\d+")
 _ASCII_RUN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _init_lock = threading.Lock()
 
@@ -187,7 +188,10 @@ def subwords(word: str) -> tuple[str, ...]:
     """Dictionary words inside a longer word (基坑 in 深基坑), and the ASCII runs of a mixed word (smw).
 
     A word jieba's HMM made up (预加轴力, in no dictionary) may have been cut anywhere, so all its pieces count.
+    A decimal gives its whole part: plans write the φ48 tube of everyday speech as φ48.3 (JGJ 130).
     """
+    if decimal := _DECIMAL.fullmatch(word):
+        return (decimal.group(1),)
     if len(word) < 3 or not is_cjk(word) or word in OPAQUE_TERMS:
         return ()
     freq = segmenter().FREQ

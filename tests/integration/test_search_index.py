@@ -155,6 +155,16 @@ def test_single_character_and_mixed_queries(index):
     assert ids(find(index, "正文:灌")) == {"plan:1"}
 
 
+def test_a_whole_number_finds_its_decimals_the_way_plans_write_them(index):
+    index.upsert([doc("plan:1", "满堂支撑架", "主要材料：φ48.3×3.6扣件式钢管、可调托撑"),
+                  doc("plan:2", "悬挑脚手架", "18#工字钢悬挑梁，钢丝绳φ14"), doc("plan:3", "支模", "立杆间距0.48m")])  # fmt: skip
+    assert ids(find(index, "φ48 钢管")) == {"plan:1"}
+    assert ids(find(index, "48.3")) == {"plan:1"}
+    assert ids(find(index, "48")) == {"plan:1"}  # not 0.48
+    result = find(index, "φ48 钢管")
+    assert any("<mark>φ48</mark>.3" in s for s in result.hits[0].snippets), result.hits[0].snippets
+
+
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
