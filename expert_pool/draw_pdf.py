@@ -126,8 +126,9 @@ def _funnel(draw: Draw, names: dict[int, tuple[str, str]], st: Styles) -> list[F
     ]
     apart = funnel.get("apart", [])
     if apart:
-        limit = draw.policy.get("pool", {}).get("max_pair_sittings", "")
-        story += [gap(2 * mm), Paragraph(text(f"同组软限制：{len(apart)}对专家近12个月同组已达{limit}次，抽取时不再安排"
+        pool = draw.policy.get("pool", {})
+        limit, window = pool.get("max_pair_sittings", ""), pool.get("recent_window_days", "")
+        story += [gap(2 * mm), Paragraph(text(f"同组软限制：{len(apart)}对专家近{window}天内同组已达{limit}次，抽取时不再安排"
                                               "同组（无法兼顾时放宽）：" + "、".join(
                                                   f"{names.get(a, (a,))[0]}—{names.get(b, (b,))[0]}" for a, b in apart)
                                               + "。"), st.lead)]  # fmt: skip

@@ -56,7 +56,7 @@ POLICY_LABELS: dict[str, str] = {
     "annual_cap": "年度评审上限", "credit_floor": "可抽取信用分下限", "reply_hours": "邀请答复时限（小时）", "reminder_hours": "答复截止前提醒（小时）",
     "reveal_days_before": "会前几天揭示名单", "late_decline_hours": "临时谢绝计信用的时限（小时）",
     "former_employment_years": "曾任职回避年限", "exclude_failed_panel": "不通过后原专家回避", "max_same_constructor": "12个月内评审同一施工单位方案上限",
-    "max_pair_sittings": "12个月内两名专家同组次数上限（达到即尽量不再同组，0为不限）",
+    "max_pair_sittings": "近期评审统计期内两名专家同组次数上限（达到即尽量不再同组，0为不限）",
     "materials_lead_days": "材料提前送达天数", "report_sign_days": "会后签署论证报告期限（天）",
     "office_confirms_revision": "修改回复由抽取办公室确认（否则由专家组组长确认）",
 }  # fmt: skip

@@ -375,7 +375,7 @@ def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(
     client = app.test_client()
     login(client, make_account(session, Role.REGULATOR, city=None))
     page = client.get(f"/draws/{draw.id}").get_data(as_text=True)
-    assert "同组软限制：以下6对专家近12个月同组已达3次" in page
+    assert "同组软限制：以下6对专家近365天内同组已达3次" in page
     assert f"{names[group[0]]}—{names[group[1]]}" in page
     pdf = flat(pdf_text(draw_pdf(session, draw, now=NOW), tmp_path))
     assert "同组软限制：6对专家" in pdf and f"{names[group[0]]}—{names[group[1]]}" in pdf
