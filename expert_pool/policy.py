@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expert_pool.credit import CreditPolicy
-from expert_pool.draw_models import PolicySetting
-from expert_pool.soft_limits import MIN_PAIR_LIMIT
+from expert_pool.conflicts.soft_limits import MIN_PAIR_LIMIT
+from expert_pool.credit.rules import CreditPolicy
+from expert_pool.draws.models import PolicySetting
 from knowledge import audit
 from knowledge.errors import ValidationError
 

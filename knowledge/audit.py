@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from knowledge.accounts import Account
+from knowledge.accounts.models import Account
 from knowledge.db import Base, UTCDateTime, utcnow
 
 

@@ -1,9 +1,9 @@
 """Search documents built from the database: plan versions and works here, review conclusions registered by
-``expert_pool.review_docs`` (knowledge may not import expert_pool, so that package adds its own Source).
+``expert_pool.reviews.search_docs`` (knowledge may not import expert_pool, so that package adds its own Source).
 
 The index knows no model: these functions turn rows into the plain dicts of ``search_index.documents``. A
 document carries what permissions filter on (the project's city and its units' enterprise ids, the same rule
-as ``knowledge.permissions.can_view_project``), the facets, and the text; the index stores only what a hit
+as ``knowledge.accounts.permissions.can_view_project``), the facets, and the text; the index stores only what a hit
 shows. ``allowed_for`` turns an account's scope into the index's grant.
 """
 
@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from knowledge.accounts import Role
-from knowledge.models import Enterprise, Project, ProjectParticipant
-from knowledge.permissions import Scope
-from knowledge.plan_sections import find_sections
-from knowledge.plans import PlanVersion
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
+from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.plans.models import PlanVersion
+from knowledge.plans.sections import find_sections
 from knowledge.regions import DISTRICTS, City
-from knowledge.rules import catalogue
-from knowledge.works import Work
+from knowledge.registry.models import Work
+from knowledge.registry.rules import catalogue
 from search_index.documents import make_doc_id
 from search_index.query import Allowed
 
@@ -272,10 +272,10 @@ def doc_ids_for_enterprise(session: Session, enterprise_id: int) -> list[str]:
 
 
 def allowed_for(scope: Scope) -> Allowed:
-    """What an account may find, as ``knowledge.permissions.can_view_project`` decides for pages.
+    """What an account may find, as ``knowledge.accounts.permissions.can_view_project`` decides for pages.
 
     Experts get the reviews they sat on (``expert_ids``: the present panel) and the published conclusions
-    (``published``: every review whose report is final, see ``expert_pool.review_docs``); never plans or
+    (``published``: every review whose report is final, see ``expert_pool.reviews.search_docs``); never plans or
     works, which they see only through their reviews."""
     if scope.is_province_wide:
         return Allowed.all()

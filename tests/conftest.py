@@ -20,15 +20,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-import expert_pool.draw_models  # noqa: F401 - every table on the metadata
-import expert_pool.models  # noqa: F401
-import expert_pool.review_models  # noqa: F401
-import knowledge.accounts  # noqa: F401
+import expert_pool.draws.models  # noqa: F401 - every table on the metadata
+import expert_pool.experts.models  # noqa: F401
+import expert_pool.reviews.models  # noqa: F401
+import knowledge.accounts.models  # noqa: F401
 import knowledge.audit  # noqa: F401
-import knowledge.models  # noqa: F401
+import knowledge.enterprises.models  # noqa: F401
 import knowledge.outbox  # noqa: F401
-import knowledge.plans  # noqa: F401
-import knowledge.works  # noqa: F401
+import knowledge.plans.models  # noqa: F401
+import knowledge.registry.models  # noqa: F401
 from knowledge.db import Base
 from webapp import create_app
 from webapp.config import TestConfig

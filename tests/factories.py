@@ -8,14 +8,20 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from expert_pool.models import Expert
-from knowledge.accounts import Account, Role
-from knowledge.creditcode import make_code
-from knowledge.models import Enterprise, EnterpriseType, ParticipantRole, Project, ProjectParticipant
-from knowledge.passwords import hash_password
-from knowledge.plans import PlanVersion
+from expert_pool.experts.models import Expert
+from knowledge.accounts.models import Account, Role
+from knowledge.accounts.passwords import hash_password
+from knowledge.enterprises.creditcode import make_code
+from knowledge.enterprises.models import (
+    Enterprise,
+    EnterpriseType,
+    ParticipantRole,
+    Project,
+    ProjectParticipant,
+)
+from knowledge.plans.models import PlanVersion
 from knowledge.regions import City
-from knowledge.works import Work
+from knowledge.registry.models import Work
 
 PASSWORD = "Secret@123"
 TEST_HASH_METHOD = "scrypt:1024:8:1"
@@ -119,8 +125,8 @@ SAMPLE_PLAN = """第一章 工程概况
 
 def make_work(session: Session, project: Project, **overrides: Any) -> Work:
     """A registered deep excavation of 6 m (over scale by 附件2 一), unless overridden."""
-    from knowledge.rules import classify
-    from knowledge.work_services import build_work, classification_fields
+    from knowledge.registry.rules import classify
+    from knowledge.registry.services import build_work, classification_fields
 
     category = overrides.pop("category", "excavation")
     sub_type = overrides.pop("sub_type", "foundation_pit")
@@ -149,7 +155,7 @@ def make_plan_version(
 
     from sqlalchemy import func, select
 
-    from knowledge.plan_files import store
+    from knowledge.plans.files import store
 
     data = text.encode("utf-8")
     number = (
@@ -171,9 +177,9 @@ def make_draw_record(session: Session, work: Work, version: PlanVersion) -> Any:
     """A stored draw record with no seats (for pages that only need one to exist)."""
     from datetime import UTC, date, datetime
 
-    from expert_pool.draw_models import Draw, HalfDay
-    from expert_pool.draws import GENESIS, record_hash
-    from expert_pool.selection import PanelPolicy
+    from expert_pool.draws.models import Draw, HalfDay
+    from expert_pool.draws.selection import PanelPolicy
+    from expert_pool.draws.services import GENESIS, record_hash
 
     draw = Draw(seq=1, work_id=work.id, plan_version_id=version.id, meeting_day=date(2026, 12, 1), half_day=HalfDay.AM,
                 requested_at=datetime(2026, 11, 1, tzinfo=UTC), reveal_at=datetime(2026, 11, 30, tzinfo=UTC),

@@ -9,18 +9,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from expert_pool import draws, invitations, review_reports, reviews
-from expert_pool.draw_models import Draw, HalfDay, SeatStatus
-from expert_pool.models import Expert, ExpertSpecialty
-from expert_pool.review_models import Conclusion, Review, ReviewReport
-from expert_pool.review_rules import ATTENDEE_ROLES, REVIEW_POINTS
-from knowledge.accounts import Account, Role
-from knowledge.models import Enterprise, ParticipantRole, Project
-from knowledge.permissions import Scope
-from knowledge.plans import PlanSignoff, SignoffKind
+from expert_pool.draws import invitations
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Draw, HalfDay, SeatStatus
+from expert_pool.experts.models import Expert, ExpertSpecialty
+from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews.models import Conclusion, Review, ReviewReport
+from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
+from knowledge.accounts.models import Account, Role
+from knowledge.accounts.permissions import Scope
+from knowledge.enterprises.models import Enterprise, ParticipantRole, Project
+from knowledge.plans.models import PlanSignoff, SignoffKind
 from knowledge.regions import City
-from knowledge.workflow import WorkStatus
-from knowledge.works import Work
+from knowledge.registry.models import Work
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import (
     make_account,
     make_enterprise,

@@ -22,16 +22,16 @@ class IdConverter(IntegerConverter):
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     # Import models once so every table is on Base.metadata before anything maps or migrates.
-    import expert_pool.draw_models  # noqa: F401
-    import expert_pool.models  # noqa: F401
-    import expert_pool.review_docs  # noqa: F401 - registers review conclusions as search documents
-    import expert_pool.review_models  # noqa: F401
-    import knowledge.accounts  # noqa: F401
+    import expert_pool.draws.models  # noqa: F401
+    import expert_pool.experts.models  # noqa: F401
+    import expert_pool.reviews.models  # noqa: F401
+    import expert_pool.reviews.search_docs  # noqa: F401 - registers review conclusions as search documents
+    import knowledge.accounts.models  # noqa: F401
     import knowledge.audit  # noqa: F401
-    import knowledge.models  # noqa: F401
+    import knowledge.enterprises.models  # noqa: F401
     import knowledge.outbox  # noqa: F401
-    import knowledge.plans  # noqa: F401
-    import knowledge.works  # noqa: F401
+    import knowledge.plans.models  # noqa: F401
+    import knowledge.registry.models  # noqa: F401
 
     config = config or Config()
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from knowledge.errors import DomainError
-from knowledge.rules import classify
-from knowledge.verdicts import classification_json
+from knowledge.registry.rules import classify
+from knowledge.registry.verdicts import classification_json
 from webapp.works.params import CATALOGUE, find_kind, raw_parameters
 
 bp = Blueprint("classify", __name__, url_prefix="/classify")

@@ -13,11 +13,11 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from expert_pool.models import Expert
-from knowledge import services
-from knowledge.accounts import Account, Role
+from expert_pool.experts.models import Expert
+from knowledge.accounts.models import Account, Role
+from knowledge.enterprises import services
+from knowledge.enterprises.models import Enterprise, ParticipantRole, ProjectParticipant
 from knowledge.errors import DomainError
-from knowledge.models import Enterprise, ParticipantRole, ProjectParticipant
 from knowledge.regions import City
 from webapp.extensions import db
 
@@ -139,8 +139,9 @@ class StageProgress:
 
 
 def register_draw_commands(app: Flask) -> None:
-    from expert_pool import draws, invitations, notify
-    from expert_pool.draw_models import Draw
+    from expert_pool.draws import invitations, notify
+    from expert_pool.draws import services as draws
+    from expert_pool.draws.models import Draw
     from knowledge.db import utcnow
 
     group = AppGroup("draws", help="专家抽取记录：校验、到期处理、发送通知")
@@ -183,7 +184,7 @@ def register_draw_commands(app: Flask) -> None:
     @reviews_group.command("late-signatures")
     def late_signatures() -> None:
         """The job: experts who did not sign a report within the policy's days get the credit event once."""
-        from expert_pool.review_reports import flag_late_signatures
+        from expert_pool.reviews.reports import flag_late_signatures
 
         click.echo(f"逾期未签署论证报告，记录信用事件：{flag_late_signatures(db.session, now=utcnow())} 条")
 
@@ -191,7 +192,7 @@ def register_draw_commands(app: Flask) -> None:
 
 
 def sender_from_config() -> Any:
-    from expert_pool import notify
+    from expert_pool.draws import notify
 
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
@@ -221,9 +222,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) if data exists.")
     def seed_demo_command(scale: str, seed: int, if_empty: bool) -> None:
         """Load deterministic demo data (small) or province-scale data, and the demo accounts."""
-        from expert_pool.demo import seed_pool
-        from expert_pool.demo_reviews import seed_reviews
-        from expert_pool.identity import IdentityVault
+        from expert_pool.demo.pool import seed_pool
+        from expert_pool.demo.reviews import seed_reviews
+        from expert_pool.experts.identity import IdentityVault
         from knowledge.demo import seed_demo
 
         has_data = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0

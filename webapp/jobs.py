@@ -39,7 +39,7 @@ def _app() -> Flask:
 @huey.periodic_task(crontab(minute="*/5"))
 def expire_invitations() -> int:
     """DOMAIN 4: an invitation not answered by its deadline counts as a decline; the seat passes on."""
-    from expert_pool.invitations import expire_overdue
+    from expert_pool.draws.invitations import expire_overdue
     from knowledge.db import utcnow
     from webapp.extensions import db
 
@@ -50,7 +50,7 @@ def expire_invitations() -> int:
 @huey.periodic_task(crontab(minute="*/10"))
 def remind_invitations() -> int:
     """One reminder to each expert whose reply deadline is near (policy: reminder_hours)."""
-    from expert_pool.invitations import remind_due
+    from expert_pool.draws.invitations import remind_due
     from expert_pool.policy import pool_policy
     from knowledge.db import utcnow
     from webapp.extensions import db
@@ -62,7 +62,7 @@ def remind_invitations() -> int:
 @huey.periodic_task(crontab(minute="*"))
 def deliver_notifications() -> tuple[int, int]:
     """Send queued messages; failures are retried later and never block a draw."""
-    from expert_pool.notify import deliver_pending
+    from expert_pool.draws.notify import deliver_pending
     from knowledge.db import utcnow
     from webapp.cli import sender_from_config
     from webapp.extensions import db
@@ -74,7 +74,7 @@ def deliver_notifications() -> tuple[int, int]:
 @huey.periodic_task(crontab(minute="0", hour="*"))
 def flag_late_signatures() -> int:
     """DOMAIN 6: an expert who has not signed the report by the policy deadline gets the credit event, once."""
-    from expert_pool.review_reports import flag_late_signatures as flag
+    from expert_pool.reviews.reports import flag_late_signatures as flag
     from knowledge.db import utcnow
     from webapp.extensions import db
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 
 CST = timezone(timedelta(hours=8), "CST")
 

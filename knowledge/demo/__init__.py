@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from knowledge.demo.generator import SCALES, generate
 from knowledge.demo.loader import ProgressCallback, first_free_ids, load
+from knowledge.enterprises.models import Enterprise
 from knowledge.errors import ValidationError
-from knowledge.models import Enterprise
-from knowledge.plans import SignoffKind
+from knowledge.plans.models import SignoffKind
 
 __all__ = ["SCALES", "SeedSummary", "seed_demo"]
 
@@ -66,7 +66,7 @@ def seed_demo(
     options always write the same rows and files. Everything goes in one transaction: the database holds
     either all of it or none (and the plan files written are removed again when it fails).
 
-    Every work is 危大 or over scale by ``knowledge.rules.classify`` of its own parameters. How far along
+    Every work is 危大 or over scale by ``knowledge.registry.rules.classify`` of its own parameters. How far along
     the workflow works stand depends on what the caller provides:
 
     - ``upload_dir``: where plan versions' files go (``<stored_name>``, UTF-8 text). Without it no plan

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from knowledge.creditcode import CHARSET, make_code
 from knowledge.demo import vocabulary as vocab
 from knowledge.demo.plan_versions import generate_plans
 from knowledge.demo.projects import generate_projects
@@ -23,6 +22,7 @@ from knowledge.demo.sampling import (
 )
 from knowledge.demo.work_status import plan_statuses, settle
 from knowledge.demo.works import generate_works, project_infos
+from knowledge.enterprises.creditcode import CHARSET, make_code
 from knowledge.regions import DISTRICTS, City
 
 # Registration authority 9 (market regulation) and type 1 (company), GB 32100-2015 table 1.
@@ -59,7 +59,7 @@ CHILD_KIND_WEIGHTS: Mapping[str, Mapping[str, int]] = {
 }
 SUBSIDIARY_COUNTS = {2: 30, 3: 25, 4: 15, 5: 10, 6: 8, 7: 6, 8: 6}
 SECOND_LEVEL_RATE = 0.2
-# Values of expert_pool.models.ExpertStatus, written out because knowledge may not import expert_pool
+# Values of expert_pool.experts.models.ExpertStatus, written out because knowledge may not import expert_pool
 # (ARCHITECTURE.md section 1); the status column's CHECK and enum validation refuse any drift.
 EXPERT_STATUS_WEIGHTS = {"active": 94, "suspended": 4, "removed": 2}
 

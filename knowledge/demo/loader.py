@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from knowledge.db import Base
 from knowledge.demo.generator import DemoRows, FirstIds
 from knowledge.demo.sampling import Row
-from knowledge.models import Enterprise, Project, ProjectParticipant
-from knowledge.plans import PlanSignoff, PlanVersion
-from knowledge.works import Work
+from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.plans.models import PlanSignoff, PlanVersion
+from knowledge.registry.models import Work
 
 ProgressCallback = Callable[[str, int, int], None]
 

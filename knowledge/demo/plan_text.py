@@ -11,7 +11,7 @@ from typing import TypeVar
 from knowledge.demo import plan_vocabulary as words
 from knowledge.demo.plan_calculations import ParamValue, calculation
 from knowledge.demo.work_parameters import param_text
-from knowledge.rules import parameter
+from knowledge.registry.rules import parameter
 
 T = TypeVar("T")
 CN_NUMBERS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")

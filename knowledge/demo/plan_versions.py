@@ -12,13 +12,13 @@ from knowledge.demo.plan_text import PlanContext, compose
 from knowledge.demo.sampling import Row
 from knowledge.demo.work_status import CONSTRUCTOR_SIGNED, STARTED, SUPERVISOR_SIGNED
 from knowledge.demo.works import SUB_TYPE_LABELS, WorkSeed
-from knowledge.models import ParticipantRole
-from knowledge.plan_files import normalize_text
-from knowledge.plans import SignoffKind
-from knowledge.rules import Verdict
-from knowledge.workflow import WorkStatus
+from knowledge.enterprises.models import ParticipantRole
+from knowledge.plans.files import normalize_text
+from knowledge.plans.models import SignoffKind
+from knowledge.registry.rules import Verdict
+from knowledge.registry.workflow import WorkStatus
 
-CONTENT_TYPE = "text/plain; charset=utf-8"  # what knowledge.plan_files reports for a UTF-8 text upload
+CONTENT_TYPE = "text/plain; charset=utf-8"  # what knowledge.plans.files reports for a UTF-8 text upload
 INCOMPLETE_RATE = 0.10  # share of versions that leave out one or two required sections
 OMITTABLE_SECTIONS = (2, 3, 5, 6, 7, 8, 9)  # 工程概况 always stays: it carries the parameters
 EARLIER_SIGNED_RATE = 0.6  # a superseded version of a 危大 work was often signed before it was revised

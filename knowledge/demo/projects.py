@@ -8,7 +8,7 @@ from datetime import datetime
 
 from knowledge.demo import vocabulary as vocab
 from knowledge.demo.sampling import CITY_PICKER, DISTRICT_CODES, EnterprisePool, Picker, Row, created_before
-from knowledge.models import ParticipantRole
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import DISTRICTS, City
 
 PROJECT_KIND_WEIGHTS: Mapping[str, int] = {

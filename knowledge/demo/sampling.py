@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import Any
 
 from knowledge.demo import vocabulary as vocab
-from knowledge.models import EnterpriseType
+from knowledge.enterprises.models import EnterpriseType
 from knowledge.regions import DISTRICTS, City
 
 Row = dict[str, Any]

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from knowledge.demo.sampling import Picker
 from knowledge.demo.works import WorkSeed
-from knowledge.rules import Verdict
-from knowledge.workflow import WorkStatus
+from knowledge.registry.rules import Verdict
+from knowledge.registry.workflow import WorkStatus
 
 S = WorkStatus
 # Among works that have a plan: a 危大 work never goes to review (Decree 37 Art. 12 is for over-scale works).

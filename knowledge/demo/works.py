@@ -12,10 +12,10 @@ from knowledge.demo import vocabulary as vocab
 from knowledge.demo import work_catalogue as cat
 from knowledge.demo.sampling import Picker, Row
 from knowledge.demo.work_parameters import ParameterDrawer
-from knowledge.models import ParticipantRole
-from knowledge.rules import Classification, Verdict, catalogue, classify
-from knowledge.work_services import classification_fields
-from knowledge.workflow import WorkStatus
+from knowledge.enterprises.models import ParticipantRole
+from knowledge.registry.rules import Classification, Verdict, catalogue, classify
+from knowledge.registry.services import classification_fields
+from knowledge.registry.workflow import WorkStatus
 
 MAX_DRAWS = 60  # parameter draws per work before giving up: the catalogue keeps most far fewer
 SUBCONTRACT_RATES: Mapping[str, float] = {

@@ -1,4 +1,4 @@
-"""Benchmark of ``knowledge.rules.classify`` over a realistic mix of inputs; prints calls per second.
+"""Benchmark of ``knowledge.registry.rules.classify`` over a realistic mix of inputs; prints calls per second.
 
 Run from the repository root: ``.venv/bin/python scripts/bench/classify.py [--seconds 3] [--target 50000]``.
 Exits 1 when the measured rate is below the target.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from knowledge.rules import ClassificationInputError, classify  # noqa: E402
+from knowledge.registry.rules import ClassificationInputError, classify  # noqa: E402
 
 TARGET_CALLS_PER_SECOND = 50_000
 DEFAULT_SECONDS = 3.0

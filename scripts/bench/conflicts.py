@@ -1,4 +1,4 @@
-"""Benchmark of the conflict graph (expert_pool.conflicts) on a synthetic province; prints what it measured.
+"""Benchmark of the conflict graph (expert_pool.conflicts.graph) on a synthetic province; prints what it measured.
 
 Run from the repository root: ``.venv/bin/python scripts/bench/conflicts.py [--seed 7] [--tracemalloc]``.
 The world: 3,000 experts with 1-4 jobs each, 30,000 enterprises in groups of 2-3 levels, 50,000 projects
@@ -20,7 +20,7 @@ from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from expert_pool.conflicts import (  # noqa: E402
+from expert_pool.conflicts.graph import (
     ConflictGraph,
     DeclaredConflict,
     Employment,

@@ -40,13 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import create_engine, delete, event, func, insert, select, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from expert_pool import conflict_store  # noqa: E402
-from expert_pool.demo import seed_pool  # noqa: E402
-from expert_pool.draw_models import Booking, Draw, HalfDay, Notification, Seat  # noqa: E402
-from expert_pool.draws import panel_policy, request_draw  # noqa: E402
-from expert_pool.funnel import build_funnel  # noqa: E402
-from expert_pool.identity import IdentityVault  # noqa: E402
-from expert_pool.models import (  # noqa: E402
+from expert_pool.conflicts import store as conflict_store  # noqa: E402
+from expert_pool.demo.pool import seed_pool  # noqa: E402
+from expert_pool.draws.funnel import build_funnel  # noqa: E402
+from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat  # noqa: E402
+from expert_pool.draws.selection import draw_panel  # noqa: E402
+from expert_pool.draws.services import panel_policy, request_draw  # noqa: E402
+from expert_pool.experts.identity import IdentityVault  # noqa: E402
+from expert_pool.experts.models import (
     CreditEventRow,
     DeclaredConflict,
     Employment,
@@ -55,18 +56,17 @@ from expert_pool.models import (  # noqa: E402
     Leave,
 )
 from expert_pool.policy import pool_policy  # noqa: E402
-from expert_pool.selection import draw_panel  # noqa: E402
-from knowledge.accounts import Role  # noqa: E402
+from knowledge.accounts.models import Role  # noqa: E402
 from knowledge.demo import seed_demo  # noqa: E402
 from knowledge.demo.loader import advance_sequences, table_of  # noqa: E402
-from knowledge.models import Enterprise  # noqa: E402
-from knowledge.plan_services import latest_version, required_signoffs  # noqa: E402
-from knowledge.plans import PlanSignoff, PlanVersion  # noqa: E402
+from knowledge.enterprises.models import Enterprise  # noqa: E402
+from knowledge.enterprises.services import AccountInput, create_account  # noqa: E402
+from knowledge.plans.models import PlanSignoff, PlanVersion  # noqa: E402
+from knowledge.plans.services import latest_version, required_signoffs  # noqa: E402
 from knowledge.regions import City  # noqa: E402
-from knowledge.rules import Verdict, catalogue  # noqa: E402
-from knowledge.services import AccountInput, create_account  # noqa: E402
-from knowledge.workflow import WorkStatus  # noqa: E402
-from knowledge.works import Work  # noqa: E402
+from knowledge.registry.models import Work  # noqa: E402
+from knowledge.registry.rules import Verdict, catalogue  # noqa: E402
+from knowledge.registry.workflow import WorkStatus  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import Config  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -79,20 +79,20 @@ PURE_RUNS, NAIVE_RUNS = 300, 300
 HASH_METHOD = "scrypt:1024:8:1"
 # Where a draw's time goes: (label, file, function) read from the profile, per draw.
 HOTSPOTS: tuple[tuple[str, str, str], ...] = (
-    ("request_draw, whole", "expert_pool/draws.py", "request_draw"),
-    ("check_drawable (latest plan and its signatures)", "expert_pool/draws.py", "check_drawable"),
-    ("build_funnel", "expert_pool/funnel.py", "build_funnel"),
-    ("  pool_snapshot (fingerprint; rebuilt on change)", "expert_pool/funnel.py", "pool_snapshot"),
-    ("  meeting_facts (leave, bookings, seat counts)", "expert_pool/funnel.py", "meeting_facts"),
-    ("  conflicts_for_work", "expert_pool/conflict_store.py", "conflicts_for_work"),
-    ("    fingerprint (8 MAX)", "expert_pool/conflict_store.py", "fingerprint"),
-    ("  _reasons, for the flagged experts only", "expert_pool/funnel.py", "_reasons"),
-    ("draw_panel", "expert_pool/selection.py", "draw_panel"),
-    ("_store", "expert_pool/draws.py", "_store"),
-    ("  Candidate.to_dict", "expert_pool/selection.py", "to_dict"),
-    ("  record_hash (canonical JSON, SHA-256)", "expert_pool/draws.py", "record_hash"),
-    ("  _add_seats (one INSERT … RETURNING)", "expert_pool/draws.py", "_add_seats"),
-    ("  _invite (bookings, invitations)", "expert_pool/draws.py", "_invite"),
+    ("request_draw, whole", "expert_pool/draws/services.py", "request_draw"),
+    ("check_drawable (latest plan and its signatures)", "expert_pool/draws/services.py", "check_drawable"),
+    ("build_funnel", "expert_pool/draws/funnel.py", "build_funnel"),
+    ("  pool_snapshot (fingerprint; rebuilt on change)", "expert_pool/draws/funnel.py", "pool_snapshot"),
+    ("  meeting_facts (leave, bookings, seat counts)", "expert_pool/draws/funnel.py", "meeting_facts"),
+    ("  conflicts_for_work", "expert_pool/conflicts/store.py", "conflicts_for_work"),
+    ("    fingerprint (8 MAX)", "expert_pool/conflicts/store.py", "fingerprint"),
+    ("  _reasons, for the flagged experts only", "expert_pool/draws/funnel.py", "_reasons"),
+    ("draw_panel", "expert_pool/draws/selection.py", "draw_panel"),
+    ("_store", "expert_pool/draws/services.py", "_store"),
+    ("  Candidate.to_dict", "expert_pool/draws/selection.py", "to_dict"),
+    ("  record_hash (canonical JSON, SHA-256)", "expert_pool/draws/services.py", "record_hash"),
+    ("  _add_seats (one INSERT … RETURNING)", "expert_pool/draws/services.py", "_add_seats"),
+    ("  _invite (bookings, invitations)", "expert_pool/draws/services.py", "_invite"),
     ("Session.commit (flush of audit rows, work; COMMIT)", "sqlalchemy/orm/session.py", "commit"),
     ("all ORM row → object loading", "sqlalchemy/orm/loading.py", "_instance"),
 )

@@ -1,4 +1,4 @@
-"""Benchmark of the pure draw ``expert_pool.selection.draw_panel`` over a province-sized pool (DOMAIN.md §4).
+"""Benchmark of the pure draw ``expert_pool.draws.selection.draw_panel`` over a province-sized pool (DOMAIN.md §4).
 
 3,000 synthetic candidates (13 cities, 7 specialties, recent reviews 0–30 so the weights differ), a panel
 of 5 seats and 3 alternates for a work in 苏州, at most 2 local experts, two required specialties.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from expert_pool.selection import Candidate, PanelPolicy, draw_panel  # noqa: E402
+from expert_pool.draws.selection import Candidate, PanelPolicy, draw_panel  # noqa: E402
 from knowledge.regions import City  # noqa: E402
-from knowledge.rules import catalogue  # noqa: E402
+from knowledge.registry.rules import catalogue  # noqa: E402
 
 TARGET_MEDIAN_MS = 2.0
 POOL_SIZE = 3_000

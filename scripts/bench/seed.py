@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import expert_pool.models  # noqa: E402, F401 - every table on the metadata
-import knowledge.accounts  # noqa: E402, F401
+import expert_pool.experts.models  # noqa: E402, F401 - every table on the metadata
+import knowledge.accounts.models  # noqa: E402, F401
 import knowledge.audit  # noqa: E402, F401
-import knowledge.models  # noqa: E402, F401
-import knowledge.plans  # noqa: E402, F401
-import knowledge.works  # noqa: E402, F401
-from knowledge.accounts import Account, Role  # noqa: E402
+import knowledge.enterprises.models  # noqa: E402, F401
+import knowledge.plans.models  # noqa: E402, F401
+import knowledge.registry.models  # noqa: E402, F401
+from knowledge.accounts.models import Account, Role  # noqa: E402
 from knowledge.db import Base  # noqa: E402
 from knowledge.demo import SeedSummary, seed_demo  # noqa: E402
 

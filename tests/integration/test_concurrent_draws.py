@@ -9,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expert_pool import draws
-from expert_pool.draw_models import Booking, Draw, HalfDay
-from knowledge.works import Work
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Booking, Draw, HalfDay
+from knowledge.registry.models import Work
 from tests.integration.test_draws import DAY, NOW, site  # noqa: F401
 from webapp.extensions import db
 

@@ -15,25 +15,31 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import expert_pool.models  # noqa: F401 - every table on the metadata
-import knowledge.accounts  # noqa: F401
+import expert_pool.experts.models  # noqa: F401 - every table on the metadata
+import knowledge.accounts.models  # noqa: F401
 import knowledge.audit  # noqa: F401
-from expert_pool.models import Expert
-from knowledge.accounts import Account, Role
-from knowledge.creditcode import is_valid
+from expert_pool.experts.models import Expert
+from knowledge.accounts.models import Account, Role
 from knowledge.db import Base
 from knowledge.demo import SeedSummary, seed_demo
 from knowledge.demo.generator import ScaleSpec, generate
+from knowledge.enterprises.creditcode import is_valid
+from knowledge.enterprises.models import (
+    Enterprise,
+    EnterpriseType,
+    ParticipantRole,
+    Project,
+    ProjectParticipant,
+)
 from knowledge.errors import ValidationError
-from knowledge.models import Enterprise, EnterpriseType, ParticipantRole, Project, ProjectParticipant
-from knowledge.plan_files import normalize_text
-from knowledge.plan_sections import find_sections
-from knowledge.plans import PlanSignoff, PlanVersion, SignoffKind
+from knowledge.plans.files import normalize_text
+from knowledge.plans.models import PlanSignoff, PlanVersion, SignoffKind
+from knowledge.plans.sections import find_sections
 from knowledge.regions import City, is_district_of
-from knowledge.rules import Verdict, catalogue, classify
-from knowledge.verdicts import clause_json, parameters_json
-from knowledge.workflow import WorkStatus
-from knowledge.works import Work
+from knowledge.registry.models import Work
+from knowledge.registry.rules import Verdict, catalogue, classify
+from knowledge.registry.verdicts import clause_json, parameters_json
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import make_enterprise
 
 TABLES = ("enterprise", "project", "project_participant", "expert", "work", "plan_version", "plan_signoff")

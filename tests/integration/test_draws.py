@@ -5,16 +5,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from expert_pool import draws, invitations, ledger
-from expert_pool.draw_models import Booking, Draw, HalfDay, Seat, SeatStatus
+from expert_pool.credit import ledger
+from expert_pool.draws import invitations
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
+from expert_pool.draws.selection import DrawInfeasible
 from expert_pool.errors import DrawError
-from expert_pool.models import CreditEventRow, Employment, ExpertSpecialty
-from expert_pool.selection import DrawInfeasible
-from knowledge.accounts import Role
-from knowledge.models import ParticipantRole
-from knowledge.plans import PlanSignoff, SignoffKind
+from expert_pool.experts.models import CreditEventRow, Employment, ExpertSpecialty
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import ParticipantRole
+from knowledge.plans.models import PlanSignoff, SignoffKind
 from knowledge.regions import City
-from knowledge.workflow import WorkStatus
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import (
     make_account,
     make_enterprise,
@@ -219,9 +221,9 @@ def test_when_alternates_run_out_a_top_up_draw_fills_the_seat_and_is_chained(ses
 
 
 def test_a_suspension_or_credit_drop_is_seen_by_the_next_draw(session, site):
-    from expert_pool import services
-    from expert_pool.credit import EventKind
-    from expert_pool.models import ExpertStatus
+    from expert_pool.credit.rules import EventKind
+    from expert_pool.experts import services
+    from expert_pool.experts.models import ExpertStatus
 
     run_draw(session, site["ready_work"]())  # the pool snapshot is now cached
     suspended, careless = site["experts"][5], site["experts"][6]
@@ -236,7 +238,7 @@ def test_a_suspension_or_credit_drop_is_seen_by_the_next_draw(session, site):
 
 
 def test_reminders_go_once_before_the_deadline(session, site):
-    from expert_pool.draw_models import Notification
+    from expert_pool.draws.models import Notification
 
     run_draw(session, site["ready_work"]())
     invitations_sent = session.scalar(select(func.count()).select_from(Notification))
@@ -261,7 +263,7 @@ def test_an_expert_who_often_reviews_the_same_constructor_is_left_out(session, s
 
 
 def test_each_invited_expert_gets_his_own_invitation_and_a_booking(session, site):
-    from expert_pool.draw_models import Notification
+    from expert_pool.draws.models import Notification
 
     draw = run_draw(session, site["ready_work"]())
     seats = session.scalars(select(Seat).where(Seat.draw_id == draw.id).order_by(Seat.position)).all()
@@ -280,8 +282,8 @@ def test_each_invited_expert_gets_his_own_invitation_and_a_booking(session, site
 
 
 def test_an_invitation_goes_to_the_contact_changed_since_the_last_draw(session, site):
-    from expert_pool import services
-    from expert_pool.draw_models import Notification
+    from expert_pool.draws.models import Notification
+    from expert_pool.experts import services
 
     run_draw(session, site["ready_work"]())  # the pool snapshot is now cached, with the old contacts
     for n, expert in enumerate(site["experts"]):
@@ -310,7 +312,7 @@ def test_a_record_stored_with_candidate_names_still_verifies_and_chains(session,
 
 
 def test_a_credit_policy_change_is_seen_by_the_next_draw(session, site):
-    from expert_pool.credit import EventKind
+    from expert_pool.credit.rules import EventKind
     from expert_pool.policy import set_policy
 
     late = site["experts"][3]
@@ -347,8 +349,8 @@ def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(
 ):
     from itertools import combinations
 
-    from expert_pool import funnel as funnel_module
-    from expert_pool.selection import replay
+    from expert_pool.draws import funnel as funnel_module
+    from expert_pool.draws.selection import replay
 
     # Four experts have each shared three panels with one another in the last months (the policy's limit).
     group = sorted(e.id for e in site["experts"][:4])
@@ -367,7 +369,7 @@ def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(
         together_without += len(set(replay(inputs).seated) & set(group)) >= 2
     assert together_without >= 1
     # The office and regulators see the pairs kept apart, by name, on the record's page and in its PDF.
-    from expert_pool.draw_pdf import draw_pdf
+    from expert_pool.draws.record_pdf import draw_pdf
     from tests.factories import login
     from tests.integration.test_report_pdf import flat, pdf_text
 
@@ -382,7 +384,7 @@ def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(
 
 
 def test_a_top_up_keeps_apart_the_staying_members_and_who_sat_with_them_too_often(session, site, monkeypatch):
-    from expert_pool import funnel as funnel_module
+    from expert_pool.draws import funnel as funnel_module
 
     original = run_draw(session, site["ready_work"]())
     staying = list(original.seated[:4])

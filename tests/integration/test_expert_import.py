@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from expert_pool import expert_import, services
-from expert_pool.expert_import import COLUMNS, GUIDE_SHEET, ExpertImportError, commit_import, dry_run
-from expert_pool.identity import IdentityVault, check_character, mask
-from expert_pool.models import Employment, Expert, ExpertSpecialty, TitleLevel
+from expert_pool.experts import importing as expert_import
+from expert_pool.experts import services
+from expert_pool.experts.identity import IdentityVault, check_character, mask
+from expert_pool.experts.importing import COLUMNS, GUIDE_SHEET, ExpertImportError, commit_import, dry_run
+from expert_pool.experts.models import Employment, Expert, ExpertSpecialty, TitleLevel
 from knowledge.audit import AuditLog
 from knowledge.regions import City
-from knowledge.rules import catalogue
+from knowledge.registry.rules import catalogue
 from tests.factories import credit_code, make_account, make_enterprise
 
 VAULT = IdentityVault(IdentityVault.new_key())

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
-from expert_pool import services
-from expert_pool.identity import IdentityVault, check_character, mask, normalize_id_number
-from expert_pool.models import Expert, ExpertStatus
+from expert_pool.experts import services
+from expert_pool.experts.identity import IdentityVault, check_character, mask, normalize_id_number
+from expert_pool.experts.models import Expert, ExpertStatus
 from knowledge.errors import DuplicateError, ValidationError
 from knowledge.regions import City
 from tests.factories import credit_code, make_enterprise

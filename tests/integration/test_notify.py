@@ -9,8 +9,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
-from expert_pool import notify
-from expert_pool.draw_models import Notification
+from expert_pool.draws import notify
+from expert_pool.draws.models import Notification
 
 NOW = datetime.now(UTC) + timedelta(days=1)  # after the rows are queued (queued at the real time)
 
@@ -70,7 +70,7 @@ def test_the_invitation_deadline_is_written_in_beijing_time():
     from collections import namedtuple
     from datetime import date
 
-    from expert_pool.draw_models import HalfDay
+    from expert_pool.draws.models import HalfDay
 
     who = namedtuple("Who", "id name email phone")(7, "张三", "", "")
     row = notify.invitation(

@@ -16,7 +16,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from knowledge.errors import ValidationError
-from knowledge.plan_files import (
+from knowledge.plans.files import (
     ALLOWED,
     FALLBACK_DISPLAY_NAME,
     MAX_PLAN_BYTES,
@@ -30,7 +30,7 @@ from knowledge.plan_files import (
     store,
     stored_path,
 )
-from knowledge.plan_sections import find_sections
+from knowledge.plans.sections import find_sections
 
 CHINESE_FONT = "STSong-Light"
 PAGES = ["第一章 工程概况\n本工程基坑开挖深度6.5米。", "第八章 应急处置措施\n发生险情立即撤离。"]

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
-from expert_pool import ledger
-from expert_pool.demo import PoolSummary, seed_pool
-from expert_pool.draw_models import HalfDay
-from expert_pool.draws import request_draw, verify
-from expert_pool.identity import IdentityVault, mask, normalize_id_number
-from expert_pool.models import (
+from expert_pool.credit import ledger
+from expert_pool.demo.pool import PoolSummary, seed_pool
+from expert_pool.draws.models import HalfDay
+from expert_pool.draws.services import request_draw, verify
+from expert_pool.experts.identity import IdentityVault, mask, normalize_id_number
+from expert_pool.experts.models import (
     CreditEventRow,
     DeclaredConflict,
     Employment,
@@ -28,17 +28,17 @@ from expert_pool.models import (
     Leave,
     TitleLevel,
 )
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from knowledge.db import Base
 from knowledge.demo import seed_demo
+from knowledge.enterprises.models import Enterprise
 from knowledge.errors import ValidationError
-from knowledge.models import Enterprise
-from knowledge.plan_services import latest_version, required_signoffs
-from knowledge.plans import PlanSignoff
+from knowledge.plans.models import PlanSignoff
+from knowledge.plans.services import latest_version, required_signoffs
 from knowledge.regions import DISTRICTS
-from knowledge.rules import Verdict, catalogue
-from knowledge.workflow import WorkStatus
-from knowledge.works import Work
+from knowledge.registry.models import Work
+from knowledge.registry.rules import Verdict, catalogue
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import make_account
 
 POOL_TABLES = (

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from expert_pool import invitations, review_reports
-from expert_pool.draw_models import SeatStatus
-from expert_pool.draw_pdf import draw_pdf
-from expert_pool.pdf_fonts import CID_FALLBACK, pdf_fonts
-from expert_pool.pdf_layout import render, styles
+from expert_pool.draws import invitations
+from expert_pool.draws.models import SeatStatus
+from expert_pool.draws.record_pdf import draw_pdf
+from expert_pool.pdf.fonts import CID_FALLBACK, pdf_fonts
+from expert_pool.pdf.layout import render, styles
 from expert_pool.policy import set_policy
-from expert_pool.report_pdf import report_pdf
-from expert_pool.review_models import Conclusion
-from expert_pool.review_rules import FINDINGS_MAX
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews.models import Conclusion
+from expert_pool.reviews.report_pdf import report_pdf
+from expert_pool.reviews.rules import FINDINGS_MAX
 from tests.review_fixtures import (
     AT_MEETING,
     DRAWN_AT,

@@ -14,29 +14,32 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from expert_pool import draws, review_reports, review_revisions, reviews
-from expert_pool.conflict_store import conflicts_for_work
-from expert_pool.demo import seed_pool
-from expert_pool.demo_reviews import ReviewSeedSummary, seed_reviews
-from expert_pool.draw_models import Booking, Draw, SeatStatus
-from expert_pool.identity import IdentityVault
-from expert_pool.models import Expert
+from expert_pool.conflicts.store import conflicts_for_work
+from expert_pool.demo.pool import seed_pool
+from expert_pool.demo.reviews import ReviewSeedSummary, seed_reviews
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Booking, Draw, SeatStatus
+from expert_pool.experts.identity import IdentityVault
+from expert_pool.experts.models import Expert
 from expert_pool.policy import pool_policy
-from expert_pool.review_models import Conclusion, Review, ReviewReport, Revision
-from expert_pool.review_rules import REQUIRED_ATTENDEES, check_changes, check_opinion
-from knowledge.accounts import Account
+from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews import revisions as review_revisions
+from expert_pool.reviews.models import Conclusion, Review, ReviewReport, Revision
+from expert_pool.reviews.rules import REQUIRED_ATTENDEES, check_changes, check_opinion
+from knowledge.accounts.models import Account
+from knowledge.accounts.permissions import Scope
 from knowledge.db import Base
 from knowledge.demo import seed_demo
+from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.errors import ValidationError
-from knowledge.models import ParticipantRole, ProjectParticipant
-from knowledge.permissions import Scope
-from knowledge.plan_files import normalize_text
-from knowledge.plan_sections import find_sections
-from knowledge.plan_services import latest_version, required_signoffs
-from knowledge.plans import PlanVersion
-from knowledge.rules import Verdict
-from knowledge.workflow import WorkStatus
-from knowledge.works import Work
+from knowledge.plans.files import normalize_text
+from knowledge.plans.models import PlanVersion
+from knowledge.plans.sections import find_sections
+from knowledge.plans.services import latest_version, required_signoffs
+from knowledge.registry.models import Work
+from knowledge.registry.rules import Verdict
+from knowledge.registry.workflow import WorkStatus
 
 S = WorkStatus
 

@@ -7,17 +7,20 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from expert_pool import draws, review_reports, review_revisions, reviews
-from expert_pool.draw_models import HalfDay
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import HalfDay
 from expert_pool.errors import ReviewError
-from expert_pool.models import CreditEventRow
-from expert_pool.review_models import Conclusion, ReportSignature, ReviewOpinion, ReviewReport
-from knowledge.accounts import Role
+from expert_pool.experts.models import CreditEventRow
+from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews import revisions as review_revisions
+from expert_pool.reviews.models import Conclusion, ReportSignature, ReviewOpinion, ReviewReport
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
-from knowledge.permissions import Scope
-from knowledge.plan_services import PlanUpload, sign
-from knowledge.plans import SignoffKind
-from knowledge.workflow import WorkStatus
+from knowledge.plans.models import SignoffKind
+from knowledge.plans.services import PlanUpload, sign
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import SAMPLE_PLAN, make_account
 from tests.review_fixtures import (
     AT_MEETING,
@@ -240,7 +243,7 @@ def test_fail_then_new_draw_excludes_the_previous_panel(session, app, tmp_path):
     concluded(session, m, Conclusion.FAIL)
     assert m.work.status is WorkStatus.FAILED
     upload = PlanUpload(SAMPLE_PLAN.encode() + "重编".encode(), "方案重编.txt", "重新编制的方案")
-    from knowledge.plan_services import request_review, submit_version
+    from knowledge.plans.services import request_review, submit_version
 
     scope = Scope.of(m.team)
     version = submit_version(session, m.work, upload, scope=scope, upload_dir=app.config["UPLOAD_DIR"],

@@ -13,14 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from knowledge import outbox, plan_services, search_docs, work_services
-from knowledge.accounts import Role
+from knowledge import outbox, search_docs
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope, can_view_project
 from knowledge.db import utcnow
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.errors import ValidationError
-from knowledge.models import ParticipantRole
 from knowledge.outbox import SearchOutbox
-from knowledge.permissions import Scope, can_view_project
+from knowledge.plans import services as plan_services
 from knowledge.regions import City
+from knowledge.registry import services as work_services
 from search_index import analysis
 from search_index.documents import version_of
 from search_index.index import SearchIndex

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from flask import render_template
 
-from expert_pool import review_docs, review_reports
-from expert_pool.review_models import Conclusion
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews import search_docs as review_docs
+from expert_pool.reviews.models import Conclusion
 from knowledge import search_docs
-from knowledge.accounts import Role
-from knowledge.permissions import Scope
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.regions import City
 from search_index import analysis
 from search_index.index import SearchIndex

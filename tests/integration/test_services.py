@@ -4,11 +4,11 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
-from knowledge import services
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from knowledge.audit import AuditLog
+from knowledge.enterprises import services
+from knowledge.enterprises.models import EnterpriseType
 from knowledge.errors import DuplicateError, ValidationError
-from knowledge.models import EnterpriseType
 from knowledge.regions import City
 from tests.factories import TEST_HASH_METHOD, credit_code, make_enterprise, make_expert
 
@@ -107,7 +107,7 @@ def test_account_password_is_hashed_with_scrypt(session):
 
 
 def test_production_hash_is_memory_hard(tmp_path):
-    from knowledge.passwords import DEFAULT_METHOD
+    from knowledge.accounts.passwords import DEFAULT_METHOD
     from webapp.config import Config
 
     method = Config(tmp_path).PASSWORD_HASH_METHOD

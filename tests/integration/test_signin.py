@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from knowledge import signin
-from knowledge.accounts import ApiToken
+from knowledge.accounts import signin
+from knowledge.accounts.models import ApiToken
 from tests.factories import PASSWORD, TEST_HASH_METHOD, make_account
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

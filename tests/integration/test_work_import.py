@@ -10,17 +10,17 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import work_import
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
-from knowledge.models import ParticipantRole
-from knowledge.permissions import Scope
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
-from knowledge.rules import catalogue
+from knowledge.registry import importing as work_import
+from knowledge.registry.import_layout import COLUMNS, GUIDE_SHEET
+from knowledge.registry.importing import WorkImportError, can_import_works, commit_import, dry_run
+from knowledge.registry.models import Work
+from knowledge.registry.rules import catalogue
 from knowledge.spreadsheets import read_date
-from knowledge.work_import import WorkImportError, can_import_works, commit_import, dry_run
-from knowledge.work_import_layout import COLUMNS, GUIDE_SHEET
-from knowledge.works import Work
 from tests.factories import make_account, make_enterprise, make_project
 
 HEADERS = ["项目名称", "所在城市", "区县", "危大工程名称", "工程类别", "子类", "部位", "计划开工日期",

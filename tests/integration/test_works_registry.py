@@ -3,16 +3,17 @@
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import plan_services, work_services
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.errors import DuplicateError, PermissionDenied, ValidationError
-from knowledge.models import ParticipantRole
-from knowledge.permissions import Scope
-from knowledge.plan_files import PlanFileError
-from knowledge.plans import PlanVersion, SignoffKind
-from knowledge.rules import ClassificationInputError, Verdict
-from knowledge.workflow import WorkflowError, WorkStatus
+from knowledge.plans import services as plan_services
+from knowledge.plans.files import PlanFileError
+from knowledge.plans.models import PlanVersion, SignoffKind
+from knowledge.registry import services as work_services
+from knowledge.registry.rules import ClassificationInputError, Verdict
+from knowledge.registry.workflow import WorkflowError, WorkStatus
 from tests.factories import SAMPLE_PLAN, make_account, make_enterprise, make_project, make_work
 
 

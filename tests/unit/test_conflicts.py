@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expert_pool.conflict_rules import ROLE_LABELS, years_before
-from expert_pool.conflicts import (
+from expert_pool.conflicts.graph import (
     RULES,
     ConflictDataError,
     ConflictGraph,
@@ -36,6 +35,7 @@ from expert_pool.conflicts import (
     find_conflicts,
     pair_counts,
 )
+from expert_pool.conflicts.rules import ROLE_LABELS, years_before
 from knowledge.errors import ValidationError
 
 ON = date(2025, 6, 30)
@@ -523,8 +523,8 @@ def test_the_fast_set_agrees_with_find_conflicts_for_every_expert(case):
 def test_crowded_pairs_count_shared_panels_in_the_window_among_candidates():
     from datetime import date as d
 
-    from expert_pool.conflict_records import PanelSeat
-    from expert_pool.soft_limits import crowded_pairs, shared_days
+    from expert_pool.conflicts.records import PanelSeat
+    from expert_pool.conflicts.soft_limits import crowded_pairs, shared_days
 
     def panel(review_id, day, *experts):
         return [PanelSeat(e, 100 + review_id, review_id, "pass", day) for e in experts]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expert_pool.credit import (
+from expert_pool.credit.rules import (
     CreditEvent,
     CreditPolicy,
     EventKind,

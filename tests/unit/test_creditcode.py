@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.creditcode import CHARSET, CreditCodeError, check_character, is_valid, make_code, validate
+from knowledge.enterprises.creditcode import (
+    CHARSET,
+    CreditCodeError,
+    check_character,
+    is_valid,
+    make_code,
+    validate,
+)
 
 # Codes published on the national enterprise credit information system.
 REAL_CODES = ["914403001922038216", "91110000802100433B"]

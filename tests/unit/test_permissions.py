@@ -1,5 +1,5 @@
-from knowledge.accounts import Role
-from knowledge.permissions import Scope, can_read_audit, can_view_project
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope, can_read_audit, can_view_project
 from knowledge.regions import City
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from knowledge.plan_sections import (
+from knowledge.plans.sections import (
     MAX_UNNUMBERED_HEADING,
     SECTION_NUMBERS,
     SECTIONS,

@@ -1,6 +1,6 @@
 """Classification under 建办质〔2018〕31号: every threshold on both sides, qualitative clauses, missing values, bad input.
 
-The thresholds below are typed in from the notice by hand, not read from ``knowledge.scope``, so that a
+The thresholds below are typed in from the notice by hand, not read from ``knowledge.registry.scope_tables``, so that a
 wrong number in the data fails here.
 """
 
@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from knowledge.clauses import Annex, Clause, Kind, Operator
 from knowledge.errors import ValidationError
-from knowledge.parameter_values import json_schema
-from knowledge.rules import (
+from knowledge.registry.clauses import Annex, Clause, Kind, Operator
+from knowledge.registry.parameter_values import json_schema
+from knowledge.registry.rules import (
     RULES_VERSION,
     ClassificationInputError,
     Verdict,

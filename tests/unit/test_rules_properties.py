@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.clauses import Kind, Operator, Parameter
-from knowledge.rules import Classification, ClassificationInputError, SubTypeEntry, catalogue, classify
+from knowledge.registry.clauses import Kind, Operator, Parameter
+from knowledge.registry.rules import (
+    Classification,
+    ClassificationInputError,
+    SubTypeEntry,
+    catalogue,
+    classify,
+)
 
 SUB_TYPES: list[tuple[str, SubTypeEntry]] = [(c.code, s) for c in catalogue() for s in c.sub_types]
 WITH_NUMBERS = [(c, s) for c, s in SUB_TYPES if any(p.kind is Kind.NUMBER for p in s.parameters)]

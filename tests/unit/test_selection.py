@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expert_pool.selection import (
+from expert_pool.draws.selection import (
     ALGORITHM_VERSION,
     Candidate,
     DrawInfeasible,
@@ -27,7 +27,7 @@ from expert_pool.selection import (
 )
 from knowledge.errors import ValidationError
 from knowledge.regions import City
-from knowledge.rules import catalogue
+from knowledge.registry.rules import catalogue
 
 HOME = City.SUZHOU
 CODES = [c.code for c in catalogue()]
@@ -485,7 +485,7 @@ def test_replay_takes_a_record_without_kind_or_of_kind_panel_as_a_whole_panel():
 
 
 def test_replay_dispatches_a_top_up_record():
-    from expert_pool.top_up import draw_top_up, top_up_inputs
+    from expert_pool.draws.top_up import draw_top_up, top_up_inputs
 
     pool = [expert(i, list(City)[i % 13]) for i in range(1, 20)]
     policy = PanelPolicy(HOME, alternates=1)

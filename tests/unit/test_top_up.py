@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expert_pool.selection import (
+from expert_pool.draws.selection import (
     ALGORITHM_VERSION,
     Candidate,
     DrawInfeasible,
@@ -25,10 +25,10 @@ from expert_pool.selection import (
     next_alternate,
     replay,
 )
-from expert_pool.top_up import draw_top_up, replay_top_up, top_up_inputs
+from expert_pool.draws.top_up import draw_top_up, replay_top_up, top_up_inputs
 from knowledge.errors import ValidationError
 from knowledge.regions import City
-from knowledge.rules import catalogue
+from knowledge.registry.rules import catalogue
 
 HOME = City.SUZHOU
 CODES = [c.code for c in catalogue()]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from expert_pool.reviews import open_review
-from knowledge.accounts import Role
-from knowledge.models import ParticipantRole
+from expert_pool.reviews.meetings import open_review
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
 from tests.factories import (
     login,

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from knowledge.accounts import Account, Role
+from knowledge.accounts.models import Account, Role
 from tests.factories import login, make_account, make_enterprise, make_expert
 
 

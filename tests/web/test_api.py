@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from knowledge import signin
-from knowledge.accounts import Role
+from knowledge.accounts import signin
+from knowledge.accounts.models import Role
 from knowledge.db import utcnow
-from knowledge.models import ParticipantRole
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
 from tests.factories import PASSWORD, credit_code, login, make_account, make_enterprise, make_project
 

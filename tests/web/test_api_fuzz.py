@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from tests.factories import make_account
 from tests.web.test_api import bearer
 

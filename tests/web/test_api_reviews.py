@@ -2,8 +2,8 @@
 
 import pytest
 
-from expert_pool.review_models import Conclusion
-from knowledge.accounts import Role
+from expert_pool.reviews.models import Conclusion
+from knowledge.accounts.models import Role
 from knowledge.db import utcnow
 from knowledge.regions import City
 from tests.factories import make_account

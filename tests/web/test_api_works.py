@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from knowledge.accounts import Role
-from knowledge.models import ParticipantRole
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
 from tests.factories import SAMPLE_PLAN, make_account, make_enterprise, make_project, make_work
 from tests.web.test_api import assert_error, bearer

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from knowledge.accounts import ApiToken, Role
+from knowledge.accounts.models import ApiToken, Role
 from tests.factories import PASSWORD, login, make_account
 from webapp import create_app
 from webapp.config import TestConfig

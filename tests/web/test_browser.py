@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from tests.factories import PASSWORD, credit_code, make_account
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from knowledge.accounts import Account, Role
-from knowledge.models import Enterprise, ParticipantRole, ProjectParticipant
+from knowledge.accounts.models import Account, Role
+from knowledge.enterprises.models import Enterprise, ParticipantRole, ProjectParticipant
 from webapp.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from expert_pool.models import Expert, ExpertStatus
-from knowledge.accounts import Role
+from expert_pool.experts.models import Expert, ExpertStatus
+from knowledge.accounts.models import Role
 from tests.factories import login, make_account, make_expert
 
 TODAY = datetime.now(UTC).date().isoformat()
@@ -26,7 +26,7 @@ def test_events_sanctions_and_appeals(client, session):
     assert session.get(Expert, expert.id).status is ExpertStatus.SUSPENDED
     from sqlalchemy import select
 
-    from expert_pool.models import CreditEventRow
+    from expert_pool.experts.models import CreditEventRow
 
     last = session.scalar(select(CreditEventRow).order_by(CreditEventRow.id.desc()))
     page = client.post(f"/experts/credit/{last.id}/reverse", data={"reason": "复核后认定结论无误"},
@@ -58,9 +58,9 @@ def test_expert_reads_his_own_ledger_only(client, session):
 def test_expert_appeals_and_a_regulator_decides(client, session):
     from sqlalchemy import select
 
-    from expert_pool import ledger
-    from expert_pool.credit import EventKind
-    from expert_pool.models import CreditEventRow
+    from expert_pool.credit import ledger
+    from expert_pool.credit.rules import EventKind
+    from expert_pool.experts.models import CreditEventRow
 
     account = make_account(session, Role.EXPERT)
     today = datetime.now(UTC).date()

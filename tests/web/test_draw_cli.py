@@ -2,8 +2,8 @@
 
 from sqlalchemy import update
 
-from expert_pool import draws
-from expert_pool.draw_models import Draw, HalfDay
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Draw, HalfDay
 from tests.integration.test_draws import DAY, NOW, site  # noqa: F401
 
 

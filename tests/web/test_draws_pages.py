@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from expert_pool.draw_models import Draw, Seat, SeatStatus
-from expert_pool.models import Employment
-from knowledge.accounts import Account, Role
+from expert_pool.draws.models import Draw, Seat, SeatStatus
+from expert_pool.experts.models import Employment
+from knowledge.accounts.models import Account, Role
 from knowledge.audit import AuditLog
 from tests.factories import login, make_account
 from tests.integration.test_draws import site  # noqa: F401 - the same world as the service tests

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from knowledge.accounts import Role
-from knowledge.models import Enterprise
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import Enterprise
 from tests.factories import credit_code, login, make_account, make_enterprise
 
 

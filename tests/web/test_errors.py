@@ -1,6 +1,6 @@
 """Friendly error pages in Chinese, never a traceback."""
 
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from tests.factories import login, make_account
 
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 import webapp.experts.imports  # noqa: F401 - registers the routes before any app registers the blueprint
-from expert_pool import services
-from expert_pool.identity import IdentityVault, check_character
-from expert_pool.models import Employment, Expert
-from knowledge.accounts import Role
+from expert_pool.experts import services
+from expert_pool.experts.identity import IdentityVault, check_character
+from expert_pool.experts.models import Employment, Expert
+from knowledge.accounts.models import Role
 from knowledge.regions import City
 from tests.factories import credit_code, login, make_account, make_enterprise
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from expert_pool.identity import check_character
-from expert_pool.models import Expert
-from knowledge.accounts import Role
+from expert_pool.experts.identity import check_character
+from expert_pool.experts.models import Expert
+from knowledge.accounts.models import Role
 from tests.factories import login, make_account, make_enterprise
 
 BODY = "32050619750315002"

@@ -4,8 +4,8 @@ import importlib
 
 from sqlalchemy import select
 
-from expert_pool import notify
-from expert_pool.draw_models import Notification
+from expert_pool.draws import notify
+from expert_pool.draws.models import Notification
 
 
 def test_jobs_run_against_the_configured_database(app, session, monkeypatch, tmp_path):

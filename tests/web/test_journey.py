@@ -26,14 +26,14 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from expert_pool.draw_models import Seat, SeatStatus
-from expert_pool.models import Expert
-from expert_pool.review_models import Review, ReviewReport
-from knowledge.accounts import Account, Role
-from knowledge.models import ParticipantRole, ProjectParticipant
-from knowledge.passwords import hash_password
-from knowledge.services import AccountInput, create_account
-from knowledge.works import Work
+from expert_pool.draws.models import Seat, SeatStatus
+from expert_pool.experts.models import Expert
+from expert_pool.reviews.models import Review, ReviewReport
+from knowledge.accounts.models import Account, Role
+from knowledge.accounts.passwords import hash_password
+from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
+from knowledge.enterprises.services import AccountInput, create_account
+from knowledge.registry.models import Work
 from tests.factories import SAMPLE_PLAN
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from expert_pool import review_reports
-from expert_pool.review_models import Review
-from knowledge.accounts import Role
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews.models import Review
+from knowledge.accounts.models import Role
 from knowledge.audit import AuditLog
 from knowledge.db import utcnow
 from knowledge.regions import City

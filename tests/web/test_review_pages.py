@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from expert_pool.review_models import Conclusion, Revision
-from expert_pool.review_rules import ATTENDEE_ROLES, REVIEW_POINTS
-from knowledge.accounts import Role
+from expert_pool.reviews.models import Conclusion, Revision
+from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
+from knowledge.accounts.models import Role
 from knowledge.db import utcnow
-from knowledge.plans import PlanVersion
-from knowledge.workflow import WorkStatus
+from knowledge.plans.models import PlanVersion
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import SAMPLE_PLAN, login, make_account
 from tests.review_fixtures import AT_MEETING, concluded, ready_meeting
 

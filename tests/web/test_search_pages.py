@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from flask import render_template
 
-from knowledge.accounts import Role
-from knowledge.models import ParticipantRole
-from knowledge.permissions import Scope
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
 from search_index import analysis
 from tests.factories import (

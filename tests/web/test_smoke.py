@@ -1,4 +1,4 @@
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from tests.factories import login, make_account
 
 

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from knowledge.accounts import Role
-from knowledge.models import ParticipantRole
-from knowledge.works import Work
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import ParticipantRole
+from knowledge.registry.models import Work
 from tests.factories import login, make_account, make_enterprise, make_project
 
 HEADERS = ["项目名称", "所在城市", "危大工程名称", "工程类别", "开挖深度（m）"]

@@ -6,11 +6,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from knowledge.accounts import Role
-from knowledge.models import ParticipantRole
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
-from knowledge.workflow import WorkStatus
-from knowledge.works import Work
+from knowledge.registry.models import Work
+from knowledge.registry.workflow import WorkStatus
 from tests.factories import SAMPLE_PLAN, login, make_account, make_enterprise, make_project, make_work
 
 

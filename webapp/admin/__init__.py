@@ -10,10 +10,10 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from expert_pool import policy as pool_policy_store
-from knowledge import queries, services
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
+from knowledge.enterprises import queries, services
+from knowledge.enterprises.models import Enterprise
 from knowledge.errors import DomainError, PermissionDenied, ValidationError
-from knowledge.models import Enterprise
 from webapp.admin.forms import AccountForm
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db

@@ -5,10 +5,10 @@ from __future__ import annotations
 from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from knowledge.accounts import Role
-from knowledge.passwords import MAX_LENGTH, MIN_LENGTH
+from knowledge.accounts.models import Role
+from knowledge.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from knowledge.enterprises.services import AccountInput
 from knowledge.regions import City
-from knowledge.services import AccountInput
 from webapp.forms import EnumSelectField, Form, enum_or_none
 
 

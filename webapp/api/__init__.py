@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 
-from knowledge import signin
+from knowledge.accounts import signin
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
 from webapp.api.spec import SPEC, Operation

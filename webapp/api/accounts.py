@@ -8,8 +8,8 @@ from typing import Any
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
-from knowledge import signin
-from knowledge.accounts import Account, ApiToken
+from knowledge.accounts import signin
+from knowledge.accounts.models import Account, ApiToken
 from knowledge.db import utcnow
 from webapp.api import route
 from webapp.api.params import Field, json_body

@@ -8,12 +8,14 @@ from typing import Any
 from flask import abort, request
 from flask.typing import ResponseReturnValue
 
-from expert_pool import conflict_store, draws
-from expert_pool.draw_models import Draw, HalfDay, SeatStatus
+from expert_pool.conflicts import store as conflict_store
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Draw, HalfDay, SeatStatus
 from expert_pool.policy import pool_policy
-from knowledge import audit, work_queries
-from knowledge.accounts import Role
+from knowledge import audit
+from knowledge.accounts.models import Role
 from knowledge.db import utcnow
+from knowledge.registry import queries as work_queries
 from webapp.api import ApiError, route
 from webapp.api.params import Field, enum_value, int_arg, json_body
 from webapp.auth import current_account, current_scope

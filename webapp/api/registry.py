@@ -7,10 +7,10 @@ from typing import Any
 from flask import abort, request
 from flask.typing import ResponseReturnValue
 
-from knowledge import queries, services
-from knowledge.accounts import Role
-from knowledge.models import Enterprise, EnterpriseType, Project
-from knowledge.permissions import can_manage_enterprises
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import can_manage_enterprises
+from knowledge.enterprises import queries, services
+from knowledge.enterprises.models import Enterprise, EnterpriseType, Project
 from knowledge.regions import City
 from webapp.api import route
 from webapp.api.params import Field, enum_arg, enum_value, json_body, page_args, page_json

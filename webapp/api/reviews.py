@@ -8,12 +8,14 @@ from typing import Any
 from flask import abort, request
 from flask.typing import ResponseReturnValue
 
-from expert_pool import draws, queries, reviews
-from expert_pool.review_models import Conclusion, Review, ReviewReport
+from expert_pool.draws import services as draws
+from expert_pool.experts import queries
+from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews.models import Conclusion, Review, ReviewReport
 from knowledge import audit
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
+from knowledge.enterprises.queries import Page, paginate
 from knowledge.errors import NotFoundError
-from knowledge.queries import Page, paginate
 from webapp import clock
 from webapp.api import route
 from webapp.api.params import enum_value, page_args, page_json

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
-from expert_pool import review_reports
+from expert_pool.reviews import reports as review_reports
 from knowledge.errors import ValidationError
 from webapp.api import ApiError, route
 from webapp.extensions import db

@@ -8,14 +8,18 @@ from typing import Any
 from flask import abort, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 
-from knowledge import plan_files, plan_services, queries, work_queries, work_services
-from knowledge.accounts import Role
-from knowledge.parameter_values import json_schema
-from knowledge.plans import PlanVersion
-from knowledge.rules import catalogue, classify
-from knowledge.scope import PARAMETERS
-from knowledge.verdicts import classification_json
-from knowledge.works import Work
+from knowledge.accounts.models import Role
+from knowledge.enterprises import queries
+from knowledge.plans import files as plan_files
+from knowledge.plans import services as plan_services
+from knowledge.plans.models import PlanVersion
+from knowledge.registry import queries as work_queries
+from knowledge.registry import services as work_services
+from knowledge.registry.models import Work
+from knowledge.registry.parameter_values import json_schema
+from knowledge.registry.rules import catalogue, classify
+from knowledge.registry.scope_tables import PARAMETERS
+from knowledge.registry.verdicts import classification_json
 from webapp.api import ApiError, route
 from webapp.api.params import Field, json_body, page_args, page_json
 from webapp.api.spec import PAGE_PARAMS, page_of

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, g
 from flask_login import UserMixin, current_user, login_required
 
-from knowledge.accounts import Account, Role
-from knowledge.permissions import Scope
+from knowledge.accounts.models import Account, Role
+from knowledge.accounts.permissions import Scope
 from webapp.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

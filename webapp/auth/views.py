@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from knowledge import signin
+from knowledge.accounts import signin
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
 from webapp.auth import SessionUser, bp, current_account

@@ -7,13 +7,17 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import conflict_store, draws, invitations, queries
-from expert_pool.draw_models import Draw, HalfDay, SeatStatus
+from expert_pool.conflicts import store as conflict_store
+from expert_pool.draws import invitations
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Draw, HalfDay, SeatStatus
 from expert_pool.errors import DrawError
+from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
-from knowledge import audit, work_queries
-from knowledge.accounts import Role
+from knowledge import audit
+from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError
+from knowledge.registry import queries as work_queries
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db

@@ -5,9 +5,9 @@ from __future__ import annotations
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from knowledge.models import EnterpriseType
+from knowledge.enterprises.models import EnterpriseType
+from knowledge.enterprises.services import NAME_MAX, EnterpriseInput
 from knowledge.regions import City
-from knowledge.services import NAME_MAX, EnterpriseInput
 from webapp.forms import EnumSelectField, Form
 
 

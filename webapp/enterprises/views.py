@@ -6,10 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from knowledge import queries, services
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import can_manage_enterprises
+from knowledge.enterprises import queries, services
 from knowledge.errors import DomainError, NotFoundError
-from knowledge.permissions import can_manage_enterprises
 from knowledge.regions import City, city_choices
 from webapp.auth import current_scope, role_required
 from webapp.enterprises import bp

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import queries, services
-from expert_pool.identity import IdentityVault
-from expert_pool.models import Expert, ExpertStatus
-from knowledge.accounts import Role
+from expert_pool.experts import queries, services
+from expert_pool.experts.identity import IdentityVault
+from expert_pool.experts.models import Expert, ExpertStatus
+from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.regions import City, city_choices
 from webapp.auth import current_account, current_scope, role_required

@@ -7,9 +7,10 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import credit, ledger
+from expert_pool.credit import ledger
+from expert_pool.credit import rules as credit
 from expert_pool.policy import credit_policy
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from knowledge.db import utcnow
 from knowledge.errors import DomainError, NotFoundError
 from webapp.auth import current_account, role_required

@@ -1,4 +1,4 @@
-"""Expert forms: shape only; identity, duplicates and rules are checked by expert_pool.services."""
+"""Expert forms: shape only; identity, duplicates and rules are checked by expert_pool.experts.services."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from wtforms import DateField, IntegerField, SelectMultipleField, StringField, T
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from expert_pool.models import TitleLevel
-from expert_pool.services import SPECIALTIES, ExpertInput
+from expert_pool.experts.models import TitleLevel
+from expert_pool.experts.services import SPECIALTIES, ExpertInput
 from knowledge.regions import City
 from webapp.forms import EnumSelectField, Form, enum_or_none
 

@@ -13,8 +13,8 @@ import io
 from flask import flash, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import expert_import
-from expert_pool.expert_import import ExpertImportError, ImportReport
+from expert_pool.experts import importing as expert_import
+from expert_pool.experts.importing import ExpertImportError, ImportReport
 from webapp.auth import current_account, role_required
 from webapp.experts import OFFICE, bp, vault
 from webapp.extensions import db

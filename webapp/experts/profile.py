@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import services
-from knowledge.accounts import Role
+from expert_pool.experts import services
+from knowledge.accounts.models import Role
 from knowledge.errors import DomainError
 from webapp.auth import current_account, role_required
 from webapp.experts import bp

@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import text
 
-from expert_pool.models import Expert
-from knowledge import queries
-from knowledge.accounts import Role
+from expert_pool.experts.models import Expert
+from knowledge.accounts.models import Role
+from knowledge.enterprises import queries
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db, search_index
 

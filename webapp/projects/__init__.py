@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from knowledge import queries, work_queries
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import can_register_work
+from knowledge.enterprises import queries
 from knowledge.errors import NotFoundError
-from knowledge.permissions import can_register_work
 from knowledge.regions import City, city_choices
-from knowledge.work_services import participants_of
+from knowledge.registry import queries as work_queries
+from knowledge.registry.services import participants_of
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
 from webapp.forms import enum_or_none

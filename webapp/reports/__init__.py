@@ -7,14 +7,17 @@ import io
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import draws, review_reports, reviews
-from expert_pool.draw_models import Draw
-from expert_pool.draw_pdf import draw_pdf as build_draw_pdf
-from expert_pool.report_pdf import report_pdf as build_report_pdf
-from expert_pool.review_reports import Verdict
-from knowledge import audit, work_queries
-from knowledge.accounts import Role
+from expert_pool.draws import services as draws
+from expert_pool.draws.models import Draw
+from expert_pool.draws.record_pdf import draw_pdf as build_draw_pdf
+from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews.report_pdf import report_pdf as build_report_pdf
+from expert_pool.reviews.reports import Verdict
+from knowledge import audit
+from knowledge.accounts.models import Role
 from knowledge.errors import NotFoundError, ValidationError
+from knowledge.registry import queries as work_queries
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db

@@ -8,15 +8,20 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool import draws, queries, review_reports, review_revisions, reviews
+from expert_pool.draws import services as draws
+from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
-from expert_pool.review_models import Conclusion, Review
-from expert_pool.review_rules import ATTENDEE_ROLES, REVIEW_POINTS
-from knowledge import audit, plan_files
-from knowledge.accounts import Role
+from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews import revisions as review_revisions
+from expert_pool.reviews.models import Conclusion, Review
+from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
+from knowledge import audit
+from knowledge.accounts.models import Role
+from knowledge.enterprises.queries import paginate
 from knowledge.errors import DomainError, NotFoundError, ValidationError
-from knowledge.plan_services import PlanUpload
-from knowledge.queries import paginate
+from knowledge.plans import files as plan_files
+from knowledge.plans.services import PlanUpload
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index

@@ -7,7 +7,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from expert_pool.review_rules import ATTENDEE_ROLES, REVIEW_POINTS
+from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
 from knowledge.errors import ValidationError
 
 MAX_ROWS = 30  # rows a form may carry for attendees, required changes or responses

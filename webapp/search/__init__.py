@@ -15,14 +15,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expert_pool.review_models import Review
-from knowledge.accounts import Role
-from knowledge.models import Enterprise
-from knowledge.permissions import Scope
-from knowledge.plans import PlanVersion
-from knowledge.queries import Page
+from expert_pool.reviews.models import Review
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
+from knowledge.enterprises.models import Enterprise
+from knowledge.enterprises.queries import Page
+from knowledge.plans.models import PlanVersion
 from knowledge.regions import City
-from knowledge.rules import Verdict
+from knowledge.registry.rules import Verdict
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS, allowed_for
 from search_index.documents import make_doc_id, section_anchor
 from search_index.index import SearchIndex

@@ -8,9 +8,9 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from knowledge.regions import City
-from knowledge.rules import Verdict
-from knowledge.work_queries import SORTS, WorkFilter
-from knowledge.workflow import WorkStatus
+from knowledge.registry.queries import SORTS, WorkFilter
+from knowledge.registry.rules import Verdict
+from knowledge.registry.workflow import WorkStatus
 from webapp.works.params import CATEGORY_LABELS
 
 FILTER_KEYS = ("city", "district", "category", "verdict", "status", "enterprise_id", "enterprise", "start_from",

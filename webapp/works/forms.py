@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from knowledge.work_services import NAME_MAX, PERSON_MAX, WorkInput
+from knowledge.registry.services import NAME_MAX, PERSON_MAX, WorkInput
 from webapp.forms import Form
 
 

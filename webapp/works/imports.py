@@ -11,9 +11,9 @@ import io
 from flask import flash, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from knowledge import work_import
-from knowledge.accounts import Role
-from knowledge.work_import import ImportReport, WorkImportError
+from knowledge.accounts.models import Role
+from knowledge.registry import importing as work_import
+from knowledge.registry.importing import ImportReport, WorkImportError
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
 from webapp.pending_uploads import PendingUploads

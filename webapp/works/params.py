@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from knowledge.rules import CategoryEntry, SubTypeEntry, catalogue
+from knowledge.registry.rules import CategoryEntry, SubTypeEntry, catalogue
 
 CATALOGUE = catalogue()
 _BY_KIND: dict[str, tuple[CategoryEntry, SubTypeEntry]] = {

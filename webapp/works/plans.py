@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from knowledge import plan_files, plan_services, work_queries
-from knowledge.accounts import Role
+from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
-from knowledge.plan_sections import SECTIONS, find_sections
-from knowledge.plans import PlanVersion, SignoffKind
+from knowledge.plans import files as plan_files
+from knowledge.plans import services as plan_services
+from knowledge.plans.models import PlanVersion, SignoffKind
+from knowledge.plans.sections import SECTIONS, find_sections
+from knowledge.registry import queries as work_queries
 from knowledge.search_docs import split_sections
 from search_index.documents import make_doc_id, section_anchor
 from webapp.auth import current_account, current_scope, role_required

@@ -5,15 +5,19 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool.draws import draws_of_work
-from expert_pool.reviews import current_report, reviews_of_work
-from knowledge import plan_services, queries, work_export, work_queries, work_services
-from knowledge.accounts import Role
+from expert_pool.draws.services import draws_of_work
+from expert_pool.reviews.meetings import current_report, reviews_of_work
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import can_record_site_move, can_register_work
+from knowledge.enterprises import queries
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
-from knowledge.permissions import can_record_site_move, can_register_work
+from knowledge.plans import services as plan_services
 from knowledge.regions import city_choices
-from knowledge.rules import Verdict
-from knowledge.workflow import MANUAL_MOVE_LABELS, MANUAL_MOVES, STATUS_LABELS, WorkStatus
+from knowledge.registry import export as work_export
+from knowledge.registry import queries as work_queries
+from knowledge.registry import services as work_services
+from knowledge.registry.rules import Verdict
+from knowledge.registry.workflow import MANUAL_MOVE_LABELS, MANUAL_MOVES, STATUS_LABELS, WorkStatus
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
 from webapp.forms import attach_error

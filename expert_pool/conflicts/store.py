@@ -1,0 +1,116 @@
+"""Loads the conflict graph from the database and keeps it fresh: a cached graph is reused only while the
+fingerprint of the rows under it is unchanged, checked on every use, so a change made by any process
+(another web worker, the CLI, an import) is seen before the next conflict check or draw."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from expert_pool.conflicts import graph as cg
+from expert_pool.experts.models import DeclaredConflict, Employment, Expert
+from expert_pool.policy import PoolPolicy
+from expert_pool.reviews.models import ReportSignature, Review, ReviewReport
+from knowledge.audit import AuditLog
+from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.registry.models import Work
+
+# Audited changes that alter the graph without adding rows (an end date, a parent, a participant's role).
+GRAPH_ACTIONS = ("enterprise_update", "employment_add", "employment_update", "conflict_declare", "expert_update",
+                 "participant_update", "work_register", "work_import", "review_final")  # fmt: skip
+_TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict)
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple[Any, ...], cg.ConflictGraph]] = {}
+
+
+def fingerprint(session: Session) -> tuple[Any, ...]:
+    """The highest id of every table under the graph (new rows) and the last audited change to them (edits).
+
+    Rows under the graph are never deleted by the services; any that ever is must be audited with one of
+    GRAPH_ACTIONS. Highest ids come from the primary key index at once, where counts scan whole tables.
+    """
+    parts: list[Any] = []
+    for model in _TABLES:
+        parts.append(select(func.max(model.id)).scalar_subquery())  # type: ignore[attr-defined]
+    parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(GRAPH_ACTIONS)).scalar_subquery())
+    return tuple(session.execute(select(*parts)).one())
+
+
+def load_data(session: Session) -> cg.GraphData:
+    def rows(*columns: Any) -> list[Any]:
+        return list(session.execute(select(*columns)))
+
+    # Who sat on which concluded panel (DOMAIN 5, rule 6): the signatures under its final reports.
+    sat = session.execute(
+        select(ReportSignature.expert_id, Review.work_id, Review.id, ReviewReport.conclusion, Review.held_on)
+        .join(ReviewReport, ReviewReport.id == ReportSignature.report_id)
+        .join(Review, Review.id == ReviewReport.review_id)
+        .where(ReviewReport.finalised_at.is_not(None), Review.held_on.is_not(None))
+    )
+    seats = sorted(
+        {cg.PanelSeat(e, w, r, c.value, d) for e, w, r, c, d in sat}, key=lambda s: (s.review_id, s.expert_id)
+    )
+    return cg.GraphData(
+        experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
+        enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],
+        projects=[cg.ProjectNode(i, n) for i, n in rows(Project.id, Project.name)],
+        works=[cg.WorkNode(i, n, p) for i, n, p in rows(Work.id, Work.name, Work.project_id)],
+        employments=[cg.Employment(e, u, s, t) for e, u, s, t in rows(
+            Employment.expert_id, Employment.enterprise_id, Employment.start, Employment.end_date)],
+        participations=[cg.Participation(p, e, r.value) for p, e, r in rows(
+            ProjectParticipant.project_id, ProjectParticipant.enterprise_id, ProjectParticipant.role)],
+        declarations=[cg.DeclaredConflict(e, u, n, s, t) for e, u, n, s, t in rows(
+            DeclaredConflict.expert_id, DeclaredConflict.enterprise_id, DeclaredConflict.note,
+            DeclaredConflict.start, DeclaredConflict.end_date)],
+        seats=seats,
+    )  # fmt: skip
+
+
+def graph(session: Session) -> cg.ConflictGraph:
+    """The process's graph for this database, rebuilt first if its rows changed since it was built."""
+    key = str(session.get_bind().url)
+    current = fingerprint(session)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == current:
+            return cached[1]
+        built = cg.ConflictGraph.build(load_data(session))
+        _cache[key] = (current, built)
+        return built
+
+
+def conflict_policy(policy: PoolPolicy) -> cg.ConflictPolicy:
+    return cg.ConflictPolicy(former_employment_years=policy.former_employment_years,
+                             exclude_failed_panel=policy.exclude_failed_panel)  # fmt: skip
+
+
+def conflicts_for_work(
+    session: Session, work: Work, *, on: date, policy: PoolPolicy
+) -> dict[int, list[cg.ConflictPath]]:
+    """Every conflicted expert of the work's project, each with the paths that prove it."""
+    return cg.conflicted_experts(
+        graph(session), work.id, work.project_id, on=on, policy=conflict_policy(policy)
+    )
+
+
+def draw_checks(
+    session: Session, work: Work, *, on: date, policy: PoolPolicy
+) -> tuple[dict[int, list[cg.ConflictPath]], Mapping[tuple[int, int], tuple[date, ...]]]:
+    """What a draw's funnel reads from the graph, from one (fresh) graph: the work's conflicted experts with
+    their paths, and the days each two experts shared a panel (for the soft limit ``max_pair_sittings``)."""
+    built = graph(session)
+    conflicted = cg.conflicted_experts(built, work.id, work.project_id, on=on, policy=conflict_policy(policy))
+    return conflicted, built.index.shared_days
+
+
+def conflicts_of_expert(
+    session: Session, work: Work, expert_id: int, *, on: date, policy: PoolPolicy
+) -> list[cg.ConflictPath]:
+    return cg.find_conflicts(
+        graph(session), expert_id, work.id, work.project_id, on=on, policy=conflict_policy(policy)
+    )

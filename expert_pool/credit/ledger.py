@@ -1,0 +1,175 @@
+"""The credit ledger in the database: record events (once per source), appeals, standings and sanctions applied."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expert_pool.credit import rules as credit
+from expert_pool.experts.models import CreditAppeal, CreditEventRow, Expert, ExpertStatus
+from expert_pool.policy import credit_policy
+from knowledge import audit
+from knowledge.errors import NotFoundError, ValidationError
+
+
+def events_of(session: Session, expert_id: int) -> list[credit.CreditEvent]:
+    rows = list(session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == expert_id)
+                                .order_by(CreditEventRow.day, CreditEventRow.id)))  # fmt: skip
+    reversed_ids = {r.reversal_of for r in rows if r.reversal_of is not None}
+    return [
+        credit.CreditEvent(r.id, r.expert_id, r.day, credit.EventKind(r.kind), r.points, r.reason,
+                           str(r.recorded_by or "系统"), reversed=r.id in reversed_ids, reversal_of=r.reversal_of)
+        for r in rows
+    ]  # fmt: skip
+
+
+def standing(session: Session, expert_id: int, *, today: date) -> credit.Standing:
+    return credit.standing(events_of(session, expert_id), policy=credit_policy(session), today=today)
+
+
+def record(
+    session: Session, expert_id: int, kind: credit.EventKind, *, day: date, reason: str, actor_id: int | None,
+    points: int | None = None, source: str = "",
+) -> CreditEventRow | None:  # fmt: skip
+    """Add an event and apply the sanction it brings; a system event with a source is recorded only once."""
+    expert = session.get(Expert, expert_id)
+    if expert is None:
+        raise NotFoundError("专家不存在")
+    if (
+        source
+        and session.scalar(select(CreditEventRow.id).where(CreditEventRow.source == source)) is not None
+    ):
+        return None
+    policy = credit_policy(session)
+    value = credit.points_for(kind, policy, points)
+    if not reason.strip():
+        raise ValidationError("请写明事由", field="reason")
+    row = CreditEventRow(expert_id=expert_id, day=day, kind=kind.value, points=value, reason=reason.strip()[:500],
+                         recorded_by=actor_id, source=source)  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="credit_event", obj=("expert", expert_id),
+                 after={"kind": kind.value, "points": value, "day": day.isoformat(), "reason": row.reason})  # fmt: skip
+    apply_sanction(session, expert, today=day, actor_id=actor_id)
+    session.commit()
+    return row
+
+
+def appeal_upheld(
+    session: Session, event_id: int, *, day: date, reason: str, actor_id: int | None
+) -> CreditEventRow:
+    original = session.get(CreditEventRow, event_id)
+    if original is None:
+        raise NotFoundError("信用记录不存在")
+    if original.kind == credit.EventKind.REVERSAL.value:
+        raise ValidationError("撤销记录不能再撤销")
+    if session.scalar(select(CreditEventRow.id).where(CreditEventRow.reversal_of == event_id)) is not None:
+        raise ValidationError("该记录已被撤销")
+    row = CreditEventRow(expert_id=original.expert_id, day=day, kind=credit.EventKind.REVERSAL.value, points=0,
+                         reason=reason.strip()[:500] or "申诉成立", recorded_by=actor_id, reversal_of=event_id)  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="credit_reverse", obj=("expert", original.expert_id),
+                 after={"reversed": event_id, "reason": row.reason})  # fmt: skip
+    expert = session.get(Expert, original.expert_id)
+    assert expert is not None
+    apply_sanction(session, expert, today=day, actor_id=actor_id)
+    session.commit()
+    return row
+
+
+def apply_sanction(session: Session, expert: Expert, *, today: date, actor_id: int | None) -> None:
+    """Sanctions take effect automatically (DOMAIN 6) and are logged; a removal is never undone here."""
+    now = standing(session, expert.id, today=today)
+    before = (expert.status, expert.suspended_until)
+    if now.sanction is credit.Sanction.REMOVED:
+        expert.status, expert.suspended_until = ExpertStatus.REMOVED, None
+    elif now.sanction is credit.Sanction.SUSPENDED and expert.status is not ExpertStatus.REMOVED:
+        expert.status, expert.suspended_until = ExpertStatus.SUSPENDED, now.until
+    elif expert.status is ExpertStatus.SUSPENDED and now.sanction.rank < credit.Sanction.SUSPENDED.rank:
+        expert.status, expert.suspended_until = ExpertStatus.ACTIVE, None
+    if (expert.status, expert.suspended_until) != before:
+        audit.record(session, actor_id=actor_id, action="credit_sanction", obj=("expert", expert.id),
+                     before={"status": before[0].value}, after={"status": expert.status.value, "sanction":
+                     now.sanction.value, "score": now.score,
+                     "until": now.until.isoformat() if now.until else None})  # fmt: skip
+
+
+# Kinds a regulator records by hand (DOMAIN 6); the others come from the system itself, once per source.
+RECORDED_BY_REGULATORS = (credit.EventKind.CARELESS_REVIEW, credit.EventKind.HAZARD_LINKED,
+                          credit.EventKind.MISCONDUCT, credit.EventKind.EXCELLENT_REVIEW, credit.EventKind.TRAINING,
+                          credit.EventKind.NO_SHOW)  # fmt: skip
+
+
+def ledger_rows(session: Session, expert_id: int) -> list[CreditEventRow]:
+    return list(session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == expert_id)
+                                .order_by(CreditEventRow.day.desc(), CreditEventRow.id.desc())))  # fmt: skip
+
+
+def ranking(session: Session, *, today: date, limit: int = 200) -> list[tuple[Expert, credit.Standing]]:
+    """Experts with ledger entries, lowest score first: where regulators look (DOMAIN 6)."""
+    ids = list(session.scalars(select(CreditEventRow.expert_id).distinct()))
+    experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}
+    standings = [(experts[i], standing(session, i, today=today)) for i in ids if i in experts]
+    return sorted(standings, key=lambda pair: (pair[1].score, pair[0].id))[:limit]
+
+
+def file_appeal(
+    session: Session, expert_id: int, event_id: int, reason: str, *, actor_id: int
+) -> CreditAppeal:
+    """An expert appeals one of his own penalties, once while it is pending."""
+    event = session.get(CreditEventRow, event_id)
+    if event is None or event.expert_id != expert_id:
+        raise NotFoundError("信用记录不存在")
+    if event.kind == credit.EventKind.REVERSAL.value or (event.points >= 0 and event.kind != "misconduct"):
+        raise ValidationError("只能对扣分或除名记录提出申诉")
+    if session.scalar(select(CreditEventRow.id).where(CreditEventRow.reversal_of == event_id)) is not None:
+        raise ValidationError("该记录已被撤销")
+    if session.scalar(select(CreditAppeal.id).where(CreditAppeal.event_id == event_id,
+                                                    CreditAppeal.status == "pending")) is not None:  # fmt: skip
+        raise ValidationError("该记录已有待处理的申诉")
+    if not reason.strip():
+        raise ValidationError("请写明申诉理由", field="reason")
+    appeal = CreditAppeal(event_id=event_id, expert_id=expert_id, reason=reason.strip()[:1000])
+    session.add(appeal)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="credit_appeal", obj=("expert", expert_id),
+                 after={"event": event_id, "appeal": appeal.id, "reason": appeal.reason})  # fmt: skip
+    session.commit()
+    return appeal
+
+
+def decide_appeal(
+    session: Session, appeal_id: int, *, upheld: bool, note: str, day: date, actor_id: int
+) -> CreditAppeal:  # fmt: skip
+    appeal = session.get(CreditAppeal, appeal_id)
+    if appeal is None:
+        raise NotFoundError("申诉不存在")
+    if appeal.status != "pending":
+        raise ValidationError("该申诉已处理")
+    appeal.status, appeal.decided_by, appeal.decision_note = (
+        ("upheld" if upheld else "rejected"),
+        actor_id,
+        note[:500],
+    )
+    appeal.decided_at = datetime.now(UTC)
+    audit.record(session, actor_id=actor_id, action="credit_appeal_decision", obj=("expert", appeal.expert_id),
+                 after={"appeal": appeal.id, "status": appeal.status, "note": appeal.decision_note})  # fmt: skip
+    if upheld:
+        appeal_upheld(session, appeal.event_id, day=day, reason=note or "申诉成立", actor_id=actor_id)
+    session.commit()
+    return appeal
+
+
+def pending_appeals(session: Session, expert_id: int | None = None) -> list[CreditAppeal]:
+    stmt = select(CreditAppeal).where(CreditAppeal.status == "pending").order_by(CreditAppeal.id)
+    if expert_id is not None:
+        stmt = stmt.where(CreditAppeal.expert_id == expert_id)
+    return list(session.scalars(stmt))
+
+
+def appeals_of(session: Session, expert_id: int) -> list[CreditAppeal]:
+    return list(session.scalars(select(CreditAppeal).where(CreditAppeal.expert_id == expert_id)
+                                .order_by(CreditAppeal.id.desc())))  # fmt: skip

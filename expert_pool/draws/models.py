@@ -1,0 +1,129 @@
+"""Draw records (hash-chained), the seats and invitations they create, and half-day bookings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expert_pool.experts.models import Expert
+from knowledge.db import Base, UTCDateTime, enum_column, utcnow
+from knowledge.registry.models import Work
+
+
+class HalfDay(StrEnum):
+    AM = "am"
+    PM = "pm"
+
+    @property
+    def label(self) -> str:
+        return {"am": "上午", "pm": "下午"}[self.value]
+
+
+class SeatStatus(StrEnum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # no answer by the reply deadline: a decline without penalty
+    STANDBY = "standby"  # an alternate not (yet) called
+
+    @property
+    def label(self) -> str:
+        return {"invited": "已邀请", "confirmed": "已确认", "declined": "已谢绝", "expired": "逾期未复",
+                "standby": "候补"}[self.value]  # fmt: skip
+
+
+class Draw(Base):
+    """A signed record: never edited; each record's hash covers its content and the previous hash."""
+
+    __tablename__ = "draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)  # position in the chain; unique: no forks
+    work_id: Mapped[int] = mapped_column(ForeignKey("work.id"), index=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"))
+    meeting_day: Mapped[date] = mapped_column(Date)
+    half_day: Mapped[HalfDay] = mapped_column(enum_column(HalfDay, "half_day"))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reveal_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seed_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(32))
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    funnel: Mapped[dict[str, Any]] = mapped_column(JSON)  # pool size and each exclusion with its reason
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the eligible, as drawn from
+    seated: Mapped[list[int]] = mapped_column(JSON)
+    alternates: Mapped[list[int]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    top_up_of: Mapped[int | None] = mapped_column(ForeignKey("draw.id"))
+
+    seats: Mapped[list[Seat]] = relationship(back_populates="draw", order_by="Seat.position")
+    work: Mapped[Work] = relationship()
+
+
+class Seat(Base):
+    """A drawn expert's place: a seat (position 1..n) or an alternate (n+1..), with the invitation's state."""
+
+    __tablename__ = "seat"
+    __table_args__ = (UniqueConstraint("draw_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[SeatStatus] = mapped_column(enum_column(SeatStatus, "status"))
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    draw: Mapped[Draw] = relationship(back_populates="seats")
+    expert: Mapped[Expert] = relationship()
+
+
+class Booking(Base):
+    """One expert, one meeting per half-day: the unique key makes concurrent draws unable to double-book."""
+
+    __tablename__ = "expert_booking"
+    __table_args__ = (UniqueConstraint("expert_id", "day", "half_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    day: Mapped[date] = mapped_column(Date)
+    half_day: Mapped[HalfDay] = mapped_column(enum_column(HalfDay, "half_day"))
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seat.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PolicySetting(Base):
+    """A policy value (DOMAIN: every number marked **policy**), editable by the admin, recorded with each draw."""
+
+    __tablename__ = "policy_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Notification(Base):
+    """Outbox of messages to experts: sent by a job with retries, so a failing sender never blocks a draw."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(4000))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,32 @@
+"""Read side of the expert pool: searching experts."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from expert_pool.experts.models import Expert, ExpertSpecialty, ExpertStatus
+from knowledge.enterprises.queries import DEFAULT_PER_PAGE, Page, paginate
+from knowledge.regions import City
+
+
+def experts(
+    session: Session, *, q: str = "", city: City | None = None, specialty: str = "",
+    status: ExpertStatus | None = None, page: int = 1, per_page: int = DEFAULT_PER_PAGE,
+) -> Page[Expert]:  # fmt: skip
+    stmt = select(Expert).options(selectinload(Expert.specialties)).order_by(Expert.id)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(Expert.name.like(f"%{escaped}%", escape="\\"), Expert.phone == q))
+    if city is not None:
+        stmt = stmt.where(Expert.city == city)
+    if specialty:
+        has = select(ExpertSpecialty.expert_id).where(ExpertSpecialty.category == specialty)
+        stmt = stmt.where(Expert.id.in_(has))
+    if status is not None:
+        stmt = stmt.where(Expert.status == status)
+    return paginate(session, stmt, page, per_page)
+
+
+def experts_by_id(session: Session, ids: list[int]) -> dict[int, Expert]:
+    return {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}

@@ -1,0 +1,317 @@
+"""The review report (Decree 37 Art. 13): the leader's draft with numbered required changes, each expert's
+signature in his own account, finalisation only when unanimous, corrections as new linked versions,
+the verification code, and the signing deadline's credit event (DOMAIN 6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from expert_pool.credit import ledger
+from expert_pool.credit.rules import EventKind
+from expert_pool.draws.services import CST
+from expert_pool.errors import ReviewError
+from expert_pool.experts.models import Expert
+from expert_pool.policy import pool_policy
+from expert_pool.reviews.meetings import active_draft, current_report, present_ids
+from expert_pool.reviews.models import Conclusion, ReportSignature, RequiredChange, Review, ReviewReport
+from expert_pool.reviews.rules import check_changes, check_panel_size, sign_deadline, unsigned
+from knowledge import audit, outbox
+from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from knowledge.registry.services import move
+from knowledge.registry.workflow import WorkStatus
+from search_index.documents import make_doc_id
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
+CODE_LENGTH = 12
+CODE_PATTERN = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+SUMMARY_MAX = 4000
+REASON_MAX = 500
+AFTER_CONCLUSION = {
+    Conclusion.PASS: WorkStatus.PASSED,
+    Conclusion.PASS_AFTER_REVISION: WorkStatus.PASSED_AFTER_REVISION,
+    Conclusion.FAIL: WorkStatus.FAILED,
+}
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def get_report(session: Session, review: Review, report_id: int) -> ReviewReport:
+    report = session.get(ReviewReport, report_id)
+    if report is None or report.review_id != review.id:
+        raise NotFoundError("论证报告不存在")
+    return report
+
+
+def required_size(review: Review) -> int:
+    """The panel size the draw was made for (the policy at the time, recorded with the draw)."""
+    return int(review.draw.policy["panel"]["panel_size"])
+
+
+def _check_leader(review: Review, expert_id: int) -> None:
+    if review.leader_expert_id != expert_id:
+        raise PermissionDenied("只有专家组组长可以起草或更正论证报告")
+
+
+def _new_version(
+    session: Session, review: Review, expert_id: int, conclusion: Conclusion, summary: str,
+    changes: list[tuple[str, list[int]]], now: datetime, *, supersedes: ReviewReport | None, reason: str = "",
+) -> ReviewReport:  # fmt: skip
+    problem = check_changes(conclusion, [text for text, _ in changes])
+    if problem:
+        raise ValidationError(problem, field="changes")
+    if len(summary) > SUMMARY_MAX:
+        raise ValidationError(f"论证结论说明不超过{SUMMARY_MAX}字", field="summary")
+    with_opinion = {o.expert_id for o in review.opinions}
+    for number, (_, sources) in enumerate(changes, start=1):
+        if not sources:
+            raise ValidationError(f"第{number}条修改意见须注明来自哪位专家的意见", field="changes")
+        if set(sources) - with_opinion:
+            raise ValidationError(f"第{number}条修改意见所注明的专家意见不存在", field="changes")
+    draft = active_draft(review)
+    if draft is not None:
+        draft.withdrawn_at = now  # an unsigned draft is replaced; signatures on it no longer count
+        audit.record(session, actor_id=None, action="review_draft_withdrawn", obj=("review_report", draft.id))
+    number = (session.scalar(select(func.max(ReviewReport.version)).where(ReviewReport.review_id == review.id))
+              or 0) + 1  # fmt: skip
+    report = ReviewReport(review_id=review.id, version=number, conclusion=conclusion, summary=summary.strip(),
+                          drafted_by=expert_id, drafted_at=now, verify_code=new_code(),
+                          supersedes_id=supersedes.id if supersedes else None, correction_reason=reason)  # fmt: skip
+    session.add(report)
+    session.flush()
+    session.add_all(
+        RequiredChange(report_id=report.id, number=i, text=text.strip(), source_expert_ids=sorted(set(src)))
+        for i, (text, src) in enumerate(changes, start=1)
+    )
+    audit.record(session, actor_id=None, action="review_draft", obj=("review_report", report.id),
+                 after={"review": review.id, "version": number, "conclusion": conclusion.value,
+                        "changes": len(changes), "supersedes": report.supersedes_id})  # fmt: skip
+    session.commit()
+    session.refresh(review)
+    return report
+
+
+def draft_report(
+    session: Session, review: Review, expert_id: int, *, conclusion: Conclusion, summary: str,
+    changes: list[tuple[str, list[int]]], now: datetime,
+) -> ReviewReport:  # fmt: skip
+    """The leader drafts the conclusion once every present expert has given his own opinion."""
+    _check_leader(review, expert_id)
+    if current_report(review) is not None:
+        raise ReviewError("论证报告已签署生效，不能修改；如需更正，请发起更正版本")
+    present = present_ids(session, review)
+    problem = check_panel_size(len(present), required_size(review))
+    if problem:
+        raise ReviewError(problem)
+    missing = [i for i in present if i not in {o.expert_id for o in review.opinions}]
+    if missing:
+        raise ReviewError("尚有专家未提交个人意见：" + "、".join(_names(session, missing)))
+    return _new_version(session, review, expert_id, conclusion, summary, changes, now, supersedes=None)
+
+
+def correct_report(
+    session: Session, review: Review, expert_id: int, *, reason: str, summary: str,
+    changes: list[tuple[str, list[int]]], now: datetime,
+) -> ReviewReport:  # fmt: skip
+    """A signed report is never edited: a correction is a new version, linked, with its reason, and is
+    signed again by the whole panel. The conclusion itself cannot change (that is a new review, Art. 16)."""
+    _check_leader(review, expert_id)
+    report = current_report(review)
+    if report is None:
+        raise ReviewError("论证报告尚未签署生效，请直接修改草稿")
+    reason = reason.strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValidationError(f"请说明更正原因（不超过{REASON_MAX}字）", field="reason")
+    return _new_version(session, review, expert_id, report.conclusion, summary, changes, now,
+                        supersedes=report, reason=reason)  # fmt: skip
+
+
+def sign_report(
+    session: Session, review: Review, report: ReviewReport, expert_id: int, *, now: datetime
+) -> bool:
+    """An expert signs the draft in his own account; the last signature makes it final. Returns whether final."""
+    # Signatures on one report are serialised (a row lock on PostgreSQL; SQLite writes one at a time), so the
+    # last two signing at once cannot each see the other missing and leave an unanimous report unfinalised.
+    session.refresh(report, with_for_update=True)
+    if expert_id not in present_ids(session, review):
+        raise PermissionDenied("只有出席论证会的本组专家可以签署论证报告")
+    if report.finalised_at is not None:
+        raise DuplicateError("该论证报告已全体签署定稿，不能再签署")
+    if report.withdrawn_at is not None:
+        raise ReviewError("该稿已被组长撤回，请签署最新的草稿")
+    if any(s.expert_id == expert_id for s in report.signatures):
+        raise DuplicateError("您已签署该论证报告")
+    expert = session.get(Expert, expert_id)
+    assert expert is not None
+    try:
+        with session.begin_nested():
+            session.add(ReportSignature(report_id=report.id, expert_id=expert_id, signer_name=expert.name,
+                                        signed_at=now))  # fmt: skip
+    except IntegrityError as exc:
+        raise DuplicateError("您已签署该论证报告") from exc
+    audit.record(session, actor_id=None, action="review_sign", obj=("review_report", report.id),
+                 after={"expert_id": expert_id})  # fmt: skip
+    session.flush()
+    session.refresh(report)
+    if not unsigned(present_ids(session, review), [s.expert_id for s in report.signatures]):
+        finalise(session, review, report, now=now)
+    session.commit()
+    return report.finalised_at is not None
+
+
+def finalise(session: Session, review: Review, report: ReviewReport, *, now: datetime) -> None:
+    """Decree 37 Art. 13: final only when unanimous, by a panel of at least the policy's size."""
+    present = present_ids(session, review)
+    problem = check_panel_size(len(present), required_size(review))
+    if problem:
+        raise ReviewError(problem)
+    missing = unsigned(present, [s.expert_id for s in report.signatures])
+    if missing:
+        raise ReviewError(
+            "全体专家一致同意并签署后方可定稿，尚未签署：" + "、".join(_names(session, missing))
+        )
+    if report.finalised_at is not None or report.withdrawn_at is not None:
+        raise ReviewError("该稿不能定稿")
+    first = report.supersedes_id is None
+    with session.no_autoflush:  # both columns in one UPDATE: the row is frozen once finalised_at is set
+        report.finalised_at = now
+        report.content_hash = content_hash(report_content(session, review, report))
+    audit.record(session, actor_id=None, action="review_final", obj=("review_report", report.id),
+                 after={"review": review.id, "version": report.version, "conclusion": report.conclusion.value,
+                        "hash": report.content_hash})  # fmt: skip
+    outbox.record(session, make_doc_id("review", review.id))
+    if first:
+        work = review.work
+        label = report.conclusion.label
+        move(
+            session, work, AFTER_CONCLUSION[report.conclusion], actor_id=None, reason=f"专家论证结论：{label}"
+        )
+        if report.conclusion is Conclusion.PASS:
+            move(session, work, WorkStatus.IN_FORCE, actor_id=None, reason="论证通过，方案生效")
+    session.flush()
+
+
+def _names(session: Session, ids: list[int]) -> list[str]:
+    names: dict[int, str] = {
+        i: n for i, n in session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(ids)))
+    }
+    return [names.get(i, str(i)) for i in ids]
+
+
+# -- the signed content and its verification ---------------------------------------------------------------
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def report_content(session: Session, review: Review, report: ReviewReport) -> dict[str, Any]:
+    """Everything the final report states, as the hash covers it (what the PDF prints comes from here too)."""
+    version = review.plan_version
+    present = set(present_ids(session, review))
+    return {
+        "review": review.id, "work": review.work_id, "plan_version": version.id, "plan_number": version.number,
+        "plan_sha256": version.sha256, "meeting_day": review.meeting_day.isoformat(),
+        "held_on": review.held_on.isoformat() if review.held_on else None, "place": review.place,
+        "attendees": review.attendees, "absent": review.absent_expert_ids, "leader": review.leader_expert_id,
+        "report": report.id, "version": report.version, "conclusion": report.conclusion.value,
+        "summary": report.summary, "supersedes": report.supersedes_id, "reason": report.correction_reason,
+        "code": report.verify_code, "finalised_at": _utc(report.finalised_at),
+        "changes": [{"n": c.number, "text": c.text, "from": c.source_expert_ids} for c in report.changes],
+        "signatures": sorted([s.expert_id, s.signer_name, _utc(s.signed_at)] for s in report.signatures),
+        "opinions": [{"expert": o.expert_id, "proposed": o.proposed.value, "checks": o.checks,
+                      "findings": o.findings, "at": _utc(o.submitted_at)}
+                     for o in review.opinions if o.expert_id in present],
+    }  # fmt: skip
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the public verification page says about a code."""
+
+    state: str  # "current" | "superseded" | "draft" | "altered"
+    report: ReviewReport
+    replaced_by: ReviewReport | None = None
+
+    @property
+    def genuine(self) -> bool:
+        return self.state in ("current", "superseded")
+
+
+def normalise_code(raw: str) -> str:
+    """:raises ValidationError: for a code that cannot be one of ours (wrong length or characters)."""
+    code = raw.strip().upper().replace("-", "").replace(" ", "")
+    if not CODE_PATTERN.fullmatch(code):
+        raise ValidationError(
+            f"验证码格式不正确：应为{CODE_LENGTH}位字母或数字（不含0、O、1、I）", field="code"
+        )
+    return code
+
+
+def verify_code(session: Session, raw: str) -> Verdict:
+    """:raises ValidationError: malformed code; :raises NotFoundError: no report has this code."""
+    code = normalise_code(raw)
+    report = session.scalar(select(ReviewReport).where(ReviewReport.verify_code == code))
+    if report is None:
+        raise NotFoundError(
+            "未找到该验证码对应的论证报告，请核对验证码；如仍无法查到，该文件不是本系统出具的"
+        )
+    if report.finalised_at is None:
+        return Verdict("draft", report)
+    review = report.review
+    if content_hash(report_content(session, review, report)) != report.content_hash:
+        return Verdict("altered", report)
+    newer = session.scalar(
+        select(ReviewReport)
+        .where(ReviewReport.supersedes_id == report.id, ReviewReport.finalised_at.is_not(None))
+        .limit(1)
+    )
+    if newer is not None:
+        latest = current_report(review)
+        return Verdict("superseded", report, latest)
+    return Verdict("current", report)
+
+
+# -- the signing deadline --------------------------------------------------------------------------------
+
+
+def flag_late_signatures(session: Session, *, now: datetime) -> int:
+    """The job (DOMAIN 6): every present expert who has not signed the report by the policy deadline after
+    the meeting gets the credit event once. Returns how many events were recorded."""
+    days = pool_policy(session).report_sign_days
+    today = now.astimezone(CST).date()
+    final = exists().where(ReviewReport.review_id == Review.id, ReviewReport.finalised_at.is_not(None))
+    late = session.scalars(
+        select(Review).where(
+            Review.held_on.is_not(None), Review.held_on < today - timedelta(days=days), ~final
+        )
+    ).all()
+    count = 0
+    for review in late:
+        assert review.held_on is not None
+        draft = active_draft(review)
+        signed = [s.expert_id for s in draft.signatures] if draft else []
+        due = sign_deadline(review.held_on, days=days)
+        for expert_id in unsigned(present_ids(session, review), signed):
+            row = ledger.record(session, expert_id, EventKind.LATE_REPORT, day=today, actor_id=None,
+                                reason=f"未在{due.isoformat()}前签署论证报告（论证记录 {review.id}）",
+                                source=f"review:{review.id}:late_report:{expert_id}")  # fmt: skip
+            count += row is not None
+    session.commit()
+    return count

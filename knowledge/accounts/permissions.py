@@ -1,0 +1,93 @@
+"""Who may see what: pure predicates over an account's scope, and the matching query filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, false, select, true
+
+from knowledge.accounts.models import Account, Role
+from knowledge.enterprises.models import ParticipantRole, Project, ProjectParticipant
+from knowledge.regions import City
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an account is bound to; made once per request from the account."""
+
+    account_id: int
+    role: Role
+    city: City | None = None
+    enterprise_id: int | None = None
+    expert_id: int | None = None
+
+    @classmethod
+    def of(cls, account: Account) -> Scope:
+        return cls(account.id, account.role, account.city, account.enterprise_id, account.expert_id)
+
+    @property
+    def is_province_wide(self) -> bool:
+        return self.role is Role.ADMIN or (self.role.has_city_scope and self.city is None)
+
+
+def can_view_project(scope: Scope, project_city: City, participant_ids: Iterable[int]) -> bool:
+    """A project team sees the projects its enterprise takes part in; regulators and the draw
+    office see their city (or the province); experts see projects only through their reviews."""
+    if scope.is_province_wide:
+        return True
+    if scope.role.has_city_scope:
+        return scope.city == project_city
+    if scope.role is Role.PROJECT_TEAM:
+        return scope.enterprise_id in set(participant_ids)
+    return False
+
+
+def visible_projects(scope: Scope) -> ColumnElement[bool]:
+    """The WHERE clause that matches can_view_project for a query over Project."""
+    if scope.is_province_wide:
+        return true()
+    if scope.role.has_city_scope:
+        return Project.city == scope.city
+    if scope.role is Role.PROJECT_TEAM and scope.enterprise_id is not None:
+        return exists(
+            select(ProjectParticipant.id).where(
+                ProjectParticipant.project_id == Project.id,
+                ProjectParticipant.enterprise_id == scope.enterprise_id,
+            )
+        )
+    return false()
+
+
+def can_manage_enterprises(scope: Scope) -> bool:
+    return scope.role is Role.ADMIN
+
+
+def can_manage_accounts(scope: Scope) -> bool:
+    return scope.role is Role.ADMIN
+
+
+def can_read_audit(scope: Scope) -> bool:
+    return scope.role is Role.ADMIN or (scope.role is Role.REGULATOR and scope.city is None)
+
+
+def roles_of(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> set[ParticipantRole]:
+    """The roles the scope's enterprise plays on a project (empty unless a project team)."""
+    if scope.role is not Role.PROJECT_TEAM:
+        return set()
+    return {role for enterprise_id, role in participants if enterprise_id == scope.enterprise_id}
+
+
+# Decree 37 Art. 10: the constructor prepares the plan; under general contracting the general
+# contractor, or the specialist subcontractor that carries the work out.
+BUILDER_ROLES = frozenset({ParticipantRole.GENERAL_CONTRACTOR, ParticipantRole.SUBCONTRACTOR})
+SITE_ROLES = BUILDER_ROLES | {ParticipantRole.SUPERVISOR}
+
+
+def can_register_work(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> bool:
+    return scope.role is Role.ADMIN or bool(roles_of(scope, participants) & BUILDER_ROLES)
+
+
+def can_record_site_move(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> bool:
+    """Briefing, start and acceptance are recorded by the constructor or the supervisor (Art. 15, 18, 21)."""
+    return bool(roles_of(scope, participants) & SITE_ROLES)
