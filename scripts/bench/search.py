@@ -4,7 +4,7 @@ Run from the repository root: ``.venv/bin/python scripts/bench/search.py [--work
 
 1. Seeds ``flask seed-demo --scale province`` into a SQLite file under a temporary directory (or ``DIR``,
    reused when it already holds a seeded database), and the demo reviews with
-   ``expert_pool.demo_reviews.seed_reviews`` when seed-demo did not hold them; it needs at least 20,000 plan
+   ``expert_pool.demo.reviews.seed_reviews`` when seed-demo did not hold them; it needs at least 20,000 plan
    versions and 20,000 concluded reviews.
 2. Rebuilds the Whoosh index exactly as ``flask search reindex`` does (``search_docs.iter_all`` into
    ``SearchIndex.rebuild``), printing progress; reports the time, documents per second and the index size.
@@ -93,8 +93,8 @@ def make_app(workdir: Path) -> Flask:
 
 
 def counts(session: Session) -> tuple[int, int]:
-    from expert_pool.review_models import ReviewReport
-    from knowledge.plans import PlanVersion
+    from expert_pool.reviews.models import ReviewReport
+    from knowledge.plans.models import PlanVersion
 
     plans = session.scalar(select(func.count()).select_from(PlanVersion)) or 0
     concluded = select(ReviewReport.review_id).where(ReviewReport.finalised_at.is_not(None)).distinct()
@@ -129,9 +129,9 @@ def seed(app: Flask, workdir: Path) -> list[str]:
 
 def seed_reviews(app: Flask) -> None:
     try:
-        from expert_pool.demo_reviews import seed_reviews as seed_demo_reviews
+        from expert_pool.demo.reviews import seed_reviews as seed_demo_reviews
     except ImportError as exc:
-        raise SystemExit(f"seed-demo made no reviews and expert_pool.demo_reviews is missing: {exc}") from exc
+        raise SystemExit(f"seed-demo made no reviews and expert_pool.demo.reviews is missing: {exc}") from exc
     started, shown = time.perf_counter(), [""]
 
     def progress(label: str, done: int, total: int) -> None:
@@ -381,10 +381,10 @@ def worker_process(app: Flask, workdir: Path) -> subprocess.Popen[bytes]:
 
 def register_work(app: Flask, token: str) -> float:
     """A work registered through the service (its outbox row in the same transaction); the commit's time."""
-    from knowledge import work_services
-    from knowledge.accounts import Account, Role
-    from knowledge.models import Project
-    from knowledge.permissions import Scope
+    from knowledge.accounts.models import Account, Role
+    from knowledge.accounts.permissions import Scope
+    from knowledge.enterprises.models import Project
+    from knowledge.registry import services as work_services
 
     with app.app_context(), Session(db.engine) as session:
         admin = session.scalar(select(Account).where(Account.role == Role.ADMIN).limit(1))
