@@ -178,7 +178,7 @@ def make_draw_record(session: Session, work: Work, version: PlanVersion) -> Any:
     from datetime import UTC, date, datetime
 
     from expert_pool.draws.models import Draw, HalfDay
-    from expert_pool.draws.selection import PanelPolicy
+    from expert_pool.draws.panel import PanelPolicy
     from expert_pool.draws.services import GENESIS, record_hash
 
     draw = Draw(seq=1, work_id=work.id, plan_version_id=version.id, meeting_day=date(2026, 12, 1), half_day=HalfDay.AM,

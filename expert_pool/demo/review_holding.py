@@ -33,7 +33,9 @@ from expert_pool.demo.review_meetings import (
 from expert_pool.demo.review_plans import Directors, PlanRows, revised_version
 from expert_pool.demo.review_schedule import Plan, signoff_kinds
 from expert_pool.demo.review_world import Meeting, Pool, Units, WorkInfo, build_funnel
-from expert_pool.draws.selection import DrawInfeasible, PanelPolicy, draw_panel
+from expert_pool.draws.feasibility import DrawInfeasible
+from expert_pool.draws.panel import PanelPolicy
+from expert_pool.draws.selection import draw_panel
 from expert_pool.reviews.models import Conclusion
 from knowledge.demo.sampling import Row
 from knowledge.enterprises.models import ParticipantRole

@@ -18,7 +18,8 @@ from expert_pool.demo.findings import Finding
 from expert_pool.demo.review_plans import Directors
 from expert_pool.demo.review_world import ExpertInfo, Units, Version, WorkInfo
 from expert_pool.draws.models import Draw, HalfDay, SeatStatus
-from expert_pool.draws.selection import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy, next_alternate
+from expert_pool.draws.panel import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy
+from expert_pool.draws.selection import next_alternate
 from expert_pool.draws.services import GENESIS, meeting_start, record_hash
 from expert_pool.policy import PoolPolicy
 from expert_pool.reviews.models import Conclusion

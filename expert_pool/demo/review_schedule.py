@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 from expert_pool.demo.review_meetings import Held, at
 from expert_pool.demo.review_world import Version, WorkInfo
 from expert_pool.draws.models import HalfDay
-from expert_pool.draws.services import CST, meeting_start
+from expert_pool.draws.services import meeting_start
 from expert_pool.reviews.models import Conclusion
+from knowledge.clock import CST
 from knowledge.demo.sampling import Picker
 from knowledge.plans.models import SignoffKind
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expert_pool.draws.models import Booking, HalfDay
-from expert_pool.draws.selection import Candidate
+from expert_pool.draws.panel import Candidate
 from expert_pool.experts.models import (
     DeclaredConflict,
     Employment,

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from expert_pool.draws.panel import LOCAL, SPECIALTY_LABELS, PanelPolicy, Profile
 from knowledge.errors import ValidationError
-from knowledge.registry.rules import catalogue
-
-if TYPE_CHECKING:
-    from expert_pool.draws.selection import PanelPolicy
-
-SPECIALTY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}
-
-# A candidate's profile: bit 0 set for a local expert, bit k+1 when he covers required specialty k.
-Profile = int
-LOCAL = 1
 
 
 class DrawInfeasible(ValidationError):
@@ -29,21 +19,21 @@ class DrawInfeasible(ValidationError):
         self.constraint = constraint
 
 
-def _full(policy: PanelPolicy) -> int:
+def full_mask(policy: PanelPolicy) -> int:
     """The mask of every required specialty (a profile's bits above ``LOCAL``, shifted down)."""
     return (1 << len(policy.required_specialties)) - 1
 
 
-def _admits(counts: Counter[Profile], profile: Profile, uncovered: int, seats: int, quota: int) -> bool:
+def admits(counts: Counter[Profile], profile: Profile, uncovered: int, seats: int, quota: int) -> bool:
     """Whether seating one candidate of ``profile`` leaves a completable panel."""
     if profile & LOCAL and quota == 0:
         return False
     rest = counts.copy()
     rest[profile] -= 1
-    return _can_complete(rest, uncovered & ~(profile >> 1), seats - 1, quota - (profile & LOCAL))
+    return can_complete(rest, uncovered & ~(profile >> 1), seats - 1, quota - (profile & LOCAL))
 
 
-def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
+def can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
     """Whether ``seats`` more can be chosen from ``counts`` with at most ``quota`` locals, covering ``uncovered``.
 
     Exact: a valid choice exists iff (a) some set T of at most ``seats`` candidates with at most ``quota``
@@ -52,10 +42,10 @@ def _can_complete(counts: Mapping[Profile, int], uncovered: int, seats: int, quo
     """
     local = sum(n for profile, n in counts.items() if profile & LOCAL)
     non_local = sum(counts.values()) - local
-    return seats <= non_local + min(local, quota) and _can_cover(counts, uncovered, seats, quota)
+    return seats <= non_local + min(local, quota) and can_cover(counts, uncovered, seats, quota)
 
 
-def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
+def can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota: int) -> bool:
     """(a) above, by a dynamic programme over covered masks: the fewest locals spent for each, per pick."""
     if not uncovered:
         return True
@@ -76,13 +66,13 @@ def _can_cover(counts: Mapping[Profile, int], uncovered: int, seats: int, quota:
     return False
 
 
-def _check_distinct(ids: Sequence[int]) -> None:
+def check_distinct(ids: Sequence[int]) -> None:
     if len(set(ids)) != len(ids):
         repeated = next(a for a, b in zip(ids, ids[1:], strict=False) if a == b)
         raise ValidationError(f"候选名单中专家{repeated}重复出现")
 
 
-def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -> None:
+def check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -> None:
     size, quota, city = policy.panel_size, policy.max_local, policy.home_city.label
     if total < size + policy.alternates:
         raise DrawInfeasible(
@@ -95,18 +85,18 @@ def _check_feasible(counts: Counter[Profile], total: int, policy: PanelPolicy) -
             f"{city}以外的可用专家仅{outside}名，需要{size - quota}名（正选{size}名，{city}本地至多{quota}名）",
             constraint="max_local",
         )
-    for code, (able, able_outside) in _coverage(counts, policy).items():
+    for code, (able, able_outside) in coverage_of(counts, policy).items():
         if not able or (not able_outside and not quota):
             where = f"{city}以外的" if able else ""
             raise DrawInfeasible(
                 f"{where}{SPECIALTY_LABELS[code]}专业可用专家为0名，需要至少1名（{city}本地{able}名，本地名额{quota}名）",
                 constraint="specialty",
             )
-    if not _can_complete(counts, _full(policy), size, quota):
+    if not can_complete(counts, full_mask(policy), size, quota):
         raise DrawInfeasible(_combination_message(counts, policy), constraint="combination")
 
 
-def _coverage(counts: Counter[Profile], policy: PanelPolicy) -> dict[str, tuple[int, int]]:
+def coverage_of(counts: Counter[Profile], policy: PanelPolicy) -> dict[str, tuple[int, int]]:
     """Per required specialty: how many candidates cover it, and how many of them are not local."""
     return {
         code: (
@@ -120,7 +110,7 @@ def _coverage(counts: Counter[Profile], policy: PanelPolicy) -> dict[str, tuple[
 def _combination_message(counts: Counter[Profile], policy: PanelPolicy) -> str:
     city, labels = policy.home_city.label, SPECIALTY_LABELS
     found = "，".join(
-        f"{labels[c]}{n}名（{city}以外{m}名）" for c, (n, m) in _coverage(counts, policy).items()
+        f"{labels[c]}{n}名（{city}以外{m}名）" for c, (n, m) in coverage_of(counts, policy).items()
     )
     wanted = "、".join(labels[c] for c in policy.required_specialties)
     return f"无法同时满足正选{policy.panel_size}名、{city}本地至多{policy.max_local}名并覆盖{wanted}：可用专家中{found}"

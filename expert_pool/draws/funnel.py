@@ -19,7 +19,7 @@ from expert_pool.conflicts.store import draw_checks
 from expert_pool.credit import rules as credit
 from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.draws.notify import Contact
-from expert_pool.draws.selection import Candidate
+from expert_pool.draws.panel import Candidate
 from expert_pool.experts.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
 from expert_pool.policy import PoolPolicy, credit_policy
 from knowledge.audit import AuditLog

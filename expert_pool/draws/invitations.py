@@ -12,7 +12,8 @@ from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
 from expert_pool.draws.models import Booking, Draw, Seat, SeatStatus
 from expert_pool.draws.notify import queue, queue_invitation
-from expert_pool.draws.selection import Candidate, Panel, PanelPolicy, next_alternate
+from expert_pool.draws.panel import Candidate, Panel, PanelPolicy
+from expert_pool.draws.selection import next_alternate
 from expert_pool.draws.services import CST, draws_of_meeting, meeting_start, top_up
 from expert_pool.errors import DrawError
 from expert_pool.policy import pool_policy

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -15,14 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool.draws.models import HalfDay, Notification, Seat
+from knowledge.clock import CST
 from knowledge.registry.models import Work
 
 log = logging.getLogger("weida.notify")
 MAX_ATTEMPTS = 6
-
-
-# Deadlines are written in Beijing time, whatever the server's zone (expert_pool.draws.services.CST, which imports this).
-BEIJING = timezone(timedelta(hours=8))
 
 
 class Contact(Protocol):
@@ -96,7 +93,7 @@ def invitation(
     expert: Contact, work_name: str, day: date, half_day: HalfDay, reply_by: datetime | None
 ) -> dict[str, Any]:
     """The invitation to one expert as the values of a notification (a draw inserts them all at once)."""
-    deadline = reply_by.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if reply_by else ""
+    deadline = reply_by.astimezone(CST).strftime("%Y-%m-%d %H:%M") if reply_by else ""
     body = (f"{expert.name}专家：您被随机抽取为“{work_name}”专项施工方案专家论证会的论证专家。"
             f"会议时间：{day.isoformat()} {half_day.label}。"
             f"请于{deadline}前登录系统确认或谢绝"

@@ -11,8 +11,8 @@ from reportlab.platypus import Flowable, Paragraph
 from sqlalchemy.orm import Session
 
 from expert_pool.draws import services as draws
-from expert_pool.draws.feasibility import SPECIALTY_LABELS
 from expert_pool.draws.models import Draw, Seat
+from expert_pool.draws.panel import SPECIALTY_LABELS
 from expert_pool.experts.queries import experts_by_id
 from expert_pool.pdf.fonts import pdf_fonts
 from expert_pool.pdf.layout import Styles, fields, gap, grid, local, numeral, render, styles, text

@@ -7,13 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, reduce
 from operator import or_
-from typing import TYPE_CHECKING
 
-from expert_pool.draws.feasibility import LOCAL, Profile, _admits, _full
-
-if TYPE_CHECKING:
-    from expert_pool.draws.selection import PanelPolicy
-
+from expert_pool.draws.feasibility import admits, full_mask
+from expert_pool.draws.panel import LOCAL, PanelPolicy, Profile
 
 _NONE: frozenset[int] = frozenset()
 
@@ -22,7 +18,7 @@ class Crowded(Exception):  # noqa: N818 - a signal between two functions of the 
     """The seats could not be filled while keeping the pairs apart."""
 
 
-class _Urn:
+class Urn:
     """Candidate indices grouped by weight (a handful of groups), to pick from by roulette."""
 
     def __init__(self, weights: Sequence[float]) -> None:
@@ -54,8 +50,8 @@ class _Urn:
             self.groups[self.weights[i]].append(i)
 
 
-def _seat(
-    urn: _Urn,
+def seat_picks(
+    urn: Urn,
     profiles: Sequence[Profile],
     counts: Counter[Profile],
     rng: random.Random,
@@ -90,7 +86,7 @@ def _seat(
             verdicts.clear()
             continue
         if profile not in verdicts:
-            verdicts[profile] = _admits(counts, profile, uncovered, seats, quota)
+            verdicts[profile] = admits(counts, profile, uncovered, seats, quota)
         if not verdicts[profile]:
             set_aside.append(i)
             continue
@@ -103,8 +99,8 @@ def _seat(
     return seated, set_aside
 
 
-def _pick_alternates(
-    urn: _Urn,
+def pick_alternates(
+    urn: Urn,
     profiles: Sequence[Profile],
     seated: Sequence[Profile],
     policy: PanelPolicy,
@@ -115,7 +111,7 @@ def _pick_alternates(
 
     ``seated`` holds the profiles of the whole panel (staying members included).
     """
-    full = _full(policy)
+    full = full_mask(policy)
     masks = [profile >> 1 for profile in seated]
     local = [profile & LOCAL for profile in seated]
     others = [reduce(or_, masks[:k] + masks[k + 1 :], 0) for k in range(len(seated))]

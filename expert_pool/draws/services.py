@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from expert_pool.draws.funnel import Funnel, build_funnel
 from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
 from expert_pool.draws.notify import Contact, invitation
-from expert_pool.draws.selection import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy, draw_panel, replay
+from expert_pool.draws.panel import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy
+from expert_pool.draws.replay import replay
+from expert_pool.draws.selection import draw_panel
 from expert_pool.draws.top_up import draw_top_up
 from expert_pool.errors import DrawError
 from expert_pool.experts.models import Expert

@@ -15,26 +15,21 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from expert_pool.draws.sampling import Crowded
-from expert_pool.draws.selection import (
-    _BY_ID,
+from expert_pool.draws.feasibility import DrawInfeasible, can_complete, check_distinct, coverage_of, full_mask
+from expert_pool.draws.panel import (
     ALGORITHM_VERSION,
+    BY_ID,
     LOCAL,
     SPECIALTY_LABELS,
     Candidate,
-    DrawInfeasible,
     Panel,
     PanelPolicy,
     Profile,
-    _can_complete,
-    _check_distinct,
-    _coverage,
-    _draw,
-    _full,
-    _partners,
-    _profiles,
-    _replay_seed,
+    profiles_of,
+    replay_seed,
 )
+from expert_pool.draws.sampling import Crowded
+from expert_pool.draws.selection import draw_seats, partners_of
 from knowledge.errors import ValidationError
 
 PREFIX = "补充抽取："
@@ -70,22 +65,22 @@ def draw_top_up(
     wanted = policy.alternates if alternates is None else alternates
     members = _staying_members(staying, candidates, policy, seats, wanted, exclude)
     gone = {*staying, *exclude}
-    pool = [c for c in sorted(candidates, key=_BY_ID) if c.expert_id not in gone]
-    profiles = _profiles(pool, policy)
+    pool = [c for c in sorted(candidates, key=BY_ID) if c.expert_id not in gone]
+    profiles = profiles_of(pool, policy)
     counts = Counter(profiles)
-    kept = _profiles(members, policy)
+    kept = profiles_of(members, policy)
     _check_feasible(
         counts, kept, policy, seats=seats, alternates=wanted, left_out=len(candidates) - len(pool)
     )
-    partners = _partners(pool, apart, staying)
+    partners = partners_of(pool, apart, staying)
     if partners:
         try:
-            new = _draw(pool, profiles, Counter(counts), policy, rng, staying=kept, seats=seats, alternates=wanted,
+            new = draw_seats(pool, profiles, Counter(counts), policy, rng, staying=kept, seats=seats, alternates=wanted,
                         partners=partners, taken=frozenset(range(-len(staying), 0)))  # fmt: skip
             return Panel((*staying, *new.seated), new.alternates, new.weights)
         except Crowded:
             pass
-    new = _draw(pool, profiles, counts, policy, rng, staying=kept, seats=seats, alternates=wanted)
+    new = draw_seats(pool, profiles, counts, policy, rng, staying=kept, seats=seats, alternates=wanted)
     return Panel((*staying, *new.seated), new.alternates, new.weights)
 
 
@@ -104,7 +99,7 @@ def top_up_inputs(
     return {
         "kind": KIND,
         "algorithm_version": ALGORITHM_VERSION,
-        "candidates": [c.to_dict() for c in sorted(candidates, key=_BY_ID)],
+        "candidates": [c.to_dict() for c in sorted(candidates, key=BY_ID)],
         "policy": policy.to_dict(),
         "seed": seed,
         "staying": list(staying),
@@ -119,7 +114,7 @@ def replay_top_up(record_inputs: Mapping[str, Any]) -> Panel:
     """Redraw a stored top-up draw from its inputs: the same panel, bit for bit."""
     if record_inputs.get("kind") != KIND:
         raise ValidationError(f"抽取记录类型为{record_inputs.get('kind')}，不是补充抽取")
-    seed = _replay_seed(record_inputs)
+    seed = replay_seed(record_inputs)
     staying, exclude = (_ids(record_inputs.get(key, []), key) for key in ("staying", "exclude"))
     seats, alternates = (_count(record_inputs[key], key) for key in ("seats", "alternates"))
     candidates = [Candidate.from_dict(d) for d in record_inputs["candidates"]]
@@ -149,7 +144,7 @@ def _staying_members(
         raise ValidationError(f"{PREFIX}至少补充1名正选专家，请求为{seats}名", field="seats")
     if alternates < 0:
         raise ValidationError(f"{PREFIX}候补人数不能为负数", field="alternates")
-    _check_distinct(sorted(c.expert_id for c in candidates))
+    check_distinct(sorted(c.expert_id for c in candidates))
     if len(set(staying)) != len(staying):
         repeated = next(i for i in staying if list(staying).count(i) > 1)
         raise ValidationError(f"{PREFIX}留任专家{repeated}重复出现", field="staying")
@@ -178,7 +173,7 @@ def _check_feasible(
     alternates: int,
     left_out: int,
 ) -> None:
-    """Refuse, with the counts, a top-up that cannot be completed; exact through ``_can_complete``."""
+    """Refuse, with the counts, a top-up that cannot be completed; exact through ``can_complete``."""
     city, quota = policy.home_city.label, policy.max_local
     kept_local = sum(p & LOCAL for p in kept)
     local_note = f"已有本地专家{kept_local}名，本地至多{quota}名"
@@ -201,9 +196,9 @@ def _check_feasible(
             f"{PREFIX}{city}以外的可用专家仅{outside}名，需要{seats - free}名（{local_note}）",
             constraint="max_local",
         )
-    uncovered = _full(policy) & ~reduce(or_, (p >> 1 for p in kept), 0)
+    uncovered = full_mask(policy) & ~reduce(or_, (p >> 1 for p in kept), 0)
     open_codes = {code for bit, code in enumerate(policy.required_specialties) if uncovered >> bit & 1}
-    coverage = {code: counts_ for code, counts_ in _coverage(counts, policy).items() if code in open_codes}
+    coverage = {code: counts_ for code, counts_ in coverage_of(counts, policy).items() if code in open_codes}
     for code, (able, able_outside) in coverage.items():
         label = SPECIALTY_LABELS[code]
         if not able:
@@ -216,7 +211,7 @@ def _check_feasible(
                 f"{PREFIX}{city}以外的{label}专业可用专家为0名，需要至少1名（{city}本地{able}名，{local_note}）",
                 constraint="specialty",
             )
-    if not _can_complete(counts, uncovered, seats, free):
+    if not can_complete(counts, uncovered, seats, free):
         found = "，".join(f"{SPECIALTY_LABELS[c]}{n}名（{city}以外{m}名）" for c, (n, m) in coverage.items())
         needed = "、".join(SPECIALTY_LABELS[c] for c in policy.required_specialties if c in open_codes)
         raise DrawInfeasible(

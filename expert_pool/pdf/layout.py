@@ -26,8 +26,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from expert_pool.draws.services import CST
 from expert_pool.pdf.fonts import PdfFonts
+from knowledge.clock import CST
 
 PRODUCER = "江苏省危大工程及专家论证管理系统"
 MARGIN = 18 * mm

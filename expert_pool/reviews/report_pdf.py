@@ -11,8 +11,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 from sqlalchemy.orm import Session
 
-from expert_pool.draws.feasibility import SPECIALTY_LABELS
 from expert_pool.draws.models import Seat
+from expert_pool.draws.panel import SPECIALTY_LABELS
 from expert_pool.experts.models import Expert
 from expert_pool.experts.queries import experts_by_id
 from expert_pool.pdf.fonts import pdf_fonts

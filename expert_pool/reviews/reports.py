@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
-from expert_pool.draws.services import CST
 from expert_pool.errors import ReviewError
 from expert_pool.experts.models import Expert
 from expert_pool.policy import pool_policy
@@ -26,6 +25,7 @@ from expert_pool.reviews.meetings import active_draft, current_report, present_i
 from expert_pool.reviews.models import Conclusion, ReportSignature, RequiredChange, Review, ReviewReport
 from expert_pool.reviews.rules import check_changes, check_panel_size, sign_deadline, unsigned
 from knowledge import audit, outbox
+from knowledge.clock import CST
 from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from knowledge.registry.services import move
 from knowledge.registry.workflow import WorkStatus
@@ -242,7 +242,7 @@ def content_hash(content: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class CodeVerification:
     """What the public verification page says about a code."""
 
     state: str  # "current" | "superseded" | "draft" | "altered"
@@ -252,6 +252,18 @@ class Verdict:
     @property
     def genuine(self) -> bool:
         return self.state in ("current", "superseded")
+
+    @property
+    def message(self) -> str:
+        """What the public is told about the code (the page and the API say the same)."""
+        if self.state == "current":
+            return "真实有效且为现行版本"
+        if self.state == "superseded":
+            newer = self.replaced_by
+            return f"真实但已被第{newer.version}版取代" if newer else "真实但已被更正版本取代"
+        if self.state == "draft":
+            return "草稿未生效"
+        return "内容与签署时不一致（可能被篡改）"
 
 
 def normalise_code(raw: str) -> str:
@@ -264,7 +276,7 @@ def normalise_code(raw: str) -> str:
     return code
 
 
-def verify_code(session: Session, raw: str) -> Verdict:
+def verify_code(session: Session, raw: str) -> CodeVerification:
     """:raises ValidationError: malformed code; :raises NotFoundError: no report has this code."""
     code = normalise_code(raw)
     report = session.scalar(select(ReviewReport).where(ReviewReport.verify_code == code))
@@ -273,10 +285,10 @@ def verify_code(session: Session, raw: str) -> Verdict:
             "未找到该验证码对应的论证报告，请核对验证码；如仍无法查到，该文件不是本系统出具的"
         )
     if report.finalised_at is None:
-        return Verdict("draft", report)
+        return CodeVerification("draft", report)
     review = report.review
     if content_hash(report_content(session, review, report)) != report.content_hash:
-        return Verdict("altered", report)
+        return CodeVerification("altered", report)
     newer = session.scalar(
         select(ReviewReport)
         .where(ReviewReport.supersedes_id == report.id, ReviewReport.finalised_at.is_not(None))
@@ -284,8 +296,8 @@ def verify_code(session: Session, raw: str) -> Verdict:
     )
     if newer is not None:
         latest = current_report(review)
-        return Verdict("superseded", report, latest)
-    return Verdict("current", report)
+        return CodeVerification("superseded", report, latest)
+    return CodeVerification("current", report)
 
 
 # -- the signing deadline --------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from expert_pool.draws.selection import Candidate, PanelPolicy, draw_panel  # noqa: E402
+from expert_pool.draws.panel import Candidate, PanelPolicy  # noqa: E402
+from expert_pool.draws.selection import draw_panel  # noqa: E402
 from knowledge.regions import City  # noqa: E402
 from knowledge.registry.rules import catalogue  # noqa: E402
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select, update
 from expert_pool.credit import ledger
 from expert_pool.draws import invitations
 from expert_pool.draws import services as draws
+from expert_pool.draws.feasibility import DrawInfeasible
 from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
-from expert_pool.draws.selection import DrawInfeasible
 from expert_pool.errors import DrawError
 from expert_pool.experts.models import CreditEventRow, Employment, ExpertSpecialty
 from knowledge.accounts.models import Role
@@ -350,7 +350,7 @@ def test_experts_who_sat_together_often_are_kept_apart_and_the_record_replays(
     from itertools import combinations
 
     from expert_pool.draws import funnel as funnel_module
-    from expert_pool.draws.selection import replay
+    from expert_pool.draws.replay import replay
 
     # Four experts have each shared three panels with one another in the last months (the policy's limit).
     group = sorted(e.id for e in site["experts"][:4])

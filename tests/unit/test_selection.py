@@ -13,18 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expert_pool.draws.selection import (
-    ALGORITHM_VERSION,
-    Candidate,
-    DrawInfeasible,
-    Panel,
-    PanelPolicy,
-    draw_panel,
-    is_valid_panel,
-    next_alternate,
-    replay,
-    replay_inputs,
-)
+from expert_pool.draws.panel import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy
+from expert_pool.draws.feasibility import DrawInfeasible
+from expert_pool.draws.selection import draw_panel, is_valid_panel, next_alternate, replay_inputs
+from expert_pool.draws.replay import replay
 from knowledge.errors import ValidationError
 from knowledge.regions import City
 from knowledge.registry.rules import catalogue
