@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from expert_pool.draws import invitations
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw, HalfDay, SeatStatus
 from expert_pool.experts.models import Expert, ExpertSpecialty
@@ -79,7 +78,7 @@ def ready_meeting(session: Session, upload_dir: str, *, experts: int = 12, seed:
     draw = draws.request_draw(session, work, MEETING_DAY, HalfDay.AM, actor_id=None, now=DRAWN_AT, seed=seed)
     for seat in list(draw.seats):
         if seat.status is SeatStatus.INVITED:
-            invitations.confirm(session, seat, now=DRAWN_AT + timedelta(hours=1), actor_id=None)
+            reviews.confirm_seat(session, seat, now=DRAWN_AT + timedelta(hours=1), actor_id=None)
     review = reviews.open_review(session, draw)
     session.commit()
     panel = [s.expert for s in reviews.confirmed_seats(session, review)]

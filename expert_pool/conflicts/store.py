@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expert_pool.conflicts import graph as cg
+from expert_pool.conflicts.models import PanelSitting
 from expert_pool.experts.models import DeclaredConflict, Employment, Expert
 from expert_pool.policy import PoolPolicy
-from expert_pool.reviews.models import ReportSignature, Review, ReviewReport
 from knowledge.audit import AuditLog
 from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
 from knowledge.registry.models import Work
@@ -23,7 +23,7 @@ from knowledge.registry.models import Work
 # Audited changes that alter the graph without adding rows (an end date, a parent, a participant's role).
 GRAPH_ACTIONS = ("enterprise_update", "employment_add", "employment_update", "conflict_declare", "expert_update",
                  "participant_update", "work_register", "work_import", "review_final")  # fmt: skip
-_TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict)
+_TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict, PanelSitting)
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], cg.ConflictGraph]] = {}
 
@@ -45,16 +45,11 @@ def load_data(session: Session) -> cg.GraphData:
     def rows(*columns: Any) -> list[Any]:
         return list(session.execute(select(*columns)))
 
-    # Who sat on which concluded panel (DOMAIN 5, rule 6): the signatures under its final reports.
-    sat = session.execute(
-        select(ReportSignature.expert_id, Review.work_id, Review.id, ReviewReport.conclusion, Review.held_on)
-        .join(ReviewReport, ReviewReport.id == ReportSignature.report_id)
-        .join(Review, Review.id == ReviewReport.review_id)
-        .where(ReviewReport.finalised_at.is_not(None), Review.held_on.is_not(None))
-    )
-    seats = sorted(
-        {cg.PanelSeat(e, w, r, c.value, d) for e, w, r, c, d in sat}, key=lambda s: (s.review_id, s.expert_id)
-    )
+    # Who sat on which concluded panel (DOMAIN 5, rule 6): recorded by the reviews package as each report
+    # became final.
+    sat = session.execute(select(PanelSitting.expert_id, PanelSitting.work_id, PanelSitting.review_id,
+                                 PanelSitting.conclusion, PanelSitting.held_on))  # fmt: skip
+    seats = sorted({cg.PanelSeat(*row) for row in sat}, key=lambda s: (s.review_id, s.expert_id))
     return cg.GraphData(
         experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
         enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],

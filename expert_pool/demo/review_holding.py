@@ -181,6 +181,10 @@ def _meeting(
                    "verify_code": verify_code(rng, h.codes), "withdrawn_at": None, "finalised_at": finalised}  # fmt: skip
     report["content_hash"] = report_hash(review, version, report, changes, signatures, opinion_rows)
     h.rows.add("review_report", report)
+    for e in sorted(panel):  # as ``conflicts.models.record_sittings`` records a final report's signatures
+        h.rows.add("panel_sitting", {"id": h.ids("panel_sitting"), "expert_id": e, "work_id": work.id,
+                                     "review_id": review["id"], "report_id": report_id,
+                                     "conclusion": conclusion.value, "held_on": slot.day})  # fmt: skip
     answers = [
         (c["id"], c["text"], issue.response) for c, issue in zip(changes, issues[: len(changes)], strict=True)
     ]

@@ -63,7 +63,7 @@ class Chain:
 
 
 TABLES = ("draw", "seat", "expert_booking", "review", "review_reading", "review_opinion", "review_report",
-          "review_change", "review_signature", "review_revision", "review_response")  # fmt: skip
+          "review_change", "review_signature", "review_revision", "review_response", "panel_sitting")  # fmt: skip
 
 
 @dataclass

@@ -53,7 +53,7 @@ REQUESTED_SHARE = 0.25  # of the unreviewed works with a plan: signed and waitin
 SIGNER = "demo_signoffs"
 TABLES = ("plan_version", "plan_signoff", "draw", "seat", "expert_booking", "review", "review_reading",
           "review_opinion", "review_report", "review_change", "review_signature", "review_revision",
-          "review_response")  # fmt: skip
+          "review_response", "panel_sitting")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -335,7 +335,8 @@ class _Seeder:
         labels = {"draw": "写入抽取记录", "seat": "写入专家席位", "expert_booking": "写入专家占用",
                   "review": "写入论证记录", "review_reading": "写入阅读记录", "review_opinion": "写入专家意见",
                   "review_report": "写入论证报告", "review_change": "写入修改意见", "review_signature": "写入专家签名",
-                  "review_revision": "写入修改回复", "review_response": "写入逐条回复"}  # fmt: skip
+                  "review_revision": "写入修改回复", "review_response": "写入逐条回复",
+                  "panel_sitting": "写入专家同组记录"}  # fmt: skip
         for name, rows in self.rows.tables.items():
             insert_in_chunks(self.session, table_of(name), rows, labels[name], on_progress)
         for start in range(0, len(self.updates), 5_000):

@@ -17,7 +17,6 @@ from expert_pool.draws.selection import next_alternate
 from expert_pool.draws.services import CST, draws_of_meeting, meeting_start, top_up
 from expert_pool.errors import DrawError
 from expert_pool.policy import pool_policy
-from expert_pool.reviews.meetings import open_review
 from knowledge import audit
 from knowledge.audit import AuditLog
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
@@ -50,16 +49,16 @@ def _open(seat: Seat, now: datetime) -> None:
         raise DrawError("论证会已经开始或结束，不能再答复邀请")
 
 
-def confirm(session: Session, seat: Seat, *, now: datetime, actor_id: int | None) -> Seat:
+def accept(session: Session, seat: Seat, *, now: datetime, actor_id: int | None) -> Seat:
+    """Mark the seat confirmed, with its audit row; the caller (``reviews.meetings.confirm_seat``, which opens
+    the meeting's review in the same transaction) commits."""
     _open(seat, now)
     if seat.reply_by and now > seat.reply_by:
         raise DrawError("已超过答复时限，该席位已转给候补专家")
     seat.status, seat.replied_at = SeatStatus.CONFIRMED, now
-    open_review(session, seat.draw)  # the signed plan is open to the confirmed expert from now on
     audit.record(
         session, actor_id=actor_id, action="seat_confirm", obj=("seat", seat.id), after={"draw": seat.draw_id}
     )
-    session.commit()
     return seat
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
+from expert_pool.draws import invitations
 from expert_pool.draws.models import Draw, Seat, SeatStatus
 from expert_pool.draws.services import CST, draws_of_meeting, meeting_start
 from expert_pool.errors import ReviewError
@@ -50,6 +51,15 @@ def open_review(session: Session, draw: Draw) -> Review:
         review = session.scalar(select(Review).where(Review.draw_id == root_id))
         assert review is not None
     return review
+
+
+def confirm_seat(session: Session, seat: Seat, *, now: datetime, actor_id: int | None) -> Seat:
+    """The expert confirms his invitation; the first confirmation opens the meeting's review, and the signed
+    plan is open to him from now on (one transaction)."""
+    invitations.accept(session, seat, now=now, actor_id=actor_id)
+    open_review(session, seat.draw)
+    session.commit()
+    return seat
 
 
 def get_review(session: Session, review_id: int) -> Review:

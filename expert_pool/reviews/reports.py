@@ -16,6 +16,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from expert_pool.conflicts.models import record_sittings
 from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
 from expert_pool.errors import ReviewError
@@ -191,6 +192,10 @@ def finalise(session: Session, review: Review, report: ReviewReport, *, now: dat
                  after={"review": review.id, "version": report.version, "conclusion": report.conclusion.value,
                         "hash": report.content_hash})  # fmt: skip
     outbox.record(session, make_doc_id("review", review.id))
+    if review.held_on is not None:
+        record_sittings(session, expert_ids=[s.expert_id for s in report.signatures], work_id=review.work_id,
+                        review_id=review.id, report_id=report.id, conclusion=report.conclusion.value,
+                        held_on=review.held_on)  # fmt: skip
     if first:
         work = review.work
         label = report.conclusion.label

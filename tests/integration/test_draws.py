@@ -12,6 +12,7 @@ from expert_pool.draws.feasibility import DrawInfeasible
 from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.errors import DrawError
 from expert_pool.experts.models import CreditEventRow, Employment, ExpertSpecialty
+from expert_pool.reviews import meetings
 from knowledge.accounts.models import Role
 from knowledge.enterprises.models import ParticipantRole
 from knowledge.plans.models import PlanSignoff, SignoffKind
@@ -175,7 +176,7 @@ def test_decline_passes_the_seat_on_and_a_late_decline_costs_credit_once(session
 def test_unanswered_invitations_expire_without_penalty(session, site):
     draw = run_draw(session, site["ready_work"]())
     first = next(s for s in draw.seats if s.position == 1)
-    invitations.confirm(session, first, now=NOW + timedelta(hours=1), actor_id=None)
+    meetings.confirm_seat(session, first, now=NOW + timedelta(hours=1), actor_id=None)
     expired = invitations.expire_overdue(session, now=NOW + timedelta(hours=25))
     assert expired == 4
     statuses = sorted(s.status.value for s in session.scalars(select(Seat).where(Seat.draw_id == draw.id)))
@@ -255,7 +256,7 @@ def test_an_expert_who_often_reviews_the_same_constructor_is_left_out(session, s
     first = run_draw(session, site["ready_work"]())
     for seat in first.seats:
         if seat.status is SeatStatus.INVITED:
-            invitations.confirm(session, seat, now=NOW + timedelta(hours=1), actor_id=None)
+            meetings.confirm_seat(session, seat, now=NOW + timedelta(hours=1), actor_id=None)
     second = run_draw(session, site["ready_work"](), day=DAY + timedelta(days=3), seed="again")
     reasons = {e["expert_id"]: " ".join(e["reasons"]) for e in second.funnel["excluded"]}
     assert all("同一施工单位：12个月内已评审其方案1次" in reasons[i] for i in first.seated)

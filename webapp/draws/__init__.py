@@ -11,10 +11,11 @@ from expert_pool.conflicts import store as conflict_store
 from expert_pool.draws import invitations
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw, HalfDay, SeatStatus
+from expert_pool.draws.reveal import reveal_names
 from expert_pool.errors import DrawError
 from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
-from knowledge import audit
+from expert_pool.reviews import meetings
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.registry import queries as work_queries
@@ -65,11 +66,8 @@ def detail(draw_id: int) -> ResponseReturnValue:
     if draw is None:
         abort(404)
     work = _work(draw.work_id)
-    account, now = current_account(), clock.now()
-    show_names = draws.names_visible(account.role.value, draw, now)
-    if show_names:
-        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
-        db.session.commit()
+    account = current_account()
+    show_names = reveal_names(db.session, draw, role=account.role, account_id=account.id, now=clock.now())
     apart = [tuple(p) for p in (draw.funnel or {}).get("apart", [])]
     experts = queries.experts_by_id(
         db.session, [s.expert_id for s in draw.seats] + [i for p in apart for i in p]
@@ -117,7 +115,7 @@ def answer(seat_id: int, answer: str) -> ResponseReturnValue:
         abort(404)
     try:
         if answer == "confirm":
-            invitations.confirm(db.session, seat, now=clock.now(), actor_id=account.id)
+            meetings.confirm_seat(db.session, seat, now=clock.now(), actor_id=account.id)
             flash("已确认参加论证会", "success")
         else:
             invitations.decline(
