@@ -1,5 +1,5 @@
-"""Search documents built from the database: plan versions and works here, review conclusions registered by
-``expert_pool.reviews.search_docs`` (knowledge may not import expert_pool, so that package adds its own Source).
+"""Search documents built from the database: plan versions and works here (``REGISTRY``); review conclusions are a
+kind of ``expert_pool.reviews.search_docs``, whose ``CATALOGUE`` holds every kind the index holds.
 
 The index knows no model: these functions turn rows into the plain dicts of ``search_index.documents``. A
 document carries what permissions filter on (the project's city and its units' enterprise ids, the same rule
@@ -189,9 +189,7 @@ WorkIds = Select[tuple[int]]
 class Source:
     """One kind of document: how many there are, all of them (for a rebuild), one by key (for the outbox), and
     the keys of those that repeat facts of some works (their name, category, place or units), which a change
-    to a work or to an enterprise must queue again.
-
-    A kind is added with ``register``; nothing else changes."""
+    to a work or to an enterprise must queue again."""
 
     kind: str
     count: Callable[[Session], int]
@@ -214,61 +212,66 @@ def _works_of(session: Session, works: WorkIds) -> list[int]:
     return list(session.scalars(select(Work.id).where(Work.id.in_(works)).order_by(Work.id)))
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """The kinds of document one index holds, and what is asked of all of them together.
+
+    ``REGISTRY`` holds the registry's own kinds; a package above knowledge that adds a kind makes the
+    catalogue of everything with ``extended`` (``expert_pool.reviews.search_docs.CATALOGUE``)."""
+
+    sources: Mapping[str, Source]
+
+    def extended(self, *more: Source) -> Catalogue:
+        return Catalogue({**self.sources, **{source.kind: source for source in more}})
+
+    def parse_doc_id(self, doc_id: str) -> tuple[Source, int]:
+        """:raises UnknownDocument: for a kind with no source or a key that is not a positive number."""
+        kind, _, key = doc_id.partition(":")
+        source = self.sources.get(kind)
+        if source is None or not key.isdigit():
+            raise UnknownDocument(f"无法识别的检索文档编号：{doc_id!r}")
+        return source, int(key)
+
+    def document_for(self, session: Session, doc_id: str) -> Document | None:
+        """The document as the database has it now; None when its row is gone (the index must drop it)."""
+        source, key = self.parse_doc_id(doc_id)
+        return source.load(session, key)
+
+    def count_all(self, session: Session) -> int:
+        return sum(source.count(session) for source in self.sources.values())
+
+    def iter_all(self, session: Session) -> Iterator[Document]:
+        """Every document, streamed kind by kind (``count_all`` gives the total for a progress bar)."""
+        facts = project_facts(session)
+        for source in self.sources.values():
+            yield from source.iterate(session, facts)
+
+    def doc_ids_for_works(self, session: Session, works: WorkIds) -> list[str]:
+        """Every document that repeats facts of these works, kind by kind."""
+        return [
+            make_doc_id(kind, key)
+            for kind, source in self.sources.items()
+            for key in source.of_works(session, works)
+        ]
+
+    def doc_ids_for_work(self, session: Session, work_id: int) -> list[str]:
+        """The work's document, its plan versions' (they repeat its verdict) and those of the other kinds about
+        it: what a change to the work touches."""
+        return self.doc_ids_for_works(session, select(Work.id).where(Work.id == work_id))
+
+    def doc_ids_for_enterprise(self, session: Session, enterprise_id: int) -> list[str]:
+        """Documents that name the enterprise among their units: what renaming it touches."""
+        projects = select(ProjectParticipant.project_id).where(
+            ProjectParticipant.enterprise_id == enterprise_id
+        )
+        return self.doc_ids_for_works(session, select(Work.id).where(Work.project_id.in_(projects)))
+
+
 # The work's own document first: what a change to the work is about.
-SOURCES: dict[str, Source] = {
+REGISTRY = Catalogue({
     "work": Source("work", _counter(Work), _iter_works, _load_work, _works_of),
     "plan": Source("plan", _counter(PlanVersion), _iter_plans, _load_plan, _plans_of),
-}
-
-
-def register(source: Source) -> None:
-    """Add (or replace) a kind of document; its package calls this when imported."""
-    SOURCES[source.kind] = source
-
-
-def parse_doc_id(doc_id: str) -> tuple[Source, int]:
-    """:raises UnknownDocument: for a kind with no source or a key that is not a positive number."""
-    kind, _, key = doc_id.partition(":")
-    source = SOURCES.get(kind)
-    if source is None or not key.isdigit():
-        raise UnknownDocument(f"无法识别的检索文档编号：{doc_id!r}")
-    return source, int(key)
-
-
-def document_for(session: Session, doc_id: str) -> Document | None:
-    """The document as the database has it now; None when its row is gone (the index must drop it)."""
-    source, key = parse_doc_id(doc_id)
-    return source.load(session, key)
-
-
-def count_all(session: Session) -> int:
-    return sum(source.count(session) for source in SOURCES.values())
-
-
-def iter_all(session: Session) -> Iterator[Document]:
-    """Every document, streamed kind by kind (``count_all`` gives the total for a progress bar)."""
-    facts = project_facts(session)
-    for source in SOURCES.values():
-        yield from source.iterate(session, facts)
-
-
-def doc_ids_for_works(session: Session, works: WorkIds) -> list[str]:
-    """Every document that repeats facts of these works, kind by kind."""
-    return [
-        make_doc_id(kind, key) for kind, source in SOURCES.items() for key in source.of_works(session, works)
-    ]
-
-
-def doc_ids_for_work(session: Session, work_id: int) -> list[str]:
-    """The work's document, its plan versions' (they repeat its verdict) and its reviews': what a change to the
-    work touches."""
-    return doc_ids_for_works(session, select(Work.id).where(Work.id == work_id))
-
-
-def doc_ids_for_enterprise(session: Session, enterprise_id: int) -> list[str]:
-    """Documents that name the enterprise among their units: what renaming it touches."""
-    projects = select(ProjectParticipant.project_id).where(ProjectParticipant.enterprise_id == enterprise_id)
-    return doc_ids_for_works(session, select(Work.id).where(Work.project_id.in_(projects)))
+})  # fmt: skip
 
 
 def allowed_for(scope: Scope) -> Allowed:

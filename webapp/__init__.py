@@ -22,10 +22,10 @@ class IdConverter(IntegerConverter):
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     # Import models once so every table is on Base.metadata before anything maps or migrates.
+    import expert_pool.conflicts.models  # noqa: F401
     import expert_pool.draws.models  # noqa: F401
     import expert_pool.experts.models  # noqa: F401
     import expert_pool.reviews.models  # noqa: F401
-    import expert_pool.reviews.search_docs  # noqa: F401 - registers review conclusions as search documents
     import knowledge.accounts.models  # noqa: F401
     import knowledge.audit  # noqa: F401
     import knowledge.enterprises.models  # noqa: F401

@@ -1,5 +1,5 @@
-"""Review conclusions as search documents: one per review whose report is final, registered as the "review"
-source of ``knowledge.search_docs`` (knowledge may not import expert_pool, so the kind is added from here).
+"""Review conclusions as search documents: one per review whose report is final, the "review" kind beside the
+registry's own kinds of ``knowledge.search_docs`` (``CATALOGUE`` holds them all).
 
 A document carries the report in force (the latest final version: a signed correction replaces the text of
 the one it supersedes), its numbered required changes, the present experts' findings on the three points,
@@ -23,13 +23,14 @@ from knowledge.registry.models import Work
 from knowledge.search_docs import (
     BATCH,
     CATEGORY_NAMES,
+    REGISTRY,
+    Catalogue,
     Document,
     ProjectFacts,
     Source,
     WorkIds,
     place_fields,
     project_facts,
-    register,
 )
 from search_index.documents import make_doc_id
 
@@ -190,4 +191,9 @@ def _of_works(session: Session, works: WorkIds) -> Iterable[int]:
     return list(session.scalars(concluded.order_by(ReviewReport.review_id)))
 
 
-register(Source(KIND, _count, _iterate, _load, _of_works))
+SOURCE = Source(KIND, _count, _iterate, _load, _of_works)
+# Every kind of document the search index holds: the registry's and review conclusions.
+CATALOGUE: Catalogue = REGISTRY.extended(SOURCE)
+# The kinds whose documents repeat a work's facts but which the registry's own services cannot queue: the search
+# writer refreshes them whenever it applies a change to a work.
+BEYOND_REGISTRY = Catalogue({KIND: SOURCE})

@@ -18,15 +18,12 @@ from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
 from knowledge.registry.models import Work
 from knowledge.registry.rules import Classification, Verdict, classify
 from knowledge.registry.verdicts import clause_json, parameters_json
-from knowledge.registry.workflow import MANUAL_MOVES, WorkflowError, WorkStatus, check_move
-from knowledge.search_docs import doc_ids_for_work
+from knowledge.registry.workflow import MANUAL_MOVES, RECLASSIFIABLE, WorkflowError, WorkStatus, check_move
+from knowledge.search_docs import REGISTRY
 from search_index.documents import make_doc_id
 
 NAME_MAX = 200
 PERSON_MAX = 32
-# Parameters can be corrected until the plan goes to review: later the reviewed verdict stands.
-RECLASSIFIABLE = frozenset({WorkStatus.REGISTERED, WorkStatus.PLAN_DRAFTED,
-                            WorkStatus.CONSTRUCTOR_SIGNED, WorkStatus.SUPERVISOR_SIGNED})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -176,7 +173,7 @@ def reclassify_work(
         setattr(work, key, value)
     audit.record(session, actor_id=scope.account_id, action="work_reclassify", obj=("work", work.id),
                  before=before, after=snapshot(work))  # fmt: skip
-    outbox.record_many(session, doc_ids_for_work(session, work.id))
+    outbox.record_many(session, REGISTRY.doc_ids_for_work(session, work.id))  # reviews: the writer
     session.commit()
     return work
 

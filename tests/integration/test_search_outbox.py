@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from expert_pool.reviews.search_docs import CATALOGUE
 from knowledge import outbox, search_docs
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope, can_view_project
@@ -290,7 +291,7 @@ def test_several_web_processes_at_once_lose_nothing_and_raise_nothing(app, sessi
     index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     assert len(find(index, kind="work")) == processes * per_process
     assert pending_ids(session) == []
-    expected = {d["doc_id"]: version_of(d) for d in search_docs.iter_all(session)}
+    expected = {d["doc_id"]: version_of(d) for d in CATALOGUE.iter_all(session)}
     assert len(expected) == processes * per_process and index.check(expected) == ([], [], [])
 
 
@@ -311,7 +312,7 @@ def test_the_worker_command_runs_one_pass_and_skips_while_another_writer_works(a
 def test_a_plan_document_has_its_place_units_sections_and_link(session, site):
     work = make_work(session, site["project"], name="3#楼基坑工程")
     version = make_plan_version(session, work, site["uploads"], title="3#楼基坑支护方案")
-    doc = search_docs.document_for(session, f"plan:{version.id}")
+    doc = CATALOGUE.document_for(session, f"plan:{version.id}")
     assert doc is not None
     assert {k: doc[k] for k in ("doc_id", "kind", "title", "url", "city", "district", "district_name", "category",
                                 "verdict", "project_id")} == {
@@ -326,9 +327,9 @@ def test_a_plan_document_has_its_place_units_sections_and_link(session, site):
     ) == 9
     assert "钻孔灌注桩" in doc["sections"][0][2] and doc["body"] == ""
     assert doc["year"] == version.submitted_at.year and doc["category_name"] == "基坑工程"
-    assert search_docs.document_for(session, f"plan:{version.id + 1000}") is None
+    assert CATALOGUE.document_for(session, f"plan:{version.id + 1000}") is None
     with pytest.raises(search_docs.UnknownDocument):
-        search_docs.document_for(session, "memo:1")
+        CATALOGUE.document_for(session, "memo:1")
 
 
 def test_a_plan_without_section_headings_is_one_body(session, site):
@@ -342,12 +343,12 @@ def test_every_document_is_listed_once_with_a_total(session, site):
     works = [make_work(session, site["project"]) for _ in range(3)]
     make_plan_version(session, works[0], site["uploads"])
     make_plan_version(session, works[0], site["uploads"])
-    docs = list(search_docs.iter_all(session))
-    assert search_docs.count_all(session) == len(docs) == 5
+    docs = list(CATALOGUE.iter_all(session))
+    assert CATALOGUE.count_all(session) == len(docs) == 5
     assert len({d["doc_id"] for d in docs}) == 5
-    assert search_docs.doc_ids_for_work(session, works[0].id)[0] == f"work:{works[0].id}"
-    assert len(search_docs.doc_ids_for_work(session, works[0].id)) == 3
-    assert len(search_docs.doc_ids_for_enterprise(session, site["supervisor"].id)) == 5
+    assert CATALOGUE.doc_ids_for_work(session, works[0].id)[0] == f"work:{works[0].id}"
+    assert len(CATALOGUE.doc_ids_for_work(session, works[0].id)) == 3
+    assert len(CATALOGUE.doc_ids_for_enterprise(session, site["supervisor"].id)) == 5
 
 
 @pytest.mark.parametrize(

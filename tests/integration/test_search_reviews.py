@@ -12,7 +12,8 @@ from flask import render_template
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews import search_docs as review_docs
 from expert_pool.reviews.models import Conclusion
-from knowledge import search_docs
+from expert_pool.reviews.search_docs import CATALOGUE
+from knowledge import outbox, search_docs
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.regions import City
@@ -79,9 +80,9 @@ def test_a_concluded_review_becomes_searchable_after_the_worker_runs(session, ru
 
 def test_a_review_without_a_final_report_has_no_document(session, runner, index, m):
     assert review_docs.review_document(session, m.review) is None
-    assert search_docs.document_for(session, f"review:{m.review.id}") is None
-    assert search_docs.count_all(session) == len(list(search_docs.iter_all(session)))
-    assert not any(d["kind"] == "review" for d in search_docs.iter_all(session))
+    assert CATALOGUE.document_for(session, f"review:{m.review.id}") is None
+    assert CATALOGUE.count_all(session) == len(list(CATALOGUE.iter_all(session)))
+    assert not any(d["kind"] == "review" for d in CATALOGUE.iter_all(session))
 
 
 def test_facet_counts_per_conclusion_respect_permissions(session, runner, index, m):
@@ -143,7 +144,7 @@ def test_check_is_clean_after_a_reindex_and_reports_a_review_bypassing_the_outbo
     concluded(session, m)
     rebuilt = runner.invoke(args=["search", "reindex"])
     assert rebuilt.exit_code == 0 and "检索索引已重建" in rebuilt.output
-    expected = {d["doc_id"] for d in search_docs.iter_all(session)}
+    expected = {d["doc_id"] for d in CATALOGUE.iter_all(session)}
     assert f"review:{m.review.id}" in expected
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 0 and "索引与数据库一致" in result.output, result.output
@@ -151,8 +152,8 @@ def test_check_is_clean_after_a_reindex_and_reports_a_review_bypassing_the_outbo
     session.commit()
     stale = runner.invoke(args=["search", "check"])
     assert stale.exit_code == 1 and f"review:{m.review.id}" in stale.output
-    assert f"review:{m.review.id}" in search_docs.doc_ids_for_work(session, m.work.id)
-    assert f"review:{m.review.id}" in search_docs.doc_ids_for_enterprise(session, m.gc.id)
+    assert f"review:{m.review.id}" in CATALOGUE.doc_ids_for_work(session, m.work.id)
+    assert f"review:{m.review.id}" in CATALOGUE.doc_ids_for_enterprise(session, m.gc.id)
 
 
 def test_similar_past_reviews_are_concluded_reviews_of_the_category_before_the_meeting(
@@ -223,3 +224,16 @@ def test_the_review_page_and_the_plan_page_show_similar_past_conclusions(
     login(client, m.team)  # 90001 is another city's: the team may not see it
     page = client.get(f"/works/plans/{m.review.plan_version_id}").get_data(as_text=True)
     assert "暂无可供参考的同类论证结论" in page and "/reviews/90001" not in page
+
+
+def test_a_change_to_a_work_rewrites_its_review_conclusions_when_applied(session, runner, index, m):
+    concluded(session, m, Conclusion.FAIL)
+    worker(runner)
+    doc_id = f"review:{m.review.id}"
+    assert doc_id not in ids(find(index, None, "更名后的深基坑工程"))
+    m.work.name = "更名后的深基坑工程"
+    outbox.record(session, f"work:{m.work.id}")  # what the registry's services queue for a change to a work
+    session.commit()
+    assert "已应用" in worker(runner)
+    assert doc_id in ids(find(index, None, "更名后的深基坑工程", kind="review"))
+    assert outbox.pending_count(session) == 0

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from expert_pool.reviews.search_docs import CATALOGUE
 from knowledge import outbox, search_docs
 from search_index.analysis import warm_up
 from search_index.documents import version_of
@@ -93,11 +94,9 @@ def register_search_cli(app: Flask) -> None:
         with _session() as session, writer_lock(lock_path(current_app), wait=LOCK_WAIT) as acquired:
             if not acquired:
                 raise click.ClickException("另一个写入者长时间占用检索索引，请稍后重试")
-            total = search_docs.count_all(session)
+            total = CATALOGUE.count_all(session)
             with click.progressbar(length=total, label="重建检索索引") as bar:
-                report = index.rebuild(
-                    search_docs.iter_all(session), total=total, progress=_bar_progress(bar)
-                )
+                report = index.rebuild(CATALOGUE.iter_all(session), total=total, progress=_bar_progress(bar))
         if not report.ok:
             raise click.ClickException(report.detail)
         click.echo(
@@ -109,9 +108,9 @@ def register_search_cli(app: Flask) -> None:
     def check(fix: bool) -> None:
         """Compare the index with the database: documents missing, stale (content changed) or extra."""
         with _session() as session:
-            total = search_docs.count_all(session)
+            total = CATALOGUE.count_all(session)
             with click.progressbar(length=total, label="读取数据库文档") as bar:
-                expected = {d["doc_id"]: version_of(d) for d in _counted(search_docs.iter_all(session), bar)}
+                expected = {d["doc_id"]: version_of(d) for d in _counted(CATALOGUE.iter_all(session), bar)}
             found = search_index().check(expected)
             pending, stuck = outbox.pending_count(session), outbox.stuck(session)
             click.echo(

@@ -20,11 +20,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from expert_pool.reviews.search_docs import BEYOND_REGISTRY, CATALOGUE
 from knowledge import outbox, search_docs
 from knowledge.db import utcnow
+from knowledge.registry.models import Work
 from search_index.analysis import warm_up
 from search_index.documents import DocumentError, to_fields
 from search_index.index import SearchIndex, WriteReport
@@ -101,6 +104,16 @@ def _write(
     return outcome
 
 
+def _beyond_registry(session: Session, last_action: dict[str, str]) -> list[str]:
+    """Documents of kinds the registry's services cannot queue (review conclusions) that repeat facts of the works
+    changed in this batch: written with them, so a reclassified work's reviews show its new verdict."""
+    works = [int(key) for doc_id, action in last_action.items() if action != outbox.OutboxAction.DELETE
+             for kind, _, key in [doc_id.partition(":")] if kind == "work" and key.isdigit()]  # fmt: skip
+    if not works:
+        return []
+    return BEYOND_REGISTRY.doc_ids_for_works(session, select(Work.id).where(Work.id.in_(works)))
+
+
 def _apply_batch(session: Session, index: SearchIndex, limit: int, after_id: int) -> tuple[int, int, int]:
     rows = outbox.pending(session, limit, after_id=after_id)
     if not rows:
@@ -112,12 +125,15 @@ def _apply_batch(session: Session, index: SearchIndex, limit: int, after_id: int
         row_ids.setdefault(row.doc_id, []).append(row.id)
         last_action[row.doc_id] = row.action
     last_id = rows[-1].id
+    for doc_id in _beyond_registry(session, last_action):
+        last_action.setdefault(doc_id, outbox.OutboxAction.UPSERT)
+        row_ids.setdefault(doc_id, [])
     docs: list[search_docs.Document] = []
     deletes: list[str] = []
     outcome: dict[str, tuple[str, bool] | None] = {}
     for doc_id, action in last_action.items():
         try:
-            doc = None if action == outbox.OutboxAction.DELETE else search_docs.document_for(session, doc_id)
+            doc = None if action == outbox.OutboxAction.DELETE else CATALOGUE.document_for(session, doc_id)
             if doc is not None:
                 to_fields(doc)  # the index's own conversion: a bad document fails here, alone
         except SQLAlchemyError:
