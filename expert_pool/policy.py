@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool.conflicts.soft_limits import MIN_PAIR_LIMIT
+from expert_pool.credit.ledger import credit_policy
 from expert_pool.credit.rules import CreditPolicy
-from expert_pool.draws.models import PolicySetting
+from expert_pool.settings import PolicySetting, coerce_value, stored_values
 from knowledge import audit
 from knowledge.errors import ValidationError
 
@@ -62,39 +62,22 @@ POLICY_LABELS: dict[str, str] = {
 }  # fmt: skip
 
 
-def _coerce(cls: type[Any], key: str, raw: Any) -> Any:
-    kind = {f.name: f.type for f in fields(cls)}[key]
-    try:
-        if kind in ("bool", bool):
-            return (
-                raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "是", "yes", "on")
-            )
-        return float(raw) if kind in ("float", float) else int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError(f"“{key}”的取值无效：{raw}", field=key) from None
-
-
-def _stored(session: Session, prefix: str) -> dict[str, Any]:
-    rows = session.scalars(select(PolicySetting).where(PolicySetting.key.like(f"{prefix}.%")))
-    return {row.key.split(".", 1)[1]: row.value for row in rows}
-
-
 def pool_policy(session: Session) -> PoolPolicy:
     known = {f.name for f in fields(PoolPolicy)}
-    stored = {k: _coerce(PoolPolicy, k, v) for k, v in _stored(session, "pool").items() if k in known}
+    stored = {
+        k: coerce_value(PoolPolicy, k, v) for k, v in stored_values(session, "pool").items() if k in known
+    }
     return PoolPolicy(**stored)
-
-
-def credit_policy(session: Session) -> CreditPolicy:
-    known = set(CreditPolicy.__dataclass_fields__)
-    return CreditPolicy.from_dict({k: v for k, v in _stored(session, "credit").items() if k in known})
 
 
 def set_policy(session: Session, group: str, values: dict[str, Any], *, actor_id: int | None) -> None:
     """Change policy values (admin); the whole set is validated before anything is stored."""
     if group == "pool":
         current = asdict(pool_policy(session))
-        updated = {**current, **{k: _coerce(PoolPolicy, k, v) for k, v in values.items() if k in current}}
+        updated = {
+            **current,
+            **{k: coerce_value(PoolPolicy, k, v) for k, v in values.items() if k in current},
+        }
         PoolPolicy(**updated)
     elif group == "credit":
         current = credit_policy(session).to_dict()

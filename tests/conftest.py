@@ -20,9 +20,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-import expert_pool.draws.models  # noqa: F401 - every table on the metadata
+import expert_pool.conflicts.models  # noqa: F401 - every table on the metadata
+import expert_pool.draws.models  # noqa: F401
 import expert_pool.experts.models  # noqa: F401
 import expert_pool.reviews.models  # noqa: F401
+import expert_pool.settings  # noqa: F401
 import knowledge.accounts.models  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.enterprises.models  # noqa: F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from expert_pool.conflicts import graph as cg
 from expert_pool.conflicts.models import PanelSitting
 from expert_pool.experts.models import DeclaredConflict, Employment, Expert
-from expert_pool.policy import PoolPolicy
 from knowledge.audit import AuditLog
 from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
 from knowledge.registry.models import Work
@@ -25,6 +24,18 @@ GRAPH_ACTIONS = ("enterprise_update", "employment_add", "employment_update", "co
                  "participant_update", "work_register", "work_import", "review_final")  # fmt: skip
 _TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict, PanelSitting)
 _lock = threading.Lock()
+
+
+class ConflictSettings(Protocol):
+    """The policy values the conflict rules read (``expert_pool.policy.PoolPolicy`` has them)."""
+
+    @property
+    def former_employment_years(self) -> int: ...
+
+    @property
+    def exclude_failed_panel(self) -> bool: ...
+
+
 _cache: dict[str, tuple[tuple[Any, ...], cg.ConflictGraph]] = {}
 
 
@@ -79,13 +90,13 @@ def graph(session: Session) -> cg.ConflictGraph:
         return built
 
 
-def conflict_policy(policy: PoolPolicy) -> cg.ConflictPolicy:
+def conflict_policy(policy: ConflictSettings) -> cg.ConflictPolicy:
     return cg.ConflictPolicy(former_employment_years=policy.former_employment_years,
                              exclude_failed_panel=policy.exclude_failed_panel)  # fmt: skip
 
 
 def conflicts_for_work(
-    session: Session, work: Work, *, on: date, policy: PoolPolicy
+    session: Session, work: Work, *, on: date, policy: ConflictSettings
 ) -> dict[int, list[cg.ConflictPath]]:
     """Every conflicted expert of the work's project, each with the paths that prove it."""
     return cg.conflicted_experts(
@@ -94,7 +105,7 @@ def conflicts_for_work(
 
 
 def draw_checks(
-    session: Session, work: Work, *, on: date, policy: PoolPolicy
+    session: Session, work: Work, *, on: date, policy: ConflictSettings
 ) -> tuple[dict[int, list[cg.ConflictPath]], Mapping[tuple[int, int], tuple[date, ...]]]:
     """What a draw's funnel reads from the graph, from one (fresh) graph: the work's conflicted experts with
     their paths, and the days each two experts shared a panel (for the soft limit ``max_pair_sittings``)."""
@@ -104,7 +115,7 @@ def draw_checks(
 
 
 def conflicts_of_expert(
-    session: Session, work: Work, expert_id: int, *, on: date, policy: PoolPolicy
+    session: Session, work: Work, expert_id: int, *, on: date, policy: ConflictSettings
 ) -> list[cg.ConflictPath]:
     return cg.find_conflicts(
         graph(session), expert_id, work.id, work.project_id, on=on, policy=conflict_policy(policy)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import rules as credit
 from expert_pool.experts.models import CreditAppeal, CreditEventRow, Expert, ExpertStatus
-from expert_pool.policy import credit_policy
+from expert_pool.settings import stored_values
 from knowledge import audit
 from knowledge.errors import NotFoundError, ValidationError
 
@@ -173,3 +173,11 @@ def pending_appeals(session: Session, expert_id: int | None = None) -> list[Cred
 def appeals_of(session: Session, expert_id: int) -> list[CreditAppeal]:
     return list(session.scalars(select(CreditAppeal).where(CreditAppeal.expert_id == expert_id)
                                 .order_by(CreditAppeal.id.desc())))  # fmt: skip
+
+
+def credit_policy(session: Session) -> credit.CreditPolicy:
+    """The credit rules in force: the defaults of DOMAIN.md §6 with the admin's stored values over them."""
+    known = set(credit.CreditPolicy.__dataclass_fields__)
+    return credit.CreditPolicy.from_dict(
+        {k: v for k, v in stored_values(session, "credit").items() if k in known}
+    )

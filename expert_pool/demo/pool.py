@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from expert_pool.credit import rules as credit
+from expert_pool.credit.ledger import credit_policy
 from expert_pool.credit.rules import EventKind
 from expert_pool.demo.employers import ACADEMIC_EMPLOYER_TYPES as ACADEMIC_EMPLOYER_TYPES
 from expert_pool.demo.employers import ACADEMIC_TYPES_PICKER as ACADEMIC_TYPES_PICKER
@@ -32,7 +33,6 @@ from expert_pool.demo.people import SPECIALTY_WEIGHTS as SPECIALTY_WEIGHTS
 from expert_pool.demo.people import Person, draw_identity, draw_specialties
 from expert_pool.experts.identity import IdentityVault, mask
 from expert_pool.experts.models import Expert, ExpertStatus
-from expert_pool.policy import credit_policy
 from knowledge.demo.generator import SCALES, anchor_date
 from knowledge.demo.loader import ProgressCallback, advance_sequences, insert_in_chunks, report, table_of
 from knowledge.demo.sampling import Picker, Row

@@ -17,11 +17,12 @@ from sqlalchemy.sql import ColumnElement
 from expert_pool.conflicts.soft_limits import crowded_pairs
 from expert_pool.conflicts.store import draw_checks
 from expert_pool.credit import rules as credit
+from expert_pool.credit.ledger import credit_policy
 from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.draws.notify import Contact
 from expert_pool.draws.panel import Candidate
 from expert_pool.experts.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
-from expert_pool.policy import PoolPolicy, credit_policy
+from expert_pool.policy import PoolPolicy
 from knowledge.audit import AuditLog
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.regions import City

@@ -100,17 +100,6 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PolicySetting(Base):
-    """A policy value (DOMAIN: every number marked **policy**), editable by the admin, recorded with each draw."""
-
-    __tablename__ = "policy_setting"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-
 class Notification(Base):
     """Outbox of messages to experts: sent by a job with retries, so a failing sender never blocks a draw."""
 

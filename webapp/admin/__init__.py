@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from expert_pool import policy as pool_policy_store
+from expert_pool.credit.ledger import credit_policy
 from knowledge.accounts.models import Role
 from knowledge.enterprises import queries, services
 from knowledge.enterprises.models import Enterprise
@@ -97,6 +98,6 @@ def policy() -> ResponseReturnValue:
         "admin/policy.html",
         form=form,
         pool=asdict(pool_policy_store.pool_policy(db.session)),
-        credit=pool_policy_store.credit_policy(db.session).to_dict(),
+        credit=credit_policy(db.session).to_dict(),
         labels=pool_policy_store.POLICY_LABELS,
     )

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from expert_pool.credit import ledger
 from expert_pool.credit import rules as credit
-from expert_pool.policy import credit_policy
+from expert_pool.credit.ledger import credit_policy
 from knowledge.accounts.models import Role
 from knowledge.db import utcnow
 from knowledge.errors import DomainError, NotFoundError
