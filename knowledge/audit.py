@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from knowledge.accounts.models import Account
 from knowledge.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # accounts record audit rows: the actor's class is named for the type checker only
+    from knowledge.accounts.models import Account
 
 
 class AuditLog(Base):

@@ -14,8 +14,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from expert_pool.experts.models import Expert
+from knowledge.accounts import services as account_services
 from knowledge.accounts.models import Account, Role
-from knowledge.enterprises import services
 from knowledge.enterprises.models import Enterprise, ParticipantRole, ProjectParticipant
 from knowledge.errors import DomainError
 from knowledge.regions import City
@@ -92,7 +92,7 @@ def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
         if existing is not None:
             made.append((demo, existing))
             continue
-        data = services.AccountInput(
+        data = account_services.AccountInput(
             username=demo.username,
             display_name=demo.display_name,
             password=DEMO_PASSWORD,
@@ -101,7 +101,7 @@ def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
             enterprise_id=_enterprise_of(demo),
             expert_id=expert_id if demo.role is Role.EXPERT else None,
         )
-        account = services.create_account(
+        account = account_services.create_account(
             db.session, data, actor_id=None, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
         )
         made.append((demo, account))
@@ -264,9 +264,11 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_admin(username: str, name: str, password: str) -> None:
         """Create an administrator account."""
-        data = services.AccountInput(username=username, display_name=name, password=password, role=Role.ADMIN)
+        data = account_services.AccountInput(
+            username=username, display_name=name, password=password, role=Role.ADMIN
+        )
         try:
-            services.create_account(
+            account_services.create_account(
                 db.session, data, actor_id=None, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
             )
         except DomainError as exc:

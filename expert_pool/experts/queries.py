@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from expert_pool.experts.models import Expert, ExpertSpecialty, ExpertStatus
-from knowledge.enterprises.queries import DEFAULT_PER_PAGE, Page, paginate
+from knowledge.pagination import DEFAULT_PER_PAGE, Page, paginate
 from knowledge.regions import City
 
 

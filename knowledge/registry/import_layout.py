@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from knowledge.regions import City, district_names
 from knowledge.registry.clauses import Kind, Parameter
 from knowledge.registry.parameter_values import fmt
 from knowledge.registry.rules import SubTypeEntry, catalogue
-from knowledge.spreadsheets import MAX_BYTES, MAX_ROWS, add_choice_list
+from knowledge.spreadsheets import layout
+from knowledge.spreadsheets.layout import GuideRow, Layout
+from knowledge.spreadsheets.reading import norm
 
 DATA_SHEET, GUIDE_SHEET = "危大工程", "填写说明"
 
 
 @dataclass(frozen=True)
-class Column:
-    key: str  # a WorkInput field, a project lookup key, or a parameter code
-    header: str
-    required: bool = False
-    note: str = ""
+class Column(layout.Column):
+    """A WorkInput field, a project lookup key, or a parameter (``parameter`` set) of the works import."""
+
     parameter: Parameter | None = None
 
 
@@ -55,12 +47,6 @@ def parameter_header(p: Parameter) -> str:
     return f"{p.label}（{p.unit}）" if p.unit else p.label
 
 
-def norm(text: str) -> str:
-    """Header and label matching forgives spaces, full-width brackets, case, m2 for m², 其他 for 其它."""
-    text = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")").replace("²", "2")
-    return text.replace("其他", "其它").casefold()
-
-
 # Every parameter once, in the catalogue's order: one column each.
 PARAMETERS: tuple[Parameter, ...] = tuple(
     {p.code: p for c in catalogue() for s in c.sub_types for p in s.parameters}.values()
@@ -68,7 +54,7 @@ PARAMETERS: tuple[Parameter, ...] = tuple(
 COLUMNS: tuple[Column, ...] = FIXED + tuple(
     Column(p.code, parameter_header(p), parameter=p) for p in PARAMETERS
 )
-BY_HEADER: dict[str, Column] = {norm(c.header): c for c in COLUMNS}
+LAYOUT: Layout[Column] = Layout(COLUMNS, "导入模板", DATA_SHEET, GUIDE_SHEET)
 CATEGORY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}
 
 
@@ -84,50 +70,20 @@ def sub_type_code(category: str, text: str) -> str | None:
     return next((s.code for s in subs if norm(text) in (norm(s.code), norm(s.label))), text)
 
 
-def read_city(text: str) -> City | None:
-    """苏州市, 苏州, 江苏省苏州市 or suzhou."""
-    name = norm(text).removeprefix("江苏省").removeprefix("江苏")
-    return next((c for c in City if name in (c.value, norm(c.label), norm(c.label).removesuffix("市"))), None)
-
-
 def template_xlsx() -> bytes:
     """An empty import sheet with every header, and a guide sheet generated from the catalogue."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = DATA_SHEET
-    sheet.append([c.header for c in COLUMNS])
-    for i, column in enumerate(COLUMNS, 1):
-        sheet.cell(1, i).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(i)].width = min(40, max(12, 2 * len(column.header)))
-    sheet.freeze_panes = "A2"
-    _add_choices(sheet)
-    _write_guide(workbook.create_sheet(GUIDE_SHEET))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    flags = {c.key: "是,否" for c in COLUMNS if c.parameter is not None and c.parameter.kind is Kind.BOOL}
+    choices = {
+        "city": ",".join(c.label for c in City),
+        "category": ",".join(CATEGORY_LABELS.values()),
+        **flags,
+    }
+    return layout.template_xlsx(LAYOUT, _guide(), choices=choices)
 
 
-def _add_choices(sheet: Worksheet) -> None:
-    """Drop-down lists as a help only: other spellings (苏州, a code) stay allowed."""
-    lists = {"city": ",".join(c.label for c in City), "category": ",".join(CATEGORY_LABELS.values())}
-    for i, column in enumerate(COLUMNS, 1):
-        is_flag = column.parameter is not None and column.parameter.kind is Kind.BOOL
-        options = "是,否" if is_flag else lists.get(column.key)
-        if options:
-            add_choice_list(sheet, i, options, MAX_ROWS)
-
-
-def _write_guide(sheet: Worksheet) -> None:
-    required = "、".join(c.header for c in COLUMNS if c.required)
-    limits = f"文件不超过{MAX_BYTES // 1024 // 1024}MB、不超过{MAX_ROWS}行"
-    rows: list[Sequence[object]] = [
-        ("填写说明",),
-        (f"工作表“{DATA_SHEET}”第1行为列名，请勿修改；从第2行起每行一项危大工程。列的顺序可调整，用不到的参数列可删除。",),
-        (f"必填列：{required}。{limits}；也可另存为CSV（UTF-8或GBK编码）后导入。",),
-        (),
-        ("列名", "是否必填", "说明"),
-        *((c.header, "必填" if c.required else "", c.note) for c in FIXED),
+def _guide() -> list[GuideRow]:
+    return [
+        *layout.guide_head(LAYOUT, each_row="一项危大工程", optional="参数", described=FIXED),
         (),
         ("类别代码", "工程类别", "子类代码", "子类", "适用的参数列"),
         *((c.code, c.label, s.code, s.label, "、".join(map(parameter_header, s.parameters)) or "无需参数")
@@ -135,14 +91,8 @@ def _write_guide(sheet: Worksheet) -> None:
         (),
         ("参数列名", "参数代码", "类型", "单位", "合理范围"),
         *((parameter_header(p), p.code, *_describe(p)) for p in PARAMETERS),
-        (),
-        (f"示例行（复制到“{DATA_SHEET}”工作表后修改）",),
-        [c.header for c in COLUMNS],
-        sample_row(),
+        *layout.guide_sample(LAYOUT, sample_row()),
     ]  # fmt: skip
-    for row in rows:
-        sheet.append(list(row))
-    sheet.column_dimensions["A"].width = 40
 
 
 def _describe(p: Parameter) -> tuple[str, str, str]:

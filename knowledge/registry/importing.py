@@ -1,36 +1,33 @@
 """Bulk import of works from the spreadsheets regulators keep: dry run of every row, then one all-or-nothing commit.
 
-The column layout and the template live in ``knowledge.registry.import_layout``; reading XLSX/CSV files in
-``knowledge.spreadsheets``. Every row goes through ``prepare_work``, so a row is judged as the form judges it.
+The column layout and the template live in ``knowledge.registry.import_layout``; the dry run and the commit
+themselves in ``knowledge.spreadsheets``. Every row goes through ``prepare_work``, so a row is judged as the
+form judges it.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge import audit, outbox
+from knowledge import outbox
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope, can_register_work, visible_projects
 from knowledge.enterprises import creditcode
 from knowledge.enterprises.models import Enterprise, ParticipantRole, Project, ProjectParticipant
-from knowledge.errors import DomainError, ValidationError
+from knowledge.errors import DomainError
 from knowledge.regions import City
 from knowledge.registry.import_layout import (
-    BY_HEADER,
     CATEGORY_LABELS,
-    COLUMNS,
+    LAYOUT,
     PARAMETERS,
     category_code,
-    norm,
     parameter_header,
-    read_city,
     sub_type_code,
     template_xlsx,
 )
@@ -44,17 +41,9 @@ from knowledge.registry.services import (
     prepare_work,
     snapshot,
 )
-from knowledge.spreadsheets import (
-    ImportReport,
-    RowError,
-    SpreadsheetError,
-    cell_text,
-    map_columns,
-    read_date,
-    read_sheet,
-    row_values,
-    stray_cells,
-)
+from knowledge.spreadsheets import importing
+from knowledge.spreadsheets.importing import CheckedRow, ImportRefused, ImportReport, RowError, Values
+from knowledge.spreadsheets.reading import cell_text, norm, read_city, read_date
 from search_index.documents import make_doc_id
 
 __all__ = [
@@ -68,7 +57,7 @@ __all__ = [
     "template_xlsx",
 ]
 
-_HEADER_OF = {c.key: c.header for c in COLUMNS} | {"parameters": "参数", "project_id": "项目名称"}
+_HEADER_OF = LAYOUT.header_of | {"parameters": "参数", "project_id": "项目名称"}
 _PARAMETER_HEADERS = frozenset(parameter_header(p) for p in PARAMETERS)
 
 
@@ -83,47 +72,27 @@ def can_import_works(
 
 
 @dataclass(frozen=True)
-class ImportRow:
-    row_no: int
-    errors: tuple[RowError, ...]
+class ImportRow(CheckedRow):
     project_name: str = ""
     work_name: str = ""
     category_label: str = ""
     verdict_label: str = ""
-    fields: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def is_ok(self) -> bool:
-        return not self.errors
 
 
-class WorkImportError(ValidationError):
-    """The import was refused because the dry run found problems; ``report`` lists them all."""
+class WorkImportError(ImportRefused):
+    """The works import was refused because the dry run found problems; ``report`` lists them all."""
 
     code = "work_import"
 
-    def __init__(self, report: ImportReport) -> None:
-        count = len(report.file_errors) + report.problem_count
-        super().__init__(f"导入文件有{count}处问题，未导入任何数据")
-        self.report = report
 
-
-def dry_run(session: Session, data: bytes, filename: str, *, scope: Scope) -> ImportReport:
+def dry_run(session: Session, data: bytes, filename: str, *, scope: Scope) -> ImportReport[ImportRow]:
     """Check every row as it would be registered, writing nothing; the report says what is wrong where."""
-    try:
-        sheet = read_sheet(data, filename)
-    except SpreadsheetError as exc:
-        return ImportReport(filename, (str(exc),))
-    columns, errors = map_columns(sheet.headers, COLUMNS, BY_HEADER, norm, template="导入模板")
-    errors += stray_cells(sheet)
-    if not errors and not sheet.rows:
-        errors.append("文件中没有数据：第1行为列名，请从第2行起填写")
-    if errors:
-        return ImportReport(filename, tuple(errors))
-    checker = _RowChecker(session, scope)
-    return ImportReport(
-        filename, (), tuple(checker.check(n, row_values(cells, columns, COLUMNS)) for n, cells in sheet.rows)
-    )
+
+    def check_rows(rows: Sequence[tuple[int, Values]]) -> list[ImportRow]:
+        checker = _RowChecker(session, scope)
+        return [checker.check(n, v) for n, v in rows]
+
+    return importing.dry_run(data, filename, LAYOUT, check_rows)
 
 
 Fail = Callable[[str, str], None]
@@ -162,9 +131,10 @@ class _RowChecker:
         if project is not None and name:
             self._check_unique(row_no, project, name, fail)
         return ImportRow(
-            row_no, tuple(errors), project.name if project else cell_text(v["project_name"]), name,
-            CATEGORY_LABELS.get(category, category), _verdict_label(fields) if not errors else "",
-            fields if not errors else None,
+            row_no, tuple(errors), fields if not errors else None,
+            project_name=project.name if project else cell_text(v["project_name"]), work_name=name,
+            category_label=CATEGORY_LABELS.get(category, category),
+            verdict_label=_verdict_label(fields) if not errors else "",
         )  # fmt: skip
 
     def _project(self, v: Mapping[str, object], fail: Fail) -> Project | None:
@@ -266,22 +236,9 @@ def commit_import(session: Session, data: bytes, filename: str, *, scope: Scope)
 
     :raises WorkImportError: carrying the report, if the dry run finds any problem.
     """
-    report = dry_run(session, data, filename, scope=scope)
-    if not report.is_clean:
-        raise WorkImportError(report)
-    try:
-        works = [build_work(row.fields or {}, actor_id=scope.account_id) for row in report.rows]
-        session.add_all(works)
-        session.flush()
-        outbox.record_many(session, [make_doc_id("work", w.id) for w in works])
-        for row, work in zip(report.rows, works, strict=True):
-            audit.record(session, actor_id=scope.account_id, action="work_import", obj=("work", work.id),
-                         after={**snapshot(work), "row": row.row_no})  # fmt: skip
-        digest = hashlib.sha256(data).hexdigest()
-        audit.record(session, actor_id=scope.account_id, action="work_import_batch", obj=("work_import", digest),
-                     after={"filename": filename, "count": len(works), "work_ids": [w.id for w in works]})  # fmt: skip
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return len(works)
+    return importing.commit_rows(
+        session, dry_run(session, data, filename, scope=scope), data, refused=WorkImportError, kind="work",
+        actor_id=scope.account_id, build=lambda row: build_work(row.fields or {}, actor_id=scope.account_id),
+        describe=lambda row, work: snapshot(work),
+        after_flush=lambda works: outbox.record_many(session, [make_doc_id("work", w.id) for w in works]),
+    )  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from knowledge.enterprises.models import Enterprise, Project
 from knowledge.regions import City
 from knowledge.registry.rules import Verdict
 from knowledge.registry.workflow import WorkStatus
+
+if TYPE_CHECKING:  # plans build on works: the versions are named for the type checker only
+    from knowledge.plans.models import PlanVersion
 
 
 class Work(Base):
@@ -59,3 +62,4 @@ class Work(Base):
 
     project: Mapped[Project] = relationship()
     subcontractor: Mapped[Enterprise | None] = relationship()
+    plan_versions: Mapped[list[PlanVersion]] = relationship(viewonly=True, order_by="PlanVersion.id")

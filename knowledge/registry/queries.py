@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, joinedload
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope, can_view_project
 from knowledge.enterprises.models import ProjectParticipant
-from knowledge.enterprises.queries import DEFAULT_PER_PAGE, Page, paginate
 from knowledge.errors import NotFoundError
+from knowledge.pagination import DEFAULT_PER_PAGE, Page, paginate
 from knowledge.regions import City
 from knowledge.registry.models import Work
 from knowledge.registry.rules import Verdict

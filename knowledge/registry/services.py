@@ -19,7 +19,6 @@ from knowledge.registry.models import Work
 from knowledge.registry.rules import Classification, Verdict, classify
 from knowledge.registry.verdicts import clause_json, parameters_json
 from knowledge.registry.workflow import MANUAL_MOVES, RECLASSIFIABLE, WorkflowError, WorkStatus, check_move
-from knowledge.search_docs import REGISTRY
 from search_index.documents import make_doc_id
 
 NAME_MAX = 200
@@ -173,7 +172,11 @@ def reclassify_work(
         setattr(work, key, value)
     audit.record(session, actor_id=scope.account_id, action="work_reclassify", obj=("work", work.id),
                  before=before, after=snapshot(work))  # fmt: skip
-    outbox.record_many(session, REGISTRY.doc_ids_for_work(session, work.id))  # reviews: the writer
+    # The work's document and its plan versions' (they repeat its verdict); its review conclusions are refreshed by
+    # the search writer when it applies the work's.
+    outbox.record_many(
+        session, [make_doc_id("work", work.id), *(make_doc_id("plan", v.id) for v in work.plan_versions)]
+    )
     session.commit()
     return work
 

@@ -85,6 +85,8 @@ MANUAL_MOVES: dict[WorkStatus, WorkStatus] = {
     S.IN_PROGRESS: S.ACCEPTED,
     S.ACCEPTED: S.CLOSED,
 }
+# Parameters can be corrected until the plan goes to review: later the reviewed verdict stands.
+RECLASSIFIABLE = frozenset({S.REGISTERED, S.PLAN_DRAFTED, S.CONSTRUCTOR_SIGNED, S.SUPERVISOR_SIGNED})
 MANUAL_MOVE_LABELS: dict[WorkStatus, str] = {
     S.BRIEFED: "记录方案交底",
     S.IN_PROGRESS: "记录开始施工",

@@ -28,7 +28,7 @@ from expert_pool.reviews.models import Conclusion, ReviewReport  # noqa: E402
 from expert_pool.reviews.report_pdf import report_pdf  # noqa: E402
 from expert_pool.reviews.rules import REVIEW_POINTS  # noqa: E402
 from knowledge.accounts.models import Role  # noqa: E402
-from knowledge.enterprises.services import AccountInput, create_account  # noqa: E402
+from knowledge.accounts.services import AccountInput, create_account  # noqa: E402
 from tests.review_fixtures import AT_MEETING, opinion, ready_meeting, record, sign_all  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import Config  # noqa: E402

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
+from knowledge.accounts import services as account_services
 from knowledge.accounts.models import Role
 from knowledge.audit import AuditLog
 from knowledge.enterprises import services
@@ -91,11 +92,11 @@ def test_audit_log_rows_cannot_be_changed_or_deleted(session):
 def account_input(**overrides):
     fields = {"username": "zhangsan", "display_name": "张三", "password": "Passw0rd!", "role": Role.ADMIN}
     fields.update(overrides)
-    return services.AccountInput(**fields)
+    return account_services.AccountInput(**fields)
 
 
 def create(session, **overrides):
-    return services.create_account(
+    return account_services.create_account(
         session, account_input(**overrides), actor_id=None, hash_method=TEST_HASH_METHOD
     )
 

@@ -31,8 +31,8 @@ from expert_pool.experts.models import Expert
 from expert_pool.reviews.models import Review, ReviewReport
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
+from knowledge.accounts.services import AccountInput, create_account
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
-from knowledge.enterprises.services import AccountInput, create_account
 from knowledge.registry.models import Work
 from tests.factories import SAMPLE_PLAN
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from expert_pool import policy as pool_policy_store
 from expert_pool.credit.ledger import credit_policy
+from knowledge.accounts import queries as account_queries
+from knowledge.accounts import services as account_services
 from knowledge.accounts.models import Role
-from knowledge.enterprises import queries, services
 from knowledge.enterprises.models import Enterprise
 from knowledge.errors import DomainError, PermissionDenied, ValidationError
 from webapp.admin.forms import AccountForm
@@ -27,7 +28,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/accounts")
 @role_required(Role.ADMIN)
 def accounts() -> ResponseReturnValue:
-    return render_template("admin/accounts.html", page=queries.accounts(db.session, page=page_arg()))
+    return render_template("admin/accounts.html", page=account_queries.accounts(db.session, page=page_arg()))
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -37,7 +38,7 @@ def create_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             enterprise_id = _enterprise_id(form.enterprise_credit_code.data)
-            services.create_account(
+            account_services.create_account(
                 db.session,
                 form.to_input(enterprise_id),
                 actor_id=current_scope().account_id,
@@ -72,7 +73,9 @@ def _enterprise_id(code: str | None) -> int | None:
 def audit() -> ResponseReturnValue:
     object_type = request.args.get("object_type", "").strip()[:32]
     try:
-        page = queries.audit_entries(db.session, current_scope(), object_type=object_type, page=page_arg())
+        page = account_queries.audit_entries(
+            db.session, current_scope(), object_type=object_type, page=page_arg()
+        )
     except PermissionDenied:
         abort(403)
     return render_template("admin/audit.html", page=page, object_type=object_type)

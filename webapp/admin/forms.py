@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from knowledge.accounts.models import Role
 from knowledge.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from knowledge.enterprises.services import AccountInput
+from knowledge.accounts.services import AccountInput
 from knowledge.regions import City
 from webapp.forms import EnumSelectField, Form, enum_or_none
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import request
 
 from knowledge.db import MAX_KEY
-from knowledge.enterprises.queries import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
+from knowledge.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 from webapp.api import ApiError
 
 E = TypeVar("E", bound=StrEnum)

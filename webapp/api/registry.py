@@ -12,6 +12,7 @@ from knowledge.accounts.permissions import can_manage_enterprises
 from knowledge.enterprises import queries, services
 from knowledge.enterprises.models import Enterprise, EnterpriseType, Project
 from knowledge.regions import City
+from knowledge.registry import projects
 from webapp.api import route
 from webapp.api.params import Field, enum_arg, enum_value, json_body, page_args, page_json
 from webapp.api.spec import PAGE_PARAMS, SPEC, Operation, page_of
@@ -175,7 +176,7 @@ def list_projects() -> ResponseReturnValue:
     if scope.role is Role.EXPERT:
         abort(403)
     page, per_page = page_args()
-    result = queries.projects(
+    result = projects.projects(
         db.session,
         scope,
         q=_q(),
@@ -190,7 +191,7 @@ def list_projects() -> ResponseReturnValue:
 @route("/projects/<int:project_id>", "GET", summary="项目详情及参建单位", tag="项目", response=PROJECT_SCHEMA)
 def get_project(project_id: int) -> ResponseReturnValue:
     return project_json(
-        queries.get_project_for(db.session, current_scope(), project_id), with_participants=True
+        projects.get_project_for(db.session, current_scope(), project_id), with_participants=True
     )
 
 

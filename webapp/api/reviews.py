@@ -8,14 +8,13 @@ from typing import Any
 from flask import abort, request
 from flask.typing import ResponseReturnValue
 
-from expert_pool.draws import services as draws
+from expert_pool.draws.reveal import reveal_names
 from expert_pool.experts import queries
 from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews.models import Conclusion, Review, ReviewReport
-from knowledge import audit
 from knowledge.accounts.models import Role
-from knowledge.enterprises.queries import Page, paginate
 from knowledge.errors import NotFoundError
+from knowledge.pagination import Page, paginate
 from webapp import clock
 from webapp.api import route
 from webapp.api.params import enum_value, page_args, page_json
@@ -62,10 +61,8 @@ def get_review(review_id: int) -> ResponseReturnValue:
     except NotFoundError:
         abort(404)
     seats = reviews.confirmed_seats(db.session, review)
-    show_names = acc.member or draws.names_visible(account.role.value, review.draw, clock.now())
-    if show_names and not acc.member:
-        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", review.draw_id))
-        db.session.commit()
+    show_names = reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=clock.now(),
+                              member=acc.member)  # fmt: skip
     experts = queries.experts_by_id(db.session, [s.expert_id for s in seats])
     data: dict[str, Any] = reviews.summary(review) | {
         "attendees": review.attendees if review.held_on else [], "leader_expert_id": review.leader_expert_id,

@@ -11,6 +11,7 @@ from knowledge.accounts.permissions import can_manage_enterprises
 from knowledge.enterprises import queries, services
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.regions import City, city_choices
+from knowledge.registry import projects
 from webapp.auth import current_scope, role_required
 from webapp.enterprises import bp
 from webapp.enterprises.forms import EnterpriseForm
@@ -46,7 +47,7 @@ def detail(enterprise_id: int) -> ResponseReturnValue:
     return render_template(
         "enterprises/detail.html",
         enterprise=enterprise,
-        projects=queries.projects_of_enterprise(db.session, scope, enterprise.id),
+        projects=projects.projects_of_enterprise(db.session, scope, enterprise.id),
         can_manage=can_manage_enterprises(scope),
     )
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from expert_pool.experts.models import Expert
 from knowledge.accounts.models import Role
-from knowledge.enterprises import queries
+from knowledge.registry import projects
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db, search_index
 
@@ -22,12 +22,12 @@ def home() -> ResponseReturnValue:
     account = current_account()
     scope = current_scope()
     is_expert = account.role is Role.EXPERT
-    recent = [] if is_expert else queries.projects(db.session, scope, per_page=5).items
+    recent = [] if is_expert else projects.projects(db.session, scope, per_page=5).items
     expert = db.session.get(Expert, account.expert_id) if account.expert_id else None
     return render_template(
         "main/home.html",
         account=account,
-        counts=queries.counts(db.session, scope),
+        counts=projects.counts(db.session, scope),
         recent_projects=recent,
         expert=expert,
     )

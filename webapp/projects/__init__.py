@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import can_register_work
-from knowledge.enterprises import queries
 from knowledge.errors import NotFoundError
 from knowledge.regions import City, city_choices
+from knowledge.registry import projects
 from knowledge.registry import queries as work_queries
 from knowledge.registry.services import participants_of
 from webapp.auth import current_scope, role_required
@@ -31,7 +31,7 @@ def index() -> ResponseReturnValue:
     if scope.city is not None:
         city = scope.city
     district = request.args.get("district", "").strip()[:32]
-    page = queries.projects(db.session, scope, q=q, city=city, district=district, page=page_arg())
+    page = projects.projects(db.session, scope, q=q, city=city, district=district, page=page_arg())
     return render_template(
         "projects/index.html",
         page=page,
@@ -48,7 +48,7 @@ def index() -> ResponseReturnValue:
 def detail(project_id: int) -> ResponseReturnValue:
     scope = current_scope()
     try:
-        project = queries.get_project_for(db.session, scope, project_id)
+        project = projects.get_project_for(db.session, scope, project_id)
     except NotFoundError:
         abort(404)
     works = work_queries.works_of_project(db.session, project.id)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool.draws import services as draws
+from expert_pool.draws.reveal import reveal_names
 from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
 from expert_pool.reviews import meetings as reviews
@@ -16,10 +16,10 @@ from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews import revisions as review_revisions
 from expert_pool.reviews.models import Conclusion, Review
 from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
-from knowledge import audit
+from expert_pool.reviews.todo import todo_list
 from knowledge.accounts.models import Role
-from knowledge.enterprises.queries import paginate
 from knowledge.errors import DomainError, NotFoundError, ValidationError
+from knowledge.pagination import paginate
 from knowledge.plans import files as plan_files
 from knowledge.plans.services import PlanUpload
 from webapp import clock
@@ -35,7 +35,7 @@ from webapp.reviews.parse import (
     ids_from,
     responses_from,
 )
-from webapp.search import similar_reviews
+from webapp.search.hits import similar_reviews
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
@@ -70,7 +70,7 @@ def index() -> ResponseReturnValue:
     scope = current_scope()
     if scope.role is Role.EXPERT:
         mine = reviews.reviews_of_expert(db.session, scope.expert_id or 0)
-        todo = {r.id: _todo(r, scope.expert_id or 0) for r in mine}
+        todo = todo_list(mine, scope.expert_id or 0)
         return render_template("reviews/mine.html", reviews=mine, todo=todo, current=reviews.current_report)
     raw = request.args.get("conclusion", "")
     conclusion = Conclusion(raw) if raw in {c.value for c in Conclusion} else None
@@ -80,34 +80,14 @@ def index() -> ResponseReturnValue:
                            current=reviews.current_report)  # fmt: skip
 
 
-def _todo(review: Review, expert_id: int) -> str:
-    """What an expert still has to do on a review, in a word for his list."""
-    if reviews.current_report(review) is not None and reviews.active_draft(review) is None:
-        return "已完成"
-    if review.held_on is None:
-        return "待开会"
-    if expert_id in (review.absent_expert_ids or []):
-        return "缺席"
-    if reviews.opinion_of(review, expert_id) is None:
-        return "待提交意见"
-    draft = reviews.active_draft(review)
-    if draft is None:
-        return "待组长起草结论"
-    if all(s.expert_id != expert_id for s in draft.signatures):
-        return "待签署"
-    return "待其他专家签署"
-
-
 @bp.route("/<int:review_id>")
 @role_required(*ANYONE)
 def detail(review_id: int) -> ResponseReturnValue:
     review, acc = _review(review_id)
     scope, account, now = current_scope(), current_account(), clock.now()
     panel = reviews.confirmed_seats(db.session, review)
-    show_names = acc.member or draws.names_visible(account.role.value, review.draw, now)
-    if show_names and not acc.member:
-        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", review.draw_id))
-        db.session.commit()
+    show_names = reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=now,
+                              member=acc.member)  # fmt: skip
     opinions = reviews.opinions_for(db.session, review, scope=scope, acc=acc)
     me = scope.expert_id if acc.member else None
     draft, report = reviews.active_draft(review), reviews.current_report(review)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from expert_pool.draws.decisions import can_check_conflicts, can_request_draw
 from expert_pool.draws.services import draws_of_work
 from expert_pool.reviews.meetings import current_report, reviews_of_work
+from knowledge.accounts import queries as account_queries
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import can_record_site_move, can_register_work
 from knowledge.enterprises import queries
@@ -14,10 +16,12 @@ from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.plans import services as plan_services
 from knowledge.regions import city_choices
 from knowledge.registry import export as work_export
+from knowledge.registry import projects
 from knowledge.registry import queries as work_queries
 from knowledge.registry import services as work_services
+from knowledge.registry.decisions import can_reclassify, can_request_review, manual_move
 from knowledge.registry.rules import Verdict
-from knowledge.registry.workflow import MANUAL_MOVE_LABELS, MANUAL_MOVES, STATUS_LABELS, WorkStatus
+from knowledge.registry.workflow import MANUAL_MOVE_LABELS, STATUS_LABELS, WorkStatus
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
 from webapp.forms import attach_error
@@ -86,7 +90,7 @@ def create() -> ResponseReturnValue:
     scope = current_scope()
     project_id = request.args.get("project_id", "")
     try:
-        project = queries.get_project_for(db.session, scope, int(project_id) if project_id.isdigit() else 0)
+        project = projects.get_project_for(db.session, scope, int(project_id) if project_id.isdigit() else 0)
     except NotFoundError:
         abort(404)
     if not can_register_work(scope, work_services.participants_of(project)):
@@ -136,24 +140,21 @@ def detail(work_id: int) -> ResponseReturnValue:
     signable = [
         k for k in plan_services.pending_signoffs(work, latest) if plan_services.may_sign(scope, work, k)
     ]
-    manual = MANUAL_MOVES.get(work.status)
+    is_builder = plan_services.is_builder(scope, work)
     return render_template(
         "works/detail.html", work=work, versions=versions, latest=latest, action_form=ActionForm(),
         category_label=CATEGORY_LABELS.get(work.category, work.category),
         sub_type_label=SUB_TYPE_LABELS.get((work.category, work.sub_type), work.sub_type),
-        can_submit=plan_services.is_builder(scope, work), signable=signable,
-        required=plan_services.required_signoffs(work),
-        can_request_review=work.status is WorkStatus.SUPERVISOR_SIGNED and work.verdict is Verdict.OVER_SCALE
-        and plan_services.is_builder(scope, work),
-        can_edit=work.status in work_services.RECLASSIFIABLE and can_register_work(scope, participants),
-        manual=manual if manual and can_record_site_move(scope, participants) else None,
+        can_submit=is_builder, signable=signable, required=plan_services.required_signoffs(work),
+        can_request_review=can_request_review(work.status, work.verdict, is_builder=is_builder),
+        can_edit=can_reclassify(work.status, may_register=can_register_work(scope, participants)),
+        manual=manual_move(work.status, may_record=can_record_site_move(scope, participants)),
         manual_labels=MANUAL_MOVE_LABELS, parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
         missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
-        history=queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
+        history=account_queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
         draws=draws_of_work(db.session, work.id),
         work_reviews=reviews_of_work(db.session, work.id), current_report=current_report,
-        can_draw=scope.role in (Role.DRAW_OFFICE, Role.ADMIN) and work.status is WorkStatus.REVIEW_REQUESTED,
-        can_check_conflicts=scope.role in (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR),
+        can_draw=can_request_draw(scope.role, work.status), can_check_conflicts=can_check_conflicts(scope.role),
     )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Reading an uploaded table, the first sheet of an XLSX or a CSV file, as a header and rows: no domain here."""
+"""Reading an uploaded table (first sheet of an XLSX, or a CSV) as header and rows, and its cells as values."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, TypeVar
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from knowledge.errors import ValidationError
+from knowledge.regions import City
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -176,112 +174,13 @@ def read_date(value: object) -> date | None:
     return date(*(int(part) for part in match.groups()))
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem of one row: the column's header and the message, in Chinese."""
-
-    column: str
-    message: str
+def norm(text: str) -> str:
+    """Header and label matching forgives spaces, full-width brackets, case, m2 for m², 其他 for 其它."""
+    text = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")").replace("²", "2")
+    return text.replace("其他", "其它").casefold()
 
 
-class ReportRow(Protocol):
-    row_no: int
-    errors: tuple[RowError, ...]
-
-    @property
-    def is_ok(self) -> bool: ...
-
-
-R = TypeVar("R", bound=ReportRow)
-
-
-@dataclass(frozen=True)
-class ImportReport(Generic[R]):
-    """A dry run's findings: problems of the file as a whole, and every row with its own problems."""
-
-    filename: str
-    file_errors: tuple[str, ...] = ()
-    rows: tuple[R, ...] = ()
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and bool(self.rows) and all(r.is_ok for r in self.rows)
-
-    @property
-    def ok_count(self) -> int:
-        return sum(1 for r in self.rows if r.is_ok)
-
-    @property
-    def error_row_count(self) -> int:
-        return len(self.rows) - self.ok_count
-
-    @property
-    def problem_count(self) -> int:
-        return sum(len(r.errors) for r in self.rows)
-
-    def problems(self) -> list[tuple[int, str, str]]:
-        """Every row problem as (row number, column header, message)."""
-        return [(r.row_no, e.column, e.message) for r in self.rows for e in r.errors]
-
-
-class LayoutColumn(Protocol):
-    key: str
-    header: str
-    required: bool
-
-
-C = TypeVar("C", bound=LayoutColumn)
-
-
-def map_columns(
-    headers: Sequence[str], layout: Sequence[C], by_header: Mapping[str, C], norm: Callable[[str], str],
-    *, template: str,
-) -> tuple[dict[int, C], list[str]]:  # fmt: skip
-    """Which column of the sheet is which column of the layout, and what is wrong with the header row."""
-    columns: dict[int, C] = {}
-    unknown: list[str] = []
-    errors: list[str] = []
-    for i, header in enumerate(headers):
-        column = by_header.get(norm(header)) if header else None
-        if column is None:
-            if header:
-                unknown.append(header)
-        elif column in columns.values():
-            errors.append(f"列“{column.header}”出现了不止一次（第{get_column_letter(i + 1)}列）")
-        else:
-            columns[i] = column
-    if not columns:
-        return {}, [f"第1行不是{template}的列名，一个列名也没有识别出来。请下载导入模板，按模板的列名填写"]
-    if unknown:
-        errors.append(f"无法识别的列：{'、'.join(unknown)}。列名须与导入模板一致")
-    missing = [c.header for c in layout if c.required and c not in columns.values()]
-    if missing:
-        errors.append(f"缺少必填列：{'、'.join(missing)}")
-    return columns, errors
-
-
-def stray_cells(sheet: Sheet) -> list[str]:
-    """Data under a blank header would be silently lost: say so instead."""
-    named = {i for i, header in enumerate(sheet.headers) if header}
-    stray = sorted(
-        {i for _, cells in sheet.rows for i, v in enumerate(cells) if i not in named and not is_blank(v)}
-    )
-    return [f"第{'、'.join(get_column_letter(i + 1) for i in stray)}列有数据但没有列名"] if stray else []
-
-
-def row_values(cells: Sequence[object], columns: Mapping[int, C], layout: Sequence[C]) -> dict[str, object]:
-    """A row's values by column key (None where blank), text stripped."""
-    values: dict[str, object] = dict.fromkeys(c.key for c in layout)
-    for i, column in columns.items():
-        if i < len(cells) and not is_blank(cells[i]):
-            value = cells[i]
-            values[column.key] = value.strip() if isinstance(value, str) else value
-    return values
-
-
-def add_choice_list(sheet: Any, column: int, options: str, rows: int) -> None:
-    """A drop-down of comma-separated ``options`` on rows 2..rows+1 of a template's 1-based ``column``."""
-    choice = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
-    letter = get_column_letter(column)
-    choice.add(f"{letter}2:{letter}{rows + 1}")
-    sheet.add_data_validation(choice)
+def read_city(text: str) -> City | None:
+    """苏州市, 苏州, 江苏省苏州市 or suzhou."""
+    name = norm(text).removeprefix("江苏省").removeprefix("江苏")
+    return next((c for c in City if name in (c.value, norm(c.label), norm(c.label).removesuffix("市"))), None)
