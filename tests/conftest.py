@@ -46,7 +46,7 @@ class TestDatabase:
     schema: str = ""
 
 
-def _pg_options(schema: str) -> dict[str, Any]:
+def pg_options(schema: str) -> dict[str, Any]:
     return {"connect_args": {"options": f"-csearch_path={schema}"}}
 
 
@@ -57,11 +57,11 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]
         admin = create_engine(PG_URL)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = create_engine(PG_URL, **_pg_options(schema))
+        engine = create_engine(PG_URL, **pg_options(schema))
         Base.metadata.create_all(engine)
         engine.dispose()
         try:
-            yield TestDatabase(PG_URL, _pg_options(schema), schema)
+            yield TestDatabase(PG_URL, pg_options(schema), schema)
         finally:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from knowledge.db import Base
-from tests.conftest import PG_URL, _pg_options
+from tests.conftest import PG_URL, pg_options
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
@@ -36,7 +36,7 @@ def empty_db(tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield PG_URL, _pg_options(schema)
+        yield PG_URL, pg_options(schema)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -1,4 +1,9 @@
-"""The dependency arrows of ARCHITECTURE.md section 1, checked by walking the imports."""
+"""The dependency arrows of ARCHITECTURE.md section 1, checked by walking the imports.
+
+Each domain package is cut into areas: its subpackages and its top-level modules. ``ALLOWED`` lists, for each
+area, the areas of the same package it may import; any other arrow fails. Imports under ``if TYPE_CHECKING:``
+name a class for the type checker only (no arrow at run time) and are not counted.
+"""
 
 import ast
 from pathlib import Path
@@ -6,29 +11,98 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+FLASK = {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_migrate"}
 FORBIDDEN = {
+    "knowledge": FLASK | {"webapp", "expert_pool"},
+    "expert_pool": FLASK | {"webapp"},
+    "search_index": FLASK | {"webapp", "knowledge", "expert_pool"},
+}
+KNOWLEDGE_KERNEL = {"db", "errors", "regions", "clock", "pagination", "outbox", "audit"}
+ALLOWED: dict[str, dict[str, set[str]]] = {
     "knowledge": {
-        "flask",
-        "flask_sqlalchemy",
-        "flask_login",
-        "flask_wtf",
-        "flask_migrate",
-        "webapp",
-        "expert_pool",
+        "db": set(),
+        "errors": set(),
+        "regions": set(),
+        "clock": set(),
+        "pagination": set(),
+        "outbox": {"db"},
+        "audit": {"db"},
+        "spreadsheets": {"audit", "errors", "regions"},
+        "enterprises": KNOWLEDGE_KERNEL,
+        "accounts": KNOWLEDGE_KERNEL | {"enterprises"},
+        "registry": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts"},
+        "plans": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry"},
+        "search_docs": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
+        "demo": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts", "registry", "plans"},
     },
-    "expert_pool": {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_migrate", "webapp"},
-    "search_index": {"flask", "flask_sqlalchemy", "flask_login", "webapp", "knowledge", "expert_pool"},
+    # reviews -> draws -> conflicts -> experts; credit below the draws and reviews that record its events;
+    # the policy reads credit's rules and the conflict limits; demo above everything it seeds.
+    "expert_pool": {
+        "errors": set(),
+        "settings": set(),
+        "pdf": set(),
+        "experts": {"errors"},
+        "credit": {"errors", "settings", "experts"},
+        "conflicts": {"errors", "experts"},
+        "policy": {"errors", "settings", "credit", "conflicts"},
+        "draws": {"errors", "settings", "pdf", "experts", "credit", "conflicts", "policy"},
+        "reviews": {"errors", "settings", "pdf", "experts", "credit", "conflicts", "policy", "draws"},
+        "demo": {"errors", "settings", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
+    },
 }
 
 
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+def imports_of(path: Path) -> list[str]:
+    """Absolute module names imported at run time (``from a import b`` gives ``a.b`` as well as ``a``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        for stmt in block.body
+        for node in ast.walk(stmt)
+    }
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            found.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            found.append(node.module)
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def imported_roots(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in imports_of(path)}
+
+
+def area_of(package: str, dotted: str) -> str | None:
+    parts = dotted.split(".")
+    if parts[0] != package or len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def wrong_arrows(package: str) -> dict[str, list[str]]:
+    """``module -> [imported areas it may not import]`` for every module of the package."""
+    allowed = ALLOWED[package]
+    wrong: dict[str, list[str]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        source = area_of(package, module_name(path))
+        if source is None:
+            continue
+        assert source in allowed, f"{package}.{source} is not in ALLOWED: add it with its arrows"
+        targets = {area_of(package, name) for name in imports_of(path)} - {None, source}
+        bad = sorted(t for t in targets if t is not None and t not in allowed[source] and t in allowed)
+        if bad:
+            wrong[module_name(path)] = bad
+    return wrong
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -40,21 +114,85 @@ def test_domain_packages_do_not_import_flask_or_webapp(package):
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_the_checker_sees_a_flask_import(tmp_path):
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_areas_import_only_the_areas_below_them(package):
+    assert wrong_arrows(package) == {}
+
+
+def test_the_allowed_arrows_have_no_cycle():
+    for package, allowed in ALLOWED.items():
+        order: list[str] = []
+        pending = dict(allowed)
+        while pending:
+            ready = [a for a, deps in pending.items() if deps <= set(order)]
+            assert ready, f"{package}: a cycle among {sorted(pending)}"
+            order.extend(sorted(ready))
+            for a in ready:
+                del pending[a]
+
+
+def test_the_expert_pool_may_import_any_knowledge_area_but_its_demo():
+    for path in (ROOT / "expert_pool").rglob("*.py"):
+        if area_of("expert_pool", module_name(path)) == "demo":
+            continue
+        demo = [name for name in imports_of(path) if name.startswith("knowledge.demo")]
+        assert demo == [], path
+
+
+def test_the_checker_sees_a_wrong_arrow_and_ignores_type_only_imports(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from flask import current_app\nimport webapp.extensions\n")
+    bad.write_text(
+        "from typing import TYPE_CHECKING\nfrom flask import current_app\nimport webapp.extensions\n"
+        "from expert_pool.reviews import meetings\n"
+        "if TYPE_CHECKING:\n    from expert_pool.demo import pool\n"
+    )
     assert {"flask", "webapp"} <= imported_roots(bad)
+    names = imports_of(bad)
+    assert "expert_pool.reviews.meetings" in names and "expert_pool.demo" not in names
+    assert area_of("expert_pool", "expert_pool.reviews.meetings") == "reviews"
+    assert "reviews" not in ALLOWED["expert_pool"]["draws"]
 
 
-def test_whoosh_and_networkx_stay_in_their_packages():
+def test_no_module_imports_another_modules_private_names():
+    ours = {"knowledge", "expert_pool", "search_index", "webapp", "tests"}
+    offenders = []
+    for path in ROOT.glob("*/**/*.py"):
+        if path.parts[len(ROOT.parts)] in {".venv", "migrations"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and (node.module or "").split(".")[0] in ours
+            ):
+                offenders += [
+                    f"{path.relative_to(ROOT)}: {a.name}" for a in node.names if a.name.startswith("_")
+                ]
+    assert offenders == []
+
+
+def test_the_domain_imports_nothing_inside_a_function():
+    """An import inside a function hides an arrow (the draw's lazy import held a cycle together)."""
+    lazy = []
+    for package in ("knowledge", "expert_pool"):
+        for path in (ROOT / package).rglob("*.py"):
+            for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lazy += [f"{path.relative_to(ROOT)}:{n.lineno}" for n in ast.walk(fn)
+                             if isinstance(n, ast.Import | ast.ImportFrom)]  # fmt: skip
+    assert lazy == []
+
+
+def test_whoosh_networkx_and_reportlab_stay_in_their_modules():
     for path in ROOT.glob("*/**/*.py"):
         if path.parts[len(ROOT.parts)] in {".venv", "tests", "scripts", "migrations"}:
             continue
         roots = imported_roots(path)
+        rel = path.relative_to(ROOT).as_posix()
         if "whoosh" in roots:
-            assert path.parts[len(ROOT.parts)] == "search_index", path
+            assert rel.startswith("search_index/"), rel
         if "networkx" in roots:
-            assert path.name == "conflicts.py", path
+            assert rel == "expert_pool/conflicts/graph.py", rel
         if "reportlab" in roots:  # only the modules that build PDFs
-            pdf_module = path.name.startswith("pdf_") or path.name.endswith("_pdf.py")
-            assert path.parent.name == "expert_pool" and pdf_module, path
+            pdf_module = rel.startswith("expert_pool/pdf/") or rel.endswith("_pdf.py")
+            assert rel.startswith("expert_pool/") and pdf_module, rel

@@ -26,7 +26,7 @@ def vault() -> IdentityVault:
     return IdentityVault(current_app.config["EXPERT_ID_KEY"].encode())
 
 
-def _expert(expert_id: int) -> Expert:
+def expert_or_404(expert_id: int) -> Expert:
     try:
         return services.get_expert(db.session, expert_id)
     except NotFoundError:
@@ -68,7 +68,7 @@ def create() -> ResponseReturnValue:
 @bp.route("/<int:expert_id>/edit", methods=["GET", "POST"])
 @role_required(*OFFICE)
 def edit(expert_id: int) -> ResponseReturnValue:
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     form = ExpertForm(obj=None if request.method == "POST" else _as_form(expert))
     if form.validate_on_submit():
         try:
@@ -99,7 +99,7 @@ def _as_form(expert: Expert) -> _Prefill:
 @bp.route("/<int:expert_id>")
 @role_required(*READERS)
 def detail(expert_id: int) -> ResponseReturnValue:
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     is_admin = current_scope().role is Role.ADMIN
     full_id = vault().decrypt(expert.id_number_encrypted) if is_admin and expert.id_number_encrypted else None
     return render_template("experts/detail.html", expert=expert, full_id=full_id, specialties=services.SPECIALTIES,
@@ -110,7 +110,7 @@ def detail(expert_id: int) -> ResponseReturnValue:
 @bp.route("/<int:expert_id>/status", methods=["POST"])
 @role_required(*OFFICE)
 def change_status(expert_id: int) -> ResponseReturnValue:
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     form = StatusForm()
     status = enum_or_none(ExpertStatus, form.status.data)
     if not form.validate_on_submit() or status is None:
@@ -130,7 +130,7 @@ def change_status(expert_id: int) -> ResponseReturnValue:
 @bp.route("/<int:expert_id>/employments", methods=["POST"])
 @role_required(*OFFICE)
 def add_employment(expert_id: int) -> ResponseReturnValue:
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     form = EmploymentForm()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")

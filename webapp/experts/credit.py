@@ -14,7 +14,7 @@ from knowledge.accounts.models import Role
 from knowledge.db import utcnow
 from knowledge.errors import DomainError, NotFoundError
 from webapp.auth import current_account, role_required
-from webapp.experts import READERS, _expert, bp
+from webapp.experts import READERS, bp, expert_or_404
 from webapp.extensions import db
 from webapp.forms import Form
 
@@ -28,7 +28,7 @@ def _today() -> date:
 @bp.route("/<int:expert_id>/credit")
 @role_required(*READERS)
 def credit_page(expert_id: int) -> ResponseReturnValue:
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(),
                            kinds=ledger.RECORDED_BY_REGULATORS, labels=credit.EVENT_LABELS,
@@ -43,7 +43,7 @@ def my_credit() -> ResponseReturnValue:
     expert_id = current_account().expert_id
     if expert_id is None:
         abort(403)
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(), kinds=(),
                            labels=credit.EVENT_LABELS, can_record=False, today=_today(),
@@ -54,7 +54,7 @@ def my_credit() -> ResponseReturnValue:
 @bp.route("/<int:expert_id>/credit", methods=["POST"])
 @role_required(*RECORDERS)
 def record_credit(expert_id: int) -> ResponseReturnValue:
-    expert = _expert(expert_id)
+    expert = expert_or_404(expert_id)
     if not Form().validate_on_submit():
         abort(400)
     try:
