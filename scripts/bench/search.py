@@ -6,7 +6,7 @@ Run from the repository root: ``.venv/bin/python scripts/bench/search.py [--work
    reused when it already holds a seeded database), and the demo reviews with
    ``expert_pool.demo.reviews.seed_reviews`` when seed-demo did not hold them; it needs at least 20,000 plan
    versions and 20,000 concluded reviews.
-2. Rebuilds the Whoosh index exactly as ``flask search reindex`` does (``search_docs.iter_all`` into
+2. Rebuilds the Whoosh index exactly as ``flask search reindex`` does (``CATALOGUE.iter_all`` into
    ``SearchIndex.rebuild``), printing progress; reports the time, documents per second and the index size.
 3. Indexes the same documents in SQLite FTS5: the text of each field segmented by the same jieba analysis,
    space-joined, with the unicode61 tokenizer; facets in a plain table; the permission filter written as
@@ -17,6 +17,9 @@ Run from the repository root: ``.venv/bin/python scripts/bench/search.py [--work
    the same transaction), applied by a ``flask search worker`` process (default interval), polled by search.
 
 Prints every figure and exits 1 when a target (issue 11, p95 on a 2-core machine) is missed.
+
+The data (stage 1) is made by ``search_data.py`` and the FTS5 baseline (stage 3) by ``search_fts.py``, beside
+this file.
 """
 
 from __future__ import annotations
@@ -34,28 +37,22 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from search_data import make_app, seed  # noqa: E402
+from search_fts import Fts, build_fts, permission_cities  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from knowledge import search_docs  # noqa: E402
-from knowledge.db import Base  # noqa: E402
-from search_index.analysis import query_words, warm_up, word_list  # noqa: E402
-from search_index.documents import to_fields  # noqa: E402
+from expert_pool.reviews.search_docs import CATALOGUE  # noqa: E402
+from search_index.analysis import warm_up  # noqa: E402
 from search_index.index import SearchIndex  # noqa: E402
 from search_index.query import Allowed, SearchRequest, parse_query  # noqa: E402
-from webapp import create_app  # noqa: E402
-from webapp.config import Config  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
-MIN_PLANS = 20_000
-MIN_CONCLUSIONS = 20_000
-PERMISSION_SHARE = 0.30
 TARGETS_MS = {"one": 80.0, "phrase": 50.0, "page": 80.0}
 PAGE_RATIO = 6.0
 VISIBILITY_S = 5.0
@@ -78,73 +75,6 @@ def stage(label: str) -> None:
     print(f"\n== {label}", flush=True)
 
 
-# ---- 1. data
-
-
-def make_app(workdir: Path) -> Flask:
-    for name in ("DATABASE_URL", "SEARCH_INDEX_DIR", "UPLOAD_DIR"):
-        os.environ.pop(name, None)
-    return create_app(
-        Config(workdir / "instance"),
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'bench.db'}",
-        SEARCH_INDEX_DIR=str(workdir / "index"),
-        UPLOAD_DIR=str(workdir / "uploads"),
-    )
-
-
-def counts(session: Session) -> tuple[int, int]:
-    from expert_pool.reviews.models import ReviewReport
-    from knowledge.plans.models import PlanVersion
-
-    plans = session.scalar(select(func.count()).select_from(PlanVersion)) or 0
-    concluded = select(ReviewReport.review_id).where(ReviewReport.finalised_at.is_not(None)).distinct()
-    return plans, session.scalar(select(func.count()).select_from(concluded.subquery())) or 0
-
-
-def seed(app: Flask, workdir: Path) -> list[str]:
-    """Seed unless done; the shortfalls of the data against the scale the targets are set for."""
-    with app.app_context():
-        if (workdir / "bench.db").exists() and counts(db.session)[0]:
-            print("reusing the seeded database", flush=True)
-        else:
-            started = time.perf_counter()
-            Base.metadata.create_all(db.engine)
-            result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "province"])
-            if result.exit_code != 0:
-                raise SystemExit(f"seed-demo failed:\n{result.output}\n{result.exception!r}")
-            print(result.output.strip().splitlines()[-1][:200] if result.output else "", flush=True)
-            print(f"flask seed-demo --scale province: {time.perf_counter() - started:.1f} s", flush=True)
-        if counts(db.session)[1] == 0:
-            seed_reviews(app)
-        plans, concluded = counts(db.session)
-    print(f"plan versions {plans:,}, concluded reviews {concluded:,}", flush=True)
-    if plans < MIN_PLANS or concluded < MIN_CONCLUSIONS:
-        short = (
-            f"data below the scale: {plans:,} plans, {concluded:,} conclusions (need {MIN_PLANS:,} of each)"
-        )
-        print(f"WARNING: {short}; measuring anyway", flush=True)
-        return [short]
-    return []
-
-
-def seed_reviews(app: Flask) -> None:
-    try:
-        from expert_pool.demo.reviews import seed_reviews as seed_demo_reviews
-    except ImportError as exc:
-        raise SystemExit(f"seed-demo made no reviews and expert_pool.demo.reviews is missing: {exc}") from exc
-    started, shown = time.perf_counter(), [""]
-
-    def progress(label: str, done: int, total: int) -> None:
-        if label != shown[0] or done == total:
-            print(f"    {label} {done:,}/{total:,}", flush=True)
-            shown[0] = label
-
-    summary = seed_demo_reviews(
-        db.session, scale="province", upload_dir=app.config["UPLOAD_DIR"], on_progress=progress
-    )
-    print(f"seed_reviews: {summary.label}; {time.perf_counter() - started:.1f} s", flush=True)
-
-
 # ---- 2. Whoosh rebuild
 
 
@@ -152,8 +82,8 @@ def rebuild(app: Flask) -> tuple[SearchIndex, dict[str, float]]:
     index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     warm_up()
     with app.app_context(), Session(db.engine) as session:
-        total = search_docs.count_all(session)
-        kinds = {kind: source.count(session) for kind, source in search_docs.SOURCES.items()}
+        total = CATALOGUE.count_all(session)
+        kinds = {kind: source.count(session) for kind, source in CATALOGUE.sources.items()}
         print("documents: " + ", ".join(f"{k} {v:,}" for k, v in kinds.items()) + f"; total {total:,}")
         started, last = time.perf_counter(), [0.0]
 
@@ -167,7 +97,7 @@ def rebuild(app: Flask) -> tuple[SearchIndex, dict[str, float]]:
                 )
 
         load_before, cpu_before = os.getloadavg()[0], cpu_seconds()
-        report = index.rebuild(search_docs.iter_all(session), total=total, progress=progress)
+        report = index.rebuild(CATALOGUE.iter_all(session), total=total, progress=progress)
         cpu, load_after = cpu_seconds() - cpu_before, os.getloadavg()[0]
     if not report.ok:
         raise SystemExit(f"rebuild failed: {report.detail}")
@@ -186,91 +116,6 @@ def rebuild(app: Flask) -> tuple[SearchIndex, dict[str, float]]:
 def cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-# ---- 3. FTS5 baseline
-
-
-def segmented(text: str) -> str:
-    return " ".join(word_list(text)) if text else ""
-
-
-def build_fts(app: Flask, path: Path) -> sqlite3.Connection:
-    path.unlink(missing_ok=True)
-    con = sqlite3.connect(path)
-    con.executescript("""
-        CREATE VIRTUAL TABLE fts USING fts5(title, units, body, tokenize = 'unicode61');
-        CREATE TABLE meta (rowid INTEGER PRIMARY KEY, doc_id TEXT, kind TEXT, city TEXT, category TEXT,
-                           verdict TEXT, conclusion TEXT, year TEXT, date TEXT);
-        CREATE TABLE meta_enterprise (rowid INTEGER, enterprise_id INTEGER);
-    """)
-    started = time.perf_counter()
-    with app.app_context(), Session(db.engine) as session:
-        for rowid, doc in enumerate(search_docs.iter_all(session), 1):
-            fields = to_fields(doc)
-            con.execute("INSERT INTO fts (rowid, title, units, body) VALUES (?, ?, ?, ?)",
-                        (rowid, segmented(fields["title"]), segmented(fields.get("units", "")),
-                         segmented(fields.get("body", ""))))  # fmt: skip
-            con.execute(
-                "INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (rowid, *(fields.get(k, "") for k in ("doc_id", "kind", "city", "category", "verdict")),
-                 fields.get("conclusion", ""), fields.get("year", ""), fields.get("date", "")),
-            )  # fmt: skip
-            con.executemany(
-                "INSERT INTO meta_enterprise VALUES (?, ?)",
-                [(rowid, int(e)) for e in fields.get("enterprise_ids", "").split()],
-            )
-            if rowid % 20_000 == 0:
-                print(f"    FTS5 {rowid:,} documents  {time.perf_counter() - started:.0f} s", flush=True)
-    con.executescript("""
-        CREATE INDEX meta_city ON meta (city);
-        CREATE INDEX meta_enterprise_rowid ON meta_enterprise (rowid);
-        INSERT INTO fts (fts) VALUES ('optimize');
-    """)
-    con.commit()
-    print(f"FTS5 built in {time.perf_counter() - started:.0f} s (segmentation included), "
-          f"{path.stat().st_size / 2**20:.0f} MB", flush=True)  # fmt: skip
-    return con
-
-
-def fts_match(q: str) -> str:
-    """The FTS5 MATCH for a search-box query: words AND-ed, a quoted phrase as an FTS5 phrase."""
-    if q.startswith('"'):
-        return '"' + " ".join(query_words(q.strip('"'))) + '"'
-    return " AND ".join(f'"{w}"' for w in query_words(q))
-
-
-class Fts:
-    def __init__(self, con: sqlite3.Connection, allowed_cities: Sequence[str]) -> None:
-        self.con = con
-        cities = ", ".join(f"'{c}'" for c in allowed_cities)
-        self.allowed_sql = f"SELECT rowid FROM meta WHERE city IN ({cities})"
-
-    def query(
-        self, q: str, *, facets: Sequence[str] = (), snippets: bool = False, allowed: bool = False
-    ) -> int:
-        where = "fts MATCH :q" + (f" AND +rowid IN ({self.allowed_sql})" if allowed else "")
-        match = {"q": fts_match(q)}
-        total = self.con.execute(f"SELECT count(*) FROM fts WHERE {where}", match).fetchone()[0]
-        shown = "rowid, snippet(fts, 2, '<mark>', '</mark>', '…', 24)" if snippets else "rowid"
-        self.con.execute(f"SELECT {shown} FROM fts WHERE {where} ORDER BY rank LIMIT 10", match).fetchall()
-        if facets:
-            parts = [f"SELECT '{f}', m.{f}, count(*) FROM hits JOIN meta m ON m.rowid = hits.rowid GROUP BY 2"
-                     for f in facets if f != "enterprise"]  # fmt: skip
-            if "enterprise" in facets:
-                parts.append("SELECT 'enterprise', e.enterprise_id, count(*) FROM hits "
-                             "JOIN meta_enterprise e ON e.rowid = hits.rowid GROUP BY 2")  # fmt: skip
-            sql = f"WITH hits AS MATERIALIZED (SELECT rowid FROM fts WHERE {where}) " + " UNION ALL ".join(
-                parts
-            )
-            rows = self.con.execute(sql, match).fetchall()
-            by_facet: dict[str, list[tuple[Any, int]]] = {}
-            for name, value, count in rows:
-                by_facet.setdefault(name, []).append((value, count))
-            for values in by_facet.values():
-                values.sort(key=lambda c: -c[1])
-                del values[30:]
-        return int(total)
 
 
 # ---- 4. queries
@@ -303,18 +148,6 @@ def timed(fn: Callable[[str], int], queries: Sequence[str], runs: int) -> tuple[
 
 def p95(times: Sequence[float]) -> float:
     return sorted(times)[max(0, round(0.95 * len(times)) - 1)]
-
-
-def permission_cities(con: sqlite3.Connection) -> tuple[list[str], float]:
-    """Cities whose documents make up about 30% of all: the grant of a regulator of several cities."""
-    rows = con.execute("SELECT city, count(*) FROM meta WHERE city <> '' GROUP BY city ORDER BY 2").fetchall()
-    total = con.execute("SELECT count(*) FROM meta").fetchone()[0]
-    chosen, share = [], 0.0
-    for city, n in sorted(rows, key=lambda r: -r[1]):
-        if share + n / total <= PERMISSION_SHARE + 0.03:
-            chosen.append(city)
-            share += n / total
-    return chosen, share
 
 
 def measure(index: SearchIndex, con: sqlite3.Connection, runs: int) -> dict[str, dict[str, float]]:
