@@ -225,7 +225,7 @@ def register_cli(app: Flask) -> None:
         from expert_pool.demo.pool import seed_pool
         from expert_pool.demo.reviews import seed_reviews
         from expert_pool.experts.identity import IdentityVault
-        from knowledge.demo import seed_demo
+        from knowledge.demo.seed import seed_demo
 
         has_data = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
         if has_data and if_empty:

@@ -1,5 +1,5 @@
 """Demo review meetings (issue 10): drawn panels, opinions, signed reports and revisions for the seeded
-over-scale works, written in bulk after ``knowledge.demo.seed_demo`` and ``expert_pool.demo.pool.seed_pool``."""
+over-scale works, written in bulk after ``knowledge.demo.seed.seed_demo`` and ``expert_pool.demo.pool.seed_pool``."""
 
 from __future__ import annotations
 

@@ -58,8 +58,8 @@ from expert_pool.experts.models import (
 from expert_pool.policy import pool_policy  # noqa: E402
 from knowledge.accounts.models import Role  # noqa: E402
 from knowledge.accounts.services import AccountInput, create_account  # noqa: E402
-from knowledge.demo import seed_demo  # noqa: E402
 from knowledge.demo.loader import advance_sequences, table_of  # noqa: E402
+from knowledge.demo.seed import seed_demo  # noqa: E402
 from knowledge.enterprises.models import Enterprise  # noqa: E402
 from knowledge.plans.models import PlanSignoff, PlanVersion  # noqa: E402
 from knowledge.plans.services import latest_version, required_signoffs  # noqa: E402

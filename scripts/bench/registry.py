@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from knowledge.accounts.models import Role  # noqa: E402
 from knowledge.accounts.services import AccountInput, create_account  # noqa: E402
-from knowledge.demo import seed_demo  # noqa: E402
+from knowledge.demo.seed import seed_demo  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import Config  # noqa: E402
 from webapp.extensions import db  # noqa: E402

@@ -32,7 +32,7 @@ import knowledge.plans.models  # noqa: E402, F401
 import knowledge.registry.models  # noqa: E402, F401
 from knowledge.accounts.models import Account, Role  # noqa: E402
 from knowledge.db import Base  # noqa: E402
-from knowledge.demo import SeedSummary, seed_demo  # noqa: E402
+from knowledge.demo.seed import SeedSummary, seed_demo  # noqa: E402
 
 TARGET_SECONDS = 120.0
 TABLES = ("enterprise", "project", "project_participant", "expert", "work", "plan_version", "plan_signoff")

@@ -18,7 +18,7 @@ import knowledge.plans.models  # noqa: F401
 import knowledge.registry.models  # noqa: F401
 from knowledge.accounts.models import Account, Role
 from knowledge.db import Base
-from knowledge.demo import SeedSummary, seed_demo
+from knowledge.demo.seed import SeedSummary, seed_demo
 from knowledge.plans.models import SignoffKind
 
 TABLES = ("enterprise", "project", "project_participant", "expert", "work", "plan_version", "plan_signoff")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.experts.models import Expert
 from knowledge.db import Base
-from knowledge.demo import SeedSummary, seed_demo
+from knowledge.demo.seed import SeedSummary, seed_demo
 from knowledge.enterprises.creditcode import is_valid
 from knowledge.enterprises.models import (
     Enterprise,

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from knowledge.demo import SeedSummary, seed_demo
 from knowledge.demo.generator import ScaleSpec, generate
+from knowledge.demo.seed import SeedSummary, seed_demo
 from knowledge.enterprises.models import ParticipantRole, Project, ProjectParticipant
 from knowledge.errors import ValidationError
 from knowledge.plans.files import normalize_text

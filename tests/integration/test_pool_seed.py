@@ -30,7 +30,7 @@ from expert_pool.experts.models import (
 )
 from knowledge.accounts.models import Role
 from knowledge.db import Base
-from knowledge.demo import seed_demo
+from knowledge.demo.seed import seed_demo
 from knowledge.enterprises.models import Enterprise
 from knowledge.errors import ValidationError
 from knowledge.plans.models import PlanSignoff

@@ -30,7 +30,7 @@ from expert_pool.reviews.rules import REQUIRED_ATTENDEES, check_changes, check_o
 from knowledge.accounts.models import Account
 from knowledge.accounts.permissions import Scope
 from knowledge.db import Base
-from knowledge.demo import seed_demo
+from knowledge.demo.seed import seed_demo
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.errors import ValidationError
 from knowledge.plans.files import normalize_text

@@ -196,3 +196,30 @@ def test_whoosh_networkx_and_reportlab_stay_in_their_modules():
         if "reportlab" in roots:  # only the modules that build PDFs
             pdf_module = rel.startswith("expert_pool/pdf/") or rel.endswith("_pdf.py")
             assert rel.startswith("expert_pool/") and pdf_module, rel
+
+
+def test_no_module_of_the_domain_is_part_of_an_import_cycle():
+    """A package's ``__init__`` counts as the module it is: ``from a import b`` runs ``a/__init__.py`` first."""
+    modules = {
+        module_name(path): path
+        for package in ("knowledge", "expert_pool", "search_index")
+        for path in (ROOT / package).rglob("*.py")
+    }
+    edges = {
+        name: {i for i in imports_of(path) if i in modules and i != name} for name, path in modules.items()
+    }
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        state[name] = 1
+        for target in sorted(edges[name]):
+            if state.get(target) == 1:
+                return [*path, name, target]
+            if target not in state and (cycle := visit(target, [*path, name])):
+                return cycle
+        state[name] = 2
+        return []
+
+    for name in sorted(modules):
+        if name not in state:
+            assert visit(name, []) == []
