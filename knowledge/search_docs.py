@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
+from knowledge.clock import CST
 from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
 from knowledge.plans.models import PlanVersion
 from knowledge.plans.sections import find_sections
@@ -33,7 +34,6 @@ KIND_LABELS = {"plan": "专项施工方案", "work": "危大工程", "review": "
 CATEGORY_NAMES = {c.code: c.label for c in catalogue()}
 SUB_TYPE_NAMES = {(c.code, s.code): s.label for c in catalogue() for s in c.sub_types}
 # Dates and years as people in Jiangsu read them: a plan submitted at 23:30 UTC on 31 Dec is next year's.
-CST = timezone(timedelta(hours=8))
 BATCH = 500
 
 
@@ -182,7 +182,7 @@ def _iter_works(session: Session, facts: Mapping[int, ProjectFacts]) -> Iterator
         yield _work(work, facts[work.project_id])
 
 
-WorkIds = Select[tuple[int]]
+WorkIds = Select[int]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from flask import Flask
 
 from knowledge.accounts.models import Role
-
-CST = timezone(timedelta(hours=8), "CST")
+from knowledge.clock import CST
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

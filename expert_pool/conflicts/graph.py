@@ -12,12 +12,13 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from expert_pool.conflicts.index import ConflictDataError, GraphData, build_index, ordered_roles, validate
+from expert_pool.conflicts.index import ConflictDataError, build_index, ordered_roles, validate
 from expert_pool.conflicts.records import (
     DeclaredConflict,
     Employment,
     EnterpriseNode,
     ExpertNode,
+    GraphData,
     PanelSeat,
     Participation,
     PlanAuthorship,
@@ -87,7 +88,7 @@ class ConflictGraph:
 
     __slots__ = ("_graph", "index")
 
-    def __init__(self, graph: nx.MultiDiGraph, index: ConflictIndex) -> None:
+    def __init__(self, graph: nx.MultiDiGraph[str], index: ConflictIndex) -> None:
         self._graph = graph
         self.index = index
 
@@ -109,8 +110,9 @@ class ConflictGraph:
 
     def graph_stats(self) -> GraphStats:
         g = self._graph
-        nodes = Counter(kind for _, kind in g.nodes(data="kind"))
-        edges = Counter(kind for _, _, kind in g.edges(data="kind"))
+        # every node and edge carries a str "kind"; the stubs type the data view loosely
+        nodes: Counter[str] = Counter(str(kind) for _, kind in g.nodes(data="kind"))
+        edges: Counter[str] = Counter(str(d["kind"]) for _, _, d in g.edges(data=True))
         return GraphStats(g.number_of_nodes(), g.number_of_edges(), dict(nodes), dict(edges))
 
     def group_root(self, enterprise_id: int) -> int:
@@ -172,7 +174,7 @@ class ConflictGraph:
         return tuple(up)
 
 
-def _has(edges: Mapping[int, Mapping[str, Any]], kind: str) -> bool:
+def _has(edges: Mapping[Any, Mapping[str, Any]], kind: str) -> bool:
     return any(d["kind"] == kind for d in edges.values())
 
 
@@ -205,7 +207,7 @@ def conflicted_experts(
     return check_project(graph.index, graph.index.units_by_project[project_id], q, rules)
 
 
-def _graph(data: GraphData, ix: ConflictIndex) -> nx.MultiDiGraph:
+def _graph(data: GraphData, ix: ConflictIndex) -> nx.MultiDiGraph[str]:
     """The graph itself; each node key is made once and shared by its edges, which saves memory at scale."""
     named = ix.names.by_kind
     people = chain(
@@ -223,7 +225,7 @@ def _graph(data: GraphData, ix: ConflictIndex) -> nx.MultiDiGraph:
             {*named["work"], *(a.work_id for a in data.authorships), *(s.work_id for s in data.seats)}
         )
     }
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for kind, keys in (("expert", ex), ("enterprise", en), ("project", pr), ("work", wk)):
         g.add_nodes_from(
             (k, {"kind": kind, "id": i, "name": named[kind].get(i, "")}) for i, k in keys.items()

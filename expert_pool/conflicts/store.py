@@ -47,7 +47,7 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
     """
     parts: list[Any] = []
     for model in _TABLES:
-        parts.append(select(func.max(model.id)).scalar_subquery())  # type: ignore[attr-defined]
+        parts.append(select(func.max(model.id)).scalar_subquery())
     parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(GRAPH_ACTIONS)).scalar_subquery())
     return tuple(session.execute(select(*parts)).one())
 

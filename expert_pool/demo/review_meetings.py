@@ -93,7 +93,7 @@ def draw_row(
     seed: str, p_policy: PanelPolicy, policy: PoolPolicy, funnel: dict[str, Any], candidates: list[Candidate],
     panel: Panel,
 ) -> Row:  # fmt: skip
-    """The draw record exactly as ``draws._store`` writes one, hashed into the chain after the last."""
+    """The draw record exactly as ``draws.services`` (its store step) writes one, hashed into the chain after the last."""
     reveal = meeting_start(day, half) - timedelta(days=policy.reveal_days_before)
     row: Row = {
         "id": ids("draw"), "seq": chain.seq + 1, "work_id": work_id, "plan_version_id": version_id, "meeting_day": day,
@@ -134,7 +134,7 @@ def seat_rows(
     p_policy: PanelPolicy, *, keep: int | None,
 ) -> list[Seated]:  # fmt: skip
     """Invitations as the draw made them, every seated expert confirming; sometimes one declines (with a reason,
-    days before the meeting) and the first valid alternate takes the seat (``invitations._call_alternate``)."""
+    days before the meeting) and the first valid alternate takes the seat (``expert_pool.draws.invitations``)."""
     invited, reveal = draw["requested_at"], draw["reveal_at"]
     reply_by = min(invited + timedelta(hours=24), reveal)
     leaving = successor = None

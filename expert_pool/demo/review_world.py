@@ -275,7 +275,7 @@ def build_funnel(
 
 
 class _Screen:
-    """Why an expert may not sit on this meeting, as ``funnel._reasons`` and the conflict rules say it."""
+    """Why an expert may not sit on this meeting, as the draw funnel (``expert_pool.draws.funnel``) and the conflict rules say it."""
 
     def __init__(self, pool: Pool, units: Units, m: Meeting) -> None:
         self.pool, self.units, self.m = pool, units, m

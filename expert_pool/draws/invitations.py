@@ -14,11 +14,12 @@ from expert_pool.draws.models import Booking, Draw, Seat, SeatStatus
 from expert_pool.draws.notify import queue, queue_invitation
 from expert_pool.draws.panel import Candidate, Panel, PanelPolicy
 from expert_pool.draws.selection import next_alternate
-from expert_pool.draws.services import CST, draws_of_meeting, meeting_start, top_up
+from expert_pool.draws.services import draws_of_meeting, meeting_start, top_up
 from expert_pool.errors import DrawError
 from expert_pool.policy import pool_policy
 from knowledge import audit
 from knowledge.audit import AuditLog
+from knowledge.clock import CST
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.registry.models import Work
 

@@ -159,4 +159,5 @@ def replay_seed(record_inputs: Mapping[str, Any]) -> str | int:
     seed = record_inputs["seed"]
     if isinstance(seed, bool) or not isinstance(seed, str | int):
         raise ValidationError("随机种子须为字符串或整数")
-    return seed
+    checked: str | int = seed
+    return checked

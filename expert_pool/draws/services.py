@@ -8,11 +8,11 @@ import random
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from expert_pool.errors import DrawError
 from expert_pool.experts.models import Expert
 from expert_pool.policy import PoolPolicy, pool_policy
 from knowledge import audit
+from knowledge.clock import CST
 from knowledge.plans.models import PlanSignoff, PlanVersion, SignoffKind
 from knowledge.plans.services import required_signoffs
 from knowledge.registry.models import Work
@@ -35,10 +36,10 @@ from knowledge.registry.services import move
 from knowledge.registry.workflow import WorkStatus
 
 GENESIS = "0" * 64
-CST = timezone(timedelta(hours=8))
 MEETING_START = {HalfDay.AM: time(9, 0), HalfDay.PM: time(14, 0)}
 ATTEMPTS = 5  # a concurrent draw that takes the same chain position or seat is retried
-_SEAT, _BOOKING, _NOTIFICATION = Seat.__table__, Booking.__table__, Notification.__table__
+# Declarative classes type __table__ as a FromClause; a mapped class's is always a Table.
+_SEAT, _BOOKING, _NOTIFICATION = (cast(Table, m.__table__) for m in (Seat, Booking, Notification))
 
 
 def meeting_start(day: date, half_day: HalfDay) -> datetime:
@@ -92,7 +93,7 @@ def _latest_signoffs(session: Session, work_id: int) -> tuple[int | None, set[Si
 
 
 @cache
-def _latest_signoffs_statement() -> Select[tuple[int, SignoffKind | None]]:
+def _latest_signoffs_statement() -> Select[int, SignoffKind]:
     """Built once: building and keying it for the statement cache took longer than running it."""
     latest = (select(PlanVersion.id).where(PlanVersion.work_id == bindparam("work_id"))
               .order_by(PlanVersion.number.desc()).limit(1).scalar_subquery())  # fmt: skip
@@ -172,7 +173,7 @@ def _add_seats(
 ) -> list[tuple[int, int]]:
     """A seat for each newly drawn member and alternate, in one statement; returns (seat id, expert id) of
     the members, who are invited at once."""
-    rows = []
+    rows: list[dict[str, Any]] = []  # column name -> value, as Core's executemany takes them
     for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
         if expert_id in staying:
             continue
@@ -186,7 +187,7 @@ def _add_seats(
     # Core inserts, not the ORM's bulk path (twice the overhead for a few rows). Ids come back matched by
     # expert (one seat each per draw), so the rows need no order and go in one statement on both databases.
     returning = insert(_SEAT).returning(_SEAT.c.expert_id, _SEAT.c.id)
-    seat_of: dict[int, int] = {expert_id: seat_id for expert_id, seat_id in session.execute(returning, rows)}
+    seat_of: dict[int, int] = {r.expert_id: r.id for r in session.execute(returning, rows)}
     return [(seat_of[r["expert_id"]], r["expert_id"]) for r in rows if r["status"] is SeatStatus.INVITED]
 
 
@@ -260,14 +261,6 @@ def verify(session: Session, draw: Draw) -> Verification:
 def verify_all(session: Session) -> list[Verification]:
     """Every record in chain order; a gap in the sequence shows as a broken link at the next record."""
     return [verify(session, d) for d in session.scalars(select(Draw).order_by(Draw.seq))]
-
-
-def names_visible(role: str, draw: Draw, now: datetime) -> bool:
-    """DOMAIN 4, "Sealed": the project team sees only that the panel is complete until the reveal time;
-    the office, regulators and the admin see the names (each view is logged by the caller)."""
-    if role in ("draw_office", "regulator", "admin"):
-        return True
-    return role == "project_team" and now >= draw.reveal_at
 
 
 def draws_of_work(session: Session, work_id: int) -> list[Draw]:

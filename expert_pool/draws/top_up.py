@@ -230,4 +230,5 @@ def _ids(value: Any, key: str) -> list[int]:
 def _count(value: Any, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"补充抽取记录中的{key}须为整数")
-    return value
+    checked: int = value
+    return checked

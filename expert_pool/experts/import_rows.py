@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from expert_pool.errors import ExpertError
 from expert_pool.experts import services
 from expert_pool.experts.identity import IdentityVault, mask, normalize_id_number
-from expert_pool.experts.import_layout import HEADER_OF
+from expert_pool.experts.import_layout import LAYOUT
 from expert_pool.experts.models import TitleLevel
 from knowledge.enterprises import creditcode
 from knowledge.enterprises.models import Enterprise
 from knowledge.errors import DomainError
 from knowledge.regions import City
-from knowledge.registry.import_layout import norm, read_city
-from knowledge.spreadsheets import RowError, cell_text, read_date
+from knowledge.spreadsheets.importing import CheckedRow, RowError
+from knowledge.spreadsheets.reading import cell_text, norm, read_city, read_date
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；\s]+")
 _PERIOD_SEPARATORS = re.compile(r"\s*[;；、,，\n]+\s*")
@@ -31,19 +31,12 @@ _NOT_A_PERIOD = "“{}”不是有效的任职期间，请写成 2015-03至2019-
 
 
 @dataclass(frozen=True)
-class ImportRow:
-    row_no: int
-    errors: tuple[RowError, ...]
+class ImportRow(CheckedRow):
     name: str = ""
     id_masked: str = ""
     city_label: str = ""
     specialty_labels: str = ""
     employer_name: str = ""
-    fields: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def is_ok(self) -> bool:
-        return not self.errors
 
 
 Fail = Callable[[str, str], None]
@@ -62,7 +55,7 @@ class RowChecker:
         errors: list[RowError] = []
 
         def fail(key: str, message: str) -> None:
-            errors.append(RowError(HEADER_OF.get(key, ""), message))
+            errors.append(RowError(LAYOUT.header_of.get(key, ""), message))
 
         name, title = cell_text(v["name"]), cell_text(v["title"])
         if not name or len(name) > 64:
@@ -81,9 +74,10 @@ class RowChecker:
             data = services.ExpertInput(name, city, number, title, level, phone, email, specialties, cap)
             fields = self._clean(data, jobs, fail)
         return ImportRow(
-            row_no, tuple(errors), name, mask(number) if number else "", city.label if city else "",
-            "、".join(services.SPECIALTIES[s] for s in specialties),
-            jobs[0][0].name if jobs and jobs[0][2] is None else "", fields if not errors else None,
+            row_no, tuple(errors), fields if not errors else None, name=name,
+            id_masked=mask(number) if number else "", city_label=city.label if city else "",
+            specialty_labels="、".join(services.SPECIALTIES[s] for s in specialties),
+            employer_name=jobs[0][0].name if jobs and jobs[0][2] is None else "",
         )  # fmt: skip
 
     def _id_number(self, row_no: int, raw: object, fail: Fail) -> str:
@@ -152,7 +146,7 @@ class RowChecker:
 
     def _clean(self, data: services.ExpertInput, jobs: list[Job], fail: Fail) -> dict[str, Any] | None:
         try:
-            fields = services._clean(self.session, data, self.vault, None)
+            fields = services.clean_fields(self.session, data, self.vault, None)
         except DomainError as exc:
             fail(exc.field or "", str(exc))
             return None
@@ -235,7 +229,7 @@ def _period(text: str, fail: Fail) -> tuple[date, date] | None:
     if len(parts) == 2 and parts[1] in ("今", "至今", "现在"):
         fail(
             "past_periods",
-            f"“{text}”：曾任职期间须有结束年月；现任职单位请填在“{HEADER_OF['employer_code']}”列",
+            f"“{text}”：曾任职期间须有结束年月；现任职单位请填在“{LAYOUT.header_of['employer_code']}”列",
         )
         return None
     try:

@@ -47,7 +47,7 @@ class ExpertInput:
     annual_cap: int | None = None
 
 
-def _snapshot(e: Expert) -> dict[str, Any]:
+def snapshot(e: Expert) -> dict[str, Any]:
     return {"name": e.name, "city": e.city.value, "title": e.title, "status": e.status.value,
             "id_number": e.id_number_masked, "specialties": e.specialty_codes, "annual_cap": e.annual_cap,
             "suspended_until": e.suspended_until.isoformat() if e.suspended_until else None}  # fmt: skip
@@ -62,7 +62,9 @@ def check_contact(phone: str, email: str) -> tuple[str, str]:
     return phone, email
 
 
-def _clean(session: Session, data: ExpertInput, vault: IdentityVault, own_id: int | None) -> dict[str, Any]:
+def clean_fields(
+    session: Session, data: ExpertInput, vault: IdentityVault, own_id: int | None
+) -> dict[str, Any]:
     name = data.name.strip()
     if not name or len(name) > 64:
         raise ExpertError("姓名不能为空，且不超过64个字符", field="name")
@@ -88,12 +90,12 @@ def _clean(session: Session, data: ExpertInput, vault: IdentityVault, own_id: in
 def create_expert(
     session: Session, data: ExpertInput, *, vault: IdentityVault, actor_id: int | None
 ) -> Expert:
-    expert = Expert(**_clean(session, data, vault, None))
+    expert = Expert(**clean_fields(session, data, vault, None))
     expert.specialties = [ExpertSpecialty(category=c) for c in sorted(set(data.specialties))]
     session.add(expert)
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="expert_create", obj=("expert", expert.id), after=_snapshot(expert)
+        session, actor_id=actor_id, action="expert_create", obj=("expert", expert.id), after=snapshot(expert)
     )
     session.commit()
     return expert
@@ -102,15 +104,15 @@ def create_expert(
 def update_expert(
     session: Session, expert: Expert, data: ExpertInput, *, vault: IdentityVault, actor_id: int | None
 ) -> Expert:
-    before = _snapshot(expert)
-    for key, value in _clean(session, data, vault, expert.id).items():
+    before = snapshot(expert)
+    for key, value in clean_fields(session, data, vault, expert.id).items():
         setattr(expert, key, value)
     wanted = sorted(set(data.specialties))
     if wanted != expert.specialty_codes:
         expert.specialties = [ExpertSpecialty(category=c) for c in wanted]
     session.flush()
     audit.record(session, actor_id=actor_id, action="expert_update", obj=("expert", expert.id), before=before,
-                 after=_snapshot(expert))  # fmt: skip
+                 after=snapshot(expert))  # fmt: skip
     session.commit()
     return expert
 
@@ -140,11 +142,11 @@ def set_status(
         raise ExpertError("请填写原因", field="reason")
     if expert.status is ExpertStatus.REMOVED and status is not ExpertStatus.REMOVED:
         raise ExpertError("已除名的专家不能恢复，如需重新入库请重新登记")
-    before = _snapshot(expert)
+    before = snapshot(expert)
     expert.status = status
     expert.suspended_until = until if status is ExpertStatus.SUSPENDED else None
     audit.record(session, actor_id=actor_id, action="expert_status", obj=("expert", expert.id), before=before,
-                 after={**_snapshot(expert), "reason": reason.strip()[:500]})  # fmt: skip
+                 after={**snapshot(expert), "reason": reason.strip()[:500]})  # fmt: skip
     session.commit()
     return expert
 

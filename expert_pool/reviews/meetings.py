@@ -16,7 +16,7 @@ from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
 from expert_pool.draws import invitations
 from expert_pool.draws.models import Draw, Seat, SeatStatus
-from expert_pool.draws.services import CST, draws_of_meeting, meeting_start
+from expert_pool.draws.services import draws_of_meeting, meeting_start
 from expert_pool.errors import ReviewError
 from expert_pool.experts.models import Expert
 from expert_pool.policy import pool_policy
@@ -25,6 +25,7 @@ from expert_pool.reviews.rules import ATTENDEE_ROLES, REQUIRED_ATTENDEES, Lead, 
 from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope, can_view_project, roles_of, visible_projects
+from knowledge.clock import CST
 from knowledge.enterprises.models import ParticipantRole, Project
 from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from knowledge.registry.models import Work
@@ -328,7 +329,7 @@ def summary(review: Review) -> dict[str, Any]:
             "conclusion": report.conclusion.value if report else None}  # fmt: skip
 
 
-def reviews_query(scope: Scope, *, conclusion: Conclusion | None = None) -> Select[tuple[Review]]:
+def reviews_query(scope: Scope, *, conclusion: Conclusion | None = None) -> Select[Review]:
     """The reviews a non-expert account may list (its projects, its city, or the province), newest first;
     ``conclusion`` keeps those whose report in force has it."""
     stmt = (

@@ -64,7 +64,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def filtered(scope: Scope, f: WorkFilter) -> Select[tuple[Work]]:
+def filtered(scope: Scope, f: WorkFilter) -> Select[Work]:
     stmt = select(Work).where(visible_works(scope))
     if f.city is not None:
         stmt = stmt.where(Work.city == f.city)
@@ -87,7 +87,7 @@ def filtered(scope: Scope, f: WorkFilter) -> Select[tuple[Work]]:
             ProjectParticipant.enterprise_id == f.enterprise_id
         )
         stmt = stmt.where(Work.project_id.in_(takes_part))
-    _, order = SORTS.get(f.sort, SORTS["newest"])
+    order = SORTS.get(f.sort, SORTS["newest"])[1]  # not `_, order = ...`: crashes mypy 1.19.1
     return stmt.order_by(order, Work.id.desc())
 
 

@@ -14,6 +14,7 @@ from expert_pool.experts import services
 from expert_pool.experts.identity import IdentityVault, check_character, mask
 from expert_pool.experts.importing import COLUMNS, GUIDE_SHEET, ExpertImportError, commit_import, dry_run
 from expert_pool.experts.models import Employment, Expert, ExpertSpecialty, TitleLevel
+from knowledge import audit
 from knowledge.audit import AuditLog
 from knowledge.regions import City
 from knowledge.registry.rules import catalogue
@@ -244,7 +245,7 @@ def test_a_failure_midway_through_the_commit_rolls_everything_back(session, firm
         if len(calls) == 2:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(expert_import.audit, "record", failing_record)
+    monkeypatch.setattr(audit, "record", failing_record)
     data = xlsx([row(1, 现任职单位统一社会信用代码=firms[0].credit_code, 任职起始日期="2019-07-01"), row(2)])
     with pytest.raises(RuntimeError):
         commit_import(session, data, "experts.xlsx", vault=VAULT, actor_id=None)

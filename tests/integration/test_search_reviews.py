@@ -23,7 +23,7 @@ from search_index.query import Filters, SearchRequest, SearchResult
 from tests.factories import login, make_account
 from tests.review_fixtures import AT_MEETING, Meeting, concluded, ready_meeting, sign_all
 from webapp.extensions import search_index
-from webapp.search import similar_reviews
+from webapp.search.hits import similar_reviews
 
 
 @pytest.fixture(scope="module", autouse=True)

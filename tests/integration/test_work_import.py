@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
@@ -20,7 +21,7 @@ from knowledge.registry.import_layout import COLUMNS, GUIDE_SHEET
 from knowledge.registry.importing import WorkImportError, can_import_works, commit_import, dry_run
 from knowledge.registry.models import Work
 from knowledge.registry.rules import catalogue
-from knowledge.spreadsheets import read_date
+from knowledge.spreadsheets.reading import read_date
 from tests.factories import make_account, make_enterprise, make_project
 
 HEADERS = ["项目名称", "所在城市", "区县", "危大工程名称", "工程类别", "子类", "部位", "计划开工日期",
@@ -290,7 +291,7 @@ def test_a_failure_midway_through_the_commit_rolls_everything_back(session, team
         if len(calls) == 2:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(work_import.audit, "record", failing_record)
+    monkeypatch.setattr(audit, "record", failing_record)
     with pytest.raises(RuntimeError):
         commit_import(session, xlsx([row(project), row(project, "2#")]), "works.xlsx", scope=scope)
     monkeypatch.undo()

@@ -17,6 +17,7 @@ FORBIDDEN = {
     "expert_pool": FLASK | {"webapp"},
     "search_index": FLASK | {"webapp", "knowledge", "expert_pool"},
 }
+OURS = {"knowledge", "expert_pool", "search_index", "webapp", "tests"}
 KNOWLEDGE_KERNEL = {"db", "errors", "regions", "clock", "pagination", "outbox", "audit"}
 ALLOWED: dict[str, dict[str, set[str]]] = {
     "knowledge": {
@@ -153,22 +154,39 @@ def test_the_checker_sees_a_wrong_arrow_and_ignores_type_only_imports(tmp_path):
     assert "reviews" not in ALLOWED["expert_pool"]["draws"]
 
 
-def test_no_module_imports_another_modules_private_names():
-    ours = {"knowledge", "expert_pool", "search_index", "webapp", "tests"}
-    offenders = []
-    for path in ROOT.glob("*/**/*.py"):
-        if path.parts[len(ROOT.parts)] in {".venv", "migrations"}:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.ImportFrom)
-                and node.level == 0
-                and (node.module or "").split(".")[0] in ours
-            ):
-                offenders += [
-                    f"{path.relative_to(ROOT)}: {a.name}" for a in node.names if a.name.startswith("_")
-                ]
-    assert offenders == []
+def private_reads(path: Path, modules: set[str]) -> list[str]:
+    """Underscore names of our modules that ``path`` imports (``from m import _x``) or reads (``m._x``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found, aliases = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] in OURS:
+                found += [a.name for a in node.names if a.name.startswith("_")]
+            aliases |= {a.asname or a.name for a in node.names if f"{node.module}.{a.name}" in modules}
+        elif isinstance(node, ast.Import):
+            aliases |= {a.asname for a in node.names if a.asname and a.name in modules}
+    for node in ast.walk(tree):
+        is_read = (
+            isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+        )
+        if is_read and node.attr.startswith("_") and not node.attr.startswith("__"):
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_imports_or_reads_another_modules_private_names():
+    files = [p for p in ROOT.glob("*/**/*.py") if p.parts[len(ROOT.parts)] not in {".venv", "migrations"}]
+    modules = {module_name(p) for p in files}
+    offenders = {str(p.relative_to(ROOT)): bad for p in files if (bad := private_reads(p, modules))}
+    assert offenders == {}
+
+
+def test_the_private_check_sees_both_forms(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from expert_pool.experts import services\nfrom knowledge.db import _x\nservices._clean()\n"
+    )
+    assert private_reads(bad, {"expert_pool.experts.services"}) == ["_x", "services._clean"]
 
 
 def test_the_domain_imports_nothing_inside_a_function():

@@ -26,7 +26,7 @@ from tests.factories import (
 )
 from tests.web.test_api import assert_error, bearer
 from webapp.extensions import search_index
-from webapp.search import similar_plans
+from webapp.search.hits import similar_plans
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -10,12 +10,14 @@ from flask.typing import ResponseReturnValue
 
 from expert_pool.conflicts import store as conflict_store
 from expert_pool.draws import services as draws
+from expert_pool.draws.decisions import DRAW_ROLES, can_check_conflicts
 from expert_pool.draws.models import Draw, HalfDay, SeatStatus
+from expert_pool.draws.reveal import reveal_names
 from expert_pool.policy import pool_policy
-from knowledge import audit
 from knowledge.accounts.models import Role
-from knowledge.db import utcnow
 from knowledge.registry import queries as work_queries
+from knowledge.registry.models import Work
+from webapp import clock
 from webapp.api import ApiError, route
 from webapp.api.params import Field, enum_value, int_arg, json_body
 from webapp.auth import current_account, current_scope
@@ -30,7 +32,7 @@ VERIFY_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "draw_id", "seq", "ok", "replay_matches", "hash_matches", "chain_matches", "message", "seed_hash", "record_hash")}}  # fmt: skip
 
 
-def _work(work_id: int) -> work_queries.Work:
+def _work(work_id: int) -> Work:
     return work_queries.get_work_for(db.session, current_scope(), work_id)
 
 
@@ -43,10 +45,10 @@ def path_json(p: Any) -> dict[str, Any]:
        params=[{"name": "expert_id", "in": "query", "schema": {"type": "integer"}}],
        response={"type": "object"}, errors=(403,))  # fmt: skip
 def work_conflicts(work_id: int) -> ResponseReturnValue:
-    if current_scope().role not in (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR):
+    if not can_check_conflicts(current_scope().role):
         abort(403)
     work = _work(work_id)
-    policy, today = pool_policy(db.session), utcnow().date()
+    policy, today = pool_policy(db.session), clock.now().date()
     if request.args.get("expert_id"):
         expert_id = int_arg("expert_id", 0)
         paths = conflict_store.conflicts_of_expert(db.session, work, expert_id, on=today, policy=policy)
@@ -65,7 +67,7 @@ def work_conflicts(work_id: int) -> ResponseReturnValue:
            "meeting_day": {"type": "string", "format": "date"}, "half_day": {"type": "string", "enum": ["am", "pm"]}}},
        response=DRAW_SCHEMA, status=201, errors=(403, 409, 422))  # fmt: skip
 def create_draw(work_id: int) -> ResponseReturnValue:
-    if current_scope().role not in (Role.DRAW_OFFICE, Role.ADMIN):
+    if current_scope().role not in DRAW_ROLES:
         abort(403)
     work = _work(work_id)
     body = json_body({"meeting_day": Field(str, max_length=10), "half_day": Field(str, max_length=2)})
@@ -76,7 +78,7 @@ def create_draw(work_id: int) -> ResponseReturnValue:
             400, "invalid_value", "meeting_day 应为 YYYY-MM-DD 格式的日期", field="meeting_day"
         ) from None
     draw = draws.request_draw(db.session, work, day, enum_value("half_day", body["half_day"], HalfDay),
-                              actor_id=current_account().id, now=utcnow())  # fmt: skip
+                              actor_id=current_account().id, now=clock.now())  # fmt: skip
     return draw_json(draw, show_names=True), 201
 
 
@@ -110,10 +112,7 @@ def get_draw(draw_id: int) -> ResponseReturnValue:
         abort(403)
     draw = _draw(draw_id)
     _work(draw.work_id)
-    show = draws.names_visible(account.role.value, draw, utcnow())
-    if show:
-        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
-        db.session.commit()
+    show = reveal_names(db.session, draw, role=account.role, account_id=account.id, now=clock.now())
     return draw_json(draw, show_names=show)
 
 

@@ -15,16 +15,8 @@ from webapp.api import ApiError, route
 from webapp.api.params import int_arg
 from webapp.auth import current_scope
 from webapp.extensions import search_index
-from webapp.search import (
-    CONCLUSION_LABELS,
-    PER_PAGE,
-    Q_MAX,
-    SEARCH_ROLES,
-    VERDICT_LABELS,
-    ShownHit,
-    read_args,
-    show_hit,
-)
+from webapp.search.args import CONCLUSION_LABELS, PER_PAGE, Q_MAX, SEARCH_ROLES, VERDICT_LABELS, read_args
+from webapp.search.hits import ShownHit, show_hit
 
 MAX_PER_PAGE = 100
 

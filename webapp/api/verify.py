@@ -10,7 +10,6 @@ from expert_pool.reviews import reports as review_reports
 from knowledge.errors import ValidationError
 from webapp.api import ApiError, route
 from webapp.extensions import db
-from webapp.reports import verdict_message
 
 VERIFY_SCHEMA = {
     "type": "object",
@@ -44,7 +43,7 @@ def verify_report(code: str) -> ResponseReturnValue:
         "code": report.verify_code, "state": verdict.state, "genuine": verdict.genuine,
         "current": verdict.state == "current", "version": report.version,
         "replaced_by_code": newer.verify_code if newer else None,
-        "replaced_by_version": newer.version if newer else None, "message": verdict_message(verdict),
+        "replaced_by_version": newer.version if newer else None, "message": verdict.message,
         "conclusion": None, "finalised_at": None, "project": None, "work": None,
     }  # fmt: skip
     if verdict.genuine:  # only what a genuine report states; nothing about a draft or an altered record

@@ -62,7 +62,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
 
     def decorator(view: F) -> F:
         @wraps(view)
-        @login_required  # type: ignore[misc]
+        @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_account().role not in roles:
                 abort(403)

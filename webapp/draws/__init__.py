@@ -19,6 +19,7 @@ from expert_pool.reviews import meetings
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.registry import queries as work_queries
+from knowledge.registry.models import Work
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db
@@ -29,7 +30,7 @@ OFFICE = (Role.DRAW_OFFICE, Role.ADMIN)
 READERS = (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR, Role.PROJECT_TEAM)
 
 
-def _work(work_id: int) -> work_queries.Work:
+def _work(work_id: int) -> Work:
     try:
         return work_queries.get_work_for(db.session, current_scope(), work_id)
     except NotFoundError:

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from expert_pool.experts import services
+from expert_pool.experts.models import Expert
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError
 from webapp.auth import current_account, role_required
@@ -14,7 +15,7 @@ from webapp.experts.forms import ContactForm, DeclarationForm, LeaveForm
 from webapp.extensions import db
 
 
-def _own() -> services.Expert:
+def _own() -> Expert:
     account = current_account()
     if account.expert_id is None:
         abort(403)

@@ -7,14 +7,12 @@ import io
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw
 from expert_pool.draws.record_pdf import draw_pdf as build_draw_pdf
+from expert_pool.draws.reveal import reveal_names
 from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews.report_pdf import report_pdf as build_report_pdf
-from expert_pool.reviews.reports import Verdict
-from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.errors import NotFoundError, ValidationError
 from knowledge.registry import queries as work_queries
@@ -26,18 +24,6 @@ bp = Blueprint("reports", __name__)
 ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
 RECORD_READERS = (Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)  # never the project team: its panel is sealed
 CODE_ECHO_MAX = 64  # a typed code is shown back, but not at any length
-
-
-def verdict_message(verdict: Verdict) -> str:
-    """What the public is told about a code (the page and the API say the same)."""
-    if verdict.state == "current":
-        return "真实有效且为现行版本"
-    if verdict.state == "superseded":
-        newer = verdict.replaced_by
-        return f"真实但已被第{newer.version}版取代" if newer else "真实但已被更正版本取代"
-    if verdict.state == "draft":
-        return "草稿未生效"
-    return "内容与签署时不一致（可能被篡改）"
 
 
 def _pdf(data: bytes, name: str) -> ResponseReturnValue:
@@ -59,9 +45,9 @@ def report_pdf(review_id: int, report_id: int) -> ResponseReturnValue:
     if report.finalised_at is None and scope.role is Role.PROJECT_TEAM:
         abort(404)
     data = build_report_pdf(db.session, review, report, base_url=current_app.config["PUBLIC_BASE_URL"])
-    if not acc.member:  # the report names the panel: logged like every other view of the names
-        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", review.draw_id))
-        db.session.commit()
+    # The report names the panel: logged like every other view of the names.
+    reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=clock.now(),
+                 member=acc.member)  # fmt: skip
     return _pdf(data, f"专家论证报告-{report.verify_code}-第{report.version}版.pdf")
 
 
@@ -77,9 +63,7 @@ def draw_pdf(draw_id: int) -> ResponseReturnValue:
         abort(404)
     account, now = current_account(), clock.now()
     data = build_draw_pdf(db.session, draw, now=now)
-    if draws.names_visible(account.role.value, draw, now):
-        audit.record(db.session, actor_id=account.id, action="draw_view_names", obj=("draw", draw.id))
-        db.session.commit()
+    reveal_names(db.session, draw, role=account.role, account_id=account.id, now=now)
     return _pdf(data, f"专家抽取记录-{draw.id}.pdf")
 
 
@@ -110,5 +94,5 @@ def verify(code: str) -> ResponseReturnValue:
         ), status
     report = verdict.report
     work = report.review.work
-    return render_template("reports/verify.html", verdict=verdict, message=verdict_message(verdict), report=report,
+    return render_template("reports/verify.html", verdict=verdict, message=verdict.message, report=report,
                            work=work, project=work.project, code=report.verify_code, error=None)  # fmt: skip

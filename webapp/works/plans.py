@@ -17,7 +17,7 @@ from search_index.documents import make_doc_id, section_anchor
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import attach_error
-from webapp.search import similar_conclusions, similar_plans
+from webapp.search.hits import similar_conclusions, similar_plans
 from webapp.works import bp
 from webapp.works.forms import ActionForm, PlanForm
 from webapp.works.views import READERS

@@ -20,6 +20,7 @@ from knowledge.registry import projects
 from knowledge.registry import queries as work_queries
 from knowledge.registry import services as work_services
 from knowledge.registry.decisions import can_reclassify, can_request_review, manual_move
+from knowledge.registry.models import Work
 from knowledge.registry.rules import Verdict
 from knowledge.registry.workflow import MANUAL_MOVE_LABELS, STATUS_LABELS, WorkStatus
 from webapp.auth import current_scope, role_required
@@ -43,7 +44,7 @@ from webapp.works.params import (
 READERS = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
 
 
-def _work_or_404(work_id: int) -> work_services.Work:
+def _work_or_404(work_id: int) -> Work:
     try:
         return work_queries.get_work_for(db.session, current_scope(), work_id)
     except NotFoundError:
