@@ -90,9 +90,9 @@ POSTGRES_GUARDS = [
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
 ]
 for _stmt in SQLITE_GUARDS:
-    event.listen(AuditLog.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+    event.listen(AuditLog.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]  # DDL() is unannotated
 for _stmt in POSTGRES_GUARDS:
-    event.listen(AuditLog.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
+    event.listen(AuditLog.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]  # DDL() is unannotated
 
 
 def record(

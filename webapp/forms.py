@@ -32,7 +32,7 @@ def enum_or_none(enum_cls: type[StrEnum], value: Any) -> Any:
         return None
 
 
-class EnumSelectField(SelectField):
+class EnumSelectField(SelectField):  # type: ignore[misc]  # wtforms is untyped (no stubs for 3.3)
     def __init__(self, label: str, enum_cls: type[StrEnum], blank: str | None = None, **kwargs: Any) -> None:
         choices = [SelectChoice(value, text) for value, text in enum_choices(enum_cls, blank=blank)]
         super().__init__(label, choices=choices, **kwargs)

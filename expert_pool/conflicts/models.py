@@ -36,7 +36,13 @@ def record_sittings(
 ) -> None:  # fmt: skip
     """The signatures of a report that has just become final, as sittings (the caller commits)."""
     session.add_all(
-        PanelSitting(expert_id=e, work_id=work_id, review_id=review_id, report_id=report_id,
-                     conclusion=conclusion, held_on=held_on)  # fmt: skip
+        PanelSitting(
+            expert_id=e,
+            work_id=work_id,
+            review_id=review_id,
+            report_id=report_id,
+            conclusion=conclusion,
+            held_on=held_on,
+        )
         for e in sorted(set(expert_ids))
     )

@@ -79,7 +79,7 @@ def load_data(session: Session) -> cg.GraphData:
 
 def graph(session: Session) -> cg.ConflictGraph:
     """The process's graph for this database, rebuilt first if its rows changed since it was built."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     current = fingerprint(session)
     with _lock:
         cached = _cache.get(key)

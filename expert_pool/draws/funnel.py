@@ -143,7 +143,7 @@ def _pool_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
 
 
 def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
-    key, current = str(session.get_bind().url), _pool_fingerprint(session, today)
+    key, current = str(session.get_bind().engine.url), _pool_fingerprint(session, today)
     with _lock:
         cached = _snapshots.get(key)
         if cached is not None and cached[0] == current:

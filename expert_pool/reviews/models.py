@@ -208,6 +208,6 @@ def postgres_guards(table: str, condition: str) -> list[str]:
 for _table, _condition in FROZEN.items():
     _tbl = Base.metadata.tables[_table]
     for _stmt in sqlite_guards(_table, _condition):
-        event.listen(_tbl, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+        event.listen(_tbl, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]  # DDL() is unannotated
     for _stmt in postgres_guards(_table, _condition):
-        event.listen(_tbl, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
+        event.listen(_tbl, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]  # DDL() is unannotated

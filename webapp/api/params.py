@@ -50,7 +50,9 @@ def json_body(fields: dict[str, Field]) -> dict[str, Any]:
                 f"字段 {name} 应为{_KIND_NAMES.get(spec.kind, spec.kind.__name__)}",
                 field=name,
             )
-        if spec.kind is int and not is_bool and not 1 <= value <= MAX_KEY:  # every int field is a key
+        if (
+            spec.kind is int and not is_bool and not (isinstance(value, int) and 1 <= value <= MAX_KEY)
+        ):  # every int field is a key
             raise ApiError(400, "out_of_range", f"字段 {name} 应为1至{MAX_KEY}之间的编号", field=name)
         if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
             raise ApiError(400, "too_long", f"字段 {name} 不能超过{spec.max_length}个字符", field=name)

@@ -66,11 +66,11 @@ def parse_filter(
         errors["sort"] = f"排序方式无效，可选：{'、'.join(SORTS)}"
         sort = "newest"
     found = WorkFilter(
-        city=pick("city", City),  # type: ignore[arg-type]
+        city=pick("city", City),
         district=args.get("district", "").strip()[:32],
         category=category,
-        verdict=pick("verdict", Verdict),  # type: ignore[arg-type]
-        status=pick("status", WorkStatus),  # type: ignore[arg-type]
+        verdict=pick("verdict", Verdict),
+        status=pick("status", WorkStatus),
         enterprise_id=int(enterprise) if enterprise else None,
         start_from=day("start_from"),
         start_to=day("start_to"),
