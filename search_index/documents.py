@@ -155,7 +155,7 @@ def pack(pieces: Sequence[tuple[str, str]]) -> bytes:
 
 
 def unpack(packed: bytes | None) -> list[tuple[str, str]]:
-    return [tuple(p) for p in json.loads(zlib.decompress(packed))] if packed else []  # type: ignore[misc]
+    return [tuple(p) for p in json.loads(zlib.decompress(packed))] if packed else []
 
 
 def snippets(packed: bytes | None, terms: Iterable[str], *, limit: int = 3, width: int = 90) -> list[str]:
@@ -199,7 +199,7 @@ def section_anchor(label: str) -> str:
 
 def _spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
     taken = bytearray(len(text))
-    spans = []
+    spans: list[tuple[int, int]] = []
     for needle in needles:
         start = text.find(needle)
         while start >= 0 and len(spans) < 200:

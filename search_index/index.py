@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.util.filelock import FileLock, try_for
 
-from search_index import bulk
+from search_index import bulk, whoosh_private
 from search_index.documents import DocumentError, SearchDocument, to_fields
 from search_index.postings import SegmentCache
 from search_index.query import Allowed, Hit, SearchRequest, SearchResult
@@ -68,6 +68,14 @@ class IndexCheck(NamedTuple):
     extra: list[str]
 
 
+class Writing(Protocol):
+    """What an update asks of Whoosh's writer."""
+
+    def update_document(self, **fields: Any) -> None: ...
+
+    def delete_by_term(self, fieldname: str, text: str) -> None: ...
+
+
 BUSY = "检索索引正由另一个写入者占用（写锁等待超时），请稍后重试"
 OUTDATED = "检索索引结构已过期，请重建（flask search reindex）"
 
@@ -89,6 +97,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._view: View | None = None
         self._segments: dict[tuple[str, int], SegmentCache] = {}  # what was read from each segment
+        whoosh_private.check_version()  # at start-up, so the log says at once when searches will be slow
 
     # ---- generations
 
@@ -166,15 +175,23 @@ class SearchIndex:
     def upsert(self, docs: Iterable[SearchDocument]) -> WriteReport:
         """Add or replace documents by doc_id. :raises DocumentError: for a document of the wrong shape."""
         prepared = [to_fields(doc) for doc in docs]
-        return self._write(
-            lambda writer: [writer.update_document(**fields) for fields in prepared], len(prepared)
-        )
+
+        def replace(writer: Writing) -> None:
+            for fields in prepared:
+                writer.update_document(**fields)
+
+        return self._write(replace, len(prepared))
 
     def delete(self, doc_ids: Iterable[str]) -> WriteReport:
         ids = list(doc_ids)
-        return self._write(lambda writer: [writer.delete_by_term("doc_id", i) for i in ids], len(ids))
 
-    def _write(self, apply: Callable[[object], object], count: int) -> WriteReport:
+        def remove(writer: Writing) -> None:
+            for doc_id in ids:
+                writer.delete_by_term("doc_id", doc_id)
+
+        return self._write(remove, len(ids))
+
+    def _write(self, apply: Callable[[Writing], None], count: int) -> WriteReport:
         if count == 0:
             return WriteReport(ok=True)
         for _attempt in range(2):
@@ -248,7 +265,7 @@ class SearchIndex:
         return self._current().searcher.document_number(doc_id=doc_id) is not None
 
     def doc_count(self) -> int:
-        return self._current().searcher.doc_count()
+        return int(self._current().searcher.doc_count())
 
     def check(self, expected: Mapping[str, str]) -> IndexCheck:
         """Compare with {doc_id: version_of(doc)} from the database: what is missing, stale, or extra."""

@@ -6,8 +6,9 @@ a block at a time, into arrays and a frozenset of document numbers, and queries 
 C). A segment never changes its postings (a deletion only marks a document), so what is read from one is kept
 for as long as the segment lives: a searcher reopened after an outbox write reads only the new small segment.
 
-Tied to whoosh-reloaded 2.7.5's W3 codec (the leaf matcher's block arrays, the length column's bytes); when a
-segment is not of that shape the slower public calls are used instead. A test compares both.
+The block and column reads are whoosh-reloaded's internals, read in ``whoosh_private`` only (on the version they
+were verified on); elsewhere the public calls (a matcher stepped one document at a time) give the same sets, 30
+times slower. Tests compare both with Whoosh's own matcher and scorer, and count which path was taken.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from whoosh.util.numeric import byte_to_length
+from whoosh.matching import FilterMatcher
+
+from search_index import whoosh_private
 
 # BM25 (Whoosh's defaults, whoosh.scoring.BM25F).
 B = 0.75
@@ -31,7 +34,6 @@ K1 = 1.2
 CHAMPIONS = 300
 # Postings kept per segment (arrays and sets, about 70 bytes each) before the least recently used terms go.
 TERM_BUDGET = 1_500_000
-_LENGTHS = [byte_to_length(b) for b in range(256)]
 _EMPTY: frozenset[int] = frozenset()
 
 
@@ -134,57 +136,37 @@ class SegmentCache:
 
 
 def field_postings(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, array[int]]]:
-    """Every term of a field with its document numbers, in one pass over the segment's term table (looking
-    each term up again, as ``leaf.postings`` does, was most of the time for the 30,000 enterprises)."""
+    """Every term of a field with its document numbers."""
     if fieldname not in leaf.indexed_field_names():
-        return
-    terms = getattr(leaf, "_terms", None)
-    if not all(hasattr(terms, a) for a in ("items_from", "_codec", "_postfile")):
-        for btext in leaf.lexicon(fieldname):
-            yield btext, read_postings(leaf, fieldname, btext)[0]
-        return
-    fmt = leaf.schema[fieldname].format
-    for (name, btext), info in terms.items_from(fieldname, b""):
-        if name != fieldname:
-            return
-        matcher = terms._codec.postings_reader(terms._postfile, info, fmt, term=(name, btext))
-        yield btext, _read_matcher(matcher)[0]
+        return iter(())
+    found = whoosh_private.field_postings(leaf, fieldname)
+    if found is None:
+        return ((btext, read_postings(leaf, fieldname, btext)[0]) for btext in leaf.lexicon(fieldname))
+    return found
 
 
 def read_postings(leaf: Any, fieldname: str, btext: bytes) -> tuple[array[int], array[float]]:
-    """A term's document numbers (within the segment) and weights, a block at a time."""
-    return _read_matcher(leaf.postings(fieldname, btext))
-
-
-def _read_matcher(matcher: Any) -> tuple[array[int], array[float]]:
+    """A term's document numbers (within the segment, deleted documents too) and weights: a block at a time, or
+    by the public path one at a time."""
+    found = whoosh_private.block_postings(leaf, fieldname, btext)
+    if found is not None:
+        return found
     ids, weights = array("I"), array("f")
-    if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block", "_blocklength")):
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return ids, weights
+    matcher = leaf.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):  # deleted documents count in a term's idf, as in Whoosh's scorer
+        matcher = matcher.child
+        matcher.reset()  # the filter has moved it past the deleted documents it starts with
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids.extend(matcher._ids)
-        weights.extend(matcher._weights)
-        matcher._next_block()
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
     return ids, weights
 
 
 def read_lengths(leaf: Any, fieldname: str, count: int) -> array[float]:
-    """Field lengths of every document: the length column's bytes when they can be read at once."""
-    column = None
-    perdoc = getattr(leaf, "_perdoc", None)
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-        column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if column is not None and hasattr(column, "_dbfile") and getattr(column, "_fixedlen", 0) == 1:
-        raw = column._dbfile.get(column._basepos, min(column._count, count))
-        found = array("f", map(_LENGTHS.__getitem__, raw))
-        found.extend([0.0] * (count - len(found)))
+    """Field lengths of every document: the length column's bytes at once, or a public call per document."""
+    found = whoosh_private.field_lengths(leaf, fieldname, count)
+    if found is not None:
         return found
     return array("f", (leaf.doc_field_length(n, fieldname, 0) or 0 for n in range(count)))
 

@@ -12,6 +12,7 @@ from whoosh import query as wq
 
 from search_index.analysis import expand, is_cjk, is_pairable, normalize, phrase_pairs, query_words
 from search_index.schema import TEXT_FIELDS
+from search_index.whoosh_private import ExpandingTerm
 
 FIELD_ALIASES: dict[str, str] = {
     **dict.fromkeys(("标题", "题目", "title"), "title"),
@@ -141,7 +142,7 @@ class ParsedQuery:
     used_fallback: bool = False
 
 
-class Contains(wq.MultiTerm):  # type: ignore[misc]
+class Contains(ExpandingTerm):
     """The words of a field that contain one character: what a one-character query word (桩) matches, so
     灌注桩 is found. The field's words are read once per index segment (segments never change their words)."""
 
@@ -159,7 +160,7 @@ class Contains(wq.MultiTerm):  # type: ignore[misc]
     def __repr__(self) -> str:
         return f"Contains({self.fieldname!r}, {self.text!r})"
 
-    def _btexts(self, ixreader: Any) -> list[bytes]:
+    def btexts(self, ixreader: Any) -> list[bytes]:
         needle = self.text.encode("utf-8")  # UTF-8 never matches a character inside another one
         found: set[bytes] = set()
         for leaf, _ in ixreader.leaf_readers():

@@ -6,9 +6,9 @@ from collections import Counter
 from typing import Any
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.system import pack_uint
 
 from search_index.analysis import PairTokenizer, WordTokenizer
+from search_index.whoosh_private import frequency_value
 
 # Bump with any change below: an index with another version is reported outdated and rebuilt.
 SCHEMA_VERSION = "2"
@@ -39,7 +39,7 @@ class WordsField(TEXT):  # type: ignore[misc]
             else (t for t, _ in self.analyzer.terms(value, mode))
         )
         counts = Counter(terms)
-        return [(term.encode("utf-8"), n, n * boost, pack_uint(n)) for term, n in counts.items()]
+        return [(term.encode("utf-8"), n, n * boost, frequency_value(n)) for term, n in counts.items()]
 
 
 def build_schema() -> Schema:

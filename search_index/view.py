@@ -123,7 +123,7 @@ class View:
         if isinstance(q, wq.Term):
             return self.term_docs(q.fieldname, q.text)
         if isinstance(q, Contains):
-            return union(self.term_docs(q.fieldname, t) for t in q._btexts(self.searcher.reader()))
+            return union(self.term_docs(q.fieldname, t) for t in q.btexts(self.searcher.reader()))
         if isinstance(q, wq.Or):
             return union(self.evaluate(c) for c in q.subqueries)
         if isinstance(q, wq.And):
@@ -196,7 +196,7 @@ class View:
             text = q.text.encode("utf-8") if isinstance(q.text, str) else q.text
             return [(q.fieldname, text, q.boost)]
         if isinstance(q, Contains):
-            return [(q.fieldname, t, q.boost) for t in q._btexts(self.searcher.reader())]
+            return [(q.fieldname, t, q.boost) for t in q.btexts(self.searcher.reader())]
         if isinstance(q, wq.And | wq.Or):
             return [t for c in q.subqueries for t in self.scoring_terms(c)]
         return []
@@ -265,7 +265,7 @@ class View:
         A field of many values (30,000 enterprises) is counted from each found document's values when the result
         is not large; otherwise, and for the other fields, value by value, largest first, stopping at a value
         with fewer documents than the ``FACET_LIMIT``-th count so far: it cannot enter the list."""
-        facets = {}
+        facets: dict[str, list[tuple[object, int]]] = {}
         for name in names:
             values = self.facet_values(FACETS[name])
             if len(values) > FORWARD_MIN_VALUES and len(found) <= FORWARD_MAX_SHARE * self.doc_count_all:
