@@ -1,1 +1,1 @@
-"""accounts."""
+"""Accounts, their roles and scope (who may see what), passwords and sign-in, and their lists."""

@@ -1,1 +1,1 @@
-"""enterprises."""
+"""Enterprises (by unified social credit code), projects and the units that take part in them."""
