@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+# A concluded panel's conclusion as stored (the values of ``expert_pool.reviews.models.Conclusion``).
+PanelConclusion = Literal["pass", "pass_after_revision", "fail"]
+
 
 @dataclass(frozen=True, slots=True)
 class ExpertNode:
@@ -77,7 +80,7 @@ class PanelSeat:
     expert_id: int
     work_id: int
     review_id: int
-    conclusion: Literal["pass", "pass_after_revision", "fail"]
+    conclusion: PanelConclusion
     day: date
 
 

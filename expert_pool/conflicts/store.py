@@ -7,13 +7,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expert_pool.conflicts import graph as cg
 from expert_pool.conflicts.models import PanelSitting
+from expert_pool.conflicts.records import PanelConclusion
 from expert_pool.experts.models import DeclaredConflict, Employment, Expert
 from knowledge.audit import AuditLog
 from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
@@ -60,7 +61,9 @@ def load_data(session: Session) -> cg.GraphData:
     # became final.
     sat = session.execute(select(PanelSitting.expert_id, PanelSitting.work_id, PanelSitting.review_id,
                                  PanelSitting.conclusion, PanelSitting.held_on))  # fmt: skip
-    seats = sorted({cg.PanelSeat(*row) for row in sat}, key=lambda s: (s.review_id, s.expert_id))
+    # The column holds the values of reviews.models.Conclusion, written by record_sittings only.
+    seats = sorted({cg.PanelSeat(e, w, r, cast(PanelConclusion, c), d) for e, w, r, c, d in sat},
+                   key=lambda s: (s.review_id, s.expert_id))  # fmt: skip
     return cg.GraphData(
         experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
         enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],

@@ -73,7 +73,8 @@ def _pool_clashes(session: Session, vault: IdentityVault, raw_numbers: Iterable[
             Expert.id_number_hash.in_(ordered[i : i + 500])
         )
         for digest, name, expert_id in session.execute(stmt):
-            found[digest] = f"该身份证号码已登记为专家“{name}”（编号 {expert_id}）"
+            if digest is not None:  # the statement asks for known digests: a None never comes back
+                found[digest] = f"该身份证号码已登记为专家“{name}”（编号 {expert_id}）"
     return found
 
 
