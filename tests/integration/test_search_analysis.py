@@ -6,7 +6,6 @@ import jieba
 import pytest
 
 from search_index import analysis
-from search_index.index import SearchIndex
 from tests.integration.search_recall import DOCS, QUERIES, recall_at
 from tests.integration.test_search_index import find
 
@@ -14,13 +13,6 @@ from tests.integration.test_search_index import find
 @pytest.fixture(scope="module", autouse=True)
 def _warm() -> None:
     analysis.warm_up()
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> SearchIndex:
-    built = SearchIndex(tmp_path_factory.mktemp("corpus"))
-    assert built.upsert(DOCS).ok
-    return built
 
 
 # ---- analysis

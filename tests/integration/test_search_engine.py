@@ -21,18 +21,6 @@ def _warm() -> None:
     analysis.warm_up()
 
 
-@pytest.fixture
-def index(tmp_path) -> SearchIndex:
-    return SearchIndex(tmp_path / "index", lock_timeout=0.2)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> SearchIndex:
-    built = SearchIndex(tmp_path_factory.mktemp("corpus"))
-    assert built.upsert(DOCS).ok
-    return built
-
-
 # ---- the set-based query engine (search_index.postings) against Whoosh's own matchers
 
 ENGINE_QUERIES = ["深基坑", "塔吊", "桩", "QTZ80 塔吊", '"基坑开挖"', "单位:中建八局", "深基坑 NOT 降水", "塔吊 OR 爬架",

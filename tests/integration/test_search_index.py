@@ -15,7 +15,6 @@ from search_index import analysis
 from search_index.documents import DocumentError
 from search_index.index import SearchIndex
 from search_index.query import Allowed, SearchRequest, SearchResult
-from tests.integration.search_recall import DOCS
 
 ALL = Allowed.all()
 
@@ -28,18 +27,6 @@ def doc(doc_id: str, title: str, body: str = "", **extra: Any) -> dict[str, Any]
 @pytest.fixture(scope="module", autouse=True)
 def _warm() -> None:
     analysis.warm_up()
-
-
-@pytest.fixture
-def index(tmp_path) -> SearchIndex:
-    return SearchIndex(tmp_path / "index", lock_timeout=0.2)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> SearchIndex:
-    built = SearchIndex(tmp_path_factory.mktemp("corpus"))
-    assert built.upsert(DOCS).ok
-    return built
 
 
 def find(index: SearchIndex, q: str = "", **kwargs: Any) -> SearchResult:

@@ -23,11 +23,6 @@ def _warm() -> None:
     analysis.warm_up()
 
 
-@pytest.fixture
-def index(tmp_path) -> SearchIndex:
-    return SearchIndex(tmp_path / "index", lock_timeout=0.2)
-
-
 # ---- rebuild, check, health
 
 

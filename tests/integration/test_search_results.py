@@ -5,27 +5,13 @@ from __future__ import annotations
 import pytest
 
 from search_index import analysis
-from search_index.index import SearchIndex
 from search_index.query import Allowed, Filters
-from tests.integration.search_recall import DOCS
 from tests.integration.test_search_index import ALL, doc, find, ids
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _warm() -> None:
     analysis.warm_up()
-
-
-@pytest.fixture
-def index(tmp_path) -> SearchIndex:
-    return SearchIndex(tmp_path / "index", lock_timeout=0.2)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> SearchIndex:
-    built = SearchIndex(tmp_path_factory.mktemp("corpus"))
-    assert built.upsert(DOCS).ok
-    return built
 
 
 # ---- facets, permissions, pages
