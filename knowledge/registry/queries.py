@@ -14,7 +14,7 @@ from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope, can_view_project
 from knowledge.enterprises.models import ProjectParticipant
 from knowledge.errors import NotFoundError
-from knowledge.pagination import DEFAULT_PER_PAGE, Page, paginate
+from knowledge.pagination import DEFAULT_PER_PAGE, Page, like_pattern, paginate
 from knowledge.regions import City
 from knowledge.registry.models import Work
 from knowledge.registry.rules import Verdict
@@ -60,10 +60,6 @@ def visible_works(scope: Scope) -> ColumnElement[bool]:
     return false()
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def filtered(scope: Scope, f: WorkFilter) -> Select[Work]:
     stmt = select(Work).where(visible_works(scope))
     if f.city is not None:
@@ -81,7 +77,7 @@ def filtered(scope: Scope, f: WorkFilter) -> Select[Work]:
     if f.start_to is not None:
         stmt = stmt.where(Work.planned_start <= f.start_to)
     if f.q:
-        stmt = stmt.where(Work.name.like(_like(f.q), escape="\\"))
+        stmt = stmt.where(Work.name.like(like_pattern(f.q), escape="\\"))
     if f.enterprise_id is not None:
         takes_part = select(ProjectParticipant.project_id).where(
             ProjectParticipant.enterprise_id == f.enterprise_id
