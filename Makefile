@@ -32,13 +32,18 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The job consumer (huey: invitation expiry, notifications) runs beside the web server and stops with it.
+# `make run PORT=5101` serves on another port; PUBLIC_BASE_URL (printed in QR codes) follows it unless set.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv
+	@echo "serving on http://$(HOST):$(PORT); report QR codes point at PUBLIC_BASE_URL=$$PUBLIC_BASE_URL (set it to the address the public reaches)"
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --scale small --if-empty
 	$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search reindex
 	$(BIN)/huey_consumer webapp.jobs.huey --workers 1 --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
-	SEARCH_BACKGROUND_WRITER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	SEARCH_BACKGROUND_WRITER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: venv test-system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

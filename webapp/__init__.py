@@ -9,7 +9,7 @@ from flask import Flask, Response
 from werkzeug.routing import IntegerConverter
 
 from knowledge.db import MAX_KEY
-from webapp.config import Config
+from webapp.config import Config, is_loopback_url
 
 
 class IdConverter(IntegerConverter):
@@ -41,6 +41,12 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    if not app.testing and is_loopback_url(app.config["PUBLIC_BASE_URL"]):
+        app.logger.warning(
+            "PUBLIC_BASE_URL is %s, a loopback address: the QR codes of review reports and certificates "
+            "will point at this machine only; set PUBLIC_BASE_URL to the address the public reaches.",
+            app.config["PUBLIC_BASE_URL"],
+        )
 
     from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -85,6 +87,18 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url`` names this machine only (127.0.0.0/8, ::1, localhost): a QR code printed with it
+    cannot be followed from anyone else's phone or computer."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class TestConfig(Config):
