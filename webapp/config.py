@@ -75,6 +75,10 @@ class Config:
         self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+        # Per name from any address: a slower lock that never blocks an address with no failure.
+        self.LOGIN_NAME_MAX_FAILURES = int(os.environ.get("LOGIN_NAME_MAX_FAILURES", "20"))
+        self.LOGIN_NAME_WINDOW_MINUTES = int(os.environ.get("LOGIN_NAME_WINDOW_MINUTES", "60"))
+        self.LOGIN_NAME_LOCK_MINUTES = int(os.environ.get("LOGIN_NAME_LOCK_MINUTES", "60"))
         self.API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.JSON_AS_ASCII = False

@@ -89,12 +89,19 @@ class ApiToken(Base):
     account: Mapped[Account] = relationship()
 
 
-class LoginThrottle(Base):
-    """Failed sign-ins per user name (known or not, so a lock never tells which names exist)."""
+class SignInCounter(Base):
+    """Sign-in attempts counted per user name and source address (``pair``), and per user name from any
+    address (``name``, a slower lock). Known or unknown names alike, so a lock never tells which names
+    exist. Rows are only ever changed by one atomic upsert (knowledge/accounts/throttle.py)."""
 
-    __tablename__ = "login_throttle"
+    __tablename__ = "sign_in_counter"
+    __table_args__ = (CheckConstraint("kind IN ('pair', 'name')", name="kind_known"),)
 
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import audit
-from knowledge.accounts.models import Account, ApiToken, LoginThrottle
+from knowledge.accounts import throttle
+from knowledge.accounts.models import Account, ApiToken
 from knowledge.accounts.passwords import dummy_hash, verify_password
+from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.errors import DomainError, NotFoundError, ValidationError
 
 TOKEN_PREFIX = "wd_"
@@ -32,15 +33,8 @@ class SignInLocked(SignInError):
         self.minutes = minutes
 
 
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    max_failures: int = 5
-    window: timedelta = timedelta(minutes=15)
-    lock: timedelta = timedelta(minutes=15)
-
-
-def _minutes_left(until: datetime, now: datetime) -> int:
-    return max(1, -(-int((until - now).total_seconds()) // 60))
+def _minutes_left(until: datetime | None, now: datetime) -> int:
+    return 1 if until is None else max(1, -(-int((until - now).total_seconds()) // 60))
 
 
 def authenticate(
@@ -51,49 +45,37 @@ def authenticate(
     now: datetime,
     policy: ThrottlePolicy,
     hash_method: str,
+    address: str = "",
 ) -> Account:
-    """The account for these credentials, or SignInError; commits the throttle state either way.
+    """The account for these credentials, or SignInError; the attempt is counted (knowledge/accounts/
+    throttle.py) before the password is checked, so parallel attempts cannot check more than the limit.
 
-    The lock is per user name, known or not, and is checked before the password, so a locked
-    name cannot be probed further and a lock does not reveal whether the name exists.
+    Locks hold per user name, known or not, and a lock does not reveal whether the name exists. Every
+    failure is audited with its source address.
     """
     key = username.strip().lower()[:64]
-    throttle = session.get(LoginThrottle, key)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise SignInLocked(_minutes_left(throttle.locked_until, now))
+    attempt = throttle.reserve(session, key, address, now=now, policy=policy)
+    blocked = attempt.blocked_until(now)
+    if blocked is not None:
+        raise SignInLocked(_minutes_left(blocked, now))
     account = session.scalar(select(Account).where(Account.username == key))
     hashed = account.password_hash if account else dummy_hash(hash_method)
     is_valid = verify_password(hashed, password) and account is not None and account.is_active
     if is_valid and account is not None:
-        if throttle:
-            session.delete(throttle)
+        throttle.forget_success(session, key, address)
         account.last_login_at = now
-        audit.record(session, actor_id=account.id, action="login", obj=("account", account.id))
+        audit.record(session, actor_id=account.id, action="login", obj=("account", account.id),
+                     after={"address": address})  # fmt: skip
         session.commit()
         return account
-    throttle = _count_failure(session, throttle, key, now, policy)
-    if account is not None and throttle.locked_until:
-        audit.record(session, actor_id=None, action="login_locked", obj=("account", account.id))
+    locked = attempt.locked_until(now)
+    audit.record(session, actor_id=None, action="login_locked" if locked else "login_failed",
+                 obj=("account", account.id) if account else ("sign_in", key),
+                 after={"address": address, "failures": attempt.pair.failures})  # fmt: skip
     session.commit()
-    if throttle.locked_until:
-        raise SignInLocked(_minutes_left(throttle.locked_until, now))
+    if locked is not None:
+        raise SignInLocked(_minutes_left(locked, now))
     raise SignInError("用户名或密码错误")
-
-
-def _count_failure(
-    session: Session, throttle: LoginThrottle | None, key: str, now: datetime, policy: ThrottlePolicy
-) -> LoginThrottle:
-    if throttle is None or now - throttle.window_start > policy.window:
-        if throttle is None:
-            throttle = LoginThrottle(username=key)
-            session.add(throttle)
-        throttle.failures = 0
-        throttle.window_start = now
-        throttle.locked_until = None
-    throttle.failures += 1
-    if throttle.failures >= policy.max_failures:
-        throttle.locked_until = now + policy.lock
-    return throttle
 
 
 def _digest(token: str) -> str:

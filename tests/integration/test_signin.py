@@ -7,15 +7,16 @@ from sqlalchemy import select
 
 from knowledge.accounts import signin
 from knowledge.accounts.models import ApiToken
+from knowledge.accounts.throttle import ThrottlePolicy
 from tests.factories import PASSWORD, TEST_HASH_METHOD, make_account
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-POLICY = signin.ThrottlePolicy(max_failures=3, window=timedelta(minutes=15), lock=timedelta(minutes=10))
+POLICY = ThrottlePolicy(max_failures=3, window=timedelta(minutes=15), lock=timedelta(minutes=10))
 
 
-def attempt(session, username, password, now=NOW):
+def attempt(session, username, password, now=NOW, address="10.0.0.1", policy=POLICY):
     return signin.authenticate(
-        session, username, password, now=now, policy=POLICY, hash_method=TEST_HASH_METHOD
+        session, username, password, now=now, policy=policy, hash_method=TEST_HASH_METHOD, address=address
     )
 
 

@@ -91,3 +91,27 @@ def test_token_page_creates_shows_once_and_revokes(client, session):
 def test_token_name_is_required(client, session):
     login(client, make_account(session))
     assert "请填写令牌用途" in client.post("/auth/tokens", data={"name": ""}).get_data(as_text=True)
+
+
+def test_a_lock_from_one_address_leaves_another_address_free(client, session):
+    account = make_account(session)
+    for _ in range(5):
+        client.post("/auth/login", data={"username": account.username, "password": "wrong"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.66"})  # fmt: skip
+    page = client.post("/auth/login", data={"username": account.username, "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "10.20.30.40"})  # fmt: skip
+    assert page.status_code == 302
+
+
+def test_the_admin_sees_the_name_under_attack_and_others_may_not(client, session):
+    target = make_account(session, role=Role.EXPERT)
+    for i in range(4):
+        client.post("/auth/login", data={"username": target.username, "password": "wrong"},
+                    environ_base={"REMOTE_ADDR": f"203.0.113.{i}"})  # fmt: skip
+    office = make_account(session, role=Role.DRAW_OFFICE)
+    login(client, office)
+    assert client.get("/admin/sign-in-attacks").status_code == 403
+    client.post("/auth/logout")
+    login(client, make_account(session, role=Role.ADMIN))
+    page = client.get("/admin/sign-in-attacks").get_data(as_text=True)
+    assert target.username in page and office.username not in page

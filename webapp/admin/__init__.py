@@ -104,3 +104,6 @@ def policy() -> ResponseReturnValue:
         credit=credit_policy(db.session).to_dict(),
         labels=pool_policy_store.POLICY_LABELS,
     )
+
+
+from webapp.admin import signin_watch  # noqa: E402, F401 - registers its route on bp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask.typing import ResponseReturnValue
 
 from knowledge.accounts import signin
@@ -113,6 +113,7 @@ def issue_token() -> ResponseReturnValue:
         now=utcnow(),
         policy=throttle_policy(),
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        address=request.remote_addr or "",
     )
     token, secret = signin.create_token(
         db.session, account, body["name"], now=utcnow(), valid_for=_validity()

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from knowledge.accounts import signin
+from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
 from webapp.auth import SessionUser, bp, current_account
@@ -17,12 +18,15 @@ from webapp.auth.forms import EmptyForm, LoginForm, TokenForm
 from webapp.extensions import db
 
 
-def throttle_policy() -> signin.ThrottlePolicy:
+def throttle_policy() -> ThrottlePolicy:
     cfg = current_app.config
-    return signin.ThrottlePolicy(
+    return ThrottlePolicy(
         max_failures=cfg["LOGIN_MAX_FAILURES"],
         window=timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]),
         lock=timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]),
+        name_max_failures=cfg["LOGIN_NAME_MAX_FAILURES"],
+        name_window=timedelta(minutes=cfg["LOGIN_NAME_WINDOW_MINUTES"]),
+        name_lock=timedelta(minutes=cfg["LOGIN_NAME_LOCK_MINUTES"]),
     )
 
 
@@ -47,6 +51,7 @@ def login() -> ResponseReturnValue:
                 now=utcnow(),
                 policy=throttle_policy(),
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                address=request.remote_addr or "",
             )
         except signin.SignInError as exc:
             form.form_errors.append(str(exc))
