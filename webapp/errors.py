@@ -61,11 +61,62 @@ def _has_nul(value: object) -> bool:
     return False
 
 
+JSON_MAX_DEPTH = 32
+DEPTH_MESSAGE = f"JSON嵌套层数过多（不超过{JSON_MAX_DEPTH}层）"
+SURROGATE_MESSAGE = "提交的内容含有无效的Unicode字符（孤立的代理项，如\\ud800），请检查编码后重试。"
+
+
+def _depth(value: object) -> int:
+    """How deeply a parsed JSON value nests, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((c, level + 1) for c in children)
+    return deepest
+
+
+def _has_surrogate(value: object) -> bool:
+    """A lone UTF-16 surrogate (from a JSON escape such as \\ud800) cannot be encoded or stored."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and any("\ud800" <= ch <= "\udfff" for ch in item):
+            return True
+        if isinstance(item, dict):
+            stack.extend([*item.keys(), *item.values()])
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _json_problem() -> tuple[object, tuple[str, str] | None]:
+    """The request's JSON body, or what is wrong with it; parsed once here, before any view."""
+    if not request.is_json:
+        return None, None
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # json.loads recurses once per level: 100,000 levels exhaust the stack
+        return None, ("invalid_json", DEPTH_MESSAGE)
+    if _depth(body) > JSON_MAX_DEPTH:
+        return None, ("invalid_json", DEPTH_MESSAGE)
+    if _has_surrogate(body):
+        return None, ("invalid_character", SURROGATE_MESSAGE)
+    return body, None
+
+
 def refuse_nul() -> ResponseReturnValue | None:
     """PostgreSQL keeps no NUL character in text: input holding one (query, form or JSON) is refused at once
-    with 400, before a view can half-use it. Uploaded files are not text fields and are not looked at."""
+    with 400, before a view can half-use it, as is JSON nested too deeply or holding a lone surrogate, which
+    would otherwise fail (500) deep in a view. Uploaded files are not text fields and are not looked at."""
     fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
-    body = request.get_json(silent=True) if request.is_json else None
+    body, problem = _json_problem()
+    if problem is not None:
+        if wants_json():
+            return json_error(400, *problem)
+        return _render(400, problem[1])
     if any(_has_nul(k) or _has_nul(v) for k, v in fields) or _has_nul(body):
         if wants_json():
             return json_error(400, "invalid_character", NUL_MESSAGE)

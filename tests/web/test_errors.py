@@ -38,3 +38,25 @@ def test_security_headers_on_every_response(client):
     response = client.get("/auth/login")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_lone_surrogate_in_json_is_a_json_error_on_public_endpoints(client):
+    body = '{"username": "a\\ud800", "password": "x", "name": "t"}'
+    for path in ("/api/v1/auth/token", "/api/v1/classify"):
+        response = client.post(path, data=body, content_type="application/json")
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["code"] == "invalid_character"
+
+
+def test_json_nested_a_hundred_thousand_deep_is_a_json_error(client):
+    body = "[" * 100_000 + "]" * 100_000
+    for path in ("/api/v1/auth/token", "/api/v1/classify"):
+        response = client.post(path, data=body, content_type="application/json")
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["code"] == "invalid_json"
+
+
+def test_json_nested_within_the_limit_reaches_the_view(client):
+    body = '{"category": "excavation", "parameters": {"excavation_depth": 6}}'
+    response = client.post("/api/v1/classify", data=body, content_type="application/json")
+    assert response.status_code == 200
