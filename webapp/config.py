@@ -66,7 +66,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
-        self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "8")) * 3600
+        self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "8")) * 3600  # absolute
+        self.SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
         self.WTF_CSRF_ENABLED = True
         self.WTF_I18N_ENABLED = False  # no Flask-Babel: forms take their locale from webapp.forms.Form
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

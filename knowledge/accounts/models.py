@@ -57,6 +57,9 @@ class Account(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every signed-in session carries the generation it began in; raising it (sign-out, a new password,
+    # disabling the account) ends every session at once, copied cookies included.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     enterprise: Mapped[Enterprise | None] = relationship()
 

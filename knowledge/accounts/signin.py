@@ -78,6 +78,15 @@ def authenticate(
     raise SignInError("用户名或密码错误")
 
 
+def end_sessions(session: Session, account: Account, *, reason: str) -> None:
+    """End every signed-in session of the account (all browsers, copied cookies too); API tokens are
+    revoked separately."""
+    account.session_generation += 1
+    audit.record(session, actor_id=account.id, action="sessions_end", obj=("account", account.id),
+                 after={"reason": reason})  # fmt: skip
+    session.commit()
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

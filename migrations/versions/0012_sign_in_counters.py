@@ -1,4 +1,5 @@
-"""sign-in counters per name and address (atomic upsert), replacing the per-name login throttle
+"""sign-in counters per name and address (atomic upsert), replacing the per-name login throttle; the
+account's session generation (sign-out ends every session)
 
 Revision ID: 0012
 Revises: 0011
@@ -30,11 +31,16 @@ def upgrade():
     )
     with op.batch_alter_table('sign_in_counter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sign_in_counter_username'), ['username'], unique=False)
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
     # Counts in progress are dropped: at worst a name under attack starts a new window.
     op.drop_table('login_throttle')
 
 
 def downgrade():
+    # Not a batch: SQLite (3.35+) drops the column in place, where a batch would copy the account table,
+    # which the foreign keys of every other table refuse.
+    op.drop_column('account', 'session_generation')
     op.create_table('login_throttle',
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),

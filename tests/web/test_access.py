@@ -31,6 +31,7 @@ MATRIX = {
     "admin.create_account": {Role.ADMIN},
     "admin.audit": {Role.ADMIN, Role.REGULATOR},
     "admin.policy": {Role.ADMIN},
+    "admin.sign_in_attacks": {Role.ADMIN},
     "auth.tokens": ALL,
     "classify.page": ALL,
     "works.index": ALL - {Role.EXPERT},

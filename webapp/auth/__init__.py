@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, g
-from flask_login import UserMixin, current_user, login_required
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import UserMixin, current_user, login_required, logout_user
 
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.permissions import Scope
@@ -24,7 +26,7 @@ class SessionUser(UserMixin):  # type: ignore[misc]
         self.account = account
 
     def get_id(self) -> str:
-        return str(self.account.id)
+        return f"{self.account.id}:{self.account.session_generation}"
 
     @property
     def is_active(self) -> bool:
@@ -33,10 +35,41 @@ class SessionUser(UserMixin):  # type: ignore[misc]
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    if not user_id.isdigit():
+    """The session's account, if it is active and the session began in its current generation."""
+    ident, _, generation = user_id.partition(":")
+    if not ident.isdigit() or not generation.isdigit() or len(ident) > 18:
         return None
-    account = db.session.get(Account, int(user_id))
-    return SessionUser(account) if account is not None and account.is_active else None
+    account = db.session.get(Account, int(ident))
+    if account is None or not account.is_active or account.session_generation != int(generation):
+        return None
+    return SessionUser(account)
+
+
+SEEN_EVERY = 30  # seconds: the last-seen time in the cookie is refreshed at most this often
+
+
+def start_session() -> None:
+    """Called at sign-in: a fresh session (no fixation) that knows when it began and was last used."""
+    session.clear()
+    session["started"] = session["seen"] = time.time()
+
+
+@bp.before_app_request
+def end_idle_session() -> ResponseReturnValue | None:
+    """Sign out a browser session idle longer than SESSION_IDLE_MINUTES or older than SESSION_HOURS."""
+    if g.get("api_account") is not None or not current_user.is_authenticated:
+        return None
+    now, cfg = time.time(), current_app.config
+    started, seen = session.get("started"), session.get("seen")
+    if (started is None or seen is None or now - seen > cfg["SESSION_IDLE_MINUTES"] * 60
+            or now - started > cfg["PERMANENT_SESSION_LIFETIME"]):  # fmt: skip
+        logout_user()
+        session.clear()
+        flash("登录已超时，请重新登录", "warning")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if now - seen > SEEN_EVERY:
+        session["seen"] = now
+    return None
 
 
 login_manager.login_view = "auth.login"

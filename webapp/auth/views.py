@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -13,7 +13,7 @@ from knowledge.accounts import signin
 from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
-from webapp.auth import SessionUser, bp, current_account
+from webapp.auth import SessionUser, bp, current_account, start_session
 from webapp.auth.forms import EmptyForm, LoginForm, TokenForm
 from webapp.extensions import db
 
@@ -56,6 +56,7 @@ def login() -> ResponseReturnValue:
         except signin.SignInError as exc:
             form.form_errors.append(str(exc))
         else:
+            start_session()
             login_user(SessionUser(account))
             flash(f"欢迎，{account.display_name}", "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -66,7 +67,9 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
+        signin.end_sessions(db.session, current_account(), reason="logout")
         logout_user()
+        session.clear()
         flash("您已退出登录", "info")
     return redirect(url_for("auth.login"))
 
