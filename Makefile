@@ -39,7 +39,7 @@ run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv
 	@echo "serving on http://$(HOST):$(PORT); report QR codes point at PUBLIC_BASE_URL=$$PUBLIC_BASE_URL (set it to the address the public reaches)"
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo --scale small --if-empty
+	$(BIN)/flask seed-demo --scale small --if-empty --demo
 	$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search reindex
 	$(BIN)/huey_consumer webapp.jobs.huey --workers 1 --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \

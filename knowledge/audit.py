@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, str] = {
     "login_locked": "登录失败锁定",
     "login_failed": "登录失败",
     "sessions_end": "结束登录会话",
+    "password_change": "修改密码",
+    "password_reset": "重置密码",
     "token_create": "创建API令牌",
     "token_revoke": "撤销API令牌",
     "account_create": "创建账号",

@@ -21,7 +21,7 @@ from knowledge.errors import DomainError
 from knowledge.regions import City
 from webapp.extensions import db
 
-DEMO_PASSWORD = "Demo@2024"
+DEMO_PASSWORD = "Demo@2024!"  # meets the password rules (knowledge/accounts/password_policy.py)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,9 @@ def _enterprise_of(demo: DemoAccount) -> int | None:
     return _supervisor_of(contractor) if demo.username == "supervisor" else contractor
 
 
-def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
+def create_demo_accounts(*, keep_password: bool = False) -> list[tuple[DemoAccount, Account]]:
+    """The demo accounts with the shared password, to be changed at first sign-in unless ``keep_password``
+    (a demonstration instance, ``make run``)."""
     made = []
     expert_id = db.session.scalar(select(Expert.id).order_by(Expert.id).limit(1))
     for demo in DEMO_ACCOUNTS:
@@ -100,6 +102,7 @@ def create_demo_accounts() -> list[tuple[DemoAccount, Account]]:
             city=demo.city,
             enterprise_id=_enterprise_of(demo),
             expert_id=expert_id if demo.role is Role.EXPERT else None,
+            must_change_password=not keep_password,
         )
         account = account_services.create_account(
             db.session, data, actor_id=None, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
@@ -208,7 +211,10 @@ def sender_from_config() -> Any:
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.backup import register_backup_cli
+
     register_draw_commands(app)
+    register_backup_cli(app)
 
     @app.cli.command("init-db")
     def init_db() -> None:
@@ -220,8 +226,12 @@ def register_cli(app: Flask) -> None:
     @click.option("--scale", type=click.Choice(["small", "province"]), default="small", show_default=True)
     @click.option("--seed", type=int, default=2024, show_default=True)
     @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) if data exists.")
-    def seed_demo_command(scale: str, seed: int, if_empty: bool) -> None:
+    @click.option(
+        "--demo", is_flag=True, help="A demonstration instance: demo accounts keep the shared password."
+    )
+    def seed_demo_command(scale: str, seed: int, if_empty: bool, demo: bool) -> None:
         """Load deterministic demo data (small) or province-scale data, and the demo accounts."""
+        from expert_pool.demo.plan_authors import seed_plan_authors
         from expert_pool.demo.pool import seed_pool
         from expert_pool.demo.reviews import seed_reviews
         from expert_pool.experts.identity import IdentityVault
@@ -245,6 +255,7 @@ def register_cli(app: Flask) -> None:
                 pool = seed_pool(db.session, scale=scale, seed=seed, on_progress=progress, vault=vault)
                 reviews = seed_reviews(db.session, scale=scale, seed=seed, on_progress=progress,
                                        upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+                authors = seed_plan_authors(db.session, seed=seed, on_progress=progress)
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
             finally:
@@ -256,7 +267,8 @@ def register_cli(app: Flask) -> None:
                 f"用时 {time.perf_counter() - started:.1f} 秒"
             )
             click.echo(f"{reviews.label}；其中论证数据用时 {reviews.elapsed_seconds:.1f} 秒")
-        print_demo_accounts(create_demo_accounts())
+            click.echo(authors.label)
+        print_demo_accounts(create_demo_accounts(keep_password=demo))
 
     @app.cli.command("create-admin")
     @click.argument("username")

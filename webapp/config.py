@@ -68,6 +68,7 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "8")) * 3600  # absolute
         self.SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+        self.PASSWORD_EXPIRY_DAYS = int(os.environ.get("PASSWORD_EXPIRY_DAYS", "90"))
         self.WTF_CSRF_ENABLED = True
         self.WTF_I18N_ENABLED = False  # no Flask-Babel: forms take their locale from webapp.forms.Form
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -60,6 +60,10 @@ class Account(Base):
     # Every signed-in session carries the generation it began in; raising it (sign-out, a new password,
     # disabling the account) ends every session at once, copied cookies included.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the password was last set (None: at creation), and whether it must change at the next sign-in
+    # (a reset by the security administrator, a demo account, an expired password).
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     enterprise: Mapped[Enterprise | None] = relationship()
 
@@ -108,3 +112,14 @@ class SignInCounter(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PasswordHistory(Base):
+    """Hashes of an account's earlier passwords (the last HISTORY_SIZE are refused as a new one)."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

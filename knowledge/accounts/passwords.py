@@ -8,8 +8,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 # scrypt with N=2^15, r=8, p=1 needs 32 MiB per guess (RFC 7914 section 2 recommends N>=2^14 for logins).
 DEFAULT_METHOD = "scrypt:32768:8:1"
-MIN_LENGTH = 8
-MAX_LENGTH = 128
 
 
 def hash_password(password: str, method: str = DEFAULT_METHOD) -> str:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from knowledge import audit
 from knowledge.accounts.models import Account, Role
-from knowledge.accounts.passwords import MAX_LENGTH, MIN_LENGTH, hash_password
+from knowledge.accounts.password_policy import password_problem
+from knowledge.accounts.passwords import hash_password
 from knowledge.db import Base
 from knowledge.enterprises.models import Enterprise
 from knowledge.errors import DuplicateError, ValidationError
@@ -28,6 +29,7 @@ class AccountInput:
     city: City | None = None
     enterprise_id: int | None = None
     expert_id: int | None = None
+    must_change_password: bool = False  # a first password given by someone else (GB/T 22239-2019 8.1.4.1)
 
 
 def _check_account_binding(data: AccountInput) -> None:
@@ -49,8 +51,9 @@ def create_account(
     display_name = data.display_name.strip()
     if not display_name or len(display_name) > 64:
         raise ValidationError("姓名不能为空，且不超过64个字符", field="display_name")
-    if not MIN_LENGTH <= len(data.password) <= MAX_LENGTH:
-        raise ValidationError(f"密码长度须为{MIN_LENGTH}至{MAX_LENGTH}位", field="password")
+    problem = password_problem(data.password, username)
+    if problem:
+        raise ValidationError(problem, field="password")
     _check_account_binding(data)
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise DuplicateError(f"用户名 {username} 已被使用", field="username")
@@ -73,6 +76,7 @@ def create_account(
         city=data.city if data.role.has_city_scope else None,
         enterprise_id=data.enterprise_id if data.role is Role.PROJECT_TEAM else None,
         expert_id=data.expert_id if data.role is Role.EXPERT else None,
+        must_change_password=data.must_change_password,
     )
     session.add(account)
     session.flush()

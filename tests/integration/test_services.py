@@ -90,7 +90,7 @@ def test_audit_log_rows_cannot_be_changed_or_deleted(session):
 
 
 def account_input(**overrides):
-    fields = {"username": "zhangsan", "display_name": "张三", "password": "Passw0rd!", "role": Role.ADMIN}
+    fields = {"username": "zhangsan", "display_name": "张三", "password": "Passw0rd!2026", "role": Role.ADMIN}
     fields.update(overrides)
     return account_services.AccountInput(**fields)
 
@@ -104,7 +104,7 @@ def create(session, **overrides):
 def test_account_password_is_hashed_with_scrypt(session):
     account = create(session)
     assert account.password_hash.startswith("scrypt:")
-    assert "Passw0rd!" not in account.password_hash
+    assert "Passw0rd!2026" not in account.password_hash
 
 
 def test_production_hash_is_memory_hard(tmp_path):

@@ -33,6 +33,7 @@ MATRIX = {
     "admin.policy": {Role.ADMIN},
     "admin.sign_in_attacks": {Role.ADMIN},
     "auth.tokens": ALL,
+    "auth.password": ALL,
     "classify.page": ALL,
     "works.index": ALL - {Role.EXPERT},
     "works.export": ALL - {Role.EXPERT},
@@ -67,7 +68,7 @@ MATRIX = {
     "reviews.plan_download": set(),
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz", "reports.verify", "reports.verify_form"}
-POST_ONLY = {"auth.logout", "auth.revoke", "works.record_move", "works.request_review", "works.sign",
+POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
              "experts.record_credit", "experts.reverse_credit", "experts.import_commit",

@@ -9,7 +9,7 @@ from tests.factories import login, make_account, make_enterprise, make_expert
 def test_admin_creates_a_project_team_account_bound_by_credit_code(client, session):
     enterprise = make_enterprise(session)
     login(client, make_account(session, Role.ADMIN))
-    data = {"username": "team_wz", "display_name": "王工", "password": "Passw0rd!", "role": "project_team",
+    data = {"username": "team_wz", "display_name": "王工", "password": "Passw0rd!2026", "role": "project_team",
             "city": "", "enterprise_credit_code": enterprise.credit_code.lower(), "expert_id": ""}  # fmt: skip
     response = client.post("/admin/accounts/new", data=data, follow_redirects=True)
     assert "账号已创建" in response.get_data(as_text=True)
@@ -19,7 +19,7 @@ def test_admin_creates_a_project_team_account_bound_by_credit_code(client, sessi
 
 def test_account_errors_are_shown_in_chinese(client, session):
     login(client, make_account(session, Role.ADMIN))
-    base = {"username": "x1", "display_name": "某", "password": "Passw0rd!", "role": "project_team",
+    base = {"username": "x1", "display_name": "某", "password": "Passw0rd!2026", "role": "project_team",
             "city": "", "enterprise_credit_code": "", "expert_id": ""}  # fmt: skip
     page = client.post("/admin/accounts/new", data=dict(base, username="abc")).get_data(as_text=True)
     assert "必须绑定一个单位" in page
@@ -38,7 +38,7 @@ def test_account_errors_are_shown_in_chinese(client, session):
 def test_expert_account_binds_an_expert_record(client, session):
     expert = make_expert(session)
     login(client, make_account(session, Role.ADMIN))
-    data = {"username": "expert_li", "display_name": "李工", "password": "Passw0rd!", "role": "expert",
+    data = {"username": "expert_li", "display_name": "李工", "password": "Passw0rd!2026", "role": "expert",
             "city": "", "enterprise_credit_code": "", "expert_id": str(expert.id)}  # fmt: skip
     client.post("/admin/accounts/new", data=data)
     assert session.scalar(select(Account.expert_id).where(Account.username == "expert_li")) == expert.id

@@ -8,7 +8,7 @@ from webapp.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 def test_seed_demo_small_loads_data_and_every_role_can_sign_in(runner, session, client):
-    result = runner.invoke(args=["seed-demo", "--scale", "small"])
+    result = runner.invoke(args=["seed-demo", "--scale", "small", "--demo"])
     assert result.exit_code == 0, result.output
     assert "演示数据已载入" in result.output and DEMO_PASSWORD in result.output
     assert {a.role for a in DEMO_ACCOUNTS} == set(Role)

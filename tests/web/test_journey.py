@@ -46,7 +46,7 @@ pytestmark = pytest.mark.skipif(
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]  # fmt: skip
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "journey"))
-DEMO_PASSWORD = "Demo@2024"
+DEMO_PASSWORD = "Demo@2024!"
 EXPERT_PASSWORD = "Expert@2026-journey"
 CST = timezone(timedelta(hours=8))
 
@@ -95,7 +95,7 @@ def seeded(tmp_path) -> dict[str, str]:
             "UPLOAD_DIR": str(tmp_path / "uploads"), "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "SEARCH_BACKGROUND_WRITER": "0", "PUBLIC_BASE_URL": "http://127.0.0.1:1"}  # fmt: skip
     flask(env, "db", "upgrade")
-    flask(env, "seed-demo", "--scale", "small")
+    flask(env, "seed-demo", "--scale", "small", "--demo")
     return env
 
 

@@ -106,4 +106,4 @@ def policy() -> ResponseReturnValue:
     )
 
 
-from webapp.admin import signin_watch  # noqa: E402, F401 - registers its route on bp
+from webapp.admin import password_reset, signin_watch  # noqa: E402, F401 - register their routes on bp

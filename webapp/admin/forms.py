@@ -6,7 +6,7 @@ from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from knowledge.accounts.models import Role
-from knowledge.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from knowledge.accounts.password_policy import MAX_LENGTH, MIN_LENGTH
 from knowledge.accounts.services import AccountInput
 from knowledge.regions import City
 from webapp.forms import EnumSelectField, Form, enum_or_none
@@ -45,4 +45,5 @@ class AccountForm(Form):
             city=enum_or_none(City, self.city.data),
             enterprise_id=enterprise_id,
             expert_id=self.expert_id.data,
+            must_change_password=True,  # the administrator knows it: the user sets his own at first sign-in
         )

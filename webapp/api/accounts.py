@@ -8,12 +8,12 @@ from typing import Any
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 
-from knowledge.accounts import signin
+from knowledge.accounts import credentials, signin
 from knowledge.accounts.models import Account, ApiToken
 from knowledge.db import utcnow
-from webapp.api import route
+from webapp.api import ApiError, route
 from webapp.api.params import Field, json_body
-from webapp.auth import current_account
+from webapp.auth import current_account, password_policy
 from webapp.auth.views import throttle_policy
 from webapp.extensions import db
 
@@ -96,7 +96,7 @@ def _validity() -> timedelta:
     },
     response=NEW_TOKEN_SCHEMA,
     status=201,
-    errors=(429,),
+    errors=(403, 429),
 )
 def issue_token() -> ResponseReturnValue:
     body = json_body(
@@ -115,6 +115,8 @@ def issue_token() -> ResponseReturnValue:
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         address=request.remote_addr or "",
     )
+    if credentials.needs_new_password(account, now=utcnow(), policy=password_policy()):
+        raise ApiError(403, "password_change_required", "请先在网页上设置新密码，再申请API令牌")
     token, secret = signin.create_token(
         db.session, account, body["name"], now=utcnow(), valid_for=_validity()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -11,8 +12,11 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, se
 from flask.typing import ResponseReturnValue
 from flask_login import UserMixin, current_user, login_required, logout_user
 
+from knowledge.accounts import credentials
 from knowledge.accounts.models import Account, Role
+from knowledge.accounts.password_policy import PasswordPolicy
 from knowledge.accounts.permissions import Scope
+from knowledge.db import utcnow
 from webapp.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -69,6 +73,26 @@ def end_idle_session() -> ResponseReturnValue | None:
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     if now - seen > SEEN_EVERY:
         session["seen"] = now
+    return None
+
+
+PASSWORD_FREE = {"auth.password", "auth.logout", "static", "bootstrap.static"}
+
+
+def password_policy() -> PasswordPolicy:
+    return PasswordPolicy(expiry=timedelta(days=current_app.config["PASSWORD_EXPIRY_DAYS"]))
+
+
+@bp.before_app_request
+def require_new_password() -> ResponseReturnValue | None:
+    """An account whose password was reset, given by someone else or expired does nothing else first."""
+    if g.get("api_account") is not None or not current_user.is_authenticated:
+        return None
+    if request.endpoint in PASSWORD_FREE:
+        return None
+    if credentials.needs_new_password(current_user.account, now=utcnow(), policy=password_policy()):
+        flash("请先设置新密码（初始密码、重置后的密码或已过期的密码须更换）", "warning")
+        return redirect(url_for("auth.password"))
     return None
 
 

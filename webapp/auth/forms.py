@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from webapp.forms import Form
 
@@ -14,6 +14,24 @@ class LoginForm(Form):
     )
     password = PasswordField(
         "密码", validators=[DataRequired("请输入密码"), Length(max=128, message="密码过长")]
+    )
+
+
+class PasswordForm(Form):
+    """Shape only: the rules for the new password are knowledge/accounts/password_policy.py's."""
+
+    old_password = PasswordField(
+        "原密码", validators=[DataRequired("请输入原密码"), Length(max=128, message="密码过长")]
+    )
+    new_password = PasswordField(
+        "新密码", validators=[DataRequired("请输入新密码"), Length(max=128, message="密码过长")]
+    )
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[
+            DataRequired("请再次输入新密码"),
+            EqualTo("new_password", message="两次输入的新密码不一致"),
+        ],
     )
 
 

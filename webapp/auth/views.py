@@ -9,13 +9,15 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from knowledge.accounts import signin
+from knowledge.accounts import credentials, signin
+from knowledge.accounts.password_policy import rules_text
 from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
-from webapp.auth import SessionUser, bp, current_account, start_session
-from webapp.auth.forms import EmptyForm, LoginForm, TokenForm
+from webapp.auth import SessionUser, bp, current_account, password_policy, start_session
+from webapp.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm
 from webapp.extensions import db
+from webapp.forms import attach_error
 
 
 def throttle_policy() -> ThrottlePolicy:
@@ -111,3 +113,25 @@ def revoke(token_id: int) -> ResponseReturnValue:
         else:
             flash("令牌已撤销", "success")
     return redirect(url_for("auth.tokens"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    """The account's own password change; the session goes on in the new generation."""
+    form = PasswordForm()
+    account = current_account()
+    if form.validate_on_submit():
+        try:
+            credentials.change_password(db.session, account, form.old_password.data, form.new_password.data,
+                                        hash_method=current_app.config["PASSWORD_HASH_METHOD"], now=utcnow())  # fmt: skip
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            start_session()
+            login_user(SessionUser(account))
+            flash("密码已更新，其他设备上的登录已全部退出", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form, account=account,
+                           rules=rules_text(password_policy()))  # fmt: skip
