@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
 import shutil
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -35,6 +38,12 @@ MAX_BUILD_PROCS = 2
 BUILD_LIMIT_MB = 512
 GENERATION_PREFIX = "gen-"
 Progress = Callable[[int, int | None], None]
+T = TypeVar("T")
+# What a read raises when another process's commit took away (merged, deleted) files its searcher still named:
+# a file gone, or cut short. Whoosh opens some files lazily (columns, stored fields), after the searcher.
+VANISHED = (OSError, EOFError, zlib.error, pickle.UnpicklingError, struct.error)
+# Reads of a state the index has since left, tried again each on the newer state (a writer commits every 50 ms).
+STALE_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -148,24 +157,56 @@ class SearchIndex:
             view = self._view
             if view is None or view.generation != name:
                 ix = whoosh_index.open_dir(str(self.directory / name))
-                view = View(name, ix, is_current(ix.schema), self._segments)
+                view = self._open_view(name, ix, is_current(ix.schema))
             elif not view.searcher.up_to_date():
-                view = View(name, view.ix, view.is_current, self._segments)
+                view = self._open_view(name, view.ix, view.is_current)
             self._view = view
             return view
+
+    def _open_view(self, name: str, ix: whoosh_index.Index, current: bool) -> View:
+        """A view that opened its every file (``postings.open_files``) before a commit could delete one: made
+        again when the index changed meanwhile (Whoosh deletes files only after writing the next state)."""
+        for attempt in range(STALE_RETRIES):
+            try:
+                view = View(name, ix, current, self._segments)
+            except VANISHED:  # a file deleted between reading the state and opening the file
+                if attempt == STALE_RETRIES - 1:
+                    raise
+                continue
+            if view.searcher.up_to_date():
+                break
+        return view
 
     def view(self) -> View:
         """The searcher on the live generation (fresh if the index changed), with its cached sets."""
         return self._current()
 
+    def _read(self, read: Callable[[View], T]) -> T:
+        """``read`` on the live view, whole. Should it fail as a read of vanished files does while the index
+        has moved on meanwhile (another process committed and deleted files this searcher had not opened yet),
+        it runs again, whole, on a view of the newer state: an answer always comes from one state."""
+        view = self._current()
+        for _attempt in range(STALE_RETRIES):
+            try:
+                return read(view)
+            except VANISHED:
+                fresh = self._current()
+                if fresh is view:  # the index has not changed: not a vanished file but a real failure
+                    raise
+                view = fresh
+        return read(view)
+
     def warm(self) -> None:
         """Read now what the first search of a process would: every segment's facet values (30,000 enterprises
         take seconds) and who may see what. Later searchers reuse it; only new segments are read again."""
-        view = self._current()
-        for fieldname in {*FACETS.values(), "expert_ids", "published"}:
-            view.facet_values(fieldname)
-        view.forward("enterprise_ids")
-        view.dates()
+
+        def read(view: View) -> None:
+            for fieldname in {*FACETS.values(), "expert_ids", "published"}:
+                view.facet_values(fieldname)
+            view.forward("enterprise_ids")
+            view.dates()
+
+        self._read(read)
 
     def open(self) -> whoosh_index.Index:
         return self._current().ix
@@ -243,10 +284,12 @@ class SearchIndex:
     # ---- reads
 
     def search(self, request: SearchRequest) -> SearchResult:
-        view = self._current()
-        if not view.is_current:
-            return SearchResult(0, [], {}, request.page, request.per_page, message=OUTDATED)
-        return view.search(request)
+        def answer(view: View) -> SearchResult:
+            if not view.is_current:
+                return SearchResult(0, [], {}, request.page, request.per_page, message=OUTDATED)
+            return view.search(request)
+
+        return self._read(answer)
 
     def more_like_this(
         self, doc_id: str, *, same_category: bool = True, limit: int = 5, allowed: Allowed | str,
@@ -257,19 +300,21 @@ class SearchIndex:
         grant = Allowed.all() if allowed == "all" else allowed
         if not isinstance(grant, Allowed):
             raise TypeError("allowed must be an Allowed or 'all'")
-        return self._current().more_like_this(
-            doc_id, same_category=same_category, limit=limit, allowed=grant, kind=kind, before=before
+        return self._read(
+            lambda view: view.more_like_this(
+                doc_id, same_category=same_category, limit=limit, allowed=grant, kind=kind, before=before
+            )
         )
 
     def contains(self, doc_id: str) -> bool:
-        return self._current().searcher.document_number(doc_id=doc_id) is not None
+        return self._read(lambda view: view.document_number(doc_id) is not None)
 
     def doc_count(self) -> int:
         return int(self._current().searcher.doc_count())
 
     def check(self, expected: Mapping[str, str]) -> IndexCheck:
         """Compare with {doc_id: version_of(doc)} from the database: what is missing, stale, or extra."""
-        indexed = self._current().versions()
+        indexed = self._read(View.versions)
         return IndexCheck(
             missing=sorted(set(expected) - set(indexed)),
             stale=sorted(k for k in set(expected) & set(indexed) if expected[k] != indexed[k]),
@@ -281,7 +326,8 @@ class SearchIndex:
         try:
             view = self._current()
             documents = view.searcher.doc_count()
-            view.searcher.search(wq.Every(), limit=1)
+            with view.lock:
+                view.searcher.search(wq.Every(), limit=1)
         except Exception as exc:  # noqa: BLE001 - a health check reports every failure
             return IndexHealth(ok=False, documents=0, detail=type(exc).__name__)
         if not view.is_current:

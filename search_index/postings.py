@@ -19,6 +19,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from typing import Any
 
 from whoosh.matching import FilterMatcher
@@ -55,56 +56,69 @@ class TermPostings:
 
 class SegmentCache:
     """What has been read from one segment at one offset: term postings (least recently used dropped past
-    ``TERM_BUDGET``), every value of the facet fields, field lengths."""
+    ``TERM_BUDGET``), every value of the facet fields, field lengths.
 
-    def __init__(self, leaf: Any, offset: int) -> None:
+    Whoosh reads a segment's files by seek-then-read on one file object per reader: two threads reading through
+    the same ``leaf`` at once (a search and the warm-up) mix their reads into garbage (zlib.error,
+    UnpicklingError). Every read here holds ``lock``, the lock of the searcher ``leaf`` belongs to
+    (``View.lock``), which that searcher's own reads hold too; what another thread read meanwhile is used."""
+
+    def __init__(self, leaf: Any, offset: int, lock: threading.RLock | None = None) -> None:
         self.leaf = leaf
         self.offset = offset
+        self.lock = threading.RLock() if lock is None else lock
         self.count = leaf.doc_count_all()
         self._terms: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
         self._size = 0
         self._values: dict[str, dict[str, frozenset[int]]] = {}
         self._lengths: dict[str, array[float]] = {}
         self._forward: dict[str, list[tuple[str, ...]]] = {}
-        self._lock = threading.Lock()
 
     def term(self, fieldname: str, btext: bytes) -> TermPostings | None:
         key = (fieldname, btext)
-        with self._lock:
+        found = self._terms.get(key)  # no lock for what is read already: not held up by another thread's read
+        if found is not None:
+            with suppress(KeyError):  # dropped by another thread meanwhile
+                self._terms.move_to_end(key)
+            return found
+        with self.lock:
             found = self._terms.get(key)
             if found is not None:
-                self._terms.move_to_end(key)
                 return found
-        if key not in self.leaf:
-            return None
-        ids, weights = read_postings(self.leaf, fieldname, btext)
-        if self.offset:
-            ids = array("I", (n + self.offset for n in ids))
-        found = TermPostings(ids, weights)
-        with self._lock:
+            if key not in self.leaf:
+                return None
+            ids, weights = read_postings(self.leaf, fieldname, btext)
+            if self.offset:
+                ids = array("I", (n + self.offset for n in ids))
+            found = TermPostings(ids, weights)
             self._terms[key] = found
             self._size += len(ids)
             while self._size > TERM_BUDGET and len(self._terms) > 1:
                 _, dropped = self._terms.popitem(last=False)
                 self._size -= len(dropped.ids)
-        return found
+            return found
 
     def values(self, fieldname: str) -> dict[str, frozenset[int]]:
         """Every value of a (code) field with its documents in this segment."""
-        if fieldname not in self._values:
-            offset, found = self.offset, {}
-            for btext, ids in field_postings(self.leaf, fieldname):
-                found[btext.decode("utf-8")] = (
-                    frozenset(n + offset for n in ids) if offset else frozenset(ids)
-                )
-            self._values[fieldname] = found
-        return self._values[fieldname]
+        found = self._values.get(fieldname)
+        if found is not None:
+            return found
+        with self.lock:
+            if fieldname not in self._values:  # not read by another thread while this one waited
+                offset, found = self.offset, {}
+                for btext, ids in field_postings(self.leaf, fieldname):
+                    found[btext.decode("utf-8")] = (
+                        frozenset(n + offset for n in ids) if offset else frozenset(ids)
+                    )
+                self._values[fieldname] = found
+            return self._values[fieldname]
 
     def forward(self, fieldname: str) -> list[tuple[str, ...]]:
         """The values of a field per document of this segment: the facet values inverted."""
         if fieldname not in self._forward:
+            values = self.values(fieldname)
             found: list[list[str]] = [[] for _ in range(self.count)]
-            for value, docs in self.values(fieldname).items():
+            for value, docs in values.items():
                 for docnum in docs:
                     found[docnum - self.offset].append(value)
             self._forward[fieldname] = [tuple(v) for v in found]
@@ -112,9 +126,13 @@ class SegmentCache:
 
     def lengths(self, fieldname: str) -> array[float]:
         """Every document's length of a field (as Whoosh stores it, one byte)."""
-        if fieldname not in self._lengths:
-            self._lengths[fieldname] = read_lengths(self.leaf, fieldname, self.count)
-        return self._lengths[fieldname]
+        found = self._lengths.get(fieldname)
+        if found is not None:
+            return found
+        with self.lock:
+            if fieldname not in self._lengths:
+                self._lengths[fieldname] = read_lengths(self.leaf, fieldname, self.count)
+            return self._lengths[fieldname]
 
     def champions(self, fieldname: str, posting: TermPostings, avgfl: float) -> frozenset[int]:
         """The term's best documents in this segment by its BM25 weight (its idf is the same for all)."""
@@ -169,6 +187,22 @@ def read_lengths(leaf: Any, fieldname: str, count: int) -> array[float]:
     if found is not None:
         return found
     return array("f", (leaf.doc_field_length(n, fieldname, 0) or 0 for n in range(count)))
+
+
+def open_files(leaf: Any) -> None:
+    """Open every file of a segment a search may read, now: Whoosh opens a column (stored fields, lengths, dates)
+    at its first read, and by then another process's commit may have merged the segment away and deleted its
+    files; a file open stays readable. A compound segment is one file, opened (mapped) with its reader."""
+    segment = leaf.segment()
+    if segment is None or segment.is_compound() or whoosh_private.open_columns(leaf):
+        return
+    if leaf.doc_count_all():  # the public path: a first read of each column opens its file
+        leaf.stored_fields(0)
+    for fieldname, field in leaf.schema.items():
+        if leaf.has_column(fieldname):
+            leaf.column_reader(fieldname)
+        if field.scorable:
+            leaf.doc_field_length(0, fieldname)
 
 
 def union(parts: Iterable[frozenset[int]]) -> frozenset[int]:

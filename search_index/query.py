@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -170,18 +171,23 @@ class Contains(ExpandingTerm):
 
 _LEXICONS: dict[tuple[str, str], tuple[bytes, ...]] = {}
 _LEXICONS_MAX = 64
+_LEXICONS_LOCK = threading.Lock()
 
 
 def _lexicon(leaf: Any, fieldname: str) -> tuple[bytes, ...]:
+    """A segment's words of a field; the caller holds the lock of the searcher ``leaf`` belongs to."""
     segment = leaf.segment()
     if segment is None:  # an empty index
         return ()
     key = (segment.segment_id(), fieldname)
-    if key not in _LEXICONS:
-        if len(_LEXICONS) >= _LEXICONS_MAX:
-            _LEXICONS.pop(next(iter(_LEXICONS)))
-        _LEXICONS[key] = tuple(leaf.lexicon(fieldname)) if fieldname in leaf.indexed_field_names() else ()
-    return _LEXICONS[key]
+    found = _LEXICONS.get(key)
+    if found is None:
+        found = tuple(leaf.lexicon(fieldname)) if fieldname in leaf.indexed_field_names() else ()
+        with _LEXICONS_LOCK:  # the cache is shared by every searcher of the process
+            while len(_LEXICONS) >= _LEXICONS_MAX:
+                _LEXICONS.pop(next(iter(_LEXICONS)))
+            _LEXICONS[key] = found
+    return found
 
 
 class QuerySyntaxError(ValueError):

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import heapq
+import threading
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
 from math import log
-from typing import Any
+from typing import Any, cast
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search_index.documents import likeness_text, placed_snippets
-from search_index.postings import SegmentCache, bm25, union
+from search_index.postings import SegmentCache, bm25, open_files, union
 from search_index.query import Allowed, Contains, Hit, SearchRequest, SearchResult, parse_query
 from search_index.schema import FACET_FIELDS
 
@@ -47,7 +48,10 @@ class View:
     from the postings (``postings``), which beat Whoosh's matchers, a filter query and Whoosh's groupedby alike:
     with groupedby Whoosh scores and sorts every hit, whatever the limit. What is read from a segment is kept
     by the ``SegmentCache`` of that segment, shared by the views of later searchers.
-    """
+
+    Threads share a view (a web process's searches, its warm-up); Whoosh reads by seek-then-read on the searcher's
+    file objects, so every read through this searcher (its own, and the segment caches' it made) holds ``lock``;
+    no code holding it waits for another view's lock, so two threads never wait on each other."""
 
     def __init__(
         self, generation: str, ix: whoosh_index.Index, is_current: bool,
@@ -57,6 +61,7 @@ class View:
         self.ix = ix
         self.is_current = is_current
         self.searcher: Searcher = ix.searcher()
+        self.lock = threading.RLock()
         registry = {} if segments is None else segments
         self.segments: list[SegmentCache] = []
         deleted: set[int] = set()
@@ -64,9 +69,10 @@ class View:
             segment = leaf.segment()
             if segment is None:  # an empty index
                 continue
+            open_files(leaf)
             key = (segment.segment_id(), offset)
             if key not in registry:
-                registry[key] = SegmentCache(leaf, offset)
+                registry[key] = SegmentCache(leaf, offset, self.lock)
             self.segments.append(registry[key])
             if segment.has_deletions():
                 deleted.update(offset + n for n in segment.deleted_docs())
@@ -123,7 +129,7 @@ class View:
         if isinstance(q, wq.Term):
             return self.term_docs(q.fieldname, q.text)
         if isinstance(q, Contains):
-            return union(self.term_docs(q.fieldname, t) for t in q.btexts(self.searcher.reader()))
+            return union(self.term_docs(q.fieldname, t) for t in self.btexts(q))
         if isinstance(q, wq.Or):
             return union(self.evaluate(c) for c in q.subqueries)
         if isinstance(q, wq.And):
@@ -137,24 +143,39 @@ class View:
             return self.live()
         if isinstance(q, wq.NullQuery.__class__):
             return frozenset()
-        return frozenset(self.searcher.docs_for_query(q))
+        with self.lock:
+            return frozenset(self.searcher.docs_for_query(q))
+
+    def btexts(self, q: Contains) -> list[bytes]:
+        """The words of the field a ``Contains`` query stands for (read from the segments' lexicons)."""
+        with self.lock:
+            return q.btexts(self.searcher.reader())
+
+    def document_number(self, doc_id: str) -> int | None:
+        with self.lock:
+            return cast("int | None", self.searcher.document_number(doc_id=doc_id))
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        with self.lock:
+            return cast("dict[str, Any]", self.searcher.stored_fields(docnum))
 
     def allowed(self, grant: Allowed) -> frozenset[int] | None:
         """The documents a grant may see, None for all of them; cached per grant on this searcher."""
         if grant.everything:
             return None
-        if grant not in self._allowed:
+        found = self._allowed.get(grant)
+        if found is None:
             docs: set[int] = set()
             for fieldname, values in (("city", grant.cities), ("enterprise_ids", grant.enterprise_ids)):
                 docs.update(*(self.docs(fieldname, str(v)) for v in values))
             docs.update(*(self.docs("expert_ids", str(v)) for v in grant.expert_ids))
             docs.update(self.docs("published", "1") if grant.published else ())
-            numbers = (self.searcher.document_number(doc_id=d) for d in grant.doc_ids)
+            numbers = (self.document_number(d) for d in grant.doc_ids)
             docs.update(n for n in numbers if n is not None)
             if len(self._allowed) > 256:
                 self._allowed.clear()
-            self._allowed[grant] = frozenset(docs)
-        return self._allowed[grant]
+            self._allowed[grant] = found = frozenset(docs)
+        return found
 
     def column(self, fieldname: str) -> list[str]:
         """A column's value for every document number, "" where none.
@@ -163,9 +184,10 @@ class View:
         its values shift onto the wrong documents (Whoosh 2.7.5) - one undated document misdated the rest.
         """
         values: list[str] = []
-        for reader, _ in self.searcher.reader().leaf_readers():
-            has = reader.has_column(fieldname)
-            values.extend(reader.column_reader(fieldname) if has else [""] * reader.doc_count_all())
+        with self.lock:
+            for reader, _ in self.searcher.reader().leaf_readers():
+                has = reader.has_column(fieldname)
+                values.extend(reader.column_reader(fieldname) if has else [""] * reader.doc_count_all())
         return values
 
     def versions(self) -> dict[str, str]:
@@ -196,7 +218,7 @@ class View:
             text = q.text.encode("utf-8") if isinstance(q.text, str) else q.text
             return [(q.fieldname, text, q.boost)]
         if isinstance(q, Contains):
-            return [(q.fieldname, t, q.boost) for t in q.btexts(self.searcher.reader())]
+            return [(q.fieldname, t, q.boost) for t in self.btexts(q)]
         if isinstance(q, wq.And | wq.Or):
             return [t for c in q.subqueries for t in self.scoring_terms(c)]
         return []
@@ -321,7 +343,7 @@ class View:
         )
 
     def hit(self, docnum: int, score: float | None, terms: tuple[str, ...]) -> Hit:
-        stored = self.searcher.stored_fields(docnum)
+        stored = self.stored_fields(docnum)
         placed = placed_snippets(stored.get("passages"), terms)
         return Hit(
             doc_id=stored["doc_id"],
@@ -342,10 +364,10 @@ class View:
     ) -> list[Hit]:  # fmt: skip
         """Documents like this one: its key terms, among those the grant may see, of its category, of ``kind``,
         dated on or before ``before`` (an ISO date), never itself."""
-        docnum = self.searcher.document_number(doc_id=doc_id)
+        docnum = self.document_number(doc_id)
         if docnum is None:
             return []
-        stored = self.searcher.stored_fields(docnum)
+        stored = self.stored_fields(docnum)
         pool = self.allowed(allowed)
         narrower = []
         if same_category and stored.get("category"):
@@ -362,8 +384,9 @@ class View:
             pool = pool - {docnum}
             if not pool:
                 return []
-        text = likeness_text(stored.get("title", ""), stored.get("passages"))
-        key_terms = self.searcher.key_terms_from_text("body", text[:MORE_LIKE_TEXT], numterms=KEY_TERMS + 8)
+        text = likeness_text(stored.get("title", ""), stored.get("passages"))[:MORE_LIKE_TEXT]
+        with self.lock:
+            key_terms = self.searcher.key_terms_from_text("body", text, numterms=KEY_TERMS + 8)
         # Numbers and single characters say nothing of what a document is about.
         key_terms = [
             (w, weight) for w, weight in key_terms if len(w) > 1 and not w.replace(".", "").isdigit()

@@ -29,6 +29,8 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
+from search_index.pinned import PinnedFiles
+
 DISTRIBUTION = "Whoosh-Reloaded"
 # The one version whose private names below were read and tested (tests/integration/test_search_fastpath*.py).
 VERIFIED_VERSION = "2.7.5"
@@ -210,6 +212,23 @@ def field_lengths(leaf: Any, fieldname: str, count: int) -> array[float] | None:
     found.extend([0.0] * (count - len(found)))
     fast_path.took("lengths")
     return found
+
+
+def open_columns(leaf: Any) -> bool:
+    """Open now the column files (stored fields, lengths, sortable columns) of a segment of plain files, which
+    Whoosh opens at their first read: open, they stay readable after another process's commit deletes them.
+    False (nothing opened; no read, so not counted) when the private names may not be used here."""
+    if not fast_path.allowed or type(leaf) is not SegmentReader or not isinstance(leaf.codec(), W3Codec):
+        return False
+    # SegmentReader._perdoc (W3PerDocReader): _colfiles, filled by _get_column_file(name) at a column's first read
+    # if has_column(name) (_storage.file_exists) finds "<segment id>.<name>.col" (W3Codec.column_filename).
+    perdoc, prefix, suffix = leaf._perdoc, f"{leaf.segment().segment_id()}.", W3Codec.COLUMN_EXT
+    opened = [f for f in perdoc._storage.list() if f.startswith(prefix) and f.endswith(suffix)]
+    for name in (f[len(prefix) : -len(suffix)] for f in opened):
+        if name not in perdoc._colfiles:
+            perdoc._colfiles[name] = perdoc._get_column_file(name)
+    perdoc._storage = PinnedFiles(perdoc._storage, opened)
+    return True
 
 
 class ExpandingTerm(wq.MultiTerm):  # type: ignore[misc]
