@@ -9,10 +9,16 @@ from sqlalchemy.orm import Session
 
 from expert_pool.conflicts.soft_limits import MIN_PAIR_LIMIT
 from expert_pool.credit.ledger import credit_policy
-from expert_pool.credit.rules import CreditPolicy
-from expert_pool.settings import PolicySetting, coerce_value, stored_values
+from expert_pool.credit.rules import CREDIT_POLICY_BOUNDS, CREDIT_POLICY_LABELS, CreditPolicy
+from expert_pool.settings import PolicySetting, check_bounds, coerce_value, stored_values
 from knowledge import audit
 from knowledge.errors import ValidationError
+
+MIN_PANEL_SIZE = (
+    5  # Decree 37 Art. 12: a review meeting has at least 5 experts (draws.panel checks each draw)
+)
+MAX_PANEL_SIZE = 25  # no review meeting of the province seats more; above it is a typo, not a policy
+MAX_WEIGHT_EXPONENT = 10.0  # beyond it a busy expert's weight nears 0: a ban rather than a lean
 
 
 @dataclass(frozen=True)
@@ -38,17 +44,38 @@ class PoolPolicy:
     office_confirms_revision: bool = (
         False  # after 修改后通过: the office confirms the responses, not the leader
     )
+    leader_by_office: bool = (
+        False  # the draw office designates the panel's leader instead of the panel's vote
+    )
 
     def __post_init__(self) -> None:
-        if self.panel_size < 5 or self.complex_panel_size < self.panel_size:
-            raise ValidationError("论证专家不得少于5名（住建部令第37号第十二条）", field="panel_size")
-        if self.max_local < 0 or self.alternates < 0 or self.annual_cap < 1 or self.reply_hours < 1:
-            raise ValidationError("抽取政策的数值不能为负，年度上限和答复时限至少为1", field="max_local")
+        if self.panel_size < MIN_PANEL_SIZE:
+            raise ValidationError(
+                f"论证专家不得少于{MIN_PANEL_SIZE}名（住建部令第37号第十二条），收到{self.panel_size}名",
+                field="panel_size",
+            )
+        check_bounds(asdict(self), POLICY_BOUNDS, POLICY_LABELS)
+        if self.complex_panel_size < self.panel_size:
+            raise ValidationError(
+                f"复杂工程论证专家人数（{self.complex_panel_size}名）不得少于论证专家人数（{self.panel_size}名）",
+                field="complex_panel_size",
+            )
         if self.max_pair_sittings != 0 and self.max_pair_sittings < MIN_PAIR_LIMIT:
             raise ValidationError(
                 f"两名专家同组次数上限须为0（不限）或不少于{MIN_PAIR_LIMIT}", field="max_pair_sittings"
             )
 
+
+# What the admin may set, (lowest, highest) of each number: the lowest are the rules' own floors (Decree 37
+# Art. 12 for a panel), the highest keep a typo such as 999 from becoming the province's policy.
+POLICY_BOUNDS: dict[str, tuple[float, float]] = {
+    "panel_size": (MIN_PANEL_SIZE, MAX_PANEL_SIZE), "complex_panel_size": (MIN_PANEL_SIZE, MAX_PANEL_SIZE),
+    "alternates": (0, 20), "max_local": (0, MAX_PANEL_SIZE), "weight_exponent": (0, MAX_WEIGHT_EXPONENT),
+    "recent_window_days": (1, 3650), "annual_cap": (1, 366), "credit_floor": (0, 1000), "reply_hours": (1, 720),
+    "reminder_hours": (0, 720), "reveal_days_before": (0, 30), "late_decline_hours": (0, 720),
+    "former_employment_years": (0, 30), "max_same_constructor": (0, 1000), "max_pair_sittings": (0, 1000),
+    "materials_lead_days": (0, 60), "report_sign_days": (0, 60),
+}  # fmt: skip
 
 POLICY_LABELS: dict[str, str] = {
     "panel_size": "论证专家人数", "complex_panel_size": "复杂工程论证专家人数", "alternates": "候补人数",
@@ -59,6 +86,7 @@ POLICY_LABELS: dict[str, str] = {
     "max_pair_sittings": "近期评审统计期内两名专家同组次数上限（达到即尽量不再同组，0为不限）",
     "materials_lead_days": "材料提前送达天数", "report_sign_days": "会后签署论证报告期限（天）",
     "office_confirms_revision": "修改回复由抽取办公室确认（否则由专家组组长确认）",
+    "leader_by_office": "专家组组长由抽取办公室指定（否则由到会专家推选）",
 }  # fmt: skip
 
 
@@ -76,12 +104,22 @@ def set_policy(session: Session, group: str, values: dict[str, Any], *, actor_id
         current = asdict(pool_policy(session))
         updated = {
             **current,
-            **{k: coerce_value(PoolPolicy, k, v) for k, v in values.items() if k in current},
+            **{
+                k: coerce_value(PoolPolicy, k, v, POLICY_LABELS[k]) for k, v in values.items() if k in current
+            },
         }
         PoolPolicy(**updated)
     elif group == "credit":
         current = credit_policy(session).to_dict()
-        updated = {**current, **{k: v for k, v in values.items() if k in current}}
+        updated = {
+            **current,
+            **{
+                k: coerce_value(CreditPolicy, k, v, CREDIT_POLICY_LABELS[k])
+                for k, v in values.items()
+                if k in current
+            },
+        }
+        check_bounds(updated, CREDIT_POLICY_BOUNDS, CREDIT_POLICY_LABELS)
         CreditPolicy.from_dict(updated)
     else:
         raise ValidationError(f"未知的政策组：{group}")

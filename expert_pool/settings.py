@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -24,17 +26,35 @@ class PolicySetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-def coerce_value(cls: type[Any], key: str, raw: Any) -> Any:
+TRUE_WORDS = ("1", "true", "是", "yes", "on")
+
+
+def coerce_value(cls: type[Any], key: str, raw: Any, label: str = "") -> Any:
     """A stored or submitted value as the type the policy dataclass ``cls`` declares for ``key``."""
     kind = {f.name: f.type for f in fields(cls)}[key]
     try:
         if kind in ("bool", bool):
-            return (
-                raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "是", "yes", "on")
+            return raw if isinstance(raw, bool) else str(raw).strip().lower() in TRUE_WORDS
+        if kind in ("float", float):
+            value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError(raw)
+            return value
+        return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(f"“{label or key}”的取值无效：{str(raw)[:20]}，请填写数字", field=key) from None
+
+
+def check_bounds(
+    values: Mapping[str, Any], bounds: Mapping[str, tuple[float, float]], labels: Mapping[str, str]
+) -> None:
+    """Each bounded value within its (lowest, highest), else a message naming the setting and both ends."""
+    for key, (low, high) in bounds.items():
+        value = values.get(key)
+        if isinstance(value, int | float) and not low <= value <= high:
+            raise ValidationError(
+                f"“{labels.get(key, key)}”须在{low:g}到{high:g}之间，收到{value:g}", field=key
             )
-        return float(raw) if kind in ("float", float) else int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError(f"“{key}”的取值无效：{raw}", field=key) from None
 
 
 def stored_values(session: Session, prefix: str) -> dict[str, Any]:

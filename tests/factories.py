@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -19,6 +20,8 @@ from knowledge.enterprises.models import (
     Project,
     ProjectParticipant,
 )
+from knowledge.identity import IdentityVault
+from knowledge.plans.authors import AuthorInput
 from knowledge.plans.models import PlanVersion
 from knowledge.regions import City
 from knowledge.registry.models import Work
@@ -121,6 +124,15 @@ SAMPLE_PLAN = """第一章 工程概况
 第九章 计算书及相关施工图纸
 支护结构内力计算书、基坑平面布置图。
 """
+# Who a test plan version names: one compiler (a new version needs one), as PlanUpload rows and as form fields.
+PLAN_AUTHORS = (AuthorInput("compiler", "王编制", "苏州某建设有限公司"),)
+PLAN_AUTHOR_FORM = {
+    "authors-0-kind": "compiler",
+    "authors-0-name": "王编制",
+    "authors-0-unit": "苏州某建设有限公司",
+}
+PLAN_AUTHOR_JSON = '[{"kind": "compiler", "name": "王编制", "unit": "苏州某建设有限公司"}]'
+TEST_VAULT = IdentityVault(IdentityVault.new_key())
 
 
 def make_work(session: Session, project: Project, **overrides: Any) -> Work:
@@ -148,9 +160,11 @@ def make_work(session: Session, project: Project, **overrides: Any) -> Work:
 
 
 def make_plan_version(
-    session: Session, work: Work, upload_dir: str, text: str = SAMPLE_PLAN, **overrides: Any
-) -> PlanVersion:
-    """A stored TXT plan version of ``work`` (the file really exists under ``upload_dir``)."""
+    session: Session, work: Work, upload_dir: str, text: str = SAMPLE_PLAN, authors: Sequence[Any] = (),
+    **overrides: Any,
+) -> PlanVersion:  # fmt: skip
+    """A stored TXT plan version of ``work`` (the file really exists under ``upload_dir``), with ``authors``
+    (``PlanAuthor`` rows, not yet tied to a version) when given."""
     import hashlib
 
     from sqlalchemy import func, select
@@ -168,6 +182,7 @@ def make_plan_version(
     }  # fmt: skip
     fields.update(overrides)
     version = PlanVersion(**fields)
+    version.authors = list(authors)
     session.add(version)
     session.commit()
     return version

@@ -1,5 +1,6 @@
 """A review meeting ready to record, shared by the review tests: an over-scale work whose signed plan was
-drawn for, with every invited expert confirmed, and helpers that play the meeting forward."""
+drawn for, with every invited expert confirmed, and helpers that play the meeting forward (the experts check
+in and choose their leader, the organiser records the meeting, the office confirms a reported absence)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw, HalfDay, SeatStatus
 from expert_pool.experts.models import Expert, ExpertSpecialty
+from expert_pool.reviews import attendance
 from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews.models import Conclusion, Review, ReviewReport
@@ -50,6 +52,7 @@ class Meeting:
     review: Review
     panel: list[Expert]
     accounts: dict[int, Account]  # expert id -> his account
+    office: Account | None = None  # the draw office of the work's city
 
     def scope_of(self, expert: Expert) -> Scope:
         return Scope.of(self.accounts[expert.id])
@@ -82,7 +85,8 @@ def ready_meeting(session: Session, upload_dir: str, *, experts: int = 12, seed:
     review = reviews.open_review(session, draw)
     session.commit()
     panel = [s.expert for s in reviews.confirmed_seats(session, review)]
-    return Meeting(work, project, gc, sup, team, sup_team, draw, review, panel, accounts)
+    office = make_account(session, Role.DRAW_OFFICE, city=work.city)
+    return Meeting(work, project, gc, sup, team, sup_team, draw, review, panel, accounts, office)
 
 
 def attendees() -> list[dict[str, str]]:
@@ -91,10 +95,39 @@ def attendees() -> list[dict[str, str]]:
     ]
 
 
+def check_in_all(session: Session, m: Meeting, *, absent: list[int] | None = None) -> None:
+    """Every seated expert not in ``absent`` checks in on his own account (once) and names the first as leader."""
+    here = set(reviews.present_ids(session, m.review))
+    coming = [e for e in m.panel if e.id not in set(absent or [])]
+    for expert in coming:
+        if expert.id not in here:
+            attendance.check_in(
+                session, m.review, expert.id, now=AT_MEETING, actor_id=m.accounts[expert.id].id
+            )
+    for expert in coming:
+        attendance.vote_leader(session, m.review, expert.id, coming[0].id, now=AT_MEETING)
+
+
+def confirm_absence(session: Session, m: Meeting, expert_id: int, note: str = "未到会") -> None:
+    """The organiser reports the expert absent and the office confirms it (the credit event)."""
+    assert m.office is not None
+    report = attendance.report_absence(session, m.review, expert_id, note=note, scope=Scope.of(m.team),
+                                       now=AT_MEETING)  # fmt: skip
+    attendance.decide_absence(session, m.review, report, confirm=True, note="核实属实", scope=Scope.of(m.office),
+                              now=AT_MEETING)  # fmt: skip
+
+
 def record(session: Session, m: Meeting, *, absent: list[int] | None = None) -> Review:
+    """The meeting as held: the present experts check in and choose the first of them as leader, each absence
+    is reported and confirmed, and the organiser records place, date and attendees."""
+    check_in_all(session, m, absent=absent)
+    reported = {a.expert_id for a in attendance.absences(session, m.review)}
+    for expert_id in absent or []:
+        if expert_id not in reported:
+            confirm_absence(session, m, expert_id)
     return reviews.record_meeting(
         session, m.review, scope=Scope.of(m.team), place="苏州市工业园区某会议室", held_on=MEETING_DAY,
-        attendees=attendees(), absent_ids=absent or [], leader_id=m.panel[0].id, now=AT_MEETING,
+        attendees=attendees(), now=AT_MEETING,
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from knowledge.db import MAX_KEY
@@ -74,6 +74,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
     from webapp.search.cli import register_search_cli
+    from webapp.security_headers import register_security_headers
     from webapp.templating import register_template_helpers
 
     app.register_blueprint(auth.bp)
@@ -91,6 +92,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_cli(app)
     register_search_cli(app)
@@ -102,13 +104,4 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         from webapp.search.worker import warm_on_first_request
 
         warm_on_first_request(app)
-    app.after_request(_security_headers)
     return app
-
-
-def _security_headers(response: Response) -> Response:
-    """No MIME sniffing (an uploaded TXT may hold HTML), no framing, no referrer to other sites."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -124,6 +124,19 @@ def refuse_nul() -> ResponseReturnValue | None:
     return None
 
 
+def too_large() -> ResponseReturnValue:
+    """413 with the limit in MB (config MAX_CONTENT_LENGTH); the page goes back in the browser's history, where
+    the form is restored as it was typed, rather than to the home page where it would be lost."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    mb = f"{limit / (1024 * 1024):g}"
+    message = (f"提交的内容（含上传的文件）超过了{mb} MB的大小限制。请压缩或拆分文件后重新提交；"
+               "返回上一页时，已填写的内容仍在。")  # fmt: skip
+    if wants_json():
+        return json_error(413, CODES[413], message, limit_mb=float(mb))
+    title = MESSAGES[413][0]
+    return render_template("errors/error.html", status=413, title=title, message=message, back=True), 413
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul)
 
@@ -136,6 +149,8 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if status == 500:
             return server_error(exc)
+        if status == 413:
+            return too_large()
         return _render(status)
 
     @app.errorhandler(Exception)

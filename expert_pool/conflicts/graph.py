@@ -8,17 +8,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any, Literal
+from typing import Any
 
 import networkx as nx
 
+from expert_pool.conflicts.groups import ALWAYS, GroupHistory
 from expert_pool.conflicts.index import ConflictDataError, build_index, ordered_roles, validate
 from expert_pool.conflicts.records import (
+    AuthorKind,
     DeclaredConflict,
     Employment,
     EnterpriseNode,
     ExpertNode,
     GraphData,
+    GroupLink,
     PanelSeat,
     Participation,
     PlanAuthorship,
@@ -47,14 +50,18 @@ from knowledge.errors import NotFoundError, ValidationError
 # fmt: off
 __all__ = [
     "RULES", "ConflictDataError", "ConflictGraph", "ConflictPath", "ConflictPolicy", "DeclaredConflict", "Employment",
-    "EnterpriseNode", "ExpertNode", "GraphData", "GraphStats", "NotInGraphError", "PanelSeat", "Participation",
+    "EnterpriseNode", "ExpertNode", "GraphData", "GraphStats", "GroupLink", "NotInGraphError", "PanelSeat", "Participation",
     "PlanAuthorship", "ProjectNode", "Rule", "Step", "WorkNode", "conflicted_experts", "constructor_counts",
     "find_conflicts", "pair_counts",
 ]
 # fmt: on
 
 DEFAULT_POLICY = ConflictPolicy()
-_AUTHOR_EDGES: Mapping[Literal["author", "checker"], str] = {"author": "authored", "checker": "checked"}
+_AUTHOR_EDGES: Mapping[AuthorKind, str] = {
+    "compiler": "compiled",
+    "checker": "checked",
+    "approver": "approved",
+}
 
 
 class NotInGraphError(NotFoundError):
@@ -75,8 +82,8 @@ class ConflictGraph:
     """One ``networkx.MultiDiGraph`` of typed nodes and dated edges, with plain dictionaries beside it.
 
     Nodes are "expert:1", "enterprise:7", "project:3", "work:9" (attributes kind, id, name). Edges carry
-    ``kind``: employed_by (start, end), parent_of (enterprise to subsidiary), participates (role), declared
-    (note, start, end), authored / checked (plan_version_id), sat_on (review_id, conclusion, day), work_of.
+    ``kind``: employed_by (start, end), parent_of (enterprise to subsidiary; start, end), participates (role), declared
+    (note, start, end), compiled / checked / approved (plan_version_id, number), sat_on (review_id, conclusion, day), work_of.
     ``find_conflicts`` walks the graph from one expert; ``conflicted_experts`` reads the precomputed index
     (project -> units -> group -> jobs) for all experts at once. The two agree; the tests check it.
     A declaration that names no unit gets no edge: nothing ties it to a project, so a clerk weighs it.
@@ -148,14 +155,14 @@ class ConflictGraph:
         jobs = tuple(Employment(e, t, d["start"], d["end"]) for t, d in ties["employed_by"])
         declared = tuple(DeclaredConflict(e, t, d["note"], d["start"], d["end"]) for t, d in ties["declared"])
         authored = tuple(
-            PlanAuthorship(e, t, d["plan_version_id"], kind)
+            PlanAuthorship(e, t, d["plan_version_id"], kind, d["number"])
             for kind, edge in _AUTHOR_EDGES.items()
             for t, d in ties[edge]
         )
         seats = tuple(PanelSeat(e, t, d["review_id"], d["conclusion"], d["day"]) for t, d in ties["sat_on"])
         units = self._units(q.project_id)
-        chains = {u: self._chain(u) for u in {*units, *(j.enterprise_id for j in jobs)}}
-        return ExpertFacts(e, jobs, declared, authored, seats, units, chains, self.index.names)
+        links = GroupHistory(self._links({*units, *(j.enterprise_id for j in jobs)}))
+        return ExpertFacts(e, jobs, declared, authored, seats, units, links, self.index.names)
 
     def _units(self, project_id: int) -> Units:
         g, roles = self._graph, defaultdict[int, set[str]](set)
@@ -165,17 +172,22 @@ class ConflictGraph:
             )
         return {u: ordered_roles(frozenset(rs)) for u, rs in roles.items() if rs}
 
-    def _chain(self, enterprise_id: int) -> tuple[int, ...]:
-        """The enterprise and its ancestors, up the parent_of edges (the build refused cycles)."""
-        g, up, node = self._graph, [enterprise_id], key("enterprise", enterprise_id)
-        while parent := next((p for p, es in g.pred[node].items() if _has(es, "parent_of")), None):
-            up.append(g.nodes[parent]["id"])
-            node = parent
-        return tuple(up)
-
-
-def _has(edges: Mapping[Any, Mapping[str, Any]], kind: str) -> bool:
-    return any(d["kind"] == kind for d in edges.values())
+    def _links(self, enterprises: set[int]) -> dict[int, tuple[GroupLink, ...]]:
+        """The dated links of these enterprises and of every enterprise ever above them, up the parent_of edges."""
+        g, found, todo, seen = self._graph, {}, sorted(enterprises), set(enterprises)
+        while todo:
+            child = todo.pop()
+            ups = [
+                GroupLink(child, g.nodes[p]["id"], d["start"], d["end"])
+                for p, es in g.pred[key("enterprise", child)].items()
+                for d in es.values()
+                if d["kind"] == "parent_of"
+            ]
+            if ups:
+                found[child] = tuple(sorted(ups, key=lambda k: (k.start or ALWAYS, k.parent_id)))
+            todo += [k.parent_id for k in ups if k.parent_id not in seen]
+            seen.update(k.parent_id for k in ups)
+        return found
 
 
 def find_conflicts(
@@ -230,7 +242,11 @@ def _graph(data: GraphData, ix: ConflictIndex) -> nx.MultiDiGraph[str]:
         g.add_nodes_from(
             (k, {"kind": kind, "id": i, "name": named[kind].get(i, "")}) for i, k in keys.items()
         )
-    g.add_edges_from((en[c[1]], en[e], {"kind": "parent_of"}) for e, c in ix.ancestors.items() if len(c) > 1)
+    g.add_edges_from(
+        (en[k.parent_id], en[e], {"kind": "parent_of", "start": k.start, "end": k.end})
+        for e, ls in ix.group_links.links.items()
+        for k in ls
+    )
     g.add_edges_from(
         (ex[j.expert_id], en[j.enterprise_id], {"kind": "employed_by", "start": j.start, "end": j.end})
         for j in data.employments
@@ -252,7 +268,7 @@ def _graph(data: GraphData, ix: ConflictIndex) -> nx.MultiDiGraph[str]:
         (
             ex[a.expert_id],
             wk[a.work_id],
-            {"kind": _AUTHOR_EDGES[a.kind], "plan_version_id": a.plan_version_id},
+            {"kind": _AUTHOR_EDGES[a.kind], "plan_version_id": a.plan_version_id, "number": a.number},
         )
         for a in data.authorships
     )

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import TypeVar
 
+from expert_pool.conflicts.groups import ConflictDataError as ConflictDataError
+from expert_pool.conflicts.groups import GroupHistory, Links, check_links, current_parents, links_of
 from expert_pool.conflicts.records import DeclaredConflict, GraphData
 from expert_pool.conflicts.rules import (
     AUTHOR_LABELS,
@@ -17,15 +19,8 @@ from expert_pool.conflicts.rules import (
     Names,
 )
 from expert_pool.conflicts.soft_limits import shared_days
-from knowledge.errors import ValidationError
 
 T = TypeVar("T")
-
-
-class ConflictDataError(ValidationError):
-    """The rows cannot make a graph: a parent cycle, an unknown code, a job that ends before it starts."""
-
-    code = "conflict_data"
 
 
 @cache
@@ -44,6 +39,7 @@ def validate(data: GraphData) -> None:
         if j.end and j.end < j.start
     ]
     bad += [f"申报 专家#{d.expert_id}" for d in data.declarations if d.start and d.end and d.end < d.start]
+    bad += check_links(links_of(data))
     if bad:
         raise ConflictDataError("回避关系数据有误：" + "；".join(bad[:10]))
 
@@ -65,14 +61,36 @@ def _ancestors(parents: Mapping[int, int | None]) -> dict[int, tuple[int, ...]]:
     return chains
 
 
+def _fellows(links: Links, enterprises: list[int]) -> dict[int, int]:
+    """Each enterprise's smallest fellow through links of any date (union-find): two units that were ever in
+    one group share it, so the project-first reading finds every job that rule 3 might reach."""
+    up = {e: e for e in enterprises}
+
+    def find(e: int) -> int:
+        while up[e] != e:
+            up[e] = up[up[e]]
+            e = up[e]
+        return e
+
+    for e, ls in links.items():
+        for link in ls:
+            a, b = find(e), find(link.parent_id)
+            if a != b:
+                up[max(a, b)] = min(a, b)
+    return {e: find(e) for e in enterprises}
+
+
 def build_index(data: GraphData) -> ConflictIndex:
-    parents: dict[int, int | None] = {e.id: e.parent_id for e in data.enterprises}
-    referenced = [e.parent_id for e in data.enterprises if e.parent_id is not None]
+    links = links_of(data)
+    now = current_parents(links)
+    parents: dict[int, int | None] = {e.id: now.get(e.id) for e in data.enterprises}
+    referenced = [k.parent_id for ls in links.values() for k in ls] + [e for e in links]
     referenced += [j.enterprise_id for j in data.employments] + [p.enterprise_id for p in data.participations]
     referenced += [d.enterprise_id for d in data.declarations if d.enterprise_id is not None]
     for e in referenced:
         parents.setdefault(e, None)
     ancestors = _ancestors(parents)
+    group_of = _fellows(links, sorted(ancestors))
     project_of_work = {w.id: w.project_id for w in data.works}
     members: dict[int, list[int]] = defaultdict(list)
     for e, up in sorted(ancestors.items()):
@@ -93,11 +111,13 @@ def build_index(data: GraphData) -> ConflictIndex:
         names=names,
         ancestors=ancestors,
         group_members={root: tuple(ms) for root, ms in members.items()},
+        group_links=GroupHistory(links),
+        group_of=group_of,
         units_by_project={
             p: {u: ordered_roles(frozenset(rs)) for u, rs in units.items()} for p, units in roles.items()
         },
         employments_by_enterprise=_by(data.employments, lambda j: j.enterprise_id),
-        employments_by_group=_by(data.employments, lambda j: ancestors[j.enterprise_id][-1]),
+        employments_by_group=_by(data.employments, lambda j: group_of[j.enterprise_id]),
         declarations_by_enterprise=_by(
             [d for d in data.declarations if d.enterprise_id is not None], _unit_of
         ),

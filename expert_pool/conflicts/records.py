@@ -21,7 +21,20 @@ class ExpertNode:
 class EnterpriseNode:
     id: int
     name: str
-    parent_id: int | None = None
+    parent_id: int | None = None  # the current parent; its dated history is in GraphData.group_links
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLink:
+    """A parent–subsidiary link in force from ``start`` to ``end``, both days included (DOMAIN 5, rule 3).
+
+    ``end`` None while the enterprise is still in the group; ``start`` None only for a link known from
+    ``EnterpriseNode.parent_id`` alone, which holds on every day."""
+
+    enterprise_id: int
+    parent_id: int
+    start: date | None = None
+    end: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +80,19 @@ class DeclaredConflict:
     end: date | None = None
 
 
+# How a person is named on a plan version (the values of ``knowledge.plans.models.AuthorKind``).
+AuthorKind = Literal["compiler", "checker", "approver"]
+
+
 @dataclass(frozen=True, slots=True)
 class PlanAuthorship:
+    """An expert named on a version of the work's plan as its 编制人, 审核人 or 审批人 (DOMAIN 5, rule 4)."""
+
     expert_id: int
     work_id: int
     plan_version_id: int
-    kind: Literal["author", "checker"]
+    kind: AuthorKind
+    number: int  # the version's number, shown in the path (第2版)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +110,7 @@ class GraphData:
 
     experts: Sequence[ExpertNode] = ()
     enterprises: Sequence[EnterpriseNode] = ()
+    group_links: Sequence[GroupLink] = ()  # an enterprise with any replaces its parent_id by them
     projects: Sequence[ProjectNode] = ()
     works: Sequence[WorkNode] = ()
     employments: Sequence[Employment] = ()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from expert_pool.conflicts.groups import GroupHistory, GroupTie, group_ties, tie_label
 from expert_pool.conflicts.records import DeclaredConflict, Employment, PanelSeat, PlanAuthorship
 from expert_pool.conflicts.records import EnterpriseNode as EnterpriseNode
 from expert_pool.conflicts.records import ExpertNode as ExpertNode
@@ -16,7 +17,7 @@ from knowledge.enterprises.models import ParticipantRole
 
 ROLE_LABELS: Mapping[str, str] = {r.value: r.label for r in ParticipantRole}
 ROLE_ORDER: Mapping[str, int] = {r.value: i for i, r in enumerate(ParticipantRole)}
-AUTHOR_LABELS: Mapping[str, str] = {"author": "编制", "checker": "审核"}
+AUTHOR_LABELS: Mapping[str, str] = {"compiler": "编制人", "checker": "审核人", "approver": "审批人"}
 CONCLUSION_LABELS: Mapping[str, str] = {"pass": "通过", "pass_after_revision": "修改后通过", "fail": "不通过"}
 
 
@@ -64,8 +65,10 @@ def render(steps: Sequence[Step]) -> str:
 # Rule 1 (current): start <= on <= end. Rule 2 (former): the job ended before ``on`` and on or after the
 # cutoff, the same calendar day ``former_employment_years`` earlier: ended 2022-06-30 is still a conflict on
 # 2025-06-30 and no longer on 2025-07-01. Rule 3 (group) counts current and former jobs alike: the domain's
-# own example is a job that ended in 2022. A declaration holds from ``start`` to ``end`` inclusive, a None
-# side open. A failed panel counts when held on or before ``on``. A job that starts after ``on`` is no tie yet.
+# own example is a job that ended in 2022. It asks that the two units were in one group on some day of the
+# part of the job that counts (``group_span``): an acquisition after the job ended ties nothing. A declaration
+# holds from ``start`` to ``end`` inclusive, a None side open. A failed panel counts when held on or before
+# ``on``. A job that starts after ``on`` is no tie yet.
 
 
 def years_before(day: date, years: int) -> date:
@@ -92,6 +95,11 @@ def is_former(job: Employment, on: date, cutoff: date) -> bool:
 def is_within_window(job: Employment, on: date, cutoff: date) -> bool:
     """Current, or former within the window: the job overlaps [cutoff, on]."""
     return job.start <= on and (job.end is None or job.end >= cutoff)
+
+
+def group_span(job: Employment, on: date, cutoff: date) -> tuple[date, date]:
+    """The days of a job that count for rule 3: the job clipped to [cutoff, on] (empty when first > last)."""
+    return max(job.start, cutoff), min(job.end or on, on)
 
 
 def is_active(declared: DeclaredConflict, on: date) -> bool:
@@ -126,12 +134,13 @@ class Query:
 
 
 Units = Mapping[int, tuple[str, ...]]  # enterprise on the project -> its role codes, in ParticipantRole order
-Chains = Mapping[int, tuple[int, ...]]  # enterprise -> itself and its ancestors up to the group root
+Chains = Mapping[int, tuple[int, ...]]  # enterprise -> itself and its current ancestors up to the group root
 
 
 @dataclass(frozen=True)
 class ExpertFacts:
-    """What the graph holds around one expert, and the project's units with their ancestors."""
+    """What the graph holds around one expert, and the project's units; ``links`` are the dated group links of
+    every enterprise ever above the units and the expert's employers."""
 
     expert_id: int
     employments: tuple[Employment, ...]
@@ -139,7 +148,7 @@ class ExpertFacts:
     authorships: tuple[PlanAuthorship, ...]
     seats: tuple[PanelSeat, ...]
     units: Units
-    ancestors: Chains
+    links: GroupHistory
     names: Names
 
 
@@ -148,32 +157,18 @@ class ConflictIndex:
     """Plain dictionaries precomputed once, read project-first by ``conflicted_experts``."""
 
     names: Names
-    ancestors: Chains
-    group_members: Mapping[int, tuple[int, ...]]  # group root -> every enterprise of the group
+    ancestors: Chains  # by the current links
+    group_members: Mapping[int, tuple[int, ...]]  # current group root -> every enterprise of the group
+    group_links: GroupHistory  # every dated link, by subsidiary
+    group_of: Mapping[int, int]  # enterprise -> its smallest fellow through links of any date (the job key)
     units_by_project: Mapping[int, Units]
     employments_by_enterprise: Mapping[int, tuple[Employment, ...]]
-    employments_by_group: Mapping[int, tuple[Employment, ...]]  # group root -> every job in the group
+    employments_by_group: Mapping[int, tuple[Employment, ...]]  # group_of -> every job ever in the group
     declarations_by_enterprise: Mapping[int, tuple[DeclaredConflict, ...]]
     authorships_by_work: Mapping[int, tuple[PlanAuthorship, ...]]
     seats_by_work: Mapping[int, tuple[PanelSeat, ...]]
     project_of_work: Mapping[int, int]
     shared_days: Mapping[tuple[int, int], tuple[date, ...]]  # soft_limits.shared_days
-
-
-def group_chain(up_a: Sequence[int], up_b: Sequence[int], depth: int | None) -> list[tuple[int, str]] | None:
-    """The links a → … → b through their lowest common ancestor, each unit with its tie to the next, b omitted.
-
-    ``up_a`` and ``up_b`` are each enterprise followed by its ancestors. None when they share no ancestor or
-    are more than ``depth`` links apart (siblings are two).
-    """
-    at = {e: j for j, e in enumerate(up_b)}
-    for i, e in enumerate(up_a):
-        if e in at:
-            if depth is not None and i + at[e] > depth:
-                return None
-            down = list(reversed(up_b[: at[e] + 1]))
-            return [(x, "子公司") for x in up_a[:i]] + [(x, "母公司") for x in down[:-1]]
-    return None
 
 
 def _tail(names: Names, unit: int, units: Units, project: int) -> list[Step]:
@@ -191,9 +186,9 @@ def _job_at_unit(names: Names, job: Employment, units: Units, project: int) -> l
 
 
 def _job_in_group(
-    names: Names, job: Employment, links: list[tuple[int, str]], unit: int, units: Units, q: Query
+    names: Names, job: Employment, ties: list[GroupTie], unit: int, units: Units, q: Query
 ) -> list[Step]:
-    chain = [names.step("enterprise", e, tie) for e, tie in links]
+    chain = [names.step("enterprise", t.enterprise_id, tie_label(t)) for t in ties]
     return [_job(names, job), *chain, *_tail(names, unit, units, q.project_id)]
 
 
@@ -211,7 +206,7 @@ def _on_work(names: Names, expert_id: int, label: str, q: Query) -> list[Step]:
 
 
 def _authored(names: Names, a: PlanAuthorship, q: Query) -> list[Step]:
-    return _on_work(names, a.expert_id, f"{AUTHOR_LABELS[a.kind]}方案#{a.plan_version_id}", q)
+    return _on_work(names, a.expert_id, f"参与编制本方案（第{a.number}版，{AUTHOR_LABELS[a.kind]}）", q)
 
 
 def _seated(names: Names, s: PanelSeat, q: Query) -> list[Step]:
@@ -254,24 +249,27 @@ def _former_in(ix: ConflictIndex, units: Units, q: Query) -> FoundFor:
                 yield job.expert_id, _job_at_unit(ix.names, job, units, q.project_id)
 
 
+def _in_group(links: GroupHistory, job: Employment, unit: int, q: Query) -> list[GroupTie] | None:
+    """The chain from the job's unit to ``unit`` on the first day of the job's counted span when both were in
+    one group (rule 3), or None."""
+    if job.enterprise_id == unit or not is_within_window(job, q.on, q.cutoff):
+        return None
+    first, last = group_span(job, q.on, q.cutoff)
+    return group_ties(links, job.enterprise_id, unit, first, last, q.policy.group_depth)
+
+
 def _group_of(f: ExpertFacts, q: Query) -> Found:
     for job in f.employments:
-        if not is_within_window(job, q.on, q.cutoff):
-            continue
         for unit in f.units:
-            if unit != job.enterprise_id:
-                links = group_chain(f.ancestors[job.enterprise_id], f.ancestors[unit], q.policy.group_depth)
-                if links is not None:
-                    yield _job_in_group(f.names, job, links, unit, f.units, q)
+            if (ties := _in_group(f.links, job, unit, q)) is not None:
+                yield _job_in_group(f.names, job, ties, unit, f.units, q)
 
 
 def _group_in(ix: ConflictIndex, units: Units, q: Query) -> FoundFor:
     for unit in units:
-        for job in ix.employments_by_group.get(ix.ancestors[unit][-1], ()):
-            if job.enterprise_id != unit and is_within_window(job, q.on, q.cutoff):
-                links = group_chain(ix.ancestors[job.enterprise_id], ix.ancestors[unit], q.policy.group_depth)
-                if links is not None:
-                    yield job.expert_id, _job_in_group(ix.names, job, links, unit, units, q)
+        for job in ix.employments_by_group.get(ix.group_of.get(unit, unit), ()):
+            if (ties := _in_group(ix.group_links, job, unit, q)) is not None:
+                yield job.expert_id, _job_in_group(ix.names, job, ties, unit, units, q)
 
 
 def _author_of(f: ExpertFacts, q: Query) -> Found:
@@ -324,7 +322,7 @@ RULES: tuple[Rule, ...] = (
     Rule("current_employment", "现任职于项目参建单位", _current_of, _current_in),
     Rule("former_employment", "回避期内曾任职于项目参建单位", _former_of, _former_in),
     Rule("same_group", "任职单位与项目参建单位同属一个集团", _group_of, _group_in),
-    Rule("plan_author", "参与编制或审核本方案", _author_of, _author_in),
+    Rule("plan_author", "参与编制、审核或审批本方案", _author_of, _author_in),
     Rule("declared", "本人申报的利害关系", _declared_of, _declared_in),
     Rule("failed_panel", "曾参加本工程结论为不通过的论证", _failed_panel_of, _failed_panel_in),
 )

@@ -17,13 +17,16 @@ from expert_pool.conflicts.models import PanelSitting
 from expert_pool.conflicts.records import PanelConclusion
 from expert_pool.experts.models import DeclaredConflict, Employment, Expert
 from knowledge.audit import AuditLog
-from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.enterprises.models import Enterprise, EnterpriseGroupLink, Project, ProjectParticipant
+from knowledge.plans.models import PlanAuthor, PlanVersion
 from knowledge.registry.models import Work
 
-# Audited changes that alter the graph without adding rows (an end date, a parent, a participant's role).
+# Audited changes that alter the graph without adding rows (an end date, a parent or the end of a group link,
+# a participant's role).
 GRAPH_ACTIONS = ("enterprise_update", "employment_add", "employment_update", "conflict_declare", "expert_update",
                  "participant_update", "work_register", "work_import", "review_final")  # fmt: skip
-_TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict, PanelSitting)
+_TABLES = (Enterprise, Project, ProjectParticipant, Work, Expert, Employment, DeclaredConflict, PanelSitting,
+           PlanAuthor, EnterpriseGroupLink)  # fmt: skip
 _lock = threading.Lock()
 
 
@@ -64,9 +67,21 @@ def load_data(session: Session) -> cg.GraphData:
     # The column holds the values of reviews.models.Conclusion, written by record_sittings only.
     seats = sorted({cg.PanelSeat(e, w, r, cast(PanelConclusion, c), d) for e, w, r, c, d in sat},
                    key=lambda s: (s.review_id, s.expert_id))  # fmt: skip
+    # Rule 4: a plan's author is matched to an expert by the keyed hash of his ID number, never by his name.
+    authored = session.execute(
+        select(Expert.id, PlanVersion.work_id, PlanVersion.id, PlanAuthor.kind, PlanVersion.number)
+        .select_from(PlanAuthor)
+        .join(PlanVersion, PlanVersion.id == PlanAuthor.plan_version_id)
+        .join(Expert, Expert.id_number_hash == PlanAuthor.id_hash)
+    )
+    authorships = sorted({cg.PlanAuthorship(e, w, v, k.value, n) for e, w, v, k, n in authored},
+                         key=lambda a: (a.plan_version_id, a.expert_id, a.kind))  # fmt: skip
     return cg.GraphData(
         experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
         enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],
+        group_links=[cg.GroupLink(e, p, s, t) for e, p, s, t in rows(
+            EnterpriseGroupLink.enterprise_id, EnterpriseGroupLink.parent_id, EnterpriseGroupLink.start,
+            EnterpriseGroupLink.end_date)],
         projects=[cg.ProjectNode(i, n) for i, n in rows(Project.id, Project.name)],
         works=[cg.WorkNode(i, n, p) for i, n, p in rows(Work.id, Work.name, Work.project_id)],
         employments=[cg.Employment(e, u, s, t) for e, u, s, t in rows(
@@ -76,6 +91,7 @@ def load_data(session: Session) -> cg.GraphData:
         declarations=[cg.DeclaredConflict(e, u, n, s, t) for e, u, n, s, t in rows(
             DeclaredConflict.expert_id, DeclaredConflict.enterprise_id, DeclaredConflict.note,
             DeclaredConflict.start, DeclaredConflict.end_date)],
+        authorships=authorships,
         seats=seats,
     )  # fmt: skip
 

@@ -70,6 +70,20 @@ FIXED_POINTS: dict[EventKind, str] = {
 }
 PENALTIES = ("late_decline", "no_show", "late_report", "hazard_linked", "careless_max")
 BONUSES = ("excellent_review", "training")
+# The policy's fields in Chinese, for the admin's policy page and the audit of its changes.
+CREDIT_POLICY_LABELS: dict[str, str] = {
+    "base_score": "基础分", "warning_below": "警告线（低于此分予以警告）", "suspend_below": "暂停线（低于此分暂停抽取）",
+    "remove_below": "取消资格线（低于此分取消专家资格）", "suspension_months": "暂停抽取期限（月）",
+    "late_decline": "会前临时谢绝扣分", "no_show": "无故缺席扣分", "late_report": "逾期签署论证报告扣分",
+    "careless_min": "评审不认真扣分（最重）", "careless_max": "评审不认真扣分（最轻）",
+    "hazard_linked": "通过的方案关联重大隐患或事故扣分", "excellent_review": "评审优秀加分", "training": "完成年度培训加分",
+}  # fmt: skip
+# What the admin may set: (lowest, highest) of each field; the signs of penalties and bonuses are checked too.
+CREDIT_POLICY_BOUNDS: dict[str, tuple[int, int]] = {
+    "base_score": (1, 1000), "warning_below": (0, 1000), "suspend_below": (0, 1000), "remove_below": (0, 1000),
+    "suspension_months": (1, 120), **{f: (-100, 0) for f in ("late_decline", "no_show", "late_report",
+    "hazard_linked", "careless_min", "careless_max")}, "excellent_review": (0, 100), "training": (0, 100),
+}  # fmt: skip
 
 
 class Sanction(StrEnum):

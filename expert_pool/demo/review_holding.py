@@ -36,7 +36,7 @@ from expert_pool.demo.review_world import Meeting, Pool, Units, WorkInfo, build_
 from expert_pool.draws.feasibility import DrawInfeasible
 from expert_pool.draws.panel import PanelPolicy
 from expert_pool.draws.selection import draw_panel
-from expert_pool.reviews.models import Conclusion
+from expert_pool.reviews.models import CheckIn, Conclusion
 from knowledge.demo.sampling import Row
 from knowledge.enterprises.models import ParticipantRole
 from knowledge.plans.models import PlanVersion, SignoffKind
@@ -153,6 +153,16 @@ def _meeting(
         "held_on": slot.day, "attendees": attendees(h.directors, h.units, work, version), "absent_expert_ids": [],
         "leader_expert_id": leader, "recorded_by": None, "recorded_at": at(start, 20, 60, rng),
     })  # fmt: skip
+    h.rows.add("meeting_arrangement", {"id": h.ids("meeting_arrangement"), "draw_id": draw_id, "place": review["place"],
+                                       "start_time": start.timetz().replace(tzinfo=None), "updated_by": None,
+                                       "updated_at": slot.requested_at})  # fmt: skip
+    for n, expert_id in enumerate(panel):  # each checks in on his own account, then names the leader
+        h.rows.add("review_attendance", {"id": h.ids("review_attendance"), "review_id": review["id"],
+                                         "expert_id": expert_id, "checked_in_at": start + timedelta(minutes=2 + n),
+                                         "recorded_by": None, "how": CheckIn.SELF})  # fmt: skip
+        h.rows.add("review_leader_vote", {"id": h.ids("review_leader_vote"), "review_id": review["id"],
+                                          "voter_id": expert_id, "candidate_id": leader,
+                                          "voted_at": start + timedelta(minutes=12)})  # fmt: skip
     issues = issues_for(rng, work, version, conclusion)
     opinion_rows = []
     noted = opinions(rng, panel, issues, conclusion)

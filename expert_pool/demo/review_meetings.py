@@ -62,8 +62,9 @@ class Chain:
     last_hash: str = GENESIS
 
 
-TABLES = ("draw", "seat", "expert_booking", "review", "review_reading", "review_opinion", "review_report",
-          "review_change", "review_signature", "review_revision", "review_response", "panel_sitting")  # fmt: skip
+TABLES = ("draw", "meeting_arrangement", "seat", "expert_booking", "review", "review_attendance",
+          "review_leader_vote", "review_reading", "review_opinion", "review_report", "review_change",
+          "review_signature", "review_revision", "review_response", "panel_sitting")  # fmt: skip
 
 
 @dataclass

@@ -51,9 +51,9 @@ SPREAD_DAYS = {"small": 150, "province": 660}
 FOCUS_EXTRA = 5  # other reviews the demo expert is drawn for, if eligible
 REQUESTED_SHARE = 0.25  # of the unreviewed works with a plan: signed and waiting for a draw
 SIGNER = "demo_signoffs"
-TABLES = ("plan_version", "plan_signoff", "draw", "seat", "expert_booking", "review", "review_reading",
-          "review_opinion", "review_report", "review_change", "review_signature", "review_revision",
-          "review_response", "panel_sitting")  # fmt: skip
+TABLES = ("plan_version", "plan_signoff", "draw", "meeting_arrangement", "seat", "expert_booking", "review",
+          "review_attendance", "review_leader_vote", "review_reading", "review_opinion", "review_report",
+          "review_change", "review_signature", "review_revision", "review_response", "panel_sitting")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,8 @@ class _Seeder:
         insert_in_chunks(
             self.session, table_of(PlanSignoff.__tablename__), self.new.signoffs, "写入方案签字", on_progress
         )
-        labels = {"draw": "写入抽取记录", "seat": "写入专家席位", "expert_booking": "写入专家占用",
+        labels = {"draw": "写入抽取记录", "meeting_arrangement": "写入会议安排", "review_attendance": "写入专家签到",
+                  "review_leader_vote": "写入组长推选", "seat": "写入专家席位", "expert_booking": "写入专家占用",
                   "review": "写入论证记录", "review_reading": "写入阅读记录", "review_opinion": "写入专家意见",
                   "review_report": "写入论证报告", "review_change": "写入修改意见", "review_signature": "写入专家签名",
                   "review_revision": "写入修改回复", "review_response": "写入逐条回复",

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
+from expert_pool.draws import arrangement
 from expert_pool.draws.models import Booking, Draw, Seat, SeatStatus
 from expert_pool.draws.notify import queue, queue_invitation
 from expert_pool.draws.panel import Candidate, Panel, PanelPolicy
 from expert_pool.draws.selection import next_alternate
-from expert_pool.draws.services import draws_of_meeting, meeting_start, top_up
+from expert_pool.draws.services import draws_of_meeting, top_up
 from expert_pool.errors import DrawError
 from expert_pool.policy import pool_policy
 from knowledge import audit
@@ -43,17 +44,17 @@ def invitations_of(session: Session, expert_id: int) -> list[Seat]:
     return list(session.scalars(stmt))
 
 
-def _open(seat: Seat, now: datetime) -> None:
+def _open(session: Session, seat: Seat, now: datetime) -> None:
     if seat.status is not SeatStatus.INVITED:
         raise DrawError(f"该邀请当前为“{seat.status.label}”，不能再答复")
-    if now >= meeting_start(seat.draw.meeting_day, seat.draw.half_day):
+    if now >= arrangement.starts_at(session, seat.draw):
         raise DrawError("论证会已经开始或结束，不能再答复邀请")
 
 
 def accept(session: Session, seat: Seat, *, now: datetime, actor_id: int | None) -> Seat:
     """Mark the seat confirmed, with its audit row; the caller (``reviews.meetings.confirm_seat``, which opens
     the meeting's review in the same transaction) commits."""
-    _open(seat, now)
+    _open(session, seat, now)
     if seat.reply_by and now > seat.reply_by:
         raise DrawError("已超过答复时限，该席位已转给候补专家")
     seat.status, seat.replied_at = SeatStatus.CONFIRMED, now
@@ -67,7 +68,7 @@ def decline(session: Session, seat: Seat, reason: str, *, now: datetime, actor_i
     """Decline with a reason; returns the alternate's seat that now takes the place, if any."""
     if seat.status is SeatStatus.CONFIRMED:
         seat.status = SeatStatus.INVITED  # a confirmed expert may still withdraw before the meeting
-    _open(seat, now)
+    _open(session, seat, now)
     if not reason.strip():
         raise DrawError("谢绝须说明理由")
     return _release(session, seat, SeatStatus.DECLINED, reason.strip()[:500], now=now, actor_id=actor_id)
@@ -83,7 +84,7 @@ def _release(session: Session, seat: Seat, status: SeatStatus, reason: str, *, n
         session.delete(booking)
     audit.record(session, actor_id=actor_id, action=f"seat_{status.value}", obj=("seat", seat.id),
                  after={"draw": draw.id, "reason": reason})  # fmt: skip
-    start = meeting_start(draw.meeting_day, draw.half_day)
+    start = arrangement.starts_at(session, draw)  # as arranged: a moved meeting moves the 24 hours too
     if status is SeatStatus.DECLINED and start - now < timedelta(hours=policy.late_decline_hours):
         ledger.record(session, seat.expert_id, EventKind.LATE_DECLINE, day=now.astimezone(CST).date(),
                       reason=f"论证会前{policy.late_decline_hours}小时内谢绝：{reason}", actor_id=None,
@@ -121,7 +122,8 @@ def _call_alternate(session: Session, draw: Draw, leaving: Seat, *, now: datetim
     seat.reply_by = min(now + timedelta(hours=policy.reply_hours), draw.reveal_at)
     session.add(Booking(expert_id=chosen, day=draw.meeting_day, half_day=draw.half_day, seat_id=seat.id))
     session.flush()
-    queue_invitation(session, seat, work)
+    when = arrangement.current(session, draw).describe(draw.meeting_day, draw.half_day)
+    queue_invitation(session, seat, work, when=when)
     audit.record(session, actor_id=None, action="seat_alternate", obj=("seat", seat.id),
                  after={"draw": draw.id, "replaces": leaving.expert_id})  # fmt: skip
     return seat

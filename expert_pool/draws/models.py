@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expert_pool.experts.models import Expert
@@ -40,6 +40,12 @@ class Draw(Base):
     """A signed record: never edited; each record's hash covers its content and the previous hash."""
 
     __tablename__ = "draw"
+    # One panel per work and review round (its plan version): a second root draw, even from parallel requests,
+    # is refused by the database (top-ups of that panel carry top_up_of and are not counted).
+    __table_args__ = (
+        Index("uq_draw_one_per_round", "work_id", "plan_version_id", unique=True,
+              sqlite_where=text("top_up_of IS NULL"), postgresql_where=text("top_up_of IS NULL")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)  # position in the chain; unique: no forks
@@ -64,6 +70,10 @@ class Draw(Base):
 
     seats: Mapped[list[Seat]] = relationship(back_populates="draw", order_by="Seat.position")
     work: Mapped[Work] = relationship()
+    # A root draw's place and start (``arrangement``); a top-up's is its root's.
+    arrangement: Mapped[MeetingArrangement | None] = relationship(
+        viewonly=True, foreign_keys="MeetingArrangement.draw_id"
+    )
 
 
 class Seat(Base):
@@ -84,6 +94,23 @@ class Seat(Base):
 
     draw: Mapped[Draw] = relationship(back_populates="seats")
     expert: Mapped[Expert] = relationship()
+
+
+class MeetingArrangement(Base):
+    """Where and when the meeting sits (DOMAIN 3; Decree 37 Art. 12: the constructor organises it). A draw is a
+    signed record that never changes, so the place and start time live here, one row per meeting (its root
+    draw), set with the draw and changed later by the office or the organiser, each change audited."""
+
+    __tablename__ = "meeting_arrangement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id"), unique=True)  # the meeting's root draw
+    place: Mapped[str] = mapped_column(String(200), default="")
+    start_time: Mapped[time] = mapped_column(Time())  # local (China Standard Time), on the draw's day
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    draw: Mapped[Draw] = relationship()
 
 
 class Booking(Base):

@@ -82,20 +82,27 @@ def queue(
     return note
 
 
-def queue_invitation(session: Session, seat: Seat, work: Work) -> Notification:
-    """The expert's own invitation only: it never names the other members of the panel."""
+def queue_invitation(session: Session, seat: Seat, work: Work, *, when: str = "") -> Notification:
+    """The expert's own invitation only: it never names the other members of the panel. ``when`` is the
+    meeting's time and place as ``arrangement.Arrangement.describe`` words them."""
     draw = seat.draw
-    row = invitation(seat.expert, work.name, draw.meeting_day, draw.half_day, seat.reply_by)
+    row = invitation(seat.expert, work.name, draw.meeting_day, draw.half_day, seat.reply_by, when=when)
     return queue(session, **row)
 
 
 def invitation(
-    expert: Contact, work_name: str, day: date, half_day: HalfDay, reply_by: datetime | None
+    expert: Contact,
+    work_name: str,
+    day: date,
+    half_day: HalfDay,
+    reply_by: datetime | None,
+    *,
+    when: str = "",
 ) -> dict[str, Any]:
     """The invitation to one expert as the values of a notification (a draw inserts them all at once)."""
     deadline = reply_by.astimezone(CST).strftime("%Y-%m-%d %H:%M") if reply_by else ""
     body = (f"{expert.name}专家：您被随机抽取为“{work_name}”专项施工方案专家论证会的论证专家。"
-            f"会议时间：{day.isoformat()} {half_day.label}。"
+            f"{when or f'会议时间：{day.isoformat()} {half_day.label}。'}"
             f"请于{deadline}前登录系统确认或谢绝"
             "（谢绝请说明理由）；逾期未答复视为谢绝。如与本工程有利害关系，请务必谢绝并说明。")  # fmt: skip
     return {"expert_id": expert.id, "recipient": expert.email or expert.phone or f"expert:{expert.id}",

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from operator import attrgetter
 from typing import Any
 
+from expert_pool.policy import MAX_WEIGHT_EXPONENT, MIN_PANEL_SIZE
 from knowledge.errors import ValidationError
 from knowledge.regions import City
 from knowledge.registry.rules import catalogue
@@ -15,13 +16,41 @@ from knowledge.registry.rules import catalogue
 ALGORITHM_VERSION = "weighted-sample/1"
 # The fairness weight (DOMAIN.md §4, policy): 1 / (1 + reviews in the last 12 months) ** exponent.
 WEIGHT_FUNCTION = "inverse-recent-reviews"
-MIN_PANEL_SIZE = 5  # Decree 37 Art. 12: a review meeting has at least 5 experts
+# The stored identifiers in words, for the draw record a person reads (DOMAIN.md §4: "names its weights").
+ALGORITHM_NAMES: Mapping[str, str] = {ALGORITHM_VERSION: "加权不放回随机抽样（第1版）"}
+ALGORITHM_DESCRIPTIONS: Mapping[str, str] = {
+    ALGORITHM_VERSION: (
+        "候选专家按编号排序，由随机种子产生的随机数逐一抽取，每名专家被抽中的机会与其权重成正比；只有在本地专家"
+        "上限和须覆盖的专业仍能满足时才入选正选，正选满额后按同样规则依次抽取候补"
+    ),
+}
+WEIGHT_DESCRIPTIONS: Mapping[str, str] = {
+    WEIGHT_FUNCTION: "近12个月参加论证次数越少，被抽中的机会越大：权重 = 1 ÷（1 + 近12个月论证次数）的{exponent}次方",
+}
+
+
+def algorithm_name(version: str) -> str:
+    """The algorithm of a stored draw by name; an unknown identifier is shown as it is."""
+    return ALGORITHM_NAMES.get(version, version)
+
+
+def describe_algorithm(version: str) -> str:
+    """The algorithm of a stored draw in words: its name and how it picks."""
+    how = ALGORITHM_DESCRIPTIONS.get(version)
+    return f"{algorithm_name(version)}：{how}" if how else version
+
+
+def describe_weight(function: str, exponent: float) -> str:
+    """The fairness weight of a stored draw in words, with its exponent."""
+    template = WEIGHT_DESCRIPTIONS.get(function)
+    return template.format(exponent=f"{exponent:g}") if template else function
+
+
 DEFAULT_PANEL_SIZE = 5  # DOMAIN.md §4, policy
 COMPLEX_PANEL_SIZE = 7  # DOMAIN.md §4, policy: works flagged complex
 DEFAULT_ALTERNATES = 3  # DOMAIN.md §4, policy
 DEFAULT_MAX_LOCAL = 2  # DOMAIN.md §4, policy: at most 2 experts from the work's own city
 DEFAULT_WEIGHT_EXPONENT = 1.0  # DOMAIN.md §4, policy
-MAX_WEIGHT_EXPONENT = 10.0  # beyond this a busy expert's weight nears 0: a ban, no longer a lean
 BY_ID = attrgetter("expert_id")
 
 SPECIALTY_LABELS: dict[str, str] = {c.code: c.label for c in catalogue()}

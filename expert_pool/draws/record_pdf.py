@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw, Seat
-from expert_pool.draws.panel import SPECIALTY_LABELS
+from expert_pool.draws.panel import SPECIALTY_LABELS, algorithm_name, describe_algorithm, describe_weight
+from expert_pool.draws.reveal import seed_visible
 from expert_pool.experts.queries import experts_by_id
 from expert_pool.pdf.fonts import pdf_fonts
 from expert_pool.pdf.layout import Styles, fields, gap, grid, local, numeral, render, styles, text
@@ -90,15 +91,43 @@ def _pairs(items: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
     return [(*padded[i], *padded[i + 1]) for i in range(0, len(padded), 2)]
 
 
+# Told in words below the table (the method and the weight), not as their stored identifiers.
+IN_WORDS = frozenset({"weight_function", "weight_exponent", "required_specialties"})
+
+
+def _specialties(draw: Draw) -> str:
+    """What the panel had to cover: the work's own specialty, which every candidate has (the funnel leaves the
+    others out), and any further specialty the draw's policy required of the panel as a whole."""
+    own = draw.work.category
+    required = [c for c in draw.policy["panel"].get("required_specialties", []) if c != own]
+    words = f"全部专家均须具备本工程的专业“{SPECIALTY_LABELS.get(own, own)}”（其他专业的专家不参加抽取）"
+    if required:
+        words += "；专家组还须覆盖：" + "、".join(SPECIALTY_LABELS.get(c, c) for c in required)
+    return words + "。"
+
+
 def _policy(draw: Draw, st: Styles) -> list[Flowable]:
+    rules = draw.policy["panel"]
     panel = [
         (POLICY_LABELS.get(k) or PANEL_LABELS.get(k, k), _value(k, v))
-        for k, v in draw.policy["panel"].items()
+        for k, v in rules.items()
+        if k not in IN_WORDS
     ]
     pool = [(POLICY_LABELS.get(k, k), _value(k, v)) for k, v in (draw.policy.get("pool") or {}).items()]
+    weight = describe_weight(rules.get("weight_function", ""), float(rules.get("weight_exponent", 1.0)))
     story: list[Flowable] = [
         Paragraph("本次抽取的规则：", st.lead),
         grid(["项目", "取值", "项目", "取值"], _pairs(panel), st, [0.22, 0.28, 0.22, 0.28]),
+        gap(2 * mm),
+        fields(
+            [
+                ("须覆盖的专业", _specialties(draw)),
+                ("抽取方法", describe_algorithm(draw.algorithm)),
+                ("公平性权重", weight),
+            ],
+            st,
+            label_width=28 * mm,
+        ),  # fmt: skip
     ]
     if pool:
         story += [gap(2 * mm), Paragraph("抽取时的专家库政策参数：", st.lead),
@@ -174,8 +203,8 @@ def _seat_row(d: Draw, seat: Seat, names: dict[int, tuple[str, str]]) -> tuple[A
 
 def _verification(session: Session, draw: Draw, st: Styles, now: datetime) -> list[Flowable]:
     check = draws.verify(session, draw)
-    seed = draw.seed if now >= draw.reveal_at else f"将于名单揭示时间（{local(draw.reveal_at)}）后公开"
-    rows = [("种子哈希（抽取前公布）", draw.seed_hash), ("随机种子", seed), ("算法版本", draw.algorithm),
+    seed = draw.seed if seed_visible(draw, now) else f"将于名单揭示时间（{local(draw.reveal_at)}）后公开"
+    rows = [("种子哈希（抽取前公布）", draw.seed_hash), ("随机种子", seed), ("算法版本", f"{algorithm_name(draw.algorithm)}（详见“抽取规则”）"),
             ("链上位置", f"第{draw.seq}条"), ("前一记录哈希", draw.prev_hash), ("本记录哈希", draw.record_hash),
             ("校验结果", check.message)]  # fmt: skip
     note = ("以记录中的候选名单、规则和随机种子重放抽取，可得到相同的名单；种子的 SHA-256 应等于种子哈希；"

@@ -20,6 +20,12 @@ def names_visible(role: str, draw: Draw, now: datetime) -> bool:
     return role == "project_team" and now >= draw.reveal_at
 
 
+def seed_visible(draw: Draw, now: datetime) -> bool:
+    """The seed is published at the reveal time, for everyone alike (DOMAIN 4, "Verifiable"); before it only
+    its hash is shown, so nobody (the office included) can replay the draw ahead of the meeting's reveal."""
+    return now >= draw.reveal_at
+
+
 def reveal_names(
     session: Session, draw: Draw, *, role: str, account_id: int, now: datetime, member: bool = False
 ) -> bool:

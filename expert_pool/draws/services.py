@@ -16,6 +16,7 @@ from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrangement, clean, current
 from expert_pool.draws.funnel import Funnel, build_funnel
 from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
 from expert_pool.draws.notify import Contact, invitation
@@ -36,13 +37,14 @@ from knowledge.registry.services import move
 from knowledge.registry.workflow import WorkStatus
 
 GENESIS = "0" * 64
-MEETING_START = {HalfDay.AM: time(9, 0), HalfDay.PM: time(14, 0)}
 ATTEMPTS = 5  # a concurrent draw that takes the same chain position or seat is retried
 # Declarative classes type __table__ as a FromClause; a mapped class's is always a Table.
 _SEAT, _BOOKING, _NOTIFICATION = (cast(Table, m.__table__) for m in (Seat, Booking, Notification))
 
 
 def meeting_start(day: date, half_day: HalfDay) -> datetime:
+    """The half-day's usual start (reply deadlines and the reveal are counted from it); the meeting's own
+    start, as arranged, is ``arrangement.starts_at``."""
     return datetime.combine(day, MEETING_START[half_day], tzinfo=CST)
 
 
@@ -103,10 +105,14 @@ def _latest_signoffs_statement() -> Select[int, SignoffKind]:
 
 def request_draw(
     session: Session, work: Work, day: date, half_day: HalfDay, *, actor_id: int | None, now: datetime,
-    seed: str | None = None,
+    seed: str | None = None, place: str | None = None, start: time | None = None,
 ) -> Draw:  # fmt: skip
+    """Draw the panel for a meeting on ``day``/``half_day`` at ``place`` from ``start`` (the half-day's usual
+    start if not given). ``place`` is required when given (the office's form); ``None`` leaves it to be named
+    later (the API and the seed)."""
     today = now.astimezone(CST).date()
     version_id = check_drawable(session, work, day, today=today)
+    where = clean(half_day, place or "", start, require_place=place is not None)
     policy = pool_policy(session)
     taken: frozenset[int] = frozenset()
     for _ in range(ATTEMPTS):
@@ -116,11 +122,13 @@ def request_draw(
         panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed), apart=funnel.apart)
         try:
             draw = _store(session, work, version_id, day, half_day, funnel, funnel.candidates, p_policy,
-                          panel, draw_seed, actor_id=actor_id, now=now, policy=policy)  # fmt: skip
+                          panel, draw_seed, actor_id=actor_id, now=now, policy=policy, where=where)  # fmt: skip
         except (IntegrityError, OperationalError):
             # Another draw took the chain position or one of these experts meanwhile (PostgreSQL: a unique
-            # violation; SQLite: a stale read snapshot cannot become a write): start again from fresh data.
+            # violation; SQLite: a stale read snapshot cannot become a write): start again from fresh data,
+            # unless that other draw was this work's panel for this round (uq_draw_one_per_round).
             session.rollback()
+            _refuse_second_round(session, work.id, version_id)
             booked = session.scalars(
                 select(Booking.expert_id).where(Booking.day == day, Booking.half_day == half_day)
             )
@@ -138,10 +146,18 @@ def request_draw(
     raise DrawError("同时进行的抽取过多，请稍后重试")
 
 
+def _refuse_second_round(session: Session, work_id: int, version_id: int) -> None:
+    drawn = session.scalar(select(Draw.id).where(Draw.work_id == work_id, Draw.plan_version_id == version_id,
+                                                 Draw.top_up_of.is_(None)))  # fmt: skip
+    if drawn is not None:
+        raise DrawError(f"本工程本轮论证已抽取专家（抽取记录 {drawn}），不能重复抽取")
+
+
 def _store(
     session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: Funnel,
     candidates: list[Candidate], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
     now: datetime, policy: PoolPolicy, top_up_of: int | None = None, top_up: dict[str, Any] | None = None,
+    where: Arrangement | None = None,
 ) -> Draw:  # fmt: skip
     # The chain needs only the last position and hash, not the last record's candidates.
     last = session.execute(select(Draw.seq, Draw.record_hash).order_by(Draw.seq.desc()).limit(1)).first()
@@ -158,10 +174,15 @@ def _store(
     draw.record_hash = record_hash(draw)
     session.add(draw)
     session.flush()
+    if top_up_of is None:
+        add_arrangement(
+            session, draw, where or Arrangement("", MEETING_START[half_day]), actor_id=actor_id, now=now
+        )
+    when = (where or current(session, draw)).describe(day, half_day)
     reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
     staying = set(top_up["staying"]) if top_up else set()  # staying seats keep their record
     invited = _add_seats(session, draw, panel, staying, now=now, reply_by=reply_by)
-    _invite(session, draw, work, invited, funnel.contacts, reply_by=reply_by)
+    _invite(session, draw, work, invited, funnel.contacts, reply_by=reply_by, when=when)
     audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
                  after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,
                         "record_hash": draw.record_hash})  # fmt: skip
@@ -193,7 +214,7 @@ def _add_seats(
 
 def _invite(
     session: Session, draw: Draw, work: Work, invited: list[tuple[int, int]],
-    contacts: Mapping[int, Contact], *, reply_by: datetime,
+    contacts: Mapping[int, Contact], *, reply_by: datetime, when: str,
 ) -> None:  # fmt: skip
     """Book the invited for the half-day (its unique key refuses anyone seated elsewhere meanwhile) and queue
     each one's invitation: one statement for each kind of row."""
@@ -204,7 +225,8 @@ def _invite(
                 for seat_id, expert_id in invited]  # fmt: skip
     session.execute(insert(_BOOKING), bookings)
     contacts = _contacts(session, contacts, [expert_id for _, expert_id in invited])
-    notes = [invitation(contacts[expert_id], work.name, day, half_day, reply_by) for _, expert_id in invited]
+    notes = [invitation(contacts[expert_id], work.name, day, half_day, reply_by, when=when)
+             for _, expert_id in invited]  # fmt: skip
     session.execute(insert(_NOTIFICATION), notes)
 
 

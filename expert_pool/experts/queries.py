@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,3 +32,12 @@ def experts(
 
 def experts_by_id(session: Session, ids: list[int]) -> dict[int, Expert]:
     return {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}
+
+
+def experts_by_id_hash(session: Session, hashes: Iterable[str]) -> dict[str, Expert]:
+    """Pool experts by the keyed hash of their ID number: how a plan's authors are linked to the pool."""
+    wanted = {h for h in hashes if h}
+    if not wanted:
+        return {}
+    found = session.scalars(select(Expert).where(Expert.id_number_hash.in_(wanted)))
+    return {e.id_number_hash: e for e in found if e.id_number_hash}

@@ -12,16 +12,28 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from expert_pool.credit import ledger
-from expert_pool.credit.rules import EventKind
-from expert_pool.draws import invitations
+from expert_pool.draws import arrangement, invitations
 from expert_pool.draws.models import Draw, Seat, SeatStatus
-from expert_pool.draws.services import draws_of_meeting, meeting_start
+from expert_pool.draws.services import draws_of_meeting
 from expert_pool.errors import ReviewError
 from expert_pool.experts.models import Expert
 from expert_pool.policy import pool_policy
-from expert_pool.reviews.models import Conclusion, Review, ReviewOpinion, ReviewReading, ReviewReport
-from expert_pool.reviews.rules import ATTENDEE_ROLES, REQUIRED_ATTENDEES, Lead, check_opinion, lead_days
+from expert_pool.reviews.models import (
+    Conclusion,
+    Review,
+    ReviewAttendance,
+    ReviewOpinion,
+    ReviewReading,
+    ReviewReport,
+)
+from expert_pool.reviews.rules import (
+    ATTENDEE_ROLES,
+    REQUIRED_ATTENDEES,
+    Lead,
+    check_opinion,
+    check_pass_acknowledged,
+    lead_days,
+)
 from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope, can_view_project, roles_of, visible_projects
@@ -71,7 +83,8 @@ def get_review(session: Session, review_id: int) -> Review:
 
 
 def start_of(review: Review) -> datetime:
-    return meeting_start(review.meeting_day, review.half_day)
+    """When the meeting begins, as arranged (the place and time set with the draw, or changed since)."""
+    return arrangement.of_root(review.draw).starts_at(review.meeting_day)
 
 
 def confirmed_seats(session: Session, review: Review) -> list[Seat]:
@@ -85,9 +98,12 @@ def panel_ids(session: Session, review: Review) -> list[int]:
 
 
 def present_ids(session: Session, review: Review) -> list[int]:
-    """The panel that examined the plan: the confirmed experts not recorded absent."""
-    absent = set(review.absent_expert_ids or [])
-    return [i for i in panel_ids(session, review) if i not in absent]
+    """The panel that examined the plan: the seated experts checked in at the meeting (by themselves or by the
+    office, ``attendance.check_in``), in draw order."""
+    checked = set(
+        session.scalars(select(ReviewAttendance.expert_id).where(ReviewAttendance.review_id == review.id))
+    )
+    return [i for i in panel_ids(session, review) if i in checked]
 
 
 # -- who may see what ------------------------------------------------------------------------------------
@@ -95,11 +111,17 @@ def present_ids(session: Session, review: Review) -> list[int]:
 
 @dataclass(frozen=True)
 class Access:
-    view: bool
-    readings: bool  # when each expert first opened the plan: regulators only (issue rule), never the team
-    all_opinions: bool  # every submitted opinion, whatever the phase
-    record_meeting: bool
-    member: bool  # a seated expert of this meeting
+    view: bool = False
+    readings: bool = False  # when each expert first opened the plan: regulators only, never the team
+    # Each expert's own opinion, proposed conclusion, the sources of a required change and a reservation's text:
+    # regulators always, a seated expert once his own opinion is in (the blind phase). Never the project team
+    # (naming who proposed 不通过 exposes the expert to pressure on its next project) nor the draw office, which
+    # organises draws, not conclusions.
+    individual_opinions: bool = False
+    record_meeting: bool = False
+    member: bool = False  # a seated expert of this meeting
+    refusals: bool = False  # refusals to sign and their answers: the panel, the draw office, regulators
+    answer_refusals: bool = False  # the draw office of the project's city (or the province) answers them
 
 
 def access(session: Session, scope: Scope, review: Review) -> Access:
@@ -108,14 +130,16 @@ def access(session: Session, scope: Scope, review: Review) -> Access:
     parts = participants_of(project)
     if scope.role is Role.EXPERT:
         member = scope.expert_id is not None and scope.expert_id in panel_ids(session, review)
-        return Access(member, False, False, False, member)
+        own = member and scope.expert_id is not None and opinion_of(review, scope.expert_id) is not None
+        return Access(view=member, individual_opinions=own, member=member, refusals=member)
     sees = can_view_project(scope, project.city, [e for e, _ in parts])
     if not sees:
-        return Access(False, False, False, False, False)
+        return Access()
     regulator = scope.role in (Role.REGULATOR, Role.ADMIN)
-    organiser = ParticipantRole.GENERAL_CONTRACTOR in roles_of(scope, parts) or scope.role is Role.DRAW_OFFICE
-    final = current_report(review) is not None
-    return Access(True, regulator, regulator or final, organiser, False)
+    office = scope.role is Role.DRAW_OFFICE
+    organiser = ParticipantRole.GENERAL_CONTRACTOR in roles_of(scope, parts) or office
+    return Access(view=True, readings=regulator, individual_opinions=regulator, record_meeting=organiser,
+                  refusals=regulator or office, answer_refusals=office)  # fmt: skip
 
 
 def visible_review(session: Session, scope: Scope, review_id: int) -> tuple[Review, Access]:
@@ -204,10 +228,11 @@ def shortest_lead(session: Session, review: Review) -> Lead | None:
 
 def record_meeting(
     session: Session, review: Review, *, scope: Scope, place: str, held_on: date,
-    attendees: list[dict[str, str]], absent_ids: list[int], leader_id: int, now: datetime,
+    attendees: list[dict[str, str]], now: datetime,
 ) -> Review:  # fmt: skip
-    """The organiser records the meeting: place, the attendees by role (建办质〔2018〕31号 四（一）),
-    absent experts (a no-show is a credit event, DOMAIN 6) and the leader the panel chose."""
+    """The organiser records the meeting: place, date and the attendees by role (建办质〔2018〕31号 四（一））.
+    The experts are not his to record: they check in themselves, choose their leader among themselves, and an
+    absence he reports costs credit only once the office confirms it (``attendance``, issue 17)."""
     if not access(session, scope, review).record_meeting:
         raise PermissionDenied("只有本工程的施工总承包单位或抽取办公室可以记录论证会")
     if review.reports:
@@ -220,24 +245,12 @@ def record_meeting(
     if not place or len(place) > PLACE_MAX:
         raise ValidationError(f"请填写会议地点（不超过{PLACE_MAX}字）", field="place")
     people = _attendees(attendees)
-    panel = panel_ids(session, review)
-    absent = [i for i in panel if i in set(absent_ids)]
-    if set(absent_ids) - set(panel):
-        raise ValidationError("缺席专家须为本次论证的专家", field="absent")
-    if leader_id not in panel or leader_id in absent:
-        raise ValidationError("组长须为出席会议的论证专家", field="leader")
     before = {"place": review.place, "held_on": review.held_on.isoformat() if review.held_on else None}
     review.place, review.held_on, review.attendees = place, held_on, people
-    review.absent_expert_ids, review.leader_expert_id = absent, leader_id
     review.recorded_by, review.recorded_at = scope.account_id, now
     audit.record(session, actor_id=scope.account_id, action="review_meeting", obj=("review", review.id),
-                 before=before, after={"place": place, "held_on": held_on.isoformat(), "leader": leader_id,
-                                       "absent": absent, "attendees": len(people)})  # fmt: skip
-    session.flush()
-    for expert_id in absent:
-        ledger.record(session, expert_id, EventKind.NO_SHOW, day=held_on, actor_id=None,
-                      reason=f"无故缺席{held_on.isoformat()}的论证会（论证记录 {review.id}）",
-                      source=f"review:{review.id}:no_show:{expert_id}")  # fmt: skip
+                 before=before, after={"place": place, "held_on": held_on.isoformat(),
+                                       "attendees": len(people)})  # fmt: skip
     session.commit()
     return review
 
@@ -268,21 +281,25 @@ def opinion_of(review: Review, expert_id: int) -> ReviewOpinion | None:
 
 def submit_opinion(
     session: Session, review: Review, expert_id: int, *, checks: Mapping[str, Mapping[str, bool]],
-    findings: Mapping[str, str], proposed: Conclusion, now: datetime,
+    findings: Mapping[str, str], proposed: Conclusion, now: datetime, pass_despite_failed: bool = False,
 ) -> ReviewOpinion:  # fmt: skip
     """An expert's own opinion, written once and never changed (it stays in the record even where it
-    differs from the panel's conclusion)."""
+    differs from the panel's conclusion). Proposing 通过 with a failed checklist item needs
+    ``pass_despite_failed`` (the expert confirmed it on purpose)."""
     if expert_id not in panel_ids(session, review):
         raise NotFoundError("论证记录不存在")
     if review.held_on is None:
         raise ReviewError("论证会记录后方可提交个人意见")
-    if expert_id in (review.absent_expert_ids or []):
-        raise ReviewError("缺席论证会的专家不能提交意见")
+    if expert_id not in present_ids(session, review):
+        raise ReviewError("您尚未在论证会签到：签到后方可提交个人意见")
     if opinion_of(review, expert_id) is not None:
         raise DuplicateError("您的意见已提交，提交后不能修改")
     problem = check_opinion(checks, findings)
     if problem:
         raise ValidationError(problem, field="checks")
+    problem = check_pass_acknowledged(proposed, checks, acknowledged=pass_despite_failed)
+    if problem:
+        raise ValidationError(problem, field="pass_despite_failed")
     opinion = ReviewOpinion(
         review_id=review.id, expert_id=expert_id, proposed=proposed, submitted_at=now,
         checks={p: {k: bool(v) for k, v in items.items()} for p, items in checks.items()},
@@ -304,8 +321,9 @@ def opinions_for(
     session: Session, review: Review, *, scope: Scope, acc: Access
 ) -> list[ReviewOpinion] | None:
     """The blind phase: an expert sees the others' opinions only once he has submitted his own;
-    regulators always; the project team once the report is final. ``None`` means: hidden."""
-    if acc.all_opinions:
+    regulators always; the project team and the office never, not even once the report is final (they get the
+    panel's joint conclusion; the individual opinions stay in the regulators' record). ``None``: hidden."""
+    if acc.individual_opinions:
         return list(review.opinions)
     if acc.member and scope.expert_id is not None and opinion_of(review, scope.expert_id) is not None:
         return list(review.opinions)

@@ -12,7 +12,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expert_pool.draws.models import Draw, HalfDay
@@ -44,7 +55,8 @@ class Review(Base):
     meeting_day: Mapped[date] = mapped_column(Date, index=True)
     half_day: Mapped[HalfDay] = mapped_column(enum_column(HalfDay, "half_day"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # The meeting record (who came, where, the leader the panel chose), written by the organiser.
+    # The meeting record (where, when, the attendees by role), written by the organiser; the leader the panel
+    # chose (or the office designated) and the absences the office confirmed are set by ``attendance``.
     place: Mapped[str] = mapped_column(String(200), default="")
     held_on: Mapped[date | None] = mapped_column(Date)
     attendees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -117,6 +129,12 @@ class ReviewReport(Base):
     review: Mapped[Review] = relationship(viewonly=True)
     changes: Mapped[list[RequiredChange]] = relationship(order_by="RequiredChange.number", viewonly=True)
     signatures: Mapped[list[ReportSignature]] = relationship(order_by="ReportSignature.id", viewonly=True)
+    refusals: Mapped[list[ReportRefusal]] = relationship(order_by="ReportRefusal.id", viewonly=True)
+
+    @property
+    def open_refusals(self) -> list[ReportRefusal]:
+        """Refusals the office has not answered: while one stands, the version cannot become final."""
+        return [r for r in self.refusals if r.answered_at is None]
 
 
 class RequiredChange(Base):
@@ -143,8 +161,33 @@ class ReportSignature(Base):
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
     signer_name: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # 保留意见: he signs the panel's conclusion and records why he disagrees; set on insert (the row is frozen).
+    reservation: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     expert: Mapped[Expert] = relationship()
+
+
+class ReportRefusal(Base):
+    """An expert's refusal to sign a draft, with his reason: it goes to the draw office, which answers it.
+    While a refusal stands unanswered the draft cannot become final; answered, the expert may sign it."""
+
+    __tablename__ = "review_refusal"
+    __table_args__ = (
+        UniqueConstraint("report_id", "expert_id"),
+        CheckConstraint("(answered_at IS NULL) = (answered_by IS NULL)", name="answer_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("review_report.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str] = mapped_column(String(500), default="")
+
+    expert: Mapped[Expert] = relationship()
+    report: Mapped[ReviewReport] = relationship(viewonly=True)
 
 
 class Revision(Base):
@@ -175,6 +218,82 @@ class RevisionResponse(Base):
     text: Mapped[str] = mapped_column(String(2000))
 
 
+class CheckIn(StrEnum):
+    SELF = "self"  # the expert, in his own account, at the meeting
+    OFFICE = "office"  # the draw office recorded his presence
+
+    @property
+    def label(self) -> str:
+        return {"self": "本人签到", "office": "抽取办公室登记"}[self.value]
+
+
+class ReviewAttendance(Base):
+    """An expert's presence at the meeting: checked in by himself or recorded by the office, never by the
+    organiser whose plan he reviews (issue 17). The experts present are the panel that examines the plan."""
+
+    __tablename__ = "review_attendance"
+    __table_args__ = (UniqueConstraint("review_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    how: Mapped[CheckIn] = mapped_column(enum_column(CheckIn, "how"))
+
+    expert: Mapped[Expert] = relationship()
+
+
+class LeaderVote(Base):
+    """One present expert's choice of the panel's leader (each may change it until the report is drafted)."""
+
+    __tablename__ = "review_leader_vote"
+    __table_args__ = (UniqueConstraint("review_id", "voter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id"), index=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AbsenceStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待抽取办公室核实", "confirmed": "已核实缺席", "rejected": "已驳回"}[self.value]
+
+
+class AbsenceReport(Base):
+    """The organiser's report that an expert did not come: a credit event (DOMAIN 6) only once the draw office
+    confirms it, so the team whose plan he reviews cannot cost him credit by itself (issue 17)."""
+
+    __tablename__ = "review_absence"
+    __table_args__ = (
+        UniqueConstraint("review_id", "expert_id"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))  # None: carried from before
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[AbsenceStatus] = mapped_column(
+        enum_column(AbsenceStatus, "status"), default=AbsenceStatus.PENDING
+    )
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    credit_event_id: Mapped[int | None] = mapped_column(ForeignKey("credit_event.id"))
+
+    expert: Mapped[Expert] = relationship()
+
+
 # Frozen rows: the database refuses to change them, whatever client connects (TRUNCATE is not affected).
 # Each (table, condition) is refused on UPDATE when the condition holds for the old row, and on DELETE.
 FROZEN: dict[str, str] = {
@@ -183,6 +302,7 @@ FROZEN: dict[str, str] = {
     "review_signature": "1 = 1",
     "review_response": "1 = 1",
     "review_report": "OLD.finalised_at IS NOT NULL",
+    "review_refusal": "OLD.answered_at IS NOT NULL",  # the office's answer is final too (migration 0011)
 }
 
 

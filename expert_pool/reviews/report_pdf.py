@@ -1,10 +1,16 @@
 """The review report as a PDF (专项施工方案专家论证报告, Decree 37 Art. 13): what it prints comes from the signed
-content (``review_reports.report_content``) and the records that content names; the rules stay where they are."""
+content (``review_reports.report_content``) and the records that content names; the rules stay where they are.
+
+One builder, two editions of the same signed content (one code, one hash, one verification page): the report
+the project team receives (the panel's joint conclusion, numbered changes, signatures) and the regulators'
+record, which adds an annex with each expert's own opinion, reservations and refusals. Which edition a reader
+gets is the same predicate as the pages' (``Access.individual_opinions``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -38,6 +44,21 @@ from knowledge.registry.clauses import Annex, Operator
 from knowledge.registry.rules import catalogue
 
 TITLE = "专项施工方案专家论证报告"
+
+
+class Edition(StrEnum):
+    ISSUED = "issued"  # the report as the project team receives it: no per-expert opinion
+    RECORD = "record"  # the regulators' record: the same report with the annex of individual opinions
+
+    @property
+    def label(self) -> str:
+        return {"issued": "", "record": "监管存档本"}[self.value]
+
+
+def edition_for(acc: reviews.Access) -> Edition:
+    return Edition.RECORD if acc.individual_opinions else Edition.ISSUED
+
+
 SUB_TYPE_LABELS = {(c.code, s.code): s.label for c in catalogue() for s in c.sub_types}
 QR_SIZE = 30 * mm
 
@@ -55,6 +76,11 @@ class _Report:
     content: dict[str, Any]
     st: Styles
     experts: dict[int, Expert]
+    edition: Edition
+
+    @property
+    def annex(self) -> bool:
+        return self.edition is Edition.RECORD
 
     def name(self, expert_id: int) -> str:
         expert = self.experts.get(expert_id)
@@ -64,13 +90,19 @@ class _Report:
         return self.name(expert_id) + ("（组长）" if expert_id == self.content["leader"] else "")
 
 
-def report_pdf(session: Session, review: Review, report: ReviewReport, *, base_url: str) -> bytes:
-    """The report version's PDF; the same records give the same bytes."""
+def report_pdf(
+    session: Session,
+    review: Review,
+    report: ReviewReport,
+    *,
+    base_url: str,
+    edition: Edition = Edition.ISSUED,
+) -> bytes:
+    """The report version's PDF in one edition; the same records give the same bytes."""
     seats = reviews.confirmed_seats(session, review)
     experts = experts_by_id(session, [s.expert_id for s in seats] + [report.drafted_by])
-    r = _Report(
-        session, review, report, report_content(session, review, report), styles(pdf_fonts()), experts
-    )
+    content = report_content(session, review, report)
+    r = _Report(session, review, report, content, styles(pdf_fonts()), experts, edition)
     sections: list[tuple[str, list[Flowable]]] = [
         ("工程概况", _work(r)),
         ("论证的专项施工方案", _plan(r)),
@@ -79,16 +111,18 @@ def report_pdf(session: Session, review: Review, report: ReviewReport, *, base_u
         ("论证材料送达", _materials(r)),
         ("论证结论", _conclusion(r)),
         *([("修改意见", _changes(r))] if r.content["changes"] else []),
-        ("专家个人意见", _opinions(r)),
         ("专家签署", _signatures(r)),
         ("版本与核验", _version(r, base_url)),
     ]
     story = _head(r, base_url)
     for number, (title, body) in enumerate(sections, start=1):
         story += [Paragraph(f"{numeral(number)}、{title}", r.st.h1), *body]
+    if r.annex:
+        story += _annex(r)
     code, work = report.verify_code, review.work
-    return render(story, title=f"{TITLE}（第{report.version}版）", subject=f"{work.project.name} {work.name}",
-                  footer=f"{TITLE} · 第{report.version}版 · 验证码 {code}", fonts=r.st.fonts)  # fmt: skip
+    kind = f" · {edition.label}" if edition.label else ""
+    return render(story, title=f"{TITLE}（第{report.version}版）{kind}", subject=f"{work.project.name} {work.name}",
+                  footer=f"{TITLE}{kind} · 第{report.version}版 · 验证码 {code}", fonts=r.st.fonts)  # fmt: skip
 
 
 def _status(r: _Report) -> tuple[str, bool]:
@@ -113,6 +147,11 @@ def _head(r: _Report, base_url: str) -> list[Flowable]:
         Paragraph(text(f"第{r.report.version}版 · 验证码 {r.report.verify_code}"), r.st.subtitle),
         gap(2 * mm),
         Paragraph(text(status), r.st.alert if is_alert else r.st.subtitle),
+        *(
+            [Paragraph("监管存档本：含专家个人意见、保留意见及拒签附件，不向项目单位提供", r.st.alert)]
+            if r.annex
+            else []
+        ),
     ]
     right = [
         qr_code(verify_url(base_url, r.report.verify_code), QR_SIZE),
@@ -246,9 +285,35 @@ def _changes(r: _Report) -> list[Flowable]:
     story: list[Flowable] = []
     for change in r.content["changes"]:
         sources = "、".join(r.name(i) for i in change["from"])
-        body = f'{text(change["text"])}<font color="#475467">（意见来源：{text(sources)}）</font>'
+        body = text(change["text"])
+        if r.annex:  # which expert a change came from is per-expert information: the record only
+            body += f'<font color="#475467">（意见来源：{text(sources)}）</font>'
         story.append(Paragraph(body, r.st.numbered, bulletText=f"{change['n']}."))
     return story
+
+
+def _annex(r: _Report) -> list[Flowable]:
+    story: list[Flowable] = [Paragraph("附件　监管存档：专家个人意见、保留意见与拒签", r.st.h1)]
+    story += [Paragraph("（一）专家个人意见", r.st.h2), *_opinions(r)]
+    story += [Paragraph("（二）签署时的保留意见", r.st.h2), *_reservations(r)]
+    story += [Paragraph("（三）本版拒签及抽取办公室答复", r.st.h2), *_refusals(r)]
+    return story
+
+
+def _reservations(r: _Report) -> list[Flowable]:
+    rows = [(s.signer_name, local(s.signed_at), s.reservation) for s in r.report.signatures if s.reservation]
+    if not rows:
+        return [Paragraph("无。", r.st.body)]
+    return [grid(["专家", "签署时间（北京时间）", "保留意见及理由"], rows, r.st, [0.14, 0.26, 0.6])]
+
+
+def _refusals(r: _Report) -> list[Flowable]:
+    rows = [(r.name(f.expert_id), local(f.refused_at), f.reason,
+             f"{f.answer}（{local(f.answered_at)}）" if f.answered_at else "尚未答复")
+            for f in r.report.refusals]  # fmt: skip
+    if not rows:
+        return [Paragraph("无。", r.st.body)]
+    return [grid(["专家", "拒签时间", "拒签理由", "抽取办公室答复"], rows, r.st, [0.14, 0.2, 0.33, 0.33])]
 
 
 def _opinions(r: _Report) -> list[Flowable]:
@@ -274,16 +339,25 @@ def _opinions(r: _Report) -> list[Flowable]:
 
 
 def _signatures(r: _Report) -> list[Flowable]:
+    # The issued report names who signed and when, not who signed with a reservation: with a panel of five,
+    # even a mark beside one name says who disagreed. The reservations are in the record's annex.
     signed = {s.expert_id: s for s in r.report.signatures}
-    rows = [(n, s.signer_name + ("（组长）" if s.expert_id == r.content["leader"] else ""), local(s.signed_at))
-            for n, s in enumerate(r.report.signatures, start=1)]  # fmt: skip
+    rows: list[tuple[object, ...]] = [
+        (n, s.signer_name + ("（组长）" if s.expert_id == r.content["leader"] else ""), local(s.signed_at),
+         *(["有保留意见（见附件）" if s.reservation else "—"] if r.annex else []))
+        for n, s in enumerate(r.report.signatures, start=1)
+    ]  # fmt: skip
     pending = [i for i in reviews.present_ids(r.session, r.review) if i not in signed]
-    rows += [(len(rows) + k, r.led(i), "未签署") for k, i in enumerate(pending, start=1)]
-    note = "每位专家在本人账号中签署，签署即表示同意本报告的结论和修改意见（住建部令第37号第十三条）。"
-    return [
-        Paragraph(note, r.st.lead),
-        grid(["序号", "专家", "签署时间（北京时间）"], rows, r.st, [0.1, 0.45, 0.45]),
+    rows += [
+        (len(rows) + k, r.led(i), "未签署", *([""] if r.annex else []))
+        for k, i in enumerate(pending, start=1)
     ]
+    note = "每位专家在本人账号中签署，签署即表示同意本报告的结论和修改意见（住建部令第37号第十三条）。"
+    if r.annex:
+        head, widths = ["序号", "专家", "签署时间（北京时间）", "保留意见"], [0.1, 0.3, 0.3, 0.3]
+    else:
+        head, widths = ["序号", "专家", "签署时间（北京时间）"], [0.1, 0.45, 0.45]
+    return [Paragraph(note, r.st.lead), grid(head, rows, r.st, widths)]
 
 
 def _version(r: _Report, base_url: str) -> list[Flowable]:
@@ -300,5 +374,6 @@ def _version(r: _Report, base_url: str) -> list[Flowable]:
              ("内容摘要 SHA-256", report.content_hash or "定稿时生成"), ("验证码", report.verify_code),
              ("核验网址", verify_url(base_url, report.verify_code))]  # fmt: skip
     note = ("扫描首页二维码或访问核验网址，可查验本报告是否由本系统出具、是否为现行版本；"
-            "内容摘要是全体专家签署时报告内容的 SHA-256，报告内容若被改动即与之不符。")  # fmt: skip
+            "内容摘要是全体专家签署时报告全部内容（含存档的专家个人意见）的 SHA-256，报告内容若被改动即与之不符。"
+            "项目单位收执本与监管存档本验证码相同；专家个人意见及保留意见载于监管存档本。")  # fmt: skip
     return [fields(rows, r.st), gap(2 * mm), Paragraph(note, r.st.small)]

@@ -1,6 +1,7 @@
 """The review report (Decree 37 Art. 13): the leader's draft with numbered required changes, each expert's
-signature in his own account, finalisation only when unanimous, corrections as new linked versions,
-the verification code, and the signing deadline's credit event (DOMAIN 6)."""
+signature in his own account (with a recorded reservation, 保留意见, if he has one), finalisation only when
+unanimous and no refusal stands unanswered, corrections as new linked versions, the verification code, and
+the signing deadline's credit event (DOMAIN 6). Refusals themselves are in ``dissent``."""
 
 from __future__ import annotations
 
@@ -138,13 +139,22 @@ def correct_report(
                         supersedes=report, reason=reason)  # fmt: skip
 
 
-def sign_report(
-    session: Session, review: Review, report: ReviewReport, expert_id: int, *, now: datetime
-) -> bool:
-    """An expert signs the draft in his own account; the last signature makes it final. Returns whether final."""
-    # Signatures on one report are serialised (a row lock on PostgreSQL; SQLite writes one at a time), so the
-    # last two signing at once cannot each see the other missing and leave an unanimous report unfinalised.
-    session.refresh(report, with_for_update=True)
+def check_reason(raw: str, *, what: str, field: str) -> str:
+    """A reservation, a refusal or the office's answer: a reason, within length."""
+    reason = raw.strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValidationError(f"请填写{what}（不超过{REASON_MAX}字）", field=field)
+    return reason
+
+
+def check_reservation(raw: str | None) -> str:
+    """``None``: he signs without one; a reservation (保留意见) has its reason."""
+    return "" if raw is None else check_reason(raw, what="保留意见的理由", field="reservation")
+
+
+def check_signable(session: Session, review: Review, report: ReviewReport, expert_id: int) -> None:
+    """Who may sign this version now. A refusing expert has not signed: once the office has answered his
+    refusal he may sign (with or without a reservation); before that he cannot (the refusal stands)."""
     if expert_id not in present_ids(session, review):
         raise PermissionDenied("只有出席论证会的本组专家可以签署论证报告")
     if report.finalised_at is not None:
@@ -153,19 +163,57 @@ def sign_report(
         raise ReviewError("该稿已被组长撤回，请签署最新的草稿")
     if any(s.expert_id == expert_id for s in report.signatures):
         raise DuplicateError("您已签署该论证报告")
+    if any(r.expert_id == expert_id for r in report.open_refusals):
+        raise ReviewError("您已拒签该稿，抽取办公室答复后方可签署；组长也可以重新起草")
+
+
+def signing_preview(
+    session: Session, review: Review, report: ReviewReport, expert_id: int, *, reservation: str | None
+) -> list[str]:
+    """What signing will do, said before it is done (the confirmation step); raises what signing would."""
+    check_signable(session, review, report, expert_id)
+    reserved = check_reservation(reservation)
+    rest = [i for i in unsigned(present_ids(session, review), [s.expert_id for s in report.signatures])
+            if i != expert_id]  # fmt: skip
+    lines = [f"您将以本人账号签署第{report.version}版论证报告：结论“{report.conclusion.label}”，"
+             f"修改意见{len(report.changes)}条。签署即表示您同意本报告的结论和修改意见。"]  # fmt: skip
+    if rest:
+        lines.append(f"尚有{len(rest)}名专家未签署；全体专家签署后报告定稿生效并冻结，不能再修改。")
+    elif report.open_refusals:
+        lines.append("本稿尚有拒签未经抽取办公室答复，答复并由拒签专家签署前不能定稿。")
+    else:
+        lines.append("您是最后一位签署的专家：签署后报告立即定稿生效并冻结，不能再修改，更正须另出版本。")
+    if reserved:
+        lines.append(f"您的保留意见将随签名记录，监管部门可见，项目单位看不到：{reserved}")
+    lines.append("签署后不能撤回。")
+    return lines
+
+
+def sign_report(
+    session: Session, review: Review, report: ReviewReport, expert_id: int, *, now: datetime,
+    reservation: str | None = None,
+) -> bool:  # fmt: skip
+    """An expert signs the draft in his own account, with a reservation (保留意见, its reason required) if he
+    has one; the last signature makes it final, unless a refusal stands unanswered. Returns whether final."""
+    # Signatures on one report are serialised (a row lock on PostgreSQL; SQLite writes one at a time), so the
+    # last two signing at once cannot each see the other missing and leave an unanimous report unfinalised.
+    session.refresh(report, with_for_update=True)
+    check_signable(session, review, report, expert_id)
+    reserved = check_reservation(reservation)
     expert = session.get(Expert, expert_id)
     assert expert is not None
     try:
         with session.begin_nested():
             session.add(ReportSignature(report_id=report.id, expert_id=expert_id, signer_name=expert.name,
-                                        signed_at=now))  # fmt: skip
+                                        signed_at=now, reservation=reserved))  # fmt: skip
     except IntegrityError as exc:
         raise DuplicateError("您已签署该论证报告") from exc
     audit.record(session, actor_id=None, action="review_sign", obj=("review_report", report.id),
-                 after={"expert_id": expert_id})  # fmt: skip
+                 after={"expert_id": expert_id, "reservation": bool(reserved)})  # fmt: skip
     session.flush()
     session.refresh(report)
-    if not unsigned(present_ids(session, review), [s.expert_id for s in report.signatures]):
+    signed = [s.expert_id for s in report.signatures]
+    if not unsigned(present_ids(session, review), signed) and not report.open_refusals:
         finalise(session, review, report, now=now)
     session.commit()
     return report.finalised_at is not None
@@ -177,6 +225,8 @@ def finalise(session: Session, review: Review, report: ReviewReport, *, now: dat
     problem = check_panel_size(len(present), required_size(review))
     if problem:
         raise ReviewError(problem)
+    if report.open_refusals:
+        raise ReviewError("本稿尚有拒签未经抽取办公室答复，不能定稿")
     missing = unsigned(present, [s.expert_id for s in report.signatures])
     if missing:
         raise ReviewError(
@@ -234,11 +284,17 @@ def report_content(session: Session, review: Review, report: ReviewReport) -> di
         "summary": report.summary, "supersedes": report.supersedes_id, "reason": report.correction_reason,
         "code": report.verify_code, "finalised_at": _utc(report.finalised_at),
         "changes": [{"n": c.number, "text": c.text, "from": c.source_expert_ids} for c in report.changes],
-        "signatures": sorted([s.expert_id, s.signer_name, _utc(s.signed_at)] for s in report.signatures),
+        "signatures": sorted(_signed(s) for s in report.signatures),
         "opinions": [{"expert": o.expert_id, "proposed": o.proposed.value, "checks": o.checks,
                       "findings": o.findings, "at": _utc(o.submitted_at)}
                      for o in review.opinions if o.expert_id in present],
     }  # fmt: skip
+
+
+def _signed(s: ReportSignature) -> list[Any]:
+    # A reservation is signed content; a signature without one hashes as before reservations existed, so the
+    # reports finalised earlier still verify.
+    return [s.expert_id, s.signer_name, _utc(s.signed_at), *([s.reservation] if s.reservation else [])]
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -324,6 +380,8 @@ def flag_late_signatures(session: Session, *, now: datetime) -> int:
         assert review.held_on is not None
         draft = active_draft(review)
         signed = [s.expert_id for s in draft.signatures] if draft else []
+        # A refusal with its reason, awaiting the office's answer, is not neglect (it is not signed on purpose).
+        signed += [r.expert_id for r in draft.open_refusals] if draft else []
         due = sign_deadline(review.held_on, days=days)
         for expert_id in unsigned(present_ids(session, review), signed):
             row = ledger.record(session, expert_id, EventKind.LATE_REPORT, day=today, actor_id=None,

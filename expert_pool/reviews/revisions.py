@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool.errors import ReviewError
+from expert_pool.experts.identity import IdentityVault
 from expert_pool.policy import pool_policy
 from expert_pool.reviews.meetings import current_report
 from expert_pool.reviews.models import Conclusion, Review, ReviewReport, Revision, RevisionResponse
@@ -51,10 +52,11 @@ def report_to_answer(session: Session, work: Work) -> ReviewReport | None:
 
 def submit_revision(
     session: Session, work: Work, upload: PlanUpload, responses: Mapping[int, str], *, scope: Scope,
-    upload_dir: str | Path, max_bytes: int,
+    upload_dir: str | Path, max_bytes: int, vault: IdentityVault,
 ) -> Revision:  # fmt: skip
     """A revised version with a response to every required change (by number); nothing is stored if one is
-    missing. The version then goes through the sign-offs again."""
+    missing. The version then goes through the sign-offs again. Its authors come with ``upload`` (hashed with
+    ``vault``, the pool's key), as for any version."""
     report = report_to_answer(session, work)
     if report is None:
         raise ReviewError("该工程当前没有需要按论证报告修改回复的方案")
@@ -77,7 +79,7 @@ def submit_revision(
                      after={"plan_version": version.id, "responses": len(report.changes)})  # fmt: skip
         made.append(revision)
 
-    submit_version(session, work, upload, scope=scope, upload_dir=upload_dir, max_bytes=max_bytes,
+    submit_version(session, work, upload, scope=scope, upload_dir=upload_dir, max_bytes=max_bytes, vault=vault,
                    with_version=add_responses)  # fmt: skip
     return made[0]
 
@@ -97,6 +99,20 @@ def pending_revision(session: Session, work: Work) -> Revision | None:
     return revision
 
 
+def revision_of_review(session: Session, review: Review) -> Revision | None:
+    """The latest revised version answering a report of this review (pending, unsigned or confirmed)."""
+    return session.scalar(
+        select(Revision).join(ReviewReport, ReviewReport.id == Revision.report_id)
+        .where(ReviewReport.review_id == review.id).order_by(Revision.id.desc()).limit(1)
+    )  # fmt: skip
+
+
+def is_pending(session: Session, revision: Revision) -> bool:
+    """Whether this revision is the one waiting for confirmation now (signed, latest, not confirmed)."""
+    pending = pending_revision(session, revision.plan_version.work)
+    return pending is not None and pending.id == revision.id
+
+
 def may_confirm(session: Session, scope: Scope, revision: Revision) -> bool:
     review = revision.report.review
     if pool_policy(session).office_confirms_revision:
@@ -104,14 +120,21 @@ def may_confirm(session: Session, scope: Scope, revision: Revision) -> bool:
     return scope.role is Role.EXPERT and scope.expert_id == review.leader_expert_id
 
 
+def check_confirmable(session: Session, scope: Scope, revision: Revision) -> None:
+    """Raise unless ``revision`` waits for confirmation now and ``scope`` is the one who confirms it."""
+    if not is_pending(session, revision):
+        raise ReviewError("没有待确认的修改回复（修改后的方案须先完成施工单位和总监签字）")
+    if not may_confirm(session, scope, revision):
+        who = "抽取办公室" if pool_policy(session).office_confirms_revision else "专家组组长"
+        raise PermissionDenied(f"修改回复由{who}确认")
+
+
 def confirm_revision(session: Session, work: Work, *, scope: Scope, now: datetime) -> Revision:
     """The leader (or the office) confirms the responses of the signed revised version: the plan is in force."""
     revision = pending_revision(session, work)
     if revision is None:
         raise ReviewError("没有待确认的修改回复（修改后的方案须先完成施工单位和总监签字）")
-    if not may_confirm(session, scope, revision):
-        who = "抽取办公室" if pool_policy(session).office_confirms_revision else "专家组组长"
-        raise PermissionDenied(f"修改回复由{who}确认")
+    check_confirmable(session, scope, revision)
     revision.confirmed_by, revision.confirmed_at = scope.account_id, now
     audit.record(session, actor_id=scope.account_id, action="revision_confirm", obj=("review_report",
                  revision.report_id), after={"plan_version": revision.plan_version_id})  # fmt: skip

@@ -57,6 +57,8 @@ REQUIRED_ATTENDEES = (
 )
 
 FINDINGS_MAX = 2000
+# What an expert ticks to propose 通过 although he marked a checklist item failed (see check_pass_acknowledged).
+PASS_DESPITE_FAILED = "我确认在有不符合项的情况下仍提出通过"
 CHANGE_MAX = 1000
 RESPONSE_MAX = 2000
 
@@ -104,6 +106,44 @@ def check_opinion(checks: Mapping[str, Mapping[str, bool]], findings: Mapping[st
             return f"请逐项勾选“{title}”的检查项"
         if len(findings.get(point, "")) > FINDINGS_MAX:
             return f"“{title}”的意见不超过{FINDINGS_MAX}字"
+    return None
+
+
+@dataclass(frozen=True)
+class PointTally:
+    """How many checklist items of one point an expert marked met and failed, and which failed."""
+
+    met: int
+    failed: tuple[str, ...]  # the failed items' labels, in checklist order
+
+
+def tally_checks(checks: Mapping[str, Mapping[str, bool]]) -> dict[str, PointTally]:
+    """Per review point: the items ticked 符合 and those ticked 不符合 (items not answered count as neither)."""
+    tallies = {}
+    for point, (_, items) in REVIEW_POINTS.items():
+        answered = checks.get(point, {})
+        met = sum(1 for key in items if answered.get(key) is True)
+        tallies[point] = PointTally(
+            met, tuple(label for key, label in items.items() if answered.get(key) is False)
+        )
+    return tallies
+
+
+def needs_pass_acknowledgement(proposed: Conclusion, checks: Mapping[str, Mapping[str, bool]]) -> bool:
+    """A 通过 proposal while a checklist item is marked failed (Decree 37 Art. 13: the expert answers for his
+    opinion) is accepted only when the expert confirms he means it."""
+    return proposed is Conclusion.PASS and any(t.failed for t in tally_checks(checks).values())
+
+
+def check_pass_acknowledged(
+    proposed: Conclusion, checks: Mapping[str, Mapping[str, bool]], *, acknowledged: bool
+) -> str | None:
+    """The message refusing a 通过 proposal with failed items that the expert did not explicitly confirm."""
+    if needs_pass_acknowledgement(proposed, checks) and not acknowledged:
+        return (
+            f"建议结论为“{Conclusion.PASS.label}”但有检查项为“不符合”：请勾选“{PASS_DESPITE_FAILED}”后再提交，"
+            "或修改检查项或建议结论"
+        )
     return None
 
 

@@ -23,6 +23,9 @@ def todo_of(review: Review, expert_id: int) -> str:
         return "待提交意见"
     if draft is None:
         return "待组长起草结论"
+    refusal = next((r for r in draft.refusals if r.expert_id == expert_id), None)
+    if refusal is not None and all(s.expert_id != expert_id for s in draft.signatures):
+        return "已拒签，待抽取办公室答复" if refusal.answered_at is None else "拒签已答复，待签署"
     if all(s.expert_id != expert_id for s in draft.signatures):
         return "待签署"
     return "待其他专家签署"

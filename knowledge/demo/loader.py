@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Table, func, insert, select, text
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from knowledge.db import Base
 from knowledge.demo.generator import DemoRows, FirstIds
 from knowledge.demo.sampling import Row
-from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.enterprises.models import Enterprise, EnterpriseGroupLink, Project, ProjectParticipant
 from knowledge.plans.models import PlanSignoff, PlanVersion
 from knowledge.registry.models import Work
 
@@ -33,6 +34,17 @@ def table_of(name: str) -> Table:
     if table is None:
         raise RuntimeError(f"table {name!r} is not on the metadata: import its models before seeding")
     return table
+
+
+# The demo's groups are long-standing: each subsidiary joined its group before any demo job began, so a
+# demo group counts for every employment (DOMAIN 5, rule 3) as it did before links had dates.
+DEMO_GROUP_SINCE = date(1990, 1, 1)
+
+
+def group_links(enterprises: Sequence[Row]) -> list[Row]:
+    """One open, dated group link (enterprise_group_link) for each demo subsidiary."""
+    return [{"enterprise_id": e["id"], "parent_id": e["parent_id"], "start": DEMO_GROUP_SINCE, "end_date": None,
+             "created_at": e["created_at"]} for e in enterprises if e.get("parent_id")]  # fmt: skip
 
 
 def demo_tables() -> tuple[Table, Table, Table, Table]:
@@ -94,11 +106,13 @@ def load(
     )
     for table, label, batch in stages:
         insert_in_chunks(session, table, batch, label, on_progress)
+    links = table_of(EnterpriseGroupLink.__tablename__)
+    insert_in_chunks(session, links, group_links(rows.enterprises), "写入集团关系", on_progress)
     if rows.plan_versions and upload_dir is None:
         raise ValueError("plan versions need an upload directory for their files")
     write_versions(session, version, rows, upload_dir, written, on_progress)
     insert_in_chunks(session, signoff, rows.signoffs, "写入签字", on_progress)
-    advance_sequences(session, [table for table, _, _ in stages] + [version, signoff])
+    advance_sequences(session, [table for table, _, _ in stages] + [links, version, signoff])
 
 
 def write_versions(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
@@ -76,6 +76,36 @@ class Enterprise(Base):
 
     parent: Mapped[Enterprise | None] = relationship(remote_side=[id], back_populates="subsidiaries")
     subsidiaries: Mapped[list[Enterprise]] = relationship(back_populates="parent")
+
+
+class EnterpriseGroupLink(Base):
+    """One period in which an enterprise was a subsidiary of ``parent_id`` (DOMAIN 5, rule 3): from ``start``
+    (the acquisition) to ``end_date`` (its last day in the group), both days included; ``end_date`` None while
+    it still is. The history is kept; ``Enterprise.parent_id`` is the parent of the open link."""
+
+    __tablename__ = "enterprise_group_link"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start", name="ends_after_start"),
+        CheckConstraint("parent_id <> enterprise_id", name="not_own_parent"),
+        # At most one open link per enterprise: it has one parent at a time.
+        Index(
+            "uq_enterprise_group_link_open",
+            "enterprise_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL"),
+            postgresql_where=text("end_date IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    parent: Mapped[Enterprise] = relationship(foreign_keys=[parent_id])
 
 
 class Project(Base):

@@ -12,6 +12,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -126,9 +127,33 @@ def inspect_upload(data: bytes, original_name: str, *, max_bytes: int = MAX_PLAN
     return _plan_file(data, "txt", f"{ALLOWED['txt']}; charset={encoding}", text, None)
 
 
+# Kept as written by normalize_text: punctuation, symbols and number forms whose NFKC form is one other
+# character (，。；：（）！？～ and ² ³ ①). The search index folds each of them to that character itself
+# (search_index.analysis.normalize), so m² is found as m² or m2 and a plan still reads as its author wrote it.
+# Kangxi and CJK radicals (symbols too) are not kept: PDFs emit them for ideographs, and NFKC mends them.
+_KEPT_CATEGORIES = ("P", "S", "No", "Nl")
+_RADICALS = range(0x2E80, 0x2FE0)
+
+
+@cache
+def _compatibility_runs() -> re.Pattern[str]:
+    """Runs of text between kept characters, each normalised whole (NFKC composes across characters)."""
+    kept = [
+        ch
+        for ch in map(chr, range(0x80, 0x10000))
+        if ord(ch) not in _RADICALS
+        and unicodedata.category(ch).startswith(_KEPT_CATEGORIES)
+        and len(folded := unicodedata.normalize("NFKC", ch)) == 1
+        and folded != ch
+    ]
+    return re.compile("[^" + "".join(re.escape(ch) for ch in kept) + "]+")
+
+
 def normalize_text(text: str) -> str:
-    """NFKC (full-width digits, Kangxi radicals from PDFs), no NULs, LF lines, at most one blank line."""
-    text = unicodedata.normalize("NFKC", text).replace("\x00", "")
+    """NFKC but for the kept punctuation and symbols (full-width digits and letters become ASCII, Kangxi
+    radicals from PDFs the ideographs they stand for), no NULs, LF lines, at most one blank line."""
+    text = _compatibility_runs().sub(lambda run: unicodedata.normalize("NFKC", run.group()), text)
+    text = text.replace("\x00", "")
     lines = (line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
 

@@ -1,4 +1,4 @@
-"""Special construction plans (专项施工方案): every submitted version, and its sign-offs."""
+"""Special construction plans (专项施工方案): every submitted version, its authors and its sign-offs."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ class SignoffKind(StrEnum):
         }[self.value]
 
 
+class AuthorKind(StrEnum):
+    """Who wrote or checked a plan, as its title page names them; each bars him from its review (DOMAIN 5, rule 4)."""
+
+    COMPILER = "compiler"  # 编制人
+    CHECKER = "checker"  # 审核人
+    APPROVER = "approver"  # 审批人
+
+    @property
+    def label(self) -> str:
+        return {"compiler": "编制人", "checker": "审核人", "approver": "审批人"}[self.value]
+
+
 class PlanVersion(Base):
     """One submission of a plan for a work; never changed after it is stored."""
 
@@ -54,6 +66,30 @@ class PlanVersion(Base):
     work: Mapped[Work] = relationship()
     submitter: Mapped[Account | None] = relationship()
     signoffs: Mapped[list[PlanSignoff]] = relationship(back_populates="version", order_by="PlanSignoff.id")
+    # Empty for the versions stored before authors were recorded (migration 0008): they say so.
+    authors: Mapped[list[PlanAuthor]] = relationship(back_populates="version", order_by="PlanAuthor.id")
+
+
+class PlanAuthor(Base):
+    """A person named on a version as its compiler, checker or approver; written with the version, never changed.
+
+    The full ID number is not kept (data minimisation): ``id_hash`` is the keyed lookup hash that links him to an
+    expert of the pool (``knowledge.identity.IdentityVault.lookup_hash``), ``id_masked`` shows who he is.
+    """
+
+    __tablename__ = "plan_author"
+    __table_args__ = (UniqueConstraint("plan_version_id", "kind", "id_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), index=True)
+    kind: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind, "kind"))
+    name: Mapped[str] = mapped_column(String(64))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    unit_credit_code: Mapped[str] = mapped_column(String(18), default="")
+    id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_masked: Mapped[str] = mapped_column(String(18), default="")
+
+    version: Mapped[PlanVersion] = relationship(back_populates="authors")
 
 
 class PlanSignoff(Base):

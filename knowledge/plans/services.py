@@ -13,7 +13,9 @@ from knowledge import audit, outbox
 from knowledge.accounts.permissions import Scope, roles_of
 from knowledge.enterprises.models import ParticipantRole
 from knowledge.errors import DuplicateError, PermissionDenied, ValidationError
+from knowledge.identity import IdentityVault
 from knowledge.plans import files as plan_files
+from knowledge.plans.authors import AuthorInput, build_authors
 from knowledge.plans.models import PlanSignoff, PlanVersion, SignoffKind
 from knowledge.plans.sections import find_sections
 from knowledge.registry.models import Work
@@ -32,6 +34,8 @@ class PlanUpload:
     original_name: str
     title: str
     note: str = ""
+    # Who compiled, checked and approved this version (编制人、审核人、审批人); at least one compiler.
+    authors: tuple[AuthorInput, ...] = ()
 
 
 def is_builder(scope: Scope, work: Work) -> bool:
@@ -50,9 +54,10 @@ def latest_version(session: Session, work_id: int) -> PlanVersion | None:
 
 def submit_version(
     session: Session, work: Work, upload: PlanUpload, *, scope: Scope, upload_dir: str | Path, max_bytes: int,
-    with_version: Callable[[PlanVersion], None] | None = None,
+    vault: IdentityVault, with_version: Callable[[PlanVersion], None] | None = None,
 ) -> PlanVersion:  # fmt: skip
-    """Store a new version (file outside the web root, text extracted, sections checked) and move the work.
+    """Store a new version (file outside the web root, text extracted, sections checked), its authors (their ID
+    numbers hashed with ``vault``, the key the expert pool uses, so rule 4 of DOMAIN 5 finds them) and move the work.
 
     ``with_version`` adds rows that belong to the version (a revision's responses) in the same transaction."""
     if not is_builder(scope, work):
@@ -62,6 +67,7 @@ def submit_version(
     if len(title) > TITLE_MAX or len(upload.note) > NOTE_MAX:
         raise ValidationError(f"方案名称不超过{TITLE_MAX}字，说明不超过{NOTE_MAX}字", field="title")
     inspected = plan_files.inspect_upload(upload.data, upload.original_name, max_bytes=max_bytes)
+    authors = build_authors(upload.authors, vault)
     number = (
         session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.work_id == work.id)) or 0
     ) + 1
@@ -83,6 +89,9 @@ def submit_version(
         )
         session.add(version)
         session.flush()
+        for author in authors:
+            author.plan_version_id = version.id
+        session.add_all(authors)
         outbox.record(session, make_doc_id("plan", version.id))
         if work.status is not WorkStatus.PLAN_DRAFTED:
             move(
@@ -93,7 +102,8 @@ def submit_version(
                 reason=f"提交方案第{number}版",
             )
         audit.record(session, actor_id=scope.account_id, action="plan_submit", obj=("plan_version", version.id),
-                     after={"work_id": work.id, "number": number, "sha256": inspected.sha256})  # fmt: skip
+                     after={"work_id": work.id, "number": number, "sha256": inspected.sha256,
+                            "authors": [[a.kind.value, a.name, a.id_masked] for a in authors]})  # fmt: skip
         if with_version is not None:
             with_version(version)
         session.commit()

@@ -120,6 +120,10 @@ class _RowChecker:
             fail("category", "工程类别不能为空")
         parameters = _read_parameters(v, fail)
         start, end = (_read_date_cell(v, key, fail) for key in ("planned_start", "planned_end"))
+        if start is not None and end is not None and end < start:
+            # Said here, whether or not the project is found; prepare_work then checks the rest of the row.
+            fail("planned_end", "计划完工日期不能早于计划开工日期")
+            end = None
         project = self._project(v, fail)
         data = WorkInput(
             project.id if project else 0, name, category, sub_type_code(category, cell_text(v["sub_type"])),

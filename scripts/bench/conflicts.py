@@ -122,7 +122,11 @@ def world(
         ],
         authorships=[
             PlanAuthorship(
-                rng.randint(1, n_experts), rng.randint(1, n_projects), i, rng.choice(("author", "checker"))
+                rng.randint(1, n_experts),
+                rng.randint(1, n_projects),
+                i,
+                rng.choice(("compiler", "checker", "approver")),
+                1,
             )
             for i in range(1, 5_001)
         ],

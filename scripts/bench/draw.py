@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from expert_pool.conflicts import store as conflict_store  # noqa: E402
 from expert_pool.demo.pool import seed_pool  # noqa: E402
 from expert_pool.draws.funnel import build_funnel  # noqa: E402
-from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat  # noqa: E402
+from expert_pool.draws.models import Booking, Draw, HalfDay, MeetingArrangement, Notification, Seat  # noqa: E402
 from expert_pool.draws.selection import draw_panel  # noqa: E402
 from expert_pool.draws.services import panel_policy, request_draw  # noqa: E402
 from expert_pool.experts.identity import IdentityVault  # noqa: E402
@@ -247,7 +247,7 @@ def hotspots(profile: cProfile.Profile, draws: int) -> None:
 def reset_draws(work_ids: Sequence[int]) -> None:
     """Remove the draws made so far and make their works ready again (the benchmark's own data only)."""
     session = db.session()
-    for model in (Notification, Booking, Seat, Draw):
+    for model in (Notification, Booking, Seat, MeetingArrangement, Draw):
         session.execute(delete(model))
     session.execute(update(Work).where(Work.id.in_(work_ids)).values(status=WorkStatus.REVIEW_REQUESTED))
     session.commit()

@@ -180,7 +180,8 @@ def test_a_text_file_is_decoded(encoded, charset):
 def test_text_is_normalised():
     raw = "\ufeff１．工程概况\r\n\r\n\r\n\r\n\u3000\u3000基坑深度 \r\n\n\n\n编制依据\n".encode()
 
-    assert inspect_upload(raw, "a.txt").text == "1.工程概况\n\n  基坑深度\n\n编制依据"
+    # Full-width digits become ASCII; full-width punctuation stays as written (１． → 1．).
+    assert inspect_upload(raw, "a.txt").text == "1．工程概况\n\n  基坑深度\n\n编制依据"
     assert normalize_text("\u2f2f程\x00概况\r计算书") == "工程概况\n计算书"
 
 

@@ -10,13 +10,14 @@ import pytest
 
 from expert_pool.draws import invitations
 from expert_pool.draws.models import SeatStatus
+from expert_pool.draws.panel import SPECIALTY_LABELS
 from expert_pool.draws.record_pdf import draw_pdf
 from expert_pool.pdf.fonts import CID_FALLBACK, pdf_fonts
 from expert_pool.pdf.layout import render, styles
 from expert_pool.policy import set_policy
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews.models import Conclusion
-from expert_pool.reviews.report_pdf import report_pdf
+from expert_pool.reviews.report_pdf import Edition, report_pdf
 from expert_pool.reviews.rules import FINDINGS_MAX
 from tests.review_fixtures import (
     AT_MEETING,
@@ -53,7 +54,7 @@ def flat(text: str) -> str:
 @needs_poppler
 def test_report_text_comes_back_in_chinese(session, m, tmp_path):
     report = concluded(session, m, Conclusion.PASS_AFTER_REVISION)
-    data = report_pdf(session, m.review, report, base_url=BASE)
+    data = report_pdf(session, m.review, report, base_url=BASE, edition=Edition.RECORD)
     text = flat(pdf_text(data, tmp_path))
     for expected in ("专项施工方案专家论证报告", m.project.name, m.work.name, "论证结论：修改后通过", "超过一定规模的危大工程",
                      "附件2一", "支护结构计算缺少坑底抗隆起验算。", "补充坑底抗隆起验算。", report.verify_code,
@@ -130,7 +131,7 @@ def test_longest_texts_flow_across_pages(session, m, tmp_path):
     report = review_reports.draft_report(session, m.review, m.panel[0].id, conclusion=Conclusion.PASS_AFTER_REVISION,
                                          summary="专家组意见。" * 600, changes=changes, now=AT_MEETING)  # fmt: skip
     sign_all(session, m, report)
-    data = report_pdf(session, m.review, report, base_url=BASE)
+    data = report_pdf(session, m.review, report, base_url=BASE, edition=Edition.RECORD)
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
         assert int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))) > 10
@@ -169,3 +170,53 @@ def test_draw_record_shows_the_funnel_the_panel_declines_top_ups_and_the_chain(s
     after = flat(pdf_text(draw_pdf(session, m.draw, now=datetime(2026, 12, 2, 2, tzinfo=UTC)), tmp_path))
     assert "seed-r" in after
     assert draw_pdf(session, m.draw, now=before_reveal) == draw_pdf(session, m.draw, now=before_reveal)
+
+
+@needs_poppler
+def test_draw_record_tells_the_method_and_weight_in_words_and_the_specialties_to_cover(session, m, tmp_path):
+    text = flat(pdf_text(draw_pdf(session, m.draw, now=datetime(2026, 11, 25, tzinfo=UTC)), tmp_path))
+    assert "weighted-sample" not in text and "inverse-recent-reviews" not in text
+    for expected in ("加权不放回随机抽样", "被抽中的机会与其权重成正比", "近12个月参加论证次数越少", "须覆盖的专业",
+                     SPECIALTY_LABELS[m.draw.work.category]):  # fmt: skip
+        assert expected in text, expected
+
+
+@needs_poppler
+def test_issued_edition_has_no_individual_opinion_and_the_record_has_the_annex(session, m, tmp_path):
+    """One builder, two editions: the team's report states the joint conclusion, the numbered changes and who
+    signed when; the regulators' record adds each expert's proposed conclusion, findings and reservation."""
+    record(session, m)
+    for expert in m.panel[:4]:
+        opinion(session, m, expert, Conclusion.PASS_AFTER_REVISION)
+    opinion(
+        session, m, m.panel[4], Conclusion.FAIL, findings={"1": "高支模立杆间距明显过大。", "2": "", "3": ""}
+    )
+    report = draft(session, m)
+    for expert in m.panel[:4]:
+        review_reports.sign_report(session, m.review, report, expert.id, now=AT_MEETING + timedelta(hours=1))
+    review_reports.sign_report(session, m.review, report, m.panel[4].id, now=AT_MEETING + timedelta(hours=1),
+                               reservation="本人认为应为不通过，立杆间距须重新验算。")  # fmt: skip
+    session.refresh(report)
+    issued = flat(pdf_text(report_pdf(session, m.review, report, base_url=BASE), tmp_path))
+    kept = flat(
+        pdf_text(report_pdf(session, m.review, report, base_url=BASE, edition=Edition.RECORD), tmp_path)
+    )
+    for both in (
+        "论证结论：修改后通过",
+        "补充坑底抗隆起验算。",
+        report.verify_code,
+        report.content_hash,
+        m.panel[4].name,
+    ):
+        assert both in issued and both in kept, both
+    for private in (
+        "建议结论",
+        "不通过",
+        "高支模立杆间距明显过大。",
+        "意见来源",
+        "立杆间距须重新验算",
+        "保留意见（见附件）",
+    ):
+        assert private not in issued, private
+        assert private in kept, private
+    assert "监管存档本" in kept and "附件" in kept

@@ -21,7 +21,7 @@ from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, Va
 from knowledge.plans.models import SignoffKind
 from knowledge.plans.services import PlanUpload, sign
 from knowledge.registry.workflow import WorkStatus
-from tests.factories import SAMPLE_PLAN, make_account
+from tests.factories import PLAN_AUTHORS, SAMPLE_PLAN, TEST_VAULT, make_account
 from tests.review_fixtures import (
     AT_MEETING,
     MEETING_DAY,
@@ -53,19 +53,19 @@ def test_meeting_record_needs_the_meeting_and_the_required_attendees(session, m)
     early = AT_MEETING - timedelta(days=1)
     with pytest.raises(ReviewError, match="尚未开始"):
         reviews.record_meeting(session, m.review, scope=scope, place="会议室", held_on=MEETING_DAY,
-                               attendees=attendees(), absent_ids=[], leader_id=m.panel[0].id, now=early)  # fmt: skip
+                               attendees=attendees(), now=early)  # fmt: skip
     with pytest.raises(ValidationError, match="缺少参会人员：建设单位项目负责人"):
         reviews.record_meeting(session, m.review, scope=scope, place="会议室", held_on=MEETING_DAY,
-                               attendees=attendees()[1:], absent_ids=[], leader_id=m.panel[0].id, now=AT_MEETING)  # fmt: skip
+                               attendees=attendees()[1:], now=AT_MEETING)  # fmt: skip
     stranger = make_account(session, Role.PROJECT_TEAM, enterprise_id=m.supervisor.id)
     with pytest.raises(PermissionDenied):
         reviews.record_meeting(session, m.review, scope=Scope.of(stranger), place="会议室", held_on=MEETING_DAY,
-                               attendees=attendees(), absent_ids=[], leader_id=m.panel[0].id, now=AT_MEETING)  # fmt: skip
+                               attendees=attendees(), now=AT_MEETING)  # fmt: skip
     session.refresh(m.review)
     assert m.review.held_on is None
 
 
-def test_absent_expert_is_a_no_show_once_and_panel_too_small_to_conclude(session, m):
+def test_confirmed_absence_is_a_no_show_once_and_panel_too_small_to_conclude(session, m):
     record(session, m, absent=[m.panel[4].id])
     record(session, m, absent=[m.panel[4].id])  # re-recorded before any draft: still one event
     events = session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == m.panel[4].id)).all()
@@ -74,7 +74,7 @@ def test_absent_expert_is_a_no_show_once_and_panel_too_small_to_conclude(session
         opinion(session, m, expert)
     with pytest.raises(ReviewError, match="仅4名，不少于5名"):
         draft(session, m)
-    with pytest.raises(ReviewError, match="缺席"):
+    with pytest.raises(ReviewError, match="尚未在论证会签到"):
         opinion(session, m, m.panel[4])
 
 
@@ -110,6 +110,17 @@ def test_an_opinion_cannot_change_nor_be_incomplete(session, m):
     with pytest.raises(DBAPIError):  # the database itself refuses
         session.execute(update(ReviewOpinion).where(ReviewOpinion.id == row.id).values(proposed="fail"))
     session.rollback()
+
+
+def test_pass_with_a_failed_item_is_stored_only_when_acknowledged(session, m):
+    record(session, m)
+    checks = all_met() | {"3": {"site": False, "measures": True, "acceptance": True}}
+    args = {"checks": checks, "findings": {}, "proposed": Conclusion.PASS, "now": AT_MEETING}
+    with pytest.raises(ValidationError, match="不符合项的情况下仍提出通过"):
+        reviews.submit_opinion(session, m.review, m.panel[0].id, **args)
+    assert session.scalar(select(func.count()).select_from(ReviewOpinion)) == 0
+    stored = reviews.submit_opinion(session, m.review, m.panel[0].id, **args, pass_despite_failed=True)
+    assert stored.proposed is Conclusion.PASS and stored.checks["3"]["site"] is False
 
 
 def test_outsider_cannot_submit_an_opinion(session, m, tmp_path):
@@ -214,16 +225,19 @@ def test_tampered_report_content_is_detected(session, m):
 def test_revision_loop_needs_every_response_then_sign_offs_then_leader(session, m, app):
     report = concluded(session, m)
     upload_dir = app.config["UPLOAD_DIR"]
-    upload = PlanUpload(SAMPLE_PLAN.encode() + "修改稿".encode(), "方案修改稿.txt", "修改后的方案")
+    upload = PlanUpload(
+        SAMPLE_PLAN.encode() + "修改稿".encode(), "方案修改稿.txt", "修改后的方案", authors=PLAN_AUTHORS
+    )
     scope = Scope.of(m.team)
     before = session.scalar(select(func.count()).select_from(ReviewReport))
     with pytest.raises(ValidationError, match="尚未回复：第2条"):
         review_revisions.submit_revision(session, m.work, upload, {1: "已补充"}, scope=scope,
-                                         upload_dir=upload_dir, max_bytes=10**7)  # fmt: skip
+                                         upload_dir=upload_dir, max_bytes=10**7, vault=TEST_VAULT)  # fmt: skip
     assert m.work.status is WorkStatus.PASSED_AFTER_REVISION
     assert session.scalar(select(func.count()).select_from(ReviewReport)) == before
     revision = review_revisions.submit_revision(session, m.work, upload, {1: "已补充验算", 2: "已加密至20m"},
-                                                scope=scope, upload_dir=upload_dir, max_bytes=10**7)  # fmt: skip
+                                                scope=scope, upload_dir=upload_dir, max_bytes=10**7,
+                                                vault=TEST_VAULT)  # fmt: skip
     assert m.work.status is WorkStatus.PLAN_DRAFTED and len(revision.responses) == 2
     leader = m.scope_of(m.panel[0])
     with pytest.raises(ReviewError, match="须先完成"):
@@ -242,12 +256,14 @@ def test_fail_then_new_draw_excludes_the_previous_panel(session, app, tmp_path):
     m = ready_meeting(session, str(tmp_path / "up"), experts=16)
     concluded(session, m, Conclusion.FAIL)
     assert m.work.status is WorkStatus.FAILED
-    upload = PlanUpload(SAMPLE_PLAN.encode() + "重编".encode(), "方案重编.txt", "重新编制的方案")
+    upload = PlanUpload(
+        SAMPLE_PLAN.encode() + "重编".encode(), "方案重编.txt", "重新编制的方案", authors=PLAN_AUTHORS
+    )
     from knowledge.plans.services import request_review, submit_version
 
     scope = Scope.of(m.team)
     version = submit_version(session, m.work, upload, scope=scope, upload_dir=app.config["UPLOAD_DIR"],
-                             max_bytes=10**7)  # fmt: skip
+                             max_bytes=10**7, vault=TEST_VAULT)  # fmt: skip
     sign(session, version, SignoffKind.CONSTRUCTOR, scope=scope, signer_name="技术负责人")
     sign(session, version, SignoffKind.SUPERVISOR, scope=Scope.of(m.supervisor_team), signer_name="总监")
     request_review(session, m.work, scope=scope)

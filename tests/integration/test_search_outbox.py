@@ -29,7 +29,9 @@ from search_index.documents import version_of
 from search_index.index import SearchIndex
 from search_index.query import Allowed, Filters, SearchRequest
 from tests.factories import (
+    PLAN_AUTHORS,
     SAMPLE_PLAN,
+    TEST_VAULT,
     make_account,
     make_enterprise,
     make_plan_version,
@@ -113,9 +115,11 @@ def test_registering_a_work_queues_its_document_in_the_same_commit(session, site
 
 def test_a_new_plan_version_and_a_reclassified_work_are_queued(session, site):
     work = register(session, site)
-    upload = plan_services.PlanUpload(SAMPLE_PLAN.encode(), "方案.txt", "2#楼基坑支护专项施工方案")
+    upload = plan_services.PlanUpload(
+        SAMPLE_PLAN.encode(), "方案.txt", "2#楼基坑支护专项施工方案", authors=PLAN_AUTHORS
+    )
     version = plan_services.submit_version(session, work, upload, scope=site["team"], upload_dir=site["uploads"],
-                                           max_bytes=10**6)  # fmt: skip
+                                           max_bytes=10**6, vault=TEST_VAULT)  # fmt: skip
     assert pending_ids(session)[-1] == f"plan:{version.id}"
     outbox.mark_done(session, [r.id for r in outbox.pending(session, 100)], now=version.submitted_at)
     session.commit()

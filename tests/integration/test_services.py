@@ -1,5 +1,7 @@
 """Enterprises, accounts and the audit log through the services, as the web, API and CLI use them."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
@@ -61,11 +63,17 @@ def test_enterprise_name_is_checked(session, name, message):
 def test_parent_is_linked_by_code_and_cycles_are_refused(session):
     group = make_enterprise(session, name="苏州测试集团有限公司")
     child = services.create_enterprise(
-        session, enterprise_input(parent_credit_code=group.credit_code), actor_id=None
+        session,
+        enterprise_input(parent_credit_code=group.credit_code, parent_since=date(2020, 1, 1)),
+        actor_id=None,
     )
     assert child.parent_id == group.id
     data = enterprise_input(
-        name=group.name, credit_code=group.credit_code, city=group.city, parent_credit_code=child.credit_code
+        name=group.name,
+        credit_code=group.credit_code,
+        city=group.city,
+        parent_credit_code=child.credit_code,
+        parent_since=date(2021, 1, 1),
     )
     with pytest.raises(ValidationError, match="下属单位"):
         services.update_enterprise(session, group.id, data, actor_id=None)

@@ -14,7 +14,15 @@ from knowledge.plans.models import PlanVersion, SignoffKind
 from knowledge.registry import services as work_services
 from knowledge.registry.rules import ClassificationInputError, Verdict
 from knowledge.registry.workflow import WorkflowError, WorkStatus
-from tests.factories import SAMPLE_PLAN, make_account, make_enterprise, make_project, make_work
+from tests.factories import (
+    PLAN_AUTHORS,
+    SAMPLE_PLAN,
+    TEST_VAULT,
+    make_account,
+    make_enterprise,
+    make_project,
+    make_work,
+)
 
 
 @pytest.fixture
@@ -118,12 +126,12 @@ def test_reclassify_recomputes_and_is_closed_after_review_request(session, site)
 
 
 def upload(text=SAMPLE_PLAN, name="方案.txt"):
-    return plan_services.PlanUpload(text.encode("utf-8"), name, title="")
+    return plan_services.PlanUpload(text.encode("utf-8"), name, title="", authors=PLAN_AUTHORS)
 
 
 def submit(session, work, scope, tmp_path, data=None):
     return plan_services.submit_version(session, work, data or upload(), scope=scope, upload_dir=tmp_path / "up",
-                                        max_bytes=1024 * 1024)  # fmt: skip
+                                        max_bytes=1024 * 1024, vault=TEST_VAULT)  # fmt: skip
 
 
 def test_plan_versions_sign_offs_and_review_request_for_an_over_scale_work(session, site, tmp_path):
@@ -197,13 +205,12 @@ def test_bad_uploads_leave_everything_as_it_was(session, site, tmp_path):
     work = make_work(session, site["project"])
     for data in (b"", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, b"%PDF-1.7\n garbage"):
         with pytest.raises(PlanFileError):
-            submit(
-                session, work, site["scopes"]["gc"], tmp_path, plan_services.PlanUpload(data, "方案.pdf", "")
-            )
+            bad = plan_services.PlanUpload(data, "方案.pdf", "", authors=PLAN_AUTHORS)
+            submit(session, work, site["scopes"]["gc"], tmp_path, bad)
         session.rollback()
     with pytest.raises(PlanFileError, match="MB"):
         plan_services.submit_version(session, work, upload("工程概况\n" * 200_000), scope=site["scopes"]["gc"],
-                                     upload_dir=tmp_path / "up", max_bytes=1024)  # fmt: skip
+                                     upload_dir=tmp_path / "up", max_bytes=1024, vault=TEST_VAULT)  # fmt: skip
     session.rollback()
     assert work.status is WorkStatus.REGISTERED
     assert session.scalar(select(func.count()).select_from(PlanVersion)) == 0

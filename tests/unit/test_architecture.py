@@ -18,7 +18,7 @@ FORBIDDEN = {
     "search_index": FLASK | {"webapp", "knowledge", "expert_pool"},
 }
 OURS = {"knowledge", "expert_pool", "search_index", "webapp", "tests"}
-KNOWLEDGE_KERNEL = {"db", "errors", "regions", "clock", "pagination", "outbox", "audit"}
+KNOWLEDGE_KERNEL = {"db", "errors", "regions", "clock", "pagination", "outbox", "audit", "identity"}
 ALLOWED: dict[str, dict[str, set[str]]] = {
     "knowledge": {
         "db": set(),
@@ -28,6 +28,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "pagination": set(),
         "outbox": {"db"},
         "audit": {"db"},
+        "identity": {"errors"},
         "spreadsheets": {"audit", "errors", "regions"},
         "enterprises": KNOWLEDGE_KERNEL,
         "accounts": KNOWLEDGE_KERNEL | {"enterprises"},

@@ -69,7 +69,8 @@ def small_worlds(draw: st.DrawFn) -> tuple[ConflictGraph, int, int, date, Confli
                     experts,
                     work_ids,
                     st.integers(1, 3),
-                    st.sampled_from(["author", "checker"]),
+                    st.sampled_from(["compiler", "checker", "approver"]),
+                    st.integers(1, 3),
                 ),
                 max_size=3,
             )

@@ -81,7 +81,7 @@ def test_a_project_missing_from_the_snapshot_is_an_error_not_a_clean_bill():
         {"participations": [Participation(1, 1, "testing")]},
         {"employments": [Employment(1, 1, date(2020, 1, 2), date(2020, 1, 1))]},
         {"seats": [PanelSeat(1, 1, 1, "rejected", ON)]},  # type: ignore[arg-type]
-        {"authorships": [PlanAuthorship(1, 1, 1, "reviewer")]},  # type: ignore[arg-type]
+        {"authorships": [PlanAuthorship(1, 1, 1, "reviewer", 1)]},  # type: ignore[arg-type]
     ],
 )
 def test_bad_rows_are_refused(rows):

@@ -40,16 +40,31 @@ from tests.unit.conflicts_helpers import (
 # --- plans, declarations, panels -------------------------------------------------------------------------
 
 
-def test_author_or_checker_of_this_works_plan():
+def test_compiler_checker_or_approver_of_this_works_plan():
     graph = world(
         authorships=[
-            PlanAuthorship(ZHANG, WORK, 41, "author"),
-            PlanAuthorship(LI, WORK, 42, "checker"),
-            PlanAuthorship(LI, OTHER_WORK, 43, "author"),
+            PlanAuthorship(ZHANG, WORK, 41, "compiler", 1),
+            PlanAuthorship(LI, WORK, 42, "checker", 2),
+            PlanAuthorship(LI, OTHER_WORK, 43, "compiler", 1),
         ]
     )
-    assert texts(conflicts(graph)) == ["张三 —(编制方案#41)→ 某深基坑工程 —(所属)→ 某项目"]
-    assert texts(conflicts(graph, expert=LI)) == ["李四 —(审核方案#42)→ 某深基坑工程 —(所属)→ 某项目"]
+    assert texts(conflicts(graph)) == [
+        "张三 —(参与编制本方案（第1版，编制人）)→ 某深基坑工程 —(所属)→ 某项目"
+    ]
+    assert texts(conflicts(graph, expert=LI)) == [
+        "李四 —(参与编制本方案（第2版，审核人）)→ 某深基坑工程 —(所属)→ 某项目"
+    ]
+    both_ways = conflicted_experts(graph, WORK, PROJECT, on=ON)
+    assert {e: texts(p) for e, p in both_ways.items()} == {
+        ZHANG: texts(conflicts(graph)),
+        LI: texts(conflicts(graph, expert=LI)),
+    }
+
+
+def test_approver_of_an_earlier_version_still_stands_aside():
+    graph = world(authorships=[PlanAuthorship(ZHANG, WORK, 40, "approver", 1)])
+    [path] = conflicts(graph)
+    assert path.rule == "plan_author" and "（第1版，审批人）" in path.text
 
 
 @pytest.mark.parametrize(
@@ -118,7 +133,7 @@ def test_every_rule_that_holds_is_reported_in_the_registry_order():
             Participation(PROJECT, SUPERVISOR, "supervisor"),
         ],
         declarations=[DeclaredConflict(ZHANG, CONTRACTOR, "其子任职")],
-        authorships=[PlanAuthorship(ZHANG, WORK, 41, "checker")],
+        authorships=[PlanAuthorship(ZHANG, WORK, 41, "checker", 1)],
         seats=[PanelSeat(ZHANG, WORK, 5, "fail", date(2025, 1, 2))],
     )
     found = conflicts(graph)

@@ -66,6 +66,8 @@ MATRIX = {
     "reviews.revision": {Role.PROJECT_TEAM},
     "reviews.plan": set(),
     "reviews.plan_download": set(),
+    "reviews.revision_compare": set(),  # the world's review has no revised version: 404 (see HIDDEN)
+    "reviews.revision_download": set(),
 }
 PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz", "reports.verify", "reports.verify_form"}
 POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "works.record_move", "works.request_review", "works.sign",
@@ -73,11 +75,14 @@ POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "works.record
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
              "experts.record_credit", "experts.reverse_credit", "experts.import_commit",
              "experts.appeal", "experts.decide_appeal", "reviews.meeting", "reviews.opinion", "reviews.draft",
-             "reviews.sign", "reviews.confirm_revision"}  # fmt: skip
+             "reviews.sign", "reviews.confirm_revision", "reviews.refuse", "reviews.answer_refusal",
+             "reviews.check_in", "reviews.record_presence", "reviews.leader", "reviews.report_absence",
+             "reviews.decide_absence", "reviews.change_arrangement"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
 HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
 HIDDEN["reports.report_pdf"] = set(Role)  # a report of a review one may see, but no such report
+HIDDEN["reviews.revision_compare"] = HIDDEN["reviews.revision_download"] = set(Role)  # no revision
 
 
 @pytest.fixture

@@ -7,7 +7,14 @@ import pytest
 from knowledge.accounts.models import Role
 from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
-from tests.factories import SAMPLE_PLAN, make_account, make_enterprise, make_project, make_work
+from tests.factories import (
+    PLAN_AUTHOR_JSON,
+    SAMPLE_PLAN,
+    make_account,
+    make_enterprise,
+    make_project,
+    make_work,
+)
 from tests.web.test_api import assert_error, bearer
 
 
@@ -112,7 +119,11 @@ def test_create_work_by_api(client, session, site):
 def test_plan_versions_by_api(client, session, site):
     team, sup = bearer(session, site["gc"]), bearer(session, site["sup"])
     url = f"/api/v1/works/{site['work'].id}/plans"
-    data = {"file": (io.BytesIO(SAMPLE_PLAN.encode()), "plan.txt"), "title": "基坑方案"}
+    data = {
+        "file": (io.BytesIO(SAMPLE_PLAN.encode()), "plan.txt"),
+        "title": "基坑方案",
+        "authors": PLAN_AUTHOR_JSON,
+    }
     created = client.post(url, data=data, headers=team, content_type="multipart/form-data")
     assert created.status_code == 201, created.get_json()
     version = created.get_json()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from expert_pool.draws.models import Draw, Seat, SeatStatus
+from expert_pool.draws.models import Draw, Notification, Seat, SeatStatus
 from expert_pool.experts.models import Employment
 from knowledge.accounts.models import Account, Role
 from knowledge.audit import AuditLog
@@ -16,16 +16,47 @@ from tests.web.test_api import assert_error, bearer
 TOMORROW_PLUS = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
 
 
+DRAW_FORM = {
+    "meeting_day": TOMORROW_PLUS,
+    "half_day": "pm",
+    "start_time": "14:30",
+    "place": "苏州市某会议中心三楼",
+}
+
+
 @pytest.fixture
 def drawn(client, session, site):  # noqa: F811
     work = site["ready_work"]()
     office = make_account(session, Role.DRAW_OFFICE)
     login(client, office)
-    response = client.post(f"/draws/works/{work.id}/new", data={"meeting_day": TOMORROW_PLUS, "half_day": "pm"},
-                           follow_redirects=True)  # fmt: skip
+    response = client.post(
+        f"/draws/works/{work.id}/new", data=DRAW_FORM | {"confirmed": "1"}, follow_redirects=True
+    )
     assert "抽取完成" in response.get_data(as_text=True)
     client.post("/auth/logout")
     return {"work": work, "draw": session.scalar(select(Draw)), "office": office}
+
+
+def test_drawing_asks_once_more_saying_what_will_happen(client, session, site):  # noqa: F811
+    work = site["ready_work"]()
+    login(client, make_account(session, Role.DRAW_OFFICE))
+    page = client.post(f"/draws/works/{work.id}/new", data=DRAW_FORM).get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Draw)) == 0  # nothing drawn yet
+    assert "确认抽取" in page and "苏州市某会议中心三楼" in page and "14:30" in page
+    assert "5名论证专家和3名候补专家" in page and "哈希链" in page and "不能撤销" in page and "立即" in page
+    assert 'name="confirmed" value="1"' in page and 'name="place" value="苏州市某会议中心三楼"' in page
+    refused = client.post(
+        f"/draws/works/{work.id}/new", data=DRAW_FORM | {"place": " "}, follow_redirects=True
+    )
+    assert "请填写论证会地点" in refused.get_data(as_text=True)
+    early = client.post(f"/draws/works/{work.id}/new", data=DRAW_FORM | {"start_time": "12:30", "half_day": "am"},
+                        follow_redirects=True)  # fmt: skip
+    assert "上午的会议开始时间须在07:00至12:00之间" in early.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Draw)) == 0
+    client.post(f"/draws/works/{work.id}/new", data=DRAW_FORM | {"confirmed": "1"})
+    assert session.scalar(select(func.count()).select_from(Draw)) == 1
+    notes = session.scalars(select(Notification).where(Notification.subject == "专家论证邀请")).all()
+    assert len(notes) == 5 and all("14:30" in n.body and "苏州市某会议中心三楼" in n.body for n in notes)
 
 
 def test_office_sees_names_funnel_and_verification(client, session, drawn):
@@ -60,6 +91,7 @@ def test_expert_answers_only_his_own_invitation(client, session, drawn):
     login(client, account)
     page = client.get("/draws/invitations").get_data(as_text=True)
     assert "确认参加" in page and drawn["work"].name in page
+    assert "14:30" in page and "苏州市某会议中心三楼" in page  # the meeting's place and time
     assert client.post(f"/draws/invitations/{other.id}/confirm").status_code == 404
     response = client.post(
         f"/draws/invitations/{mine.id}/decline", data={"reason": ""}, follow_redirects=True

@@ -60,3 +60,23 @@ def test_json_nested_within_the_limit_reaches_the_view(client):
     body = '{"category": "excavation", "parameters": {"excavation_depth": 6}}'
     response = client.post("/api/v1/classify", data=body, content_type="application/json")
     assert response.status_code == 200
+
+
+def test_413_states_the_limit_in_mb_and_offers_a_way_back_that_keeps_the_form(app, client, session):
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    login(client, make_account(session))
+    back = {"Referer": "http://localhost/auth/tokens"}
+    response = client.post("/auth/tokens", data={"name": "x" * (3 * 1024 * 1024)}, headers=back)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "2 MB" in page
+    assert (
+        'id="back"' in page and "data-history-back" in page and 'href="http://localhost/auth/tokens"' in page
+    )
+
+
+def test_413_in_json_states_the_limit(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = client.post("/api/v1/classify", data="x" * (2 * 1024 * 1024), content_type="application/json")
+    assert response.status_code == 413
+    error = response.get_json()["error"]
+    assert error["code"] == "payload_too_large" and error["limit_mb"] == 1 and "1 MB" in error["message"]

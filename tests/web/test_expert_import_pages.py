@@ -141,7 +141,7 @@ def test_someone_elses_token_is_refused(app, client, session, office):
 def test_a_stored_file_older_than_an_hour_is_refused(app, client, session, office, monkeypatch):
     token = token_of(upload(client, xlsx(good_rows(1))).get_data(as_text=True))
     later = time.time() + 3601
-    app.config["SESSION_IDLE_MINUTES"] = 120  # the stored file's age is under test, not the session's idle time
+    app.config["SESSION_IDLE_MINUTES"] = 120  # the file's age is under test, not the session's idle time
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.post("/experts/import/commit", data={"token": token})
     assert response.headers["Location"].endswith("/experts/import")

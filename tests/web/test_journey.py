@@ -1,8 +1,12 @@
 """The whole review journey in Debian's Chromium against a freshly seeded app served by a real server process.
 
 A project team registers an over-scale work and submits a plan; the constructor's and the supervisor's
-accounts sign it; the office draws a panel (the team sees it sealed); each expert confirms, submits his
-opinion blind, and signs; the team downloads the report, and the page its QR code points to says genuine.
+accounts sign it; the office draws a panel for a place and time, after the confirmation step (the team sees it
+sealed); each expert confirms; at the meeting the team reports a late expert absent, the experts check in on
+their own accounts and choose their leader, the office rejects the report (he came), the team records the
+meeting; each expert submits his opinion blind and signs, one with a recorded reservation that the team does not
+see and the province's regulator does; the team downloads the report, and the page its QR code points to says
+genuine.
 The meeting is days after the draw: the server is restarted with its clock moved to the meeting day
 (``CLOCK_OFFSET_HOURS``), the way the app runs a drill. Screenshots of the key pages are saved under
 ``test-artifacts/journey`` (or ``SCREENSHOT_DIR``).
@@ -48,6 +52,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "journey"))
 DEMO_PASSWORD = "Demo@2024!"
 EXPERT_PASSWORD = "Expert@2026-journey"
+RESERVATION = "对第2条意见保留：监测报警值应按周边管线的允许变形确定，而非仅按规范默认值。"
 CST = timezone(timedelta(hours=8))
 
 
@@ -149,6 +154,12 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.wait_for_selector("nav")
 
 
+def confirm_if_asked(page) -> None:
+    """The shared confirmation step (``_confirm.html``): say yes once more where a page asks."""
+    if page.locator("#confirm").count():
+        page.click("#confirm button[type=submit]")
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -159,11 +170,14 @@ def as_user(browser, url: str, username: str, password: str = DEMO_PASSWORD) -> 
     context = browser.new_context(locale="zh-CN", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    blocked: list[str] = []  # the Content-Security-Policy forbids inline scripts: no page may need one
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in(page, url, username, password)
     try:
         yield page
     finally:
         context.close()
+    assert blocked == [], blocked
 
 
 def test_review_journey_in_chromium(seeded, tmp_path):
@@ -181,6 +195,7 @@ def test_review_journey_in_chromium(seeded, tmp_path):
             for username, _ in experts:
                 with as_user(browser, url, username, EXPERT_PASSWORD) as page:
                     page.goto(f"{url}/draws/invitations")
+                    assert "第三会议室" in page.inner_text("main") and "09:30" in page.inner_text("main")
                     page.click("button:has-text('确认参加')")
                     assert "已确认参加论证会" in page.inner_text(".alert-success")
         # The meeting day, 10:00 in Jiangsu: the same data, the clock moved forward.
@@ -209,16 +224,21 @@ def register_and_sign(browser, url: str, project_id: int, tmp_path: Path) -> int
         page.click("a:has-text('提交新版本')")
         page.fill("input[name=title]", "3#地块深基坑支护及土方开挖专项施工方案")
         page.set_input_files("input[name=file]", str(plan))
+        page.fill("input[name=authors-0-name]", "王编制")
+        page.fill("input[name=authors-0-unit]", "苏州某建设有限公司")
         page.click("main button[type=submit]")
         page.goto(f"{url}/works/{work_id}")
         page.click("button:has-text('以施工单位技术负责人身份签署')")
+        page.click("#confirm button:has-text('确认签字')")
         shot(page, "01-plan-signed-by-constructor")
     with as_user(browser, url, "supervisor") as page:
         page.goto(f"{url}/works/{work_id}")
         page.click("button:has-text('以总监理工程师身份签署')")
+        page.click("#confirm button:has-text('确认签字')")
     with as_user(browser, url, "team") as page:
         page.goto(f"{url}/works/{work_id}")
         page.click("button:has-text('申请专家论证')")
+        page.click("#confirm button:has-text('确认申请')")
         assert "已申请论证" in page.inner_text("main")
     return work_id
 
@@ -228,7 +248,13 @@ def draw_panel(browser, url: str, work_id: int, meeting_day) -> int:
         page.goto(f"{url}/works/{work_id}")
         page.fill("input[name=meeting_day]", meeting_day.isoformat())
         page.select_option("select[name=half_day]", "am")
+        page.fill("input[name=start_time]", "09:30")
+        page.fill("input[name=place]", "苏州市住房和城乡建设局第三会议室")
         page.click("button:has-text('抽取专家')")
+        asked = page.inner_text("#confirm")
+        assert "09:30" in asked and "第三会议室" in asked and "不能撤销" in asked
+        shot(page, "02a-draw-confirmation")
+        page.click("#confirm button:has-text('确认抽取')")
         assert "抽取完成" in page.inner_text(".alert-success")
         shot(page, "02-draw-record-office")
         draw_id = int(page.url.rstrip("/").split("/")[-1])
@@ -245,10 +271,33 @@ def hold_meeting(browser, url: str, work_id: int, experts: list[tuple[str, str]]
         page.goto(f"{url}/works/{work_id}")
         page.click("a:has-text('论证记录')")
         review_id = int(page.url.split("#")[0].rstrip("/").split("/")[-1])
-        page.fill("input[name=place]", "苏州市住房和城乡建设局第三会议室")
-        page.select_option("select[name=leader]", label=experts[0][1])
+        late = experts[-1][1]  # not there yet: the team reports him, the office decides
+        page.fill(f"input[aria-label='{late}缺席情况说明']", "会议开始时未到场")
+        page.click(f"tr:has-text('{late}') button:has-text('报告缺席')")
+        assert "待抽取办公室核实" in page.inner_text(".alert-success")
+        assert page.locator("#leader-form").count() == 0  # the team does not choose the leader
+    for username, _ in experts:
+        with as_user(browser, url, username, EXPERT_PASSWORD) as page:
+            page.goto(f"{url}/reviews/{review_id}")
+            page.click("button:has-text('本人签到')")
+            assert "您已签到" in page.inner_text(".alert-success")
+            page.select_option("#leader-form select[name=leader]", label=experts[0][1])
+            page.click("#leader-form button:has-text('推选组长')")
+    with as_user(browser, url, "office") as page:
+        page.goto(f"{url}/reviews/{review_id}")
+        assert "组长" in page.inner_text("#attendance-table") and experts[0][1] in page.inner_text("#leader")
+        row = page.locator("#absences tr", has_text=late).first
+        row.locator("input[name=note]").fill("专家迟到，已本人签到")
+        row.locator("button:has-text('驳回')").click()
+        assert "已驳回缺席报告" in page.inner_text(".alert-success")
+        shot(page, "04a-office-attendance")
+    with as_user(browser, url, "team") as page:
+        page.goto(f"{url}/reviews/{review_id}")
+        assert page.input_value("input[name=place]") == "苏州市住房和城乡建设局第三会议室"  # from the draw
         for i in range(11):
-            if page.locator(f"input[name=attendee-name-{i}]").count():
+            if page.locator(f"input[name=attendee-name-{i}]").count() and not page.input_value(
+                f"input[name=attendee-name-{i}]"
+            ):
                 page.fill(f"input[name=attendee-name-{i}]", f"参会人{i + 1}")
                 page.fill(f"input[name=attendee-unit-{i}]", "某单位")
         page.click("button:has-text('保存会议记录')")
@@ -268,6 +317,7 @@ def hold_meeting(browser, url: str, work_id: int, experts: list[tuple[str, str]]
             page.fill("#findings-3", "监测点布置不足，未明确报警值。")
             page.select_option("#proposed", "pass_after_revision")
             page.click("button:has-text('提交个人意见')")
+            confirm_if_asked(page)
             assert "独立意见已提交" in page.inner_text(".alert-success")
             if n == 1:
                 assert "专家甲发现" in page.inner_text("main")
@@ -285,11 +335,16 @@ def conclude(browser, url: str, review_id: int, experts: list[tuple[str, str]]) 
         page.fill("input[name=change-2]", "加密基坑周边监测点并明确各项报警值。")
         page.locator("input[name=change-src-2]").nth(1).check()
         page.click("button:has-text('生成报告草稿')")
+        confirm_if_asked(page)
         assert "草稿已生成" in page.inner_text(".alert-success")
     for username, _ in experts:
         with as_user(browser, url, username, EXPERT_PASSWORD) as page:
             page.goto(f"{url}/reviews/{review_id}")
+            if username == experts[1][0]:  # one expert signs with a recorded reservation (保留意见)
+                page.check("#reserve")
+                page.fill("#reservation", RESERVATION)
             page.click("button:has-text('同意并签署')")
+            confirm_if_asked(page)
             assert "签署" in page.inner_text(".alert-success")
             last = page
             if username == experts[-1][0]:
@@ -307,6 +362,7 @@ def check_report(browser, url: str, env: dict[str, str], review_id: int, code: s
     with as_user(browser, url, "team") as page:
         page.goto(f"{url}/reviews/{review_id}")
         assert "现行版本" in page.inner_text(".border-success")
+        assert RESERVATION not in page.content() and "保留意见" not in page.inner_text("main")
         shot(page, "07-team-sees-conclusion")
         with page.expect_download() as info:
             page.click("a:has-text('下载报告（PDF）')")
@@ -321,6 +377,10 @@ def check_report(browser, url: str, env: dict[str, str], review_id: int, code: s
         run = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True)
         decoded = decoded or run.stdout.strip()
     assert decoded.endswith(f"/verify/{code}"), decoded
+    with as_user(browser, url, "regulator") as page:  # the province's regulator sees who reserved, and why
+        page.goto(f"{url}/reviews/{review_id}")
+        assert RESERVATION in page.inner_text(".reservation")
+        shot(page, "07b-regulator-sees-the-reservation")
     context = browser.new_context(locale="zh-CN")  # the public: no account
     page = context.new_page()
     page.goto(url + decoded[decoded.index("/verify/") :])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from expert_pool.reviews import reports as review_reports
-from expert_pool.reviews.models import Review
+from expert_pool.reviews.models import ReportRefusal, Review
 from knowledge.accounts.models import Role
 from knowledge.audit import AuditLog
 from knowledge.db import utcnow
@@ -198,3 +198,86 @@ def test_public_base_url_comes_from_the_environment(monkeypatch, tmp_path):
     assert Config(tmp_path).PUBLIC_BASE_URL == "http://127.0.0.1:5000"
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://weida.example.gov.cn/")
     assert Config(tmp_path).PUBLIC_BASE_URL == "https://weida.example.gov.cn"
+
+
+def drafted(session, m):
+    record(session, m)
+    all_opinions(session, m)
+    return draft(session, m)
+
+
+def test_signing_asks_once_more_and_says_what_will_happen(client, session, m):
+    report = drafted(session, m)
+    url = f"/reviews/{m.review.id}/reports/{report.id}/sign"
+    for expert in m.panel[:4]:
+        review_reports.sign_report(session, m.review, report, expert.id, now=AT_MEETING)
+    login(client, m.accounts[m.panel[4].id])
+    page = client.post(url, data={"reserve": "1", "reservation": "监测报警值偏高"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="confirm"' in text
+    assert "第1版" in text and "修改后通过" in text and "最后一位" in text and "立即定稿生效并冻结" in text
+    assert "监测报警值偏高" in text and 'name="confirmed" value="1"' in text
+    # A plain form that posts the same fields again: it works without JavaScript.
+    assert (
+        f'<form method="post" action="{url}"' in text and 'name="reservation" value="监测报警值偏高"' in text
+    )
+    session.expire_all()
+    assert len(session.get(type(report), report.id).signatures) == 4  # nothing signed yet
+    done = client.post(url, data={"reserve": "1", "reservation": "监测报警值偏高", "confirmed": "1"},
+                       follow_redirects=True)  # fmt: skip
+    assert "全体专家已签署，论证报告生效，保留意见已记录" in done.get_data(as_text=True)
+    session.expire_all()
+    signed = session.get(type(report), report.id)
+    assert signed.finalised_at is not None and signed.signatures[-1].reservation == "监测报警值偏高"
+
+
+def test_a_reservation_without_reason_is_refused_on_the_page(client, session, m):
+    report = drafted(session, m)
+    login(client, m.accounts[m.panel[1].id])
+    response = client.post(f"/reviews/{m.review.id}/reports/{report.id}/sign",
+                           data={"reserve": "1", "reservation": " "}, follow_redirects=True)  # fmt: skip
+    assert response.status_code == 200 and "请填写保留意见的理由" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(report), report.id).signatures == []
+
+
+def test_refusal_through_the_pages_then_the_office_answers(client, session, m):
+    report = drafted(session, m)
+    base = f"/reviews/{m.review.id}"
+    login(client, m.accounts[m.panel[2].id])
+    asked = client.post(f"{base}/reports/{report.id}/refuse", data={"reason": "监测方案缺失"}).get_data(
+        as_text=True
+    )
+    assert "确认拒签" in asked and "送抽取办公室答复" in asked
+    done = client.post(f"{base}/reports/{report.id}/refuse", data={"reason": "监测方案缺失", "confirmed": "1"},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "已拒签并送抽取办公室答复" in done and "监测方案缺失" in done
+    client.post("/auth/logout")
+    refusal = session.scalar(select(ReportRefusal))
+    answer_url = f"{base}/refusals/{refusal.id}/answer"
+    login(client, m.team)
+    assert "监测方案缺失" not in client.get(base).get_data(as_text=True)
+    assert client.post(answer_url, data={"answer": "x"}).status_code == 403
+    client.post("/auth/logout")
+    login(client, make_account(session, Role.DRAW_OFFICE, city=City.SUZHOU))
+    page = client.get(base).get_data(as_text=True)
+    assert "监测方案缺失" in page and answer_url in page
+    empty = client.post(answer_url, data={"answer": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "请填写答复意见" in empty
+    answered = client.post(answer_url, data={"answer": "已请组长补充"}, follow_redirects=True)
+    assert "已答复拒签" in answered.get_data(as_text=True) and "已请组长补充" in answered.get_data(
+        as_text=True
+    )
+
+
+def test_regulators_see_an_experts_reservations_in_his_integrity_figures(client, session, m):
+    report = drafted(session, m)
+    review_reports.sign_report(session, m.review, report, m.panel[1].id, now=AT_MEETING, reservation="理由")
+    url = f"/experts/{m.panel[1].id}"
+    login(client, make_account(session, Role.REGULATOR))
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="dissent"' in page and "签署时记录保留意见 <strong>1</strong> 次" in page
+    assert f"/reviews/{m.review.id}#report" in page
+    client.post("/auth/logout")
+    login(client, make_account(session, Role.DRAW_OFFICE))
+    assert 'id="dissent"' not in client.get(url).get_data(as_text=True)

@@ -14,7 +14,7 @@ from knowledge.accounts.models import Role
 from knowledge.db import utcnow
 from knowledge.plans.models import PlanVersion
 from knowledge.registry.workflow import WorkStatus
-from tests.factories import SAMPLE_PLAN, login, make_account
+from tests.factories import PLAN_AUTHOR_FORM, SAMPLE_PLAN, login, make_account
 from tests.review_fixtures import AT_MEETING, concluded, ready_meeting
 
 
@@ -37,7 +37,6 @@ def meeting_form(m, csrf):
         "csrf_token": csrf,
         "place": "苏州市某会议室",
         "held_on": "2026-12-03",
-        "leader": str(m.panel[0].id),
     }
     for i, role in enumerate(ATTENDEE_ROLES):
         form |= {f"attendee-role-{i}": role, f"attendee-name-{i}": f"张{i}", f"attendee-unit-{i}": "某单位"}
@@ -45,14 +44,33 @@ def meeting_form(m, csrf):
 
 
 def opinion_form(csrf, finding, proposed="pass_after_revision"):
-    form = {"csrf_token": csrf, "proposed": proposed}
+    """The opinion as posted from its confirmation step (``confirmed=1``; see test_opinion_form.py)."""
+    form = {"csrf_token": csrf, "proposed": proposed, "confirmed": "1"}
     for p, (_, items) in REVIEW_POINTS.items():
         form |= {f"check-{p}-{k}": "yes" for k in items} | {f"findings-{p}": f"{finding}{p}"}
     return form
 
 
+def check_in_and_choose(client, m, leader):
+    """Each expert checks in on his own account and names ``leader`` on the meeting page."""
+    url = f"/reviews/{m.review.id}"
+    for expert in m.panel:
+        login(client, m.accounts[expert.id])
+        page = client.get(url).get_data(as_text=True)
+        assert "本人签到" in page
+        response = client.post(
+            f"{url}/check-in", data={"csrf_token": token(client, url)}, follow_redirects=True
+        )
+        assert "您已签到" in response.get_data(as_text=True)
+        client.post(f"{url}/leader", data={"csrf_token": token(client, url), "leader": str(leader.id)})
+        client.post("/auth/logout", data={"csrf_token": token(client, url)})
+
+
 def test_whole_meeting_through_the_pages(app, client, session, m):
     url = f"/reviews/{m.review.id}"
+    check_in_and_choose(client, m, m.panel[0])
+    session.expire_all()
+    assert session.get(type(m.review), m.review.id).leader_expert_id == m.panel[0].id
     login(client, m.team)
     page = client.get(url).get_data(as_text=True)
     assert "保存会议记录" in page and "方案送达与查阅记录" not in page
@@ -97,25 +115,26 @@ def test_whole_meeting_through_the_pages(app, client, session, m):
     assert "论证报告草稿已生成" in response.get_data(as_text=True)
     session.expire_all()
     report_id = session.get(type(m.review), m.review.id).reports[-1].id
-    client.post(f"{url}/reports/{report_id}/sign", data={"csrf_token": token(client, url)})
-    twice = client.post(f"{url}/reports/{report_id}/sign", data={"csrf_token": token(client, url)},
-                        follow_redirects=True)  # fmt: skip
+    client.post(f"{url}/reports/{report_id}/sign", data={"csrf_token": token(client, url), "confirmed": "1"})  # fmt: skip
+    twice = client.post(f"{url}/reports/{report_id}/sign", follow_redirects=True,
+                        data={"csrf_token": token(client, url), "confirmed": "1"})  # fmt: skip
     assert "您已签署该论证报告" in twice.get_data(as_text=True)
     client.post("/auth/logout", data={"csrf_token": token(client, url)})
 
     login(client, m.team)
-    assert "专家意见在论证报告生效后可见" in client.get(url).get_data(as_text=True)
+    assert "甲专家发现1" not in client.get(url).get_data(as_text=True)
     client.post("/auth/logout", data={"csrf_token": token(client, url)})
     for expert in m.panel[1:]:
         login(client, m.accounts[expert.id])
-        client.post(f"{url}/reports/{report_id}/sign", data={"csrf_token": token(client, url)})
+        client.post(f"{url}/reports/{report_id}/sign", data={"csrf_token": token(client, url), "confirmed": "1"})  # fmt: skip
         client.post("/auth/logout", data={"csrf_token": token(client, url)})
     session.expire_all()
     assert session.get(type(m.work), m.work.id).status is WorkStatus.PASSED_AFTER_REVISION
 
     login(client, m.team)
     final = client.get(url).get_data(as_text=True)
-    assert "现行版本" in final and "甲专家发现1" in final and "按论证意见提交修改后的方案" in final
+    assert "现行版本" in final and "按论证意见提交修改后的方案" in final
+    assert "甲专家发现1" not in final  # the team gets the joint conclusion, not each expert's opinion
     client.post("/auth/logout", data={"csrf_token": token(client, url)})
     regulator = make_account(session, Role.REGULATOR, city=m.work.city)
     login(client, regulator)
@@ -140,7 +159,7 @@ def test_revision_form_refuses_a_skipped_change(app, client, session, m):
     login(client, m.team)
     versions = session.scalar(select(func.count()).select_from(PlanVersion))
     form = {"csrf_token": token(client, url), "title": "修改稿", "response-1": "已补充验算", "response-2": " ",
-            "file": (io.BytesIO(SAMPLE_PLAN.encode()), "修改稿.txt")}  # fmt: skip
+            "file": (io.BytesIO(SAMPLE_PLAN.encode()), "修改稿.txt"), **PLAN_AUTHOR_FORM}  # fmt: skip
     response = client.post(url, data=form, content_type="multipart/form-data")
     assert response.status_code == 422 and "尚未回复：第2条" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(PlanVersion)) == versions

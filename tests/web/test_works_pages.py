@@ -11,7 +11,15 @@ from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
 from knowledge.registry.models import Work
 from knowledge.registry.workflow import WorkStatus
-from tests.factories import SAMPLE_PLAN, login, make_account, make_enterprise, make_project, make_work
+from tests.factories import (
+    PLAN_AUTHOR_FORM,
+    SAMPLE_PLAN,
+    login,
+    make_account,
+    make_enterprise,
+    make_project,
+    make_work,
+)
 
 
 @pytest.fixture
@@ -119,7 +127,8 @@ def test_supervisor_and_others_cannot_register(client, session, site):
 def test_upload_sign_and_download_through_the_pages(client, session, site):
     work = site["deep"]
     login(client, site["team"])
-    data = {"title": "基坑专项施工方案", "file": (io.BytesIO(SAMPLE_PLAN.encode()), "方案（第一版）.txt")}
+    data = {"title": "基坑专项施工方案", "file": (io.BytesIO(SAMPLE_PLAN.encode()), "方案（第一版）.txt"),
+            **PLAN_AUTHOR_FORM}  # fmt: skip
     response = client.post(f"/works/{work.id}/plans/new", data=data, content_type="multipart/form-data",
                            follow_redirects=True)  # fmt: skip
     text = response.get_data(as_text=True)
@@ -131,14 +140,15 @@ def test_upload_sign_and_download_through_the_pages(client, session, site):
         and "filename*=UTF-8" in download.headers["Content-Disposition"]
     )
     assert "以施工单位技术负责人身份签字" in client.get(version_url).get_data(as_text=True)
-    response = client.post(version_url + "/sign", data={"value": "constructor"}, follow_redirects=True)
+    signing = {"value": "constructor", "confirmed": "1"}
+    response = client.post(version_url + "/sign", data=signing, follow_redirects=True)
     assert "技术负责人甲 于" in response.get_data(as_text=True)
     assert "身份签字</button>" not in response.get_data(as_text=True)  # nothing left for this account to sign
     response = client.post(version_url + "/sign", data={"value": "supervisor"})
     assert response.status_code == 403
     client.post("/auth/logout")
     login(client, site["supervisor"])
-    client.post(version_url + "/sign", data={"value": "supervisor"})
+    client.post(version_url + "/sign", data={"value": "supervisor", "confirmed": "1"})
     session.expire_all()
     assert session.get(Work, work.id).status is WorkStatus.SUPERVISOR_SIGNED
     history = client.get(f"/works/{work.id}").get_data(as_text=True)

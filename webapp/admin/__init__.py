@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from expert_pool import policy as pool_policy_store
 from expert_pool.credit.ledger import credit_policy
+from expert_pool.credit.rules import CREDIT_POLICY_LABELS
 from knowledge.accounts import queries as account_queries
 from knowledge.accounts import services as account_services
 from knowledge.accounts.models import Role
@@ -103,6 +104,7 @@ def policy() -> ResponseReturnValue:
         pool=asdict(pool_policy_store.pool_policy(db.session)),
         credit=credit_policy(db.session).to_dict(),
         labels=pool_policy_store.POLICY_LABELS,
+        credit_labels=CREDIT_POLICY_LABELS,
     )
 
 

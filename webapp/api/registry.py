@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, request
@@ -9,11 +10,11 @@ from flask.typing import ResponseReturnValue
 
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import can_manage_enterprises
-from knowledge.enterprises import queries, services
+from knowledge.enterprises import groups, queries, services
 from knowledge.enterprises.models import Enterprise, EnterpriseType, Project
 from knowledge.regions import City
 from knowledge.registry import projects
-from webapp.api import route
+from webapp.api import ApiError, route
 from webapp.api.params import Field, enum_arg, enum_value, json_body, page_args, page_json
 from webapp.api.spec import PAGE_PARAMS, SPEC, Operation, page_of
 from webapp.auth import current_account, current_scope
@@ -29,6 +30,18 @@ ENTERPRISE_SCHEMA = {
         "type": {"type": "string", "enum": [t.value for t in EnterpriseType]},
         "city": {"type": "string", "enum": CITY_ENUM},
         "parent_id": {"type": "integer", "nullable": True},
+        "group_history": {
+            "type": "array",
+            "description": "集团关系历史（单位详情与登记时返回）：上级单位与起止日期，至今的 end 为 null",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "parent_id": {"type": "integer"},
+                    "start": {"type": "string", "format": "date"},
+                    "end": {"type": "string", "format": "date", "nullable": True},
+                },
+            },
+        },
     },
 }
 PROJECT_SCHEMA = {
@@ -57,8 +70,8 @@ Q = {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}}
 CITY = {"name": "city", "in": "query", "schema": {"type": "string", "enum": CITY_ENUM}}
 
 
-def enterprise_json(e: Enterprise) -> dict[str, Any]:
-    return {
+def enterprise_json(e: Enterprise, *, with_history: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "id": e.id,
         "name": e.name,
         "credit_code": e.credit_code,
@@ -66,6 +79,13 @@ def enterprise_json(e: Enterprise) -> dict[str, Any]:
         "city": e.city.value,
         "parent_id": e.parent_id,
     }
+    if with_history:
+        data["group_history"] = [
+            {"parent_id": k.parent_id, "start": k.start.isoformat(),
+             "end": k.end_date.isoformat() if k.end_date else None}
+            for k in groups.history(db.session, e.id)
+        ]  # fmt: skip
+    return data
 
 
 def project_json(p: Project, *, with_participants: bool = False) -> dict[str, Any]:
@@ -111,7 +131,7 @@ def list_enterprises() -> ResponseReturnValue:
 
 @route("/enterprises/<int:enterprise_id>", "GET", summary="单位详情", tag="单位", response=ENTERPRISE_SCHEMA)
 def get_enterprise(enterprise_id: int) -> ResponseReturnValue:
-    return enterprise_json(queries.get_enterprise(db.session, enterprise_id))
+    return enterprise_json(queries.get_enterprise(db.session, enterprise_id), with_history=True)
 
 
 @route(
@@ -128,6 +148,11 @@ def get_enterprise(enterprise_id: int) -> ResponseReturnValue:
             "type": {"type": "string", "enum": [t.value for t in EnterpriseType]},
             "city": {"type": "string", "enum": CITY_ENUM},
             "parent_credit_code": {"type": "string", "maxLength": 40},
+            "parent_since": {
+                "type": "string",
+                "format": "date",
+                "description": "加入该集团的日期；填写上级单位时必填",
+            },
         },
     },
     response=ENTERPRISE_SCHEMA,
@@ -144,6 +169,7 @@ def create_enterprise() -> ResponseReturnValue:
             "type": Field(str, max_length=32),
             "city": Field(str, max_length=32),
             "parent_credit_code": Field(str, required=False, max_length=40),
+            "parent_since": Field(str, required=False, max_length=10),
         }
     )
     data = services.EnterpriseInput(
@@ -152,9 +178,19 @@ def create_enterprise() -> ResponseReturnValue:
         type=enum_value("type", body["type"], EnterpriseType),
         city=enum_value("city", body["city"], City),
         parent_credit_code=body.get("parent_credit_code", ""),
+        parent_since=_date(body.get("parent_since"), "parent_since"),
     )
     enterprise = services.create_enterprise(db.session, data, actor_id=current_account().id)
-    return enterprise_json(enterprise), 201
+    return enterprise_json(enterprise, with_history=True), 201
+
+
+def _date(raw: str | None, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_value", f"{name} 应为 YYYY-MM-DD 格式的日期", field=name) from None
 
 
 @route(

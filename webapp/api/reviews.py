@@ -1,5 +1,7 @@
 """API: reading reviews and their reports, with the pages' permissions (blind opinions, sealed names,
-reading records for regulators only)."""
+reading records for regulators only; each expert's own opinion, the sources of a required change and the
+reservations for regulators and the seated experts, never the project team; refusals for the panel, the
+draw office and regulators)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from expert_pool.draws.reveal import reveal_names
 from expert_pool.experts import queries
+from expert_pool.reviews import dissent
 from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews.models import Conclusion, Review, ReviewReport
 from knowledge.accounts.models import Role
@@ -26,7 +29,7 @@ REVIEW_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "id", "work_id", "plan_version_id", "meeting_day", "half_day", "held_on", "place", "conclusion")}}  # fmt: skip
 DETAIL_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "id", "work_id", "plan_version_id", "meeting_day", "half_day", "held_on", "place", "conclusion", "panel",
-    "attendees", "leader_expert_id", "opinions", "reports", "materials", "materials_lead_days")}}  # fmt: skip
+    "attendees", "leader_expert_id", "opinions", "reports", "materials", "materials_lead_days", "refusals")}}  # fmt: skip
 
 
 @route("/reviews", "GET", summary="专家论证记录（专家：本人参加的；其他角色：权限范围内的）", tag="专家论证",
@@ -75,8 +78,15 @@ def get_review(review_id: int) -> ResponseReturnValue:
         {"expert_id": o.expert_id, "proposed": o.proposed.value, "checks": o.checks, "findings": o.findings,
          "submitted_at": o.submitted_at.isoformat()} for o in opinions
     ]  # fmt: skip
-    data["reports"] = [_report_json(r) for r in review.reports
+    data["reports"] = [_report_json(r, acc) for r in review.reports
                        if r.finalised_at is not None or acc.member or acc.readings]  # fmt: skip
+    if acc.refusals:
+        data["refusals"] = [
+            {"id": f.id, "report_id": f.report_id, "expert_id": f.expert_id, "reason": f.reason,
+             "refused_at": f.refused_at.isoformat(), "answer": f.answer or None,
+             "answered_at": f.answered_at.isoformat() if f.answered_at else None}
+            for f in dissent.refusals_of(review)
+        ]  # fmt: skip
     if acc.readings:
         data["materials"] = [
             {"expert_id": m.expert.id, "available_at": m.available_at.isoformat() if m.available_at else None,
@@ -92,14 +102,20 @@ def get_review(review_id: int) -> ResponseReturnValue:
     return data
 
 
-def _report_json(r: ReviewReport) -> dict[str, Any]:
-    return {
+def _report_json(r: ReviewReport, acc: reviews.Access) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "id": r.id, "version": r.version, "conclusion": r.conclusion.value, "summary": r.summary,
         "final": r.finalised_at is not None, "withdrawn": r.withdrawn_at is not None,
         "finalised_at": r.finalised_at.isoformat() if r.finalised_at else None,
         "supersedes_id": r.supersedes_id, "correction_reason": r.correction_reason,
         "verify_code": r.verify_code if r.finalised_at else None, "content_hash": r.content_hash or None,
-        "changes": [{"number": c.number, "text": c.text, "from_experts": c.source_expert_ids} for c in r.changes],
+        "changes": [{"number": c.number, "text": c.text} for c in r.changes],
         "signatures": [{"expert_id": s.expert_id, "name": s.signer_name, "signed_at": s.signed_at.isoformat()}
                        for s in r.signatures],
     }  # fmt: skip
+    if acc.individual_opinions:  # per-expert information: which expert a change came from, who reserved what
+        for change, c in zip(data["changes"], r.changes, strict=True):
+            change["from_experts"] = c.source_expert_ids
+        for sig, s in zip(data["signatures"], r.signatures, strict=True):
+            sig["reservation"] = s.reservation or None
+    return data

@@ -19,6 +19,9 @@ class Operation:
     public: bool = False
     params: list[dict[str, Any]] = field(default_factory=list)
     body: dict[str, Any] | None = None
+    # A multipart/form-data body (a file upload): the schema of its parts, and the parts sent as JSON text.
+    form: dict[str, Any] | None = None
+    form_json_parts: tuple[str, ...] = ()
     response: dict[str, Any] | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
@@ -80,6 +83,10 @@ class ApiSpec:
             doc["security"] = []
         if op.body is not None:
             doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        if op.form is not None:
+            encoding = {part: {"contentType": "application/json"} for part in op.form_json_parts}
+            multipart = {"schema": op.form, **({"encoding": encoding} if encoding else {})}
+            doc["requestBody"] = {"required": True, "content": {"multipart/form-data": multipart}}
         return doc
 
     def _errors(self, path: str, op: Operation) -> list[int]:
@@ -88,7 +95,7 @@ class ApiSpec:
             codes.add(401)
         if self.path_params[path]:
             codes.add(404)
-        if op.body is not None or op.params:
+        if op.body is not None or op.form is not None or op.params:
             codes.add(400)
         return sorted(codes)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,8 @@ from knowledge.accounts.models import Role
 from knowledge.enterprises import queries
 from knowledge.plans import files as plan_files
 from knowledge.plans import services as plan_services
-from knowledge.plans.models import PlanVersion
+from knowledge.plans.authors import AUTHORS_MAX, NAME_MAX, UNIT_MAX, AuthorInput
+from knowledge.plans.models import AuthorKind, PlanVersion
 from knowledge.registry import queries as work_queries
 from knowledge.registry import services as work_services
 from knowledge.registry.models import Work
@@ -25,6 +27,7 @@ from webapp.api.params import Field, json_body, page_args, page_json
 from webapp.api.spec import PAGE_PARAMS, page_of
 from webapp.auth import current_scope
 from webapp.extensions import db
+from webapp.works.authors import vault
 from webapp.works.filters import parse_filter
 
 CATEGORY_CODES = [c.code for c in catalogue()]
@@ -69,7 +72,30 @@ WORK_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "planned_end", "project_manager", "technical_lead", "chief_supervisor", "safety_officer")}}  # fmt: skip
 VERSION_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "id", "work_id", "number", "title", "note", "original_name", "content_type", "size", "sha256",
-    "sections_found", "submitted_at", "signoffs")}}  # fmt: skip
+    "sections_found", "submitted_at", "signoffs", "authors")}}  # fmt: skip
+AUTHOR_SCHEMA = {
+    "type": "object",
+    "required": ["kind", "name", "unit"],
+    "properties": {
+        "kind": {"type": "string", "enum": [k.value for k in AuthorKind],
+                 "description": "；".join(f"{k.value}：{k.label}" for k in AuthorKind)},
+        "name": {"type": "string", "maxLength": NAME_MAX},
+        "unit": {"type": "string", "maxLength": UNIT_MAX, "description": "所在单位名称"},
+        "credit_code": {"type": "string", "description": "所在单位统一社会信用代码（可选，填写则校验）"},
+        "id_number": {"type": "string", "description": "身份证号码（用于回避核查；只保存脱敏号码与比对值）"},
+    },
+}  # fmt: skip
+PLAN_UPLOAD_FORM = {
+    "type": "object",
+    "required": ["file", "authors"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "方案文件：PDF、DOCX 或 TXT"},
+        "title": {"type": "string", "maxLength": 200},
+        "note": {"type": "string", "maxLength": 500},
+        "authors": {"type": "array", "minItems": 1, "maxItems": AUTHORS_MAX, "items": AUTHOR_SCHEMA,
+                    "description": "编制人员（JSON 数组文本）：方案的编制人、审核人、审批人，至少一名编制人"},
+    },
+}  # fmt: skip
 FILTER_PARAMS = [
     {"name": n, "in": "query", "schema": {"type": "string"}}
     for n in ("city", "district", "category", "verdict", "status", "enterprise_id", "enterprise", "start_from",
@@ -98,6 +124,8 @@ def version_json(v: PlanVersion) -> dict[str, Any]:
         "sections_found": v.sections_found, "submitted_at": v.submitted_at.isoformat(),
         "signoffs": [{"kind": s.kind.value, "signer_name": s.signer_name, "signed_at": s.signed_at.isoformat()}
                      for s in v.signoffs],
+        "authors": [{"kind": a.kind.value, "name": a.name, "unit": a.unit_name, "credit_code": a.unit_credit_code,
+                     "id_number_masked": a.id_masked} for a in v.authors],
     }  # fmt: skip
 
 
@@ -200,20 +228,35 @@ def list_versions(work_id: int) -> ResponseReturnValue:
     return [version_json(v) for v in plan_services.versions_of(db.session, _work(work_id).id)]
 
 
-@route("/works/<int:work_id>/plans", "POST", summary="提交方案新版本（multipart/form-data：file、title、note）",
-       tag="专项施工方案", response=VERSION_SCHEMA, status=201, errors=(403, 409, 413, 422))  # fmt: skip
+@route("/works/<int:work_id>/plans", "POST", summary="提交方案新版本（multipart/form-data：file、title、note、authors）",
+       tag="专项施工方案", form=PLAN_UPLOAD_FORM, form_json_parts=("authors",), response=VERSION_SCHEMA, status=201,
+       errors=(403, 409, 413, 422))  # fmt: skip
 def submit_version(work_id: int) -> ResponseReturnValue:
     work = _work(work_id)
     upload = request.files.get("file")
     if upload is None:
         raise ApiError(400, "missing_field", "缺少方案文件（multipart 字段 file）", field="file")
     data = plan_services.PlanUpload(upload.read(), upload.filename or "", request.form.get("title", "")[:300],
-                                    request.form.get("note", "")[:600])  # fmt: skip
+                                    request.form.get("note", "")[:600], _authors(request.form.get("authors", "")))  # fmt: skip
     version = plan_services.submit_version(
         db.session, work, data, scope=current_scope(), upload_dir=current_app.config["UPLOAD_DIR"],
-        max_bytes=current_app.config["PLAN_MAX_BYTES"],
+        max_bytes=current_app.config["PLAN_MAX_BYTES"], vault=vault(),
     )  # fmt: skip
     return version_json(version), 201
+
+
+def _authors(raw: str) -> tuple[AuthorInput, ...]:
+    """The ``authors`` part: a JSON array of {kind, name, unit, credit_code, id_number}; the rules are the service's."""
+    try:
+        rows = json.loads(raw) if raw.strip() else []
+    except ValueError:
+        raise ApiError(400, "invalid_json", "authors 应为 JSON 数组", field="authors") from None
+    if not isinstance(rows, list) or len(rows) > AUTHORS_MAX or not all(isinstance(r, dict) for r in rows):
+        raise ApiError(400, "invalid_value", f"authors 应为不超过{AUTHORS_MAX}个对象的数组", field="authors")
+    fields = ("kind", "name", "unit", "credit_code", "id_number")
+    if any(not isinstance(r.get(f, ""), str) for r in rows for f in fields):
+        raise ApiError(400, "invalid_value", "authors 各项的字段应为字符串", field="authors")
+    return tuple(AuthorInput(*(r.get(f, "")[:300] for f in fields)) for r in rows)
 
 
 def _version(version_id: int) -> PlanVersion:

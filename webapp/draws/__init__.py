@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from expert_pool.conflicts import store as conflict_store
-from expert_pool.draws import invitations
+from expert_pool.draws import arrangement, invitations
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw, HalfDay, SeatStatus
-from expert_pool.draws.reveal import reveal_names
+from expert_pool.draws.panel import algorithm_name
+from expert_pool.draws.reveal import reveal_names, seed_visible
 from expert_pool.errors import DrawError
 from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
 from expert_pool.reviews import meetings
 from knowledge.accounts.models import Role
+from knowledge.clock import CST
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.registry import queries as work_queries
 from knowledge.registry.models import Work
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
+from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db
 from webapp.forms import Form
 
@@ -40,24 +43,50 @@ def _work(work_id: int) -> Work:
 @bp.route("/works/<int:work_id>/new", methods=["POST"])
 @role_required(*OFFICE)
 def create(work_id: int) -> ResponseReturnValue:
+    """Draw the panel, once the office has seen what will happen (the confirmation step, no JavaScript)."""
     work = _work(work_id)
     form = Form()
+    back = url_for("works.detail", work_id=work.id)
     try:
         day = date.fromisoformat(request.form.get("meeting_day", ""))
         half = HalfDay(request.form.get("half_day", ""))
+        raw_start = request.form.get("start_time", "").strip()
+        start = time.fromisoformat(raw_start) if raw_start else None
     except ValueError:
-        flash("请填写论证会日期（YYYY-MM-DD）并选择上午或下午", "danger")
-        return redirect(url_for("works.detail", work_id=work.id))
+        flash("请填写论证会日期（YYYY-MM-DD）、开始时间（HH:MM）并选择上午或下午", "danger")
+        return redirect(back)
     if not form.validate_on_submit():
         abort(400)
+    place, now = request.form.get("place", ""), clock.now()
     try:
-        draw = draws.request_draw(db.session, work, day, half, actor_id=current_account().id, now=clock.now())
+        if not is_confirmed():
+            draws.check_drawable(db.session, work, day, today=now.astimezone(CST).date())
+            where = arrangement.clean(half, place, start, require_place=True)
+            return _confirm_draw(work, day, half, where, back)
+        draw = draws.request_draw(db.session, work, day, half, actor_id=current_account().id, now=now,
+                                  place=place, start=start)  # fmt: skip
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
-        return redirect(url_for("works.detail", work_id=work.id))
+        return redirect(back)
     flash(f"抽取完成，种子哈希 {draw.seed_hash[:16]}…，已向{len(draw.seated)}名专家发出邀请", "success")
     return redirect(url_for("draws.detail", draw_id=draw.id))
+
+
+def _confirm_draw(
+    work: Work, day: date, half: HalfDay, where: arrangement.Arrangement, back: str
+) -> ResponseReturnValue:
+    panel = draws.panel_policy(work, pool_policy(db.session))
+    return confirm_page(
+        title=f"确认抽取论证专家：{work.name}",
+        consequences=[
+            f"论证会：{day.isoformat()} {half.label} {where.start_time:%H:%M} 开始，地点：{where.place}。",
+            f"将从专家库随机抽取{panel.panel_size}名论证专家和{panel.alternates}名候补专家。",
+            "抽取记录（含随机种子和候选名单）写入哈希链，不能撤销，也不能重新抽取。",
+            "抽取后立即向入选专家发出邀请（含会议时间和地点），项目单位在名单揭示前看不到专家姓名。",
+        ],
+        back_url=back, button="确认抽取",
+    )  # fmt: skip
 
 
 @bp.route("/<int:draw_id>")
@@ -67,8 +96,8 @@ def detail(draw_id: int) -> ResponseReturnValue:
     if draw is None:
         abort(404)
     work = _work(draw.work_id)
-    account = current_account()
-    show_names = reveal_names(db.session, draw, role=account.role, account_id=account.id, now=clock.now())
+    account, now = current_account(), clock.now()
+    show_names = reveal_names(db.session, draw, role=account.role, account_id=account.id, now=now)
     apart = [tuple(p) for p in (draw.funnel or {}).get("apart", [])]
     experts = queries.experts_by_id(
         db.session, [s.expert_id for s in draw.seats] + [i for p in apart for i in p]
@@ -76,7 +105,8 @@ def detail(draw_id: int) -> ResponseReturnValue:
     confirmed = sum(1 for s in draw.seats if s.status is SeatStatus.CONFIRMED)
     is_office = account.role in (*OFFICE, Role.REGULATOR)
     return render_template("draws/detail.html", draw=draw, work=work, show_names=show_names, experts=experts,
-                           confirmed=confirmed, is_office=is_office, apart=apart,
+                           confirmed=confirmed, is_office=is_office, apart=apart, show_seed=seed_visible(draw, now),
+                           algorithm=algorithm_name(draw.algorithm),
                            verification=draws.verify(db.session, draw) if is_office else None)  # fmt: skip
 
 
@@ -101,7 +131,8 @@ def conflicts(work_id: int) -> ResponseReturnValue:
 @role_required(Role.EXPERT)
 def my_invitations() -> ResponseReturnValue:
     seats = invitations.invitations_of(db.session, current_account().expert_id or 0)
-    return render_template("draws/invitations.html", seats=seats, form=Form(), now=clock.now())
+    where = {s.id: arrangement.current(db.session, s.draw) for s in seats}
+    return render_template("draws/invitations.html", seats=seats, where=where, form=Form(), now=clock.now())
 
 
 @bp.route("/invitations/<int:seat_id>/<answer>", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from knowledge.enterprises.models import EnterpriseType
@@ -28,6 +28,8 @@ class EnterpriseForm(Form):
     parent_credit_code = StringField(
         "上级单位（母公司）统一社会信用代码", validators=[Optional(), Length(max=40, message="代码过长")]
     )
+    parent_since = DateField("加入该集团的日期（被收购或设立之日）", validators=[Optional()])
+    parent_until = DateField("退出原集团的日期（在集团内的最后一天）", validators=[Optional()])
 
     def to_input(self) -> EnterpriseInput:
         return EnterpriseInput(
@@ -36,4 +38,6 @@ class EnterpriseForm(Form):
             type=EnterpriseType(self.type.data),
             city=City(self.city.data),
             parent_credit_code=self.parent_credit_code.data or "",
+            parent_since=self.parent_since.data,
+            parent_until=self.parent_until.data,
         )

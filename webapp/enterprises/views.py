@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import can_manage_enterprises
-from knowledge.enterprises import queries, services
+from knowledge.enterprises import groups, queries, services
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.regions import City, city_choices
 from knowledge.registry import projects
@@ -48,6 +48,7 @@ def detail(enterprise_id: int) -> ResponseReturnValue:
         "enterprises/detail.html",
         enterprise=enterprise,
         projects=projects.projects_of_enterprise(db.session, scope, enterprise.id),
+        group_history=groups.history(db.session, enterprise.id),
         can_manage=can_manage_enterprises(scope),
     )
 

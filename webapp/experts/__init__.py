@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from expert_pool.experts import queries, services
 from expert_pool.experts.identity import IdentityVault
 from expert_pool.experts.models import Expert, ExpertStatus
+from expert_pool.reviews import dissent
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.regions import City, city_choices
@@ -20,6 +21,7 @@ from webapp.pages import page_arg
 bp = Blueprint("experts", __name__, url_prefix="/experts")
 OFFICE = (Role.DRAW_OFFICE, Role.ADMIN)
 READERS = (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR)
+REGULATORS = (Role.REGULATOR, Role.ADMIN)
 
 
 def vault() -> IdentityVault:
@@ -102,9 +104,11 @@ def detail(expert_id: int) -> ResponseReturnValue:
     expert = expert_or_404(expert_id)
     is_admin = current_scope().role is Role.ADMIN
     full_id = vault().decrypt(expert.id_number_encrypted) if is_admin and expert.id_number_encrypted else None
+    # Reservations and refusals on reports are integrity figures for regulators (Decree 37 Art. 25-27).
+    figures = dissent.dissent_of(db.session, expert.id) if current_scope().role in REGULATORS else None
     return render_template("experts/detail.html", expert=expert, full_id=full_id, specialties=services.SPECIALTIES,
                            can_manage=current_scope().role in OFFICE, status_form=StatusForm(),
-                           employment_form=EmploymentForm())  # fmt: skip
+                           employment_form=EmploymentForm(), dissent=figures)  # fmt: skip
 
 
 @bp.route("/<int:expert_id>/status", methods=["POST"])

@@ -12,6 +12,7 @@ from expert_pool.draws.record_pdf import draw_pdf as build_draw_pdf
 from expert_pool.draws.reveal import reveal_names
 from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews import reports as review_reports
+from expert_pool.reviews.report_pdf import Edition, edition_for
 from expert_pool.reviews.report_pdf import report_pdf as build_report_pdf
 from knowledge.accounts.models import Role
 from knowledge.errors import NotFoundError, ValidationError
@@ -35,7 +36,9 @@ def _pdf(data: bytes, name: str) -> ResponseReturnValue:
 @bp.route("/reviews/<int:review_id>/reports/<int:report_id>.pdf")
 @role_required(*ANYONE)
 def report_pdf(review_id: int, report_id: int) -> ResponseReturnValue:
-    """Who may see the review may have its reports; the project team only final ones; the panel any version."""
+    """Who may see the review may have its reports; the project team only final ones; the panel any version.
+    The edition is the pages' rule: the regulators' record (with the annex of individual opinions) for whoever
+    may see those opinions, the issued report for everyone else, the project team first."""
     scope, account = current_scope(), current_account()
     try:
         review, acc = reviews.visible_review(db.session, scope, review_id)
@@ -44,11 +47,14 @@ def report_pdf(review_id: int, report_id: int) -> ResponseReturnValue:
         abort(404)
     if report.finalised_at is None and scope.role is Role.PROJECT_TEAM:
         abort(404)
-    data = build_report_pdf(db.session, review, report, base_url=current_app.config["PUBLIC_BASE_URL"])
+    edition = edition_for(acc)
+    data = build_report_pdf(db.session, review, report, base_url=current_app.config["PUBLIC_BASE_URL"],
+                            edition=edition)  # fmt: skip
     # The report names the panel: logged like every other view of the names.
     reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=clock.now(),
                  member=acc.member)  # fmt: skip
-    return _pdf(data, f"专家论证报告-{report.verify_code}-第{report.version}版.pdf")
+    kind = "-监管存档本" if edition is Edition.RECORD else ""
+    return _pdf(data, f"专家论证报告-{report.verify_code}-第{report.version}版{kind}.pdf")
 
 
 @bp.route("/draws/<int:draw_id>/record.pdf")

@@ -11,14 +11,14 @@ from flask.typing import ResponseReturnValue
 from expert_pool.draws.reveal import reveal_names
 from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
+from expert_pool.reviews import dissent
 from expert_pool.reviews import meetings as reviews
-from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews import revisions as review_revisions
 from expert_pool.reviews.models import Conclusion, Review
 from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
 from expert_pool.reviews.todo import todo_list
 from knowledge.accounts.models import Role
-from knowledge.errors import DomainError, NotFoundError, ValidationError
+from knowledge.errors import DomainError, NotFoundError
 from knowledge.pagination import paginate
 from knowledge.plans import files as plan_files
 from knowledge.plans.services import PlanUpload
@@ -27,15 +27,10 @@ from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import Form
 from webapp.pages import page_arg
-from webapp.reviews.parse import (
-    attendees_from,
-    changes_from,
-    checks_from,
-    date_from,
-    ids_from,
-    responses_from,
-)
+from webapp.reviews.parse import responses_from
 from webapp.search.hits import similar_reviews
+from webapp.works.authors import author_fields, authors_from
+from webapp.works.authors import vault as authors_vault
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
@@ -52,6 +47,16 @@ def _review(review_id: int) -> tuple[Review, reviews.Access]:
 def _posted() -> None:
     if not Form().validate_on_submit():
         abort(400)
+
+
+def review_or_404(review_id: int) -> tuple[Review, reviews.Access]:
+    """The review the signed-in account may see (404 otherwise), for the page modules of this blueprint."""
+    return _review(review_id)
+
+
+def require_form() -> None:
+    """400 unless the POST carries the form's valid CSRF token."""
+    _posted()
 
 
 def _back(review: Review, anchor: str = "") -> ResponseReturnValue:
@@ -108,7 +113,9 @@ def detail(review_id: int) -> ResponseReturnValue:
         "is_team": scope.role is Role.PROJECT_TEAM,
         "reports": [r for r in review.reports if r.finalised_at is not None or acc.member or acc.readings],
         "similar_reviews": similar_reviews(search_index(), review, scope),
+        "refusals": dissent.refusals_of(review) if acc.refusals else [],
     }  # fmt: skip
+    context |= meeting_pages.meeting_context(review, acc, scope, now)
     return render_template("reviews/detail.html", **context)
 
 
@@ -146,83 +153,6 @@ def plan_download(review_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/<int:review_id>/meeting", methods=["POST"])
-@role_required(Role.PROJECT_TEAM, Role.DRAW_OFFICE)
-def meeting(review_id: int) -> ResponseReturnValue:
-    review, acc = _review(review_id)
-    _posted()
-    try:
-        reviews.record_meeting(
-            db.session, review, scope=current_scope(), place=request.form.get("place", ""),
-            held_on=date_from(request.form.get("held_on", "")), attendees=attendees_from(request.form),
-            absent_ids=ids_from(request.form.getlist("absent")),
-            leader_id=(ids_from([request.form.get("leader", "")]) or [0])[0], now=clock.now(),
-        )  # fmt: skip
-    except DomainError as exc:
-        return _fail(exc, review, "meeting")
-    flash("论证会记录已保存", "success")
-    return _back(review, "meeting")
-
-
-@bp.route("/<int:review_id>/opinion", methods=["POST"])
-@role_required(Role.EXPERT)
-def opinion(review_id: int) -> ResponseReturnValue:
-    review, acc = _review(review_id)
-    _posted()
-    try:
-        reviews.submit_opinion(
-            db.session, review, current_scope().expert_id or 0, checks=checks_from(request.form),
-            findings={p: request.form.get(f"findings-{p}", "") for p in REVIEW_POINTS},
-            proposed=_conclusion(request.form.get("proposed", "")), now=clock.now(),
-        )  # fmt: skip
-    except DomainError as exc:
-        return _fail(exc, review, "opinion")
-    flash("您的独立意见已提交，现在可以查看其他专家已提交的意见", "success")
-    return _back(review, "opinions")
-
-
-def _conclusion(raw: str) -> Conclusion:
-    try:
-        return Conclusion(raw)
-    except ValueError:
-        raise ValidationError("请选择论证结论：通过、修改后通过或不通过", field="conclusion") from None
-
-
-@bp.route("/<int:review_id>/draft", methods=["POST"])
-@role_required(Role.EXPERT)
-def draft(review_id: int) -> ResponseReturnValue:
-    review, acc = _review(review_id)
-    _posted()
-    expert_id, now = current_scope().expert_id or 0, clock.now()
-    summary, changes = request.form.get("summary", ""), changes_from(request.form)
-    try:
-        if reviews.current_report(review) is not None:
-            review_reports.correct_report(db.session, review, expert_id, reason=request.form.get("reason", ""),
-                                          summary=summary, changes=changes, now=now)  # fmt: skip
-        else:
-            review_reports.draft_report(db.session, review, expert_id, summary=summary, changes=changes, now=now,
-                                        conclusion=_conclusion(request.form.get("conclusion", "")))  # fmt: skip
-    except DomainError as exc:
-        return _fail(exc, review, "draft")
-    flash("论证报告草稿已生成，请全体专家逐一签署", "success")
-    return _back(review, "report")
-
-
-@bp.route("/<int:review_id>/reports/<int:report_id>/sign", methods=["POST"])
-@role_required(Role.EXPERT)
-def sign(review_id: int, report_id: int) -> ResponseReturnValue:
-    review, acc = _review(review_id)
-    _posted()
-    try:
-        report = review_reports.get_report(db.session, review, report_id)
-        final = review_reports.sign_report(db.session, review, report, current_scope().expert_id or 0,
-                                           now=clock.now())  # fmt: skip
-    except DomainError as exc:
-        return _fail(exc, review, "report")
-    flash("全体专家已签署，论证报告生效" if final else "您已签署论证报告", "success")
-    return _back(review, "report")
-
-
 @bp.route("/<int:review_id>/revision", methods=["GET", "POST"])
 @role_required(Role.PROJECT_TEAM)
 def revision(review_id: int) -> ResponseReturnValue:
@@ -241,28 +171,19 @@ def revision(review_id: int) -> ResponseReturnValue:
             review_revisions.submit_revision(
                 db.session, review.work,
                 PlanUpload(data, (upload.filename or "") if upload else "", request.form.get("title", ""),
-                           request.form.get("note", "")),
-                responses_from(request.form), scope=current_scope(),
+                           request.form.get("note", ""), authors_from(request.form)),
+                responses_from(request.form), scope=current_scope(), vault=authors_vault(),
                 upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=current_app.config["PLAN_MAX_BYTES"],
             )  # fmt: skip
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
             return render_template("reviews/revision.html", review=review, report=report, form=form,
-                                   values=request.form), 422  # fmt: skip
+                                   values=request.form, **author_fields(request.form)), 422  # fmt: skip
         flash("修改后的方案及逐条回复已提交，请完成施工单位和总监理工程师签字", "success")
         return redirect(url_for("works.detail", work_id=review.work_id))
-    return render_template("reviews/revision.html", review=review, report=report, form=form, values={})
+    return render_template("reviews/revision.html", review=review, report=report, form=form, values={},
+                           **author_fields({}))  # fmt: skip
 
 
-@bp.route("/<int:review_id>/revision/confirm", methods=["POST"])
-@role_required(Role.EXPERT, Role.DRAW_OFFICE)
-def confirm_revision(review_id: int) -> ResponseReturnValue:
-    review, acc = _review(review_id)
-    _posted()
-    try:
-        review_revisions.confirm_revision(db.session, review.work, scope=current_scope(), now=clock.now())
-    except DomainError as exc:
-        return _fail(exc, review, "revision")
-    flash("已确认修改回复，方案生效", "success")
-    return _back(review, "revision")
+from webapp.reviews import meeting_pages, opinion_pages, report_pages, revision_pages  # noqa: E402,F401

@@ -7,6 +7,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from expert_pool.reviews.models import Conclusion
 from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
 from knowledge.errors import ValidationError
 
@@ -34,6 +35,13 @@ def attendees_from(form: MultiDict[str, str]) -> list[dict[str, str]]:
         rows.append({"role": form.get(f"attendee-role-{n}", ""), "name": name,
                      "unit": form.get(f"attendee-unit-{n}", "")})  # fmt: skip
     return [r for r in rows if r["role"] in ATTENDEE_ROLES or r["name"].strip()]
+
+
+def conclusion_from(raw: str, *, field: str = "conclusion") -> Conclusion:
+    try:
+        return Conclusion(raw)
+    except ValueError:
+        raise ValidationError("请选择论证结论：通过、修改后通过或不通过", field=field) from None
 
 
 def checks_from(form: MultiDict[str, str]) -> dict[str, dict[str, bool]]:

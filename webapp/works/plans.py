@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from knowledge.accounts.models import Role
@@ -15,10 +15,12 @@ from knowledge.registry import queries as work_queries
 from knowledge.search_docs import split_sections
 from search_index.documents import make_doc_id, section_anchor
 from webapp.auth import current_account, current_scope, role_required
+from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db, search_index
 from webapp.forms import attach_error
 from webapp.search.hits import similar_conclusions, similar_plans
 from webapp.works import bp
+from webapp.works.authors import author_fields, authors_from, pool_experts, vault
 from webapp.works.forms import ActionForm, PlanForm
 from webapp.works.views import READERS
 
@@ -50,10 +52,11 @@ def submit_plan(work_id: int) -> ResponseReturnValue:
             original_name=form.file.data.filename or "",
             title=form.title.data or "",
             note=form.note.data or "",
+            authors=authors_from(request.form),
         )
         try:
             version = plan_services.submit_version(
-                db.session, work, upload, scope=current_scope(),
+                db.session, work, upload, scope=current_scope(), vault=vault(),
                 upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=current_app.config["PLAN_MAX_BYTES"],
             )  # fmt: skip
         except PermissionDenied:
@@ -63,7 +66,7 @@ def submit_plan(work_id: int) -> ResponseReturnValue:
         else:
             flash(f"已提交方案第{version.number}版", "success")
             return redirect(url_for("works.plan_detail", version_id=version.id))
-    return render_template("works/plan_form.html", form=form, work=work)
+    return render_template("works/plan_form.html", form=form, work=work, **author_fields(request.form))
 
 
 TEXT_SHOWN = 20000
@@ -95,6 +98,7 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
         "works/plan_detail.html", version=version, work=work, report=find_sections(version.text), sections=SECTIONS,
         is_latest=latest is not None and latest.id == version.id, signable=signable,
         required=plan_services.required_signoffs(work), action_form=ActionForm(),
+        pool_experts=pool_experts(version.authors, scope.role),
         similar=similar_plans(db.session, search_index(), version, scope),
         text_sections=shown_sections(version.text or ""), text_shown=TEXT_SHOWN,
         similar_reviews=similar_conclusions(search_index(), make_doc_id("plan", version.id), scope),
@@ -122,6 +126,8 @@ def sign(version_id: int) -> ResponseReturnValue:
         try:
             kind = SignoffKind(form.value.data)
             account = current_account()
+            if not is_confirmed() and _may_sign_now(version, kind):
+                return _confirm_signing(version, kind)
             plan_services.sign(
                 db.session, version, kind, scope=current_scope(), signer_name=account.display_name
             )
@@ -135,3 +141,35 @@ def sign(version_id: int) -> ResponseReturnValue:
         else:
             flash(f"已以“{kind.label}”身份签字", "success")
     return redirect(url_for("works.plan_detail", version_id=version.id))
+
+
+def _may_sign_now(version: PlanVersion, kind: SignoffKind) -> bool:
+    """Whether the signature would be taken now: asked once more then; otherwise the service says why not."""
+    latest = plan_services.latest_version(db.session, version.work_id)
+    work = version.work
+    return (
+        latest is not None
+        and latest.id == version.id
+        and kind in plan_services.pending_signoffs(work, version)
+        and plan_services.may_sign(current_scope(), work, kind)
+    )
+
+
+def _confirm_signing(version: PlanVersion, kind: SignoffKind) -> ResponseReturnValue:
+    """Art. 11: a signature answers for the plan; it cannot be withdrawn, so the page says what it commits to."""
+    work = version.work
+    after = (
+        "签字后该版本不能再修改；如需修改须提交新版本并重新签字。"
+        if kind is not SignoffKind.SUPERVISOR
+        else "总监理工程师签字后，方案完成审核审查；超过一定规模的危大工程随后可申请专家论证，其他危大工程方案即生效。"
+    )
+    return confirm_page(
+        title=f"确认以“{kind.label}”身份签字",
+        consequences=[
+            f"您将以“{kind.label}”身份签署《{version.title}》第{version.number}版（{work.name}）。",
+            f"签字人：{current_account().display_name}；签字记录及时间永久保存，不能撤回。",
+            after,
+        ],
+        back_url=url_for("works.plan_detail", version_id=version.id),
+        button="确认签字",
+    )

@@ -24,6 +24,7 @@ from knowledge.registry.models import Work
 from knowledge.registry.rules import Verdict
 from knowledge.registry.workflow import MANUAL_MOVE_LABELS, STATUS_LABELS, WorkStatus
 from webapp.auth import current_scope, role_required
+from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db
 from webapp.forms import attach_error
 from webapp.pages import page_arg
@@ -138,15 +139,14 @@ def detail(work_id: int) -> ResponseReturnValue:
     participants = work_services.participants_of(work.project)
     versions = plan_services.versions_of(db.session, work.id)
     latest = versions[0] if versions else None
-    signable = [
-        k for k in plan_services.pending_signoffs(work, latest) if plan_services.may_sign(scope, work, k)
-    ]
+    pending = plan_services.pending_signoffs(work, latest)
+    signable = [k for k in pending if plan_services.may_sign(scope, work, k)]
     is_builder = plan_services.is_builder(scope, work)
     return render_template(
         "works/detail.html", work=work, versions=versions, latest=latest, action_form=ActionForm(),
         category_label=CATEGORY_LABELS.get(work.category, work.category),
         sub_type_label=SUB_TYPE_LABELS.get((work.category, work.sub_type), work.sub_type),
-        can_submit=is_builder, signable=signable, required=plan_services.required_signoffs(work),
+        can_submit=is_builder, signable=signable, pending=pending,
         can_request_review=can_request_review(work.status, work.verdict, is_builder=is_builder),
         can_edit=can_reclassify(work.status, may_register=can_register_work(scope, participants)),
         manual=manual_move(work.status, may_record=can_record_site_move(scope, participants)),
@@ -212,6 +212,12 @@ def record_move(work_id: int) -> ResponseReturnValue:
 def request_review(work_id: int) -> ResponseReturnValue:
     work = _work_or_404(work_id)
     if ActionForm().validate_on_submit():
+        # Asked once more only when it can go ahead; otherwise the service says at once why not.
+        may = can_request_review(
+            work.status, work.verdict, is_builder=plan_services.is_builder(current_scope(), work)
+        )
+        if may and not is_confirmed():
+            return _confirm_request_review(work)
         try:
             plan_services.request_review(db.session, work, scope=current_scope())
         except PermissionDenied:
@@ -222,3 +228,19 @@ def request_review(work_id: int) -> ResponseReturnValue:
         else:
             flash("已申请专家论证", "success")
     return redirect(url_for("works.detail", work_id=work.id))
+
+
+def _confirm_request_review(work: Work) -> ResponseReturnValue:
+    """Art. 12: once asked for, the review goes to the office's draw; the page says so before it is sent."""
+    latest = plan_services.latest_version(db.session, work.id)
+    plan = f"《{latest.title}》第{latest.number}版" if latest else "当前方案"
+    return confirm_page(
+        title="确认申请专家论证",
+        consequences=[
+            f"将为“{work.name}”申请专家论证，论证对象为已签字的{plan}。",
+            f"工程状态将变为“{WorkStatus.REVIEW_REQUESTED.label}”，由抽取办公室从专家库随机抽取专家组织论证会。",
+            "编制、审核或审批本方案的人员，以及与本工程参建单位有利害关系的专家，将被回避。",
+        ],
+        back_url=url_for("works.detail", work_id=work.id),
+        button="确认申请",
+    )
