@@ -40,7 +40,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if _is_private(response):
+    if _is_private(response) and "no-store" not in headers.get("Cache-Control", ""):
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     if request.is_secure or _secure_cookies():
