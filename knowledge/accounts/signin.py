@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from knowledge import audit
@@ -17,6 +17,7 @@ from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.errors import DomainError, NotFoundError, ValidationError
 
 TOKEN_PREFIX = "wd_"
+MAX_LIVE_TOKENS = 10  # per account: a leaked account cannot spread into countless credentials
 
 
 class SignInError(DomainError):
@@ -98,6 +99,16 @@ def create_token(
     name = name.strip()
     if not name or len(name) > 64:
         raise ValidationError("令牌名称不能为空，且不超过64个字符", field="name")
+    live = session.scalar(
+        select(func.count()).select_from(ApiToken).where(
+            ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None),
+            (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now),
+        )
+    )  # fmt: skip
+    if (live or 0) >= MAX_LIVE_TOKENS:
+        raise ValidationError(
+            f"每个账号最多{MAX_LIVE_TOKENS}个有效的API令牌，请先撤销不用的令牌", field="name"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         account_id=account.id,

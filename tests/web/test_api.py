@@ -283,3 +283,22 @@ def test_a_nul_character_in_any_input_is_refused_with_a_message(client, session)
     login(client, make_account(session, Role.ADMIN))
     response = client.get("/works?q=%E5%9F%BA%00")
     assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)
+
+
+def test_a_token_cannot_mint_another(client, session):
+    headers = bearer(session, make_account(session, Role.REGULATOR))
+    assert_error(
+        client.post("/api/v1/tokens", json={"name": "more"}, headers=headers), 403, "token_cannot_mint"
+    )
+
+
+def test_an_account_holds_at_most_ten_live_tokens(client, session):
+    account = make_account(session, Role.REGULATOR)
+    for n in range(10):
+        response = client.post("/api/v1/auth/token", json={"username": account.username, "password": PASSWORD,
+                                                           "name": f"t{n}"})  # fmt: skip
+        assert response.status_code == 201, response.get_json()
+    response = client.post("/api/v1/auth/token", json={"username": account.username, "password": PASSWORD,
+                                                       "name": "t10"})  # fmt: skip
+    assert_error(response, 422, "validation_error")
+    assert "最多10个" in response.get_json()["error"]["message"]

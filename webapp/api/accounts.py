@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from knowledge.accounts import credentials, signin
@@ -147,8 +147,17 @@ def list_tokens() -> ResponseReturnValue:
     },
     response=NEW_TOKEN_SCHEMA,
     status=201,
+    errors=(403,),
 )
 def create_token() -> ResponseReturnValue:
+    # A token never mints another: a stolen token must not outlive its own revocation. New tokens come from
+    # the password (POST /auth/token) or the signed-in web page.
+    if g.get("api_account") is not None:
+        raise ApiError(
+            403,
+            "token_cannot_mint",
+            "API令牌不能用来创建新的令牌，请使用用户名和密码（/auth/token）或在网页上创建",
+        )
     body = json_body({"name": Field(str, max_length=64)})
     token, secret = signin.create_token(
         db.session, current_account(), body["name"], now=utcnow(), valid_for=_validity()
