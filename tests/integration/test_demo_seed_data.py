@@ -16,6 +16,7 @@ from knowledge.demo.seed import SeedSummary, seed_demo
 from knowledge.enterprises.creditcode import is_valid
 from knowledge.enterprises.models import (
     Enterprise,
+    EnterpriseGroupLink,
     EnterpriseType,
     ParticipantRole,
     Project,
@@ -124,10 +125,24 @@ def test_progress_is_reported_per_stage_and_ends_complete(tmp_path: Path) -> Non
         seed_demo(session, "small", on_progress=lambda label, done, total: calls.append((label, done, total)))
     last = {label: (done, total) for label, done, total in calls}
     assert set(last) == {
-        "生成演示数据", "写入企业", "写入项目", "写入参建单位", "写入专家", "写入危大工程", "写入方案版本", "写入签字"
+        "生成演示数据", "写入企业", "写入项目", "写入参建单位", "写入专家", "写入危大工程", "写入集团关系",
+        "写入方案版本", "写入签字",
     }  # fmt: skip
     assert all(done == total for done, total in last.values())
     assert last["写入方案版本"] == (0, 0)
+
+
+def test_every_demo_subsidiary_has_its_dated_group_link(tmp_path: Path) -> None:
+    with Session(sqlite_engine(tmp_path / "g.db")) as session:
+        seed_demo(session, "small")
+        parents = dict(
+            session.execute(
+                select(Enterprise.id, Enterprise.parent_id).where(Enterprise.parent_id.is_not(None))
+            ).all()
+        )
+        links = session.execute(select(EnterpriseGroupLink.enterprise_id, EnterpriseGroupLink.parent_id,
+                                       EnterpriseGroupLink.end_date)).all()  # fmt: skip
+    assert parents and {e: p for e, p, _ in links} == parents and all(end is None for _, _, end in links)
 
 
 def test_seeding_a_database_with_enterprises_is_refused(test_db: Any) -> None:
