@@ -1,11 +1,38 @@
-"""The append-only audit log: who did what, when, to which object, with the state before and after."""
+"""The append-only audit log: who did what, when, from which address, with what outcome, to which object, with
+the state before and after.
+
+The rows form a keyed chain (issue 18): each row's ``mac`` is HMAC-SHA256 under AUDIT_CHAIN_KEY (configuration,
+never the database) of its content and the previous row's ``mac``, in the order of its unique ``seq``. The head
+of the chain is one row (``audit_chain_head``) that every writer updates in its own transaction before it
+appends: PostgreSQL locks that row until the commit, SQLite takes its single write lock, so parallel writers
+queue and the chain never forks. ``verify`` recomputes it and names a changed, inserted or deleted row.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from knowledge.db import Base, UTCDateTime, utcnow
@@ -16,9 +43,13 @@ if TYPE_CHECKING:  # accounts record audit rows: the actor's class is named for 
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        CheckConstraint("outcome IN ('ok', 'denied', 'failed')", name="outcome"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)  # position in the chain; unique: no forks
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     action: Mapped[str] = mapped_column(String(64))
@@ -26,12 +57,36 @@ class AuditLog(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    address: Mapped[str | None] = mapped_column(String(64))  # the source address, "cli" for commands
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok / denied / failed
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[Account | None] = relationship(lazy="joined")
 
     @property
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
+class AuditChainHead(Base):
+    """The chain's last position and MAC: one row (id 1), updated with every append, in the same transaction."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+OUTCOMES = ("ok", "denied", "failed")
+OUTCOME_LABELS = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
+GENESIS_MAC = "0" * 64
+ADDRESS_MAX = 64
 
 
 # What each recorded action means, for people reading the log. Later areas add their own.
@@ -57,6 +112,7 @@ ACTION_LABELS: dict[str, str] = {
     "expert_create": "专家入库",
     "expert_update": "修改专家信息",
     "expert_status": "专家状态变更",
+    "expert_id_view": "查看专家完整身份证号码",
     "expert_contact": "专家修改联系方式",
     "expert_import": "批量导入专家",
     "expert_import_batch": "批量导入专家（汇总）",
@@ -76,6 +132,12 @@ ACTION_LABELS: dict[str, str] = {
     "seat_expired": "邀请逾期",
     "seat_alternate": "候补递补",
     "seat_reminded": "答复提醒",
+    "logout": "退出登录",
+    "access_denied": "拒绝访问",
+    "works_export": "导出危大工程清单",
+    "plan_download": "下载方案文件",
+    "revision_download": "下载修改后方案文件",
+    "report_pdf": "下载论证报告PDF",
 }
 
 
@@ -99,6 +161,86 @@ for _stmt in POSTGRES_GUARDS:
     event.listen(AuditLog.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]  # DDL() is unannotated
 
 
+# The request's source address, set at the edge (a web request's hook, "cli" for commands), so services record
+# it without knowing where they are called from.
+current_address: ContextVar[str | None] = ContextVar("audit_current_address", default=None)
+_KEY: dict[str, bytes] = {}
+_HEAD = cast(Table, AuditChainHead.__table__)
+_PENDING = "audit_pending"  # session.info: the rows recorded and not yet flushed, in order
+
+
+def use_key(key: bytes) -> None:
+    """Set once by the application from its configuration (never from the database)."""
+    _KEY["chain"] = key
+
+
+def chain_key() -> bytes:
+    try:
+        return _KEY["chain"]
+    except KeyError:
+        raise RuntimeError("audit chain key (AUDIT_CHAIN_KEY) not configured") from None
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON value as the database gives it back (integer keys become strings, tuples lists)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def row_mac(key: bytes, row: AuditLog) -> str:
+    body = {
+        "seq": row.seq, "at": _utc(row.at), "actor_id": row.actor_id, "action": row.action,
+        "object_type": row.object_type, "object_id": row.object_id, "before": _canonical(row.before),
+        "after": _canonical(row.after), "address": row.address, "outcome": row.outcome, "prev_mac": row.prev_mac,
+    }  # fmt: skip
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def _advance(conn: Connection, count: int) -> tuple[int, str]:
+    """Take ``count`` positions: (the first, the MAC before it). The UPDATE holds the head (a row lock on
+    PostgreSQL, the write lock on SQLite) until the commit, so parallel writers queue instead of forking."""
+    step = (
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(seq=_HEAD.c.seq + count)
+        .returning(_HEAD.c.seq, _HEAD.c.mac)
+    )
+    got = conn.execute(step).first()
+    if got is None:  # an empty database: the head starts at the genesis, once, whoever comes first
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(_HEAD).values(id=1, seq=0, mac=GENESIS_MAC).on_conflict_do_nothing())
+        got = conn.execute(step).one()
+    return int(got.seq) - count + 1, str(got.mac)
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_rows(session: Session, flush_context: Any, instances: Any) -> None:
+    """The rows this flush inserts take their positions in the order they were recorded: two statements on the
+    head per flush, whatever the number of rows, and the head is held only from the flush to the commit."""
+    queued = [r for r in session.info.pop(_PENDING, []) if r in session.new]
+    others = sorted(
+        (o for o in session.new if isinstance(o, AuditLog) and o.mac is None and o not in queued),
+        key=lambda o: o.at or utcnow(),
+    )
+    rows = queued + others
+    if not rows:
+        return
+    key = chain_key()
+    conn = session.connection()
+    seq, prev = _advance(conn, len(rows))
+    for row in rows:
+        row.at = row.at or utcnow()
+        row.outcome = row.outcome or "ok"
+        row.seq, row.prev_mac = seq, prev
+        row.mac = prev = row_mac(key, row)
+        seq += 1
+    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(mac=prev))
+
+
 def record(
     session: Session,
     *,
@@ -107,16 +249,67 @@ def record(
     obj: tuple[str, object],
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    outcome: str = "ok",
+    address: str | None = None,
 ) -> AuditLog:
-    """Add an audit row to the session; the caller's commit makes it part of the same change."""
+    """Add an audit row to the session; the caller's commit makes it part of the same change. Its place in the
+    chain (``seq``, ``prev_mac``, ``mac``) is given when the session flushes it."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    chain_key()  # refused at once, not at the commit, when the key is missing
     object_type, object_id = obj
+    address = address or current_address.get() or None
     row = AuditLog(
+        at=utcnow(),
         actor_id=actor_id,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         before=before,
         after=after,
+        address=address[:ADDRESS_MAX] if address else None,
+        outcome=outcome,
     )
     session.add(row)
+    session.info.setdefault(_PENDING, []).append(row)
     return row
+
+
+def record_read(
+    session: Session, *, actor_id: int | None, action: str, obj: tuple[str, object],
+    after: dict[str, Any] | None = None, outcome: str = "ok",
+) -> None:  # fmt: skip
+    """A sensitive read or a refusal, which changes nothing else: recorded and committed on its own."""
+    record(session, actor_id=actor_id, action=action, obj=obj, after=after, outcome=outcome)
+    session.commit()
+
+
+def _rows(session: Session) -> Iterator[AuditLog]:
+    yield from session.scalars(select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=500))
+
+
+def verify(session: Session, key: bytes | None = None) -> tuple[int, list[str]]:
+    """Recompute the chain: (rows checked, problems in Chinese). Empty problems: nothing changed, inserted or
+    deleted since each row was written."""
+    key = key or chain_key()
+    problems: list[str] = []
+    expected, prev, count = 1, GENESIS_MAC, 0
+    for row in _rows(session):
+        count += 1
+        if row.seq != expected:
+            if row.seq > expected:
+                problems.append(f"审计记录第{expected}条至第{row.seq - 1}条缺失（被删除）")
+            else:
+                problems.append(f"审计记录第{row.seq}条位置重复（被插入）")
+        if row.prev_mac != prev:
+            problems.append(f"审计记录第{row.seq}条（编号{row.id}）与前一条不衔接（记录被删除、插入或修改）")
+        if not hmac.compare_digest(row.mac or "", row_mac(key, row)):
+            problems.append(f"审计记录第{row.seq}条（编号{row.id}）的内容与其密钥签名不符：记录被修改或伪造")
+        prev, expected = row.mac, max(expected, row.seq + 1)
+    head = session.get(AuditChainHead, 1)
+    last = expected - 1
+    if head is not None and (head.seq != last or head.mac != prev):
+        problems.append(f"审计链头记到第{head.seq}条，现存记录只到第{last}条：末尾的记录被删除或链头被改动")
+    if head is None and count:
+        problems.append("审计链头缺失")
+    return count, problems

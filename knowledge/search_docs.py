@@ -21,6 +21,7 @@ from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.clock import CST
 from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.plans.extraction import indexed_text
 from knowledge.plans.models import PlanVersion
 from knowledge.plans.sections import find_sections
 from knowledge.regions import DISTRICTS, City
@@ -114,7 +115,8 @@ def split_sections(text: str) -> list[tuple[str, str, str]]:
 
 def _plan(version: PlanVersion, work: Work, facts: ProjectFacts) -> Document:
     year, day = _day(version.submitted_at)
-    sections = split_sections(version.text or "")
+    text = indexed_text(version.text or "")  # capped: one document must not hold the index writer for long
+    sections = split_sections(text)
     return {
         "doc_id": make_doc_id("plan", version.id),
         "kind": "plan",
@@ -128,7 +130,7 @@ def _plan(version: PlanVersion, work: Work, facts: ProjectFacts) -> Document:
         "year": year,
         "date": day,
         "sections": sections,
-        "body": "" if sections else version.text or "",
+        "body": "" if sections else text,
     }
 
 

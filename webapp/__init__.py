@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
 from knowledge.db import MAX_KEY
@@ -18,6 +19,19 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_KEY)
         super().__init__(url_map, *args, **kwargs)
+
+
+def register_audit_address(app: Flask) -> None:
+    """Every audit row written during a request carries the request's source address (knowledge.audit)."""
+    import knowledge.audit
+
+    @app.before_request
+    def _audit_address() -> None:
+        knowledge.audit.current_address.set(request.remote_addr or None)
+
+    @app.teardown_request
+    def _audit_address_reset(exc: BaseException | None) -> None:
+        knowledge.audit.current_address.set(None)
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -38,7 +52,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
     app.config.update(overrides)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Every file the app writes (database, uploads, index, backups, keys) is its own account's only.
+    os.umask(0o077)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_private(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = IdConverter  # before any route is added
     if not app.testing and is_loopback_url(app.config["PUBLIC_BASE_URL"]):
@@ -47,6 +64,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
             "will point at this machine only; set PUBLIC_BASE_URL to the address the public reaches.",
             app.config["PUBLIC_BASE_URL"],
         )
+
+    knowledge.audit.use_key(app.config["AUDIT_CHAIN_KEY"].encode())
+    register_audit_address(app)
 
     from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
 
@@ -105,3 +125,12 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
         warm_on_first_request(app)
     return app
+
+
+def _make_private(database_uri: str) -> None:
+    """An SQLite database file made by an earlier version with the default umask becomes 0600."""
+    prefix = "sqlite:///"
+    if database_uri.startswith(prefix):
+        path = Path(database_uri[len(prefix) :])
+        if path.is_file():
+            path.chmod(0o600)

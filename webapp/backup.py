@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.draws.services import Verification, verify_all
 from webapp.backup_database import BackupError, copy_database, database_facts, pg_schema, restore_database
+from webapp.config import KEYS_DIR
 from webapp.extensions import db
 
 __all__ = ["BackupError", "RestoreResult", "create_backup", "read_backup", "restore_backup"]
@@ -33,7 +34,9 @@ MANIFEST = "manifest.json"
 MANIFEST_SUM = "manifest.sha256"  # covers the manifest itself, so no byte of the archive goes unchecked
 DATABASE_PARTS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 UPLOADS = "uploads"
-KEY_FILES = frozenset({"secret_key", "expert_id_key"})  # generated under instance/; never archived
+KEY_FILES = frozenset(
+    {"secret_key", "expert_id_key"}
+)  # generated under instance/keys/ (formerly instance/); never archived
 KEYS_NOTE = (
     "本备份不含密钥（SECRET_KEY、EXPERT_ID_KEY）：请另行妥善保管；"
     "没有原来的 EXPERT_ID_KEY，恢复后专家身份证号等加密字段无法读取。"
@@ -98,8 +101,10 @@ def _upload_files(app: Flask, root: Path) -> list[Path]:
     if not root.is_dir():
         return []
     keys = {(Path(app.instance_path) / k).resolve() for k in KEY_FILES}
+    key_dir = (Path(app.instance_path) / KEYS_DIR).resolve()
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()
-                  and p.name not in KEY_FILES and p.resolve() not in keys)  # fmt: skip
+                  and p.name not in KEY_FILES and p.resolve() not in keys
+                  and key_dir not in p.resolve().parents)  # fmt: skip
 
 
 def _free_path(path: Path) -> Path:

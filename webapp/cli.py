@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -142,19 +143,37 @@ class StageProgress:
 
 
 def register_draw_commands(app: Flask) -> None:
-    from expert_pool.draws import invitations, notify
+    from expert_pool.draws import chain, digest, invitations, notify
     from expert_pool.draws import services as draws
     from expert_pool.draws.models import Draw
     from knowledge.db import utcnow
 
+    # The chain's key comes from the configuration (environment or instance/), never from the database.
+    chain.use_key(str(app.config["DRAW_CHAIN_KEY"]).encode())
     group = AppGroup("draws", help="专家抽取记录：校验、到期处理、发送通知")
 
     @group.command("verify")
     @click.argument("draw_id", required=False, type=int)
-    @click.option("--all", "check_all", is_flag=True, help="校验整条哈希链和每条记录的重放")
-    def verify(draw_id: int | None, check_all: bool) -> None:
-        """Replay a stored draw (or all of them) and check the hash chain."""
+    @click.option("--all", "check_all", is_flag=True, help="校验整条密钥链、每条记录的重放和每个席位")
+    @click.option(
+        "--against", "against", type=click.File("r", encoding="utf-8"), help="对照此前保存的每日摘要"
+    )
+    def verify(draw_id: int | None, check_all: bool, against: Any) -> None:
+        """Replay a stored draw (or all of them, with the keyed chain and every seat), or check a kept digest."""
+        if against is not None:
+            try:
+                document = json.load(against)
+            except ValueError:
+                raise click.ClickException("摘要文件不是有效的 JSON") from None
+            key = digest.public_key_hex(digest_key_from_config())
+            checked = digest.check_against(db.session, document, key)
+            if not checked.ok:
+                raise click.ClickException(checked.message)
+            click.echo(checked.message)
+            return
+        problems: list[str] = []
         if check_all:
+            problems = chain.verify_chain(db.session)
             results = draws.verify_all(db.session)
         else:
             draw = db.session.get(Draw, draw_id) if draw_id else None
@@ -163,12 +182,26 @@ def register_draw_commands(app: Flask) -> None:
             results = [draws.verify(db.session, draw)]
         for result in results:
             click.echo(result.message)
+        for problem in problems:
+            click.echo(f"密钥链校验失败：{problem}")
+        if problems:
+            raise click.ClickException(f"密钥链有 {len(problems)} 处问题，首个：{problems[0]}")
         broken = [r for r in results if not r.ok]
         if broken:
             raise click.ClickException(
                 f"{len(broken)} 条记录校验失败，首个问题在第{broken[0].seq}条（编号 {broken[0].draw_id}）"
             )
         click.echo(f"共校验 {len(results)} 条记录，全部通过")
+
+    @group.command("digest")
+    def make_digest() -> None:
+        """The job: sign today's chain head (once a day) for outsiders to keep."""
+        key = digest_key_from_config()
+        try:
+            made = digest.make_digest(db.session, key, now=utcnow())
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(json.dumps(digest.as_document(made, digest.public_key_hex(key)), ensure_ascii=False))
 
     @group.command("expire")
     def expire() -> None:
@@ -194,6 +227,13 @@ def register_draw_commands(app: Flask) -> None:
     app.cli.add_command(reviews_group)
 
 
+def digest_key_from_config() -> Any:
+    """The Ed25519 key that signs the draws' chain digests (DRAW_DIGEST_KEY, kept outside the database)."""
+    from expert_pool.draws import digest
+
+    return digest.signing_key(str(current_app.config["DRAW_DIGEST_KEY"]))
+
+
 def sender_from_config() -> Any:
     from expert_pool.draws import notify
 
@@ -210,10 +250,31 @@ def sender_from_config() -> Any:
     )
 
 
+def register_audit_commands(app: Flask) -> None:
+    from knowledge import audit
+
+    if click.get_current_context(silent=True) is not None:  # under `flask …`: rows written by commands
+        audit.current_address.set("cli")
+    group = AppGroup("audit", help="审计日志：校验密钥链")
+
+    @group.command("verify")
+    def verify() -> None:
+        """Recompute the audit log's keyed chain: a changed, inserted or deleted row is named."""
+        count, problems = audit.verify(db.session)
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            raise click.ClickException(f"审计日志校验未通过：{len(problems)}处问题（共{count}条记录）")
+        click.echo(f"审计日志校验通过：共{count}条记录，密钥链完整")
+
+    app.cli.add_command(group)
+
+
 def register_cli(app: Flask) -> None:
     from webapp.backup import register_backup_cli
 
     register_draw_commands(app)
+    register_audit_commands(app)
     register_backup_cli(app)
 
     @app.cli.command("init-db")

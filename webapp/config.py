@@ -18,16 +18,31 @@ def _instance_dir(given: str | Path | None) -> Path:
     return Path(given or os.environ.get("INSTANCE_DIR") or PROJECT_ROOT / "instance").resolve()
 
 
+KEYS_DIR = "keys"  # under the instance folder: 0700, each key file 0600, never in a backup
+
+
 def _instance_key(instance_dir: Path, env: str, filename: str, make: Callable[[], str]) -> str:
-    """A key from the environment; on a development machine, one generated once under instance/."""
+    """A key from the environment; on a development machine, one generated once under instance/keys/.
+
+    The file is created with mode 0600 at once (no moment in which another account could read it); a key
+    left by an earlier version directly under instance/ is moved into the keys folder.
+    """
     key = os.environ.get(env)
     if key:
         return key
-    path = instance_dir / filename
-    if not path.exists():
-        instance_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(make())
+    folder = instance_dir / KEYS_DIR
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path, legacy = folder / filename, instance_dir / filename
+    if not path.exists() and legacy.exists():
+        legacy.replace(path)
         path.chmod(0o600)
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
     return path.read_text().strip()
 
 
@@ -51,6 +66,19 @@ class Config:
         self.EXPERT_ID_KEY = _instance_key(
             instance, "EXPERT_ID_KEY", "expert_id_key", lambda: Fernet.generate_key().decode()
         )
+        # HMAC key of the draws' chain and Ed25519 key of its daily digest (expert_pool.draws.chain): kept outside
+        # the database, so someone who can write it cannot re-roll a draw and re-chain it.
+        self.DRAW_CHAIN_KEY = _instance_key(
+            instance, "DRAW_CHAIN_KEY", "draw_chain_key", lambda: secrets.token_hex(32)
+        )
+        self.DRAW_DIGEST_KEY = _instance_key(
+            instance, "DRAW_DIGEST_KEY", "draw_digest_key", lambda: secrets.token_hex(32)
+        )  # an Ed25519 private key: 32 bytes, hex
+        # HMAC key of the audit log's chain (knowledge.audit): outside the database, so whoever can write the
+        # database cannot forge, insert or delete an audit row unnoticed.
+        self.AUDIT_CHAIN_KEY = _instance_key(
+            instance, "AUDIT_CHAIN_KEY", "audit_chain_key", lambda: secrets.token_hex(32)
+        )
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
@@ -61,6 +89,11 @@ class Config:
         self.SEARCH_WARM = os.environ.get("SEARCH_WARM", "1") == "1"
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_MB", "30")) * 1024 * 1024
         self.PLAN_MAX_BYTES = int(os.environ.get("PLAN_MAX_MB", "25")) * 1024 * 1024
+        # Plan text extraction (knowledge.plans.extraction.ExtractionLimits.from_config): a DOCX inflating past
+        # this many MB is a zip bomb; the worker process is killed past the seconds or the memory.
+        self.PLAN_MAX_INFLATED_MB = int(os.environ.get("PLAN_MAX_INFLATED_MB", "50"))
+        self.PLAN_EXTRACT_SECONDS = float(os.environ.get("PLAN_EXTRACT_SECONDS", "20"))
+        self.PLAN_EXTRACT_MEMORY_MB = int(os.environ.get("PLAN_EXTRACT_MEMORY_MB", "512"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from knowledge import audit
 from webapp.extensions import db
 
 MESSAGES = {
@@ -137,6 +140,27 @@ def too_large() -> ResponseReturnValue:
     return render_template("errors/error.html", status=413, title=title, message=message, back=True), 413
 
 
+def _actor_id() -> int | None:
+    account = g.get("api_account")
+    if account is None and current_user and current_user.is_authenticated:
+        account = current_user.account
+    return account.id if account is not None else None
+
+
+def audit_denial(response: Response) -> Response:
+    """Every 403 is audited (``access_denied``, outcome denied), one row per request, whoever refused it."""
+    if response.status_code != 403:
+        return response
+    try:
+        db.session.rollback()  # nothing of a refused request is kept
+        audit.record_read(db.session, actor_id=_actor_id(), action="access_denied", obj=("path", request.path[:64]),
+                          after={"method": request.method, "path": request.path[:500]}, outcome="denied")  # fmt: skip
+    except SQLAlchemyError:  # the refusal still goes out; the failure is logged
+        db.session.rollback()
+        current_app.logger.exception("could not audit the refusal of %s %s", request.method, request.path)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul)
 
@@ -161,3 +185,4 @@ def register_error_handlers(app: Flask) -> None:
         return _render(500)
 
     app.register_error_handler(InternalServerError, server_error)
+    app.after_request(audit_denial)

@@ -9,9 +9,12 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import rules as credit
 from expert_pool.experts.models import CreditAppeal, CreditEventRow, Expert, ExpertStatus
+from expert_pool.experts.scopes import CREDIT_ROLES, check_manage
 from expert_pool.settings import stored_values
 from knowledge import audit
-from knowledge.errors import NotFoundError, ValidationError
+from knowledge.accounts.permissions import Scope
+from knowledge.audit import AuditLog
+from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
 
 
 def events_of(session: Session, expert_id: int) -> list[credit.CreditEvent]:
@@ -33,7 +36,11 @@ def record(
     session: Session, expert_id: int, kind: credit.EventKind, *, day: date, reason: str, actor_id: int | None,
     points: int | None = None, source: str = "",
 ) -> CreditEventRow | None:  # fmt: skip
-    """Add an event and apply the sanction it brings; a system event with a source is recorded only once."""
+    """Add an event and apply the sanction it brings; a system event with a source is recorded only once.
+
+    The system's own events (late decline, late report, confirmed no-show) come through here from the
+    services that checked their own permissions; a regulator's hand-recorded event goes through record_by.
+    """
     expert = session.get(Expert, expert_id)
     if expert is None:
         raise NotFoundError("专家不存在")
@@ -57,12 +64,37 @@ def record(
     return row
 
 
-def appeal_upheld(
-    session: Session, event_id: int, *, day: date, reason: str, actor_id: int | None
-) -> CreditEventRow:
+def record_by(
+    session: Session, scope: Scope, expert_id: int, kind: credit.EventKind, *, day: date, reason: str,
+    points: int | None = None,
+) -> CreditEventRow | None:  # fmt: skip
+    """A regulator (or the admin) records an event by hand on an expert within his scope (DOMAIN 6)."""
+    expert = session.get(Expert, expert_id)
+    if expert is None:
+        raise NotFoundError("专家不存在")
+    check_manage(scope, expert, CREDIT_ROLES, "登记该专家的信用记录")
+    if kind not in RECORDED_BY_REGULATORS:
+        raise PermissionDenied(f"“{kind.label}”由系统自动登记，不能手工登记")
+    return record(session, expert_id, kind, day=day, reason=reason, actor_id=scope.account_id, points=points)
+
+
+def appeal_upheld(session: Session, event_id: int, *, day: date, reason: str, scope: Scope) -> CreditEventRow:
+    """A regulator (or the admin) of the expert's city or the province reverses an event, appeal or not."""
     original = session.get(CreditEventRow, event_id)
     if original is None:
         raise NotFoundError("信用记录不存在")
+    expert = session.get(Expert, original.expert_id)
+    assert expert is not None
+    check_manage(scope, expert, CREDIT_ROLES, "撤销该专家的信用记录")
+    row = _reverse(session, original, day=day, reason=reason, actor_id=scope.account_id)
+    session.commit()
+    return row
+
+
+def _reverse(
+    session: Session, original: CreditEventRow, *, day: date, reason: str, actor_id: int | None
+) -> CreditEventRow:
+    event_id = original.id
     if original.kind == credit.EventKind.REVERSAL.value:
         raise ValidationError("撤销记录不能再撤销")
     if session.scalar(select(CreditEventRow.id).where(CreditEventRow.reversal_of == event_id)) is not None:
@@ -76,14 +108,18 @@ def appeal_upheld(
     expert = session.get(Expert, original.expert_id)
     assert expert is not None
     apply_sanction(session, expert, today=day, actor_id=actor_id)
-    session.commit()
     return row
 
 
 def apply_sanction(session: Session, expert: Expert, *, today: date, actor_id: int | None) -> None:
-    """Sanctions take effect automatically (DOMAIN 6) and are logged; a removal is never undone here."""
+    """Sanctions take effect automatically (DOMAIN 6) and are logged with the status they replace; a removal
+    the ledger no longer supports (its misconduct event reversed) gives back the status held before it."""
     now = standing(session, expert.id, today=today)
     before = (expert.status, expert.suspended_until)
+    if expert.status is ExpertStatus.REMOVED and now.sanction is not credit.Sanction.REMOVED:
+        prior = status_before_removal(session, expert.id)
+        if prior is not None:
+            expert.status, expert.suspended_until = prior
     if now.sanction is credit.Sanction.REMOVED:
         expert.status, expert.suspended_until = ExpertStatus.REMOVED, None
     elif now.sanction is credit.Sanction.SUSPENDED and expert.status is not ExpertStatus.REMOVED:
@@ -92,9 +128,31 @@ def apply_sanction(session: Session, expert: Expert, *, today: date, actor_id: i
         expert.status, expert.suspended_until = ExpertStatus.ACTIVE, None
     if (expert.status, expert.suspended_until) != before:
         audit.record(session, actor_id=actor_id, action="credit_sanction", obj=("expert", expert.id),
-                     before={"status": before[0].value}, after={"status": expert.status.value, "sanction":
+                     before={"status": before[0].value, "until": before[1].isoformat() if before[1] else None},
+                     after={"status": expert.status.value, "sanction":
                      now.sanction.value, "score": now.score,
                      "until": now.until.isoformat() if now.until else None})  # fmt: skip
+
+
+def status_before_removal(session: Session, expert_id: int) -> tuple[ExpertStatus, date | None] | None:
+    """The status a credit removal replaced, from the sanction's own log row, if the expert's last status
+    change was that removal (a removal by the office, or a later change, is not the ledger's to undo)."""
+    last = session.scalar(
+        select(AuditLog)
+        .where(AuditLog.object_type == "expert", AuditLog.object_id == str(expert_id),
+               AuditLog.action.in_(("credit_sanction", "expert_status")))
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    if last is None or last.action != "credit_sanction" or (last.after or {}).get("status") != "removed":
+        return None
+    prior = last.before or {}
+    try:
+        status = ExpertStatus(prior.get("status", ""))
+    except ValueError:
+        return None
+    until = prior.get("until")
+    return status, date.fromisoformat(until) if until else None
 
 
 # Kinds a regulator records by hand (DOMAIN 6); the others come from the system itself, once per source.
@@ -142,11 +200,16 @@ def file_appeal(
 
 
 def decide_appeal(
-    session: Session, appeal_id: int, *, upheld: bool, note: str, day: date, actor_id: int
+    session: Session, appeal_id: int, *, upheld: bool, note: str, day: date, scope: Scope
 ) -> CreditAppeal:  # fmt: skip
+    """A regulator (or the admin) of the expert's city or the province decides an appeal."""
     appeal = session.get(CreditAppeal, appeal_id)
     if appeal is None:
         raise NotFoundError("申诉不存在")
+    expert = session.get(Expert, appeal.expert_id)
+    assert expert is not None
+    check_manage(scope, expert, CREDIT_ROLES, "处理该专家的申诉")
+    actor_id = scope.account_id
     if appeal.status != "pending":
         raise ValidationError("该申诉已处理")
     appeal.status, appeal.decided_by, appeal.decision_note = (
@@ -158,7 +221,9 @@ def decide_appeal(
     audit.record(session, actor_id=actor_id, action="credit_appeal_decision", obj=("expert", appeal.expert_id),
                  after={"appeal": appeal.id, "status": appeal.status, "note": appeal.decision_note})  # fmt: skip
     if upheld:
-        appeal_upheld(session, appeal.event_id, day=day, reason=note or "申诉成立", actor_id=actor_id)
+        original = session.get(CreditEventRow, appeal.event_id)
+        assert original is not None
+        _reverse(session, original, day=day, reason=note or "申诉成立", actor_id=actor_id)
     session.commit()
     return appeal
 

@@ -19,6 +19,7 @@ from expert_pool.demo.review_meetings import Chain, Ids, MeetingRows
 from expert_pool.demo.review_plans import Directors, PlanRows, first_version, plan_contexts, write_files
 from expert_pool.demo.review_schedule import NEW_REVISION, Plan, Revise, new_revision, plan_existing
 from expert_pool.demo.review_world import Pool, Units, WorkInfo, load_pool, load_units, load_works
+from expert_pool.draws import chain
 from expert_pool.draws.models import Draw
 from expert_pool.experts.models import Expert, ExpertStatus
 from expert_pool.policy import pool_policy
@@ -344,6 +345,7 @@ class _Seeder:
             self.session.execute(update(Work), self.updates[start : start + 5_000])
         report(on_progress, "更新危大工程状态", len(self.updates), len(self.updates))
         advance_sequences(self.session, [table_of(name) for name in TABLES])
+        chain.adopt(self.session, now=self.now)  # the bulk-written draws and seats enter the keyed chain
 
     def summary(self, day: date, elapsed: float) -> ReviewSeedSummary:
         reports = self.rows.tables["review_report"]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.credit import ledger
 from expert_pool.credit.rules import EventKind
-from expert_pool.draws import arrangement
+from expert_pool.draws import arrangement, chain
 from expert_pool.draws.models import Booking, Draw, Seat, SeatStatus
 from expert_pool.draws.notify import queue, queue_invitation
 from expert_pool.draws.panel import Candidate, Panel, PanelPolicy
@@ -58,6 +58,7 @@ def accept(session: Session, seat: Seat, *, now: datetime, actor_id: int | None)
     if seat.reply_by and now > seat.reply_by:
         raise DrawError("已超过答复时限，该席位已转给候补专家")
     seat.status, seat.replied_at = SeatStatus.CONFIRMED, now
+    chain.append_retrying(session, [chain.of_seat(chain.Kind.SEAT_CONFIRMED, seat)], now=now)
     audit.record(
         session, actor_id=actor_id, action="seat_confirm", obj=("seat", seat.id), after={"draw": seat.draw_id}
     )
@@ -79,6 +80,8 @@ def _release(session: Session, seat: Seat, status: SeatStatus, reason: str, *, n
     policy = pool_policy(session)
     draw = seat.draw
     seat.status, seat.replied_at, seat.decline_reason = status, now, reason
+    kind = chain.Kind.SEAT_DECLINED if status is SeatStatus.DECLINED else chain.Kind.SEAT_EXPIRED
+    chain.append_retrying(session, [chain.of_seat(kind, seat)], now=now)
     booking = session.scalar(select(Booking).where(Booking.seat_id == seat.id))
     if booking is not None:
         session.delete(booking)
@@ -120,6 +123,7 @@ def _call_alternate(session: Session, draw: Draw, leaving: Seat, *, now: datetim
     policy = pool_policy(session)
     seat.status, seat.invited_at = SeatStatus.INVITED, now
     seat.reply_by = min(now + timedelta(hours=policy.reply_hours), draw.reveal_at)
+    chain.append_retrying(session, [chain.of_seat(chain.Kind.ALTERNATE_SEATED, seat)], now=now)
     session.add(Booking(expert_id=chosen, day=draw.meeting_day, half_day=draw.half_day, seat_id=seat.id))
     session.flush()
     when = arrangement.current(session, draw).describe(draw.meeting_day, draw.half_day)

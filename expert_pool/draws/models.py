@@ -1,4 +1,4 @@
-"""Draw records (hash-chained), the seats and invitations they create, and half-day bookings."""
+"""Draw records (hash-chained), the seats and invitations they create, half-day bookings, the keyed chain."""
 
 from __future__ import annotations
 
@@ -142,4 +142,37 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChainEntry(Base):
+    """One change of a panel (a draw, a seat drawn, confirmed, declined, expired, an alternate seated), appended
+    in the change's own transaction and never edited: ``mac`` is an HMAC-SHA256, under a key kept outside the
+    database (DRAW_CHAIN_KEY), of the entry and the previous entry's ``mac`` (``expert_pool.draws.chain``)."""
+
+    __tablename__ = "chain_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)  # unique: parallel appends cannot fork
+    kind: Mapped[str] = mapped_column(String(24))
+    draw_id: Mapped[int | None] = mapped_column(Integer, index=True)  # plain ids: the entry outlives any row
+    seat_id: Mapped[int | None] = mapped_column(Integer)
+    expert_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ChainDigest(Base):
+    """The chain head of one day, signed with Ed25519 (DRAW_DIGEST_KEY): outsiders keep it, and a later rewrite
+    of the chain no longer matches it."""
+
+    __tablename__ = "chain_digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    head_seq: Mapped[int] = mapped_column(Integer)
+    head_mac: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,6 +16,7 @@ from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from expert_pool.draws import chain
 from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrangement, clean, current
 from expert_pool.draws.funnel import Funnel, build_funnel
 from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
@@ -160,16 +161,21 @@ def _store(
     where: Arrangement | None = None,
 ) -> Draw:  # fmt: skip
     # The chain needs only the last position and hash, not the last record's candidates.
-    last = session.execute(select(Draw.seq, Draw.record_hash).order_by(Draw.seq.desc()).limit(1)).first()
+    # With the keyed chain's head, in one statement.
+    last_draw = select(Draw.seq, Draw.record_hash).order_by(Draw.seq.desc()).limit(1).subquery()
+    last = session.execute(
+        select(select(last_draw.c.seq).scalar_subquery().label("seq"),
+               select(last_draw.c.record_hash).scalar_subquery().label("record_hash"), *chain.head_columns())
+    ).one()  # fmt: skip
     reveal = meeting_start(day, half_day) - timedelta(days=policy.reveal_days_before)
     draw = Draw(
-        seq=(last.seq + 1) if last else 1, work_id=work.id, plan_version_id=version_id, meeting_day=day,
+        seq=(last.seq or 0) + 1, work_id=work.id, plan_version_id=version_id, meeting_day=day,
         half_day=half_day, requested_by=actor_id, requested_at=now, reveal_at=reveal,
         seed_hash=hashlib.sha256(seed.encode()).hexdigest(), seed=seed, algorithm=ALGORITHM_VERSION,
         policy={"panel": p_policy.to_dict(), "pool": asdict(policy), **({"top_up": top_up} if top_up else {})},
         funnel=funnel.to_dict(),
         candidates=[c.to_dict() for c in candidates], seated=list(panel.seated), alternates=list(panel.alternates),
-        prev_hash=last.record_hash if last else GENESIS, top_up_of=top_up_of, record_hash="",
+        prev_hash=last.record_hash or GENESIS, top_up_of=top_up_of, record_hash="",
     )  # fmt: skip
     draw.record_hash = record_hash(draw)
     session.add(draw)
@@ -181,7 +187,11 @@ def _store(
     when = (where or current(session, draw)).describe(day, half_day)
     reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
     staying = set(top_up["staying"]) if top_up else set()  # staying seats keep their record
-    invited = _add_seats(session, draw, panel, staying, now=now, reply_by=reply_by)
+    seats = _add_seats(session, draw, panel, staying, now=now, reply_by=reply_by)
+    chain_head = (last[2], last[3]) if last[2] is not None else None
+    chain.append(session, [chain.draw_change(draw), *seats], now=now, after=chain_head)  # the draw, its seats
+    invited = [(cast(int, c.seat_id), cast(int, c.expert_id)) for c in seats
+               if c.payload and c.payload["status"] == SeatStatus.INVITED.value]  # fmt: skip
     _invite(session, draw, work, invited, funnel.contacts, reply_by=reply_by, when=when)
     audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
                  after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,
@@ -191,9 +201,9 @@ def _store(
 
 def _add_seats(
     session: Session, draw: Draw, panel: Panel, staying: set[int], *, now: datetime, reply_by: datetime
-) -> list[tuple[int, int]]:
-    """A seat for each newly drawn member and alternate, in one statement; returns (seat id, expert id) of
-    the members, who are invited at once."""
+) -> list[chain.Change]:
+    """A seat for each newly drawn member and alternate, in one statement; returns each one's chain entry
+    (the members among them are invited at once)."""
     rows: list[dict[str, Any]] = []  # column name -> value, as Core's executemany takes them
     for position, expert_id in enumerate([*panel.seated, *panel.alternates], start=1):
         if expert_id in staying:
@@ -209,7 +219,8 @@ def _add_seats(
     # expert (one seat each per draw), so the rows need no order and go in one statement on both databases.
     returning = insert(_SEAT).returning(_SEAT.c.expert_id, _SEAT.c.id)
     seat_of: dict[int, int] = {r.expert_id: r.id for r in session.execute(returning, rows)}
-    return [(seat_of[r["expert_id"]], r["expert_id"]) for r in rows if r["status"] is SeatStatus.INVITED]
+    return [chain.seat_change(chain.Kind.SEAT_DRAWN, seat_of[r["expert_id"]], draw.id, r["expert_id"],
+                              r["position"], r["status"].value) for r in rows]  # fmt: skip
 
 
 def _invite(
@@ -246,10 +257,19 @@ class Verification:
     replay_matches: bool
     hash_matches: bool
     chain_matches: bool
+    entry_matches: bool = True  # the keyed chain's entry for this draw is genuine and holds its hash
+    seats_match: bool = True  # the seats, replayed from the keyed chain, are the seat table's
 
     @property
     def ok(self) -> bool:
-        return self.replay_matches and self.hash_matches and self.chain_matches
+        checks = (
+            self.replay_matches,
+            self.hash_matches,
+            self.chain_matches,
+            self.entry_matches,
+            self.seats_match,
+        )
+        return all(checks)
 
     @property
     def message(self) -> str:
@@ -257,7 +277,9 @@ class Verification:
             return f"抽取记录 {self.draw_id}（第{self.seq}条）校验通过：重放结果与记录一致，哈希链完整"
         problems = [text for ok, text in ((self.replay_matches, "重放结果与记录的名单不一致"),
                     (self.hash_matches, "记录内容与其哈希不符（记录被修改）"),
-                    (self.chain_matches, "与前一条记录的哈希不衔接（记录被删除、插入或修改）")) if not ok]  # fmt: skip
+                    (self.chain_matches, "与前一条记录的哈希不衔接（记录被删除、插入或修改）"),
+                    (self.entry_matches, "与密钥链上的记录不符（记录被改写或重新抽取）"),
+                    (self.seats_match, "席位与密钥链上的记录不符（席位被改写）")) if not ok]  # fmt: skip
         return f"抽取记录 {self.draw_id}（第{self.seq}条）校验失败：" + "；".join(problems)
 
 
@@ -275,9 +297,9 @@ def verify(session: Session, draw: Draw) -> Verification:
     expected_prev = previous.record_hash if previous else GENESIS
     chained = draw.prev_hash == expected_prev and (previous is not None or draw.seq == 1)
     seed_ok = hashlib.sha256(draw.seed.encode()).hexdigest() == draw.seed_hash
-    return Verification(
-        draw.id, draw.seq, replays, record_hash(draw) == draw.record_hash and seed_ok, chained
-    )
+    entry_ok, seats_ok = chain.verify_draw(session, draw)
+    hashed = record_hash(draw) == draw.record_hash and seed_ok
+    return Verification(draw.id, draw.seq, replays, hashed, chained, entry_ok, seats_ok)
 
 
 def verify_all(session: Session) -> list[Verification]:

@@ -22,10 +22,13 @@ from expert_pool.experts.models import (
     Leave,
     TitleLevel,
 )
+from expert_pool.experts.scopes import OFFICE_ROLES, check_manage, may_view_full_id
 from knowledge import audit
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.enterprises import creditcode
 from knowledge.enterprises.models import Enterprise
-from knowledge.errors import DuplicateError, NotFoundError
+from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied
 from knowledge.regions import City
 from knowledge.registry.rules import catalogue
 
@@ -36,6 +39,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True)
 class ExpertInput:
+    """What the office enters; on an update an empty id_number keeps the stored number (never redisplayed)."""
+
     name: str
     city: City
     id_number: str
@@ -68,11 +73,15 @@ def clean_fields(
     name = data.name.strip()
     if not name or len(name) > 64:
         raise ExpertError("姓名不能为空，且不超过64个字符", field="name")
-    number = normalize_id_number(data.id_number)
-    digest = vault.lookup_hash(number)
-    clash = session.scalar(select(Expert).where(Expert.id_number_hash == digest))
-    if clash is not None and clash.id != own_id:
-        raise DuplicateError(f"该身份证号码已登记为专家“{clash.name}”（编号 {clash.id}）", field="id_number")
+    number = None
+    if data.id_number.strip() or own_id is None:  # creation requires it; an update may leave it empty
+        number = normalize_id_number(data.id_number)
+        digest = vault.lookup_hash(number)
+        clash = session.scalar(select(Expert).where(Expert.id_number_hash == digest))
+        if clash is not None and clash.id != own_id:
+            raise DuplicateError(
+                f"该身份证号码已登记为专家“{clash.name}”（编号 {clash.id}）", field="id_number"
+            )
     unknown = [s for s in data.specialties if s not in SPECIALTIES]
     if unknown:
         raise ExpertError(f"未知的专业：{'、'.join(unknown)}", field="specialties")
@@ -81,15 +90,19 @@ def clean_fields(
     if data.annual_cap is not None and not 1 <= data.annual_cap <= 200:
         raise ExpertError("年度评审上限应在1至200之间", field="annual_cap")
     phone, email = check_contact(data.phone, data.email)
-    return {"name": name, "city": data.city, "title": data.title.strip()[:64], "title_level": data.title_level,
-            "phone": phone, "email": email, "annual_cap": data.annual_cap,
-            "id_number_encrypted": vault.encrypt(number), "id_number_hash": digest,
-            "id_number_masked": mask(number)}  # fmt: skip
+    fields = {"name": name, "city": data.city, "title": data.title.strip()[:64], "title_level": data.title_level,
+              "phone": phone, "email": email, "annual_cap": data.annual_cap}  # fmt: skip
+    if number is not None:
+        fields |= {"id_number_encrypted": vault.encrypt(number), "id_number_hash": vault.lookup_hash(number),
+                   "id_number_masked": mask(number)}  # fmt: skip
+    return fields
 
 
 def create_expert(
     session: Session, data: ExpertInput, *, vault: IdentityVault, actor_id: int | None
 ) -> Expert:
+    if not data.id_number.strip():
+        raise ExpertError("请填写身份证号码", field="id_number")
     expert = Expert(**clean_fields(session, data, vault, None))
     expert.specialties = [ExpertSpecialty(category=c) for c in sorted(set(data.specialties))]
     session.add(expert)
@@ -102,8 +115,13 @@ def create_expert(
 
 
 def update_expert(
-    session: Session, expert: Expert, data: ExpertInput, *, vault: IdentityVault, actor_id: int | None
+    session: Session, expert: Expert, data: ExpertInput, *, vault: IdentityVault, scope: Scope
 ) -> Expert:
+    """Edit an expert within the office's scope; a city office may not move him out of its city either."""
+    check_manage(scope, expert, OFFICE_ROLES, "修改该专家的信息")
+    if scope.role is not Role.ADMIN and scope.city is not None and data.city is not scope.city:
+        raise PermissionDenied("不能把专家改到本账号管辖以外的城市", field="city")
+    actor_id = scope.account_id
     before = snapshot(expert)
     for key, value in clean_fields(session, data, vault, expert.id).items():
         setattr(expert, key, value)
@@ -134,14 +152,18 @@ def set_status(
     *,
     until: date | None,
     reason: str,
-    actor_id: int | None,
+    scope: Scope,
 ) -> Expert:
+    """Suspend, remove or restore an expert (restoring from removed or suspended to active is audited
+    with its reason like any other change); only the office of the expert's city or the province."""
+    check_manage(scope, expert, OFFICE_ROLES, "变更该专家的状态")
+    actor_id = scope.account_id
     if status is ExpertStatus.SUSPENDED and until is None:
         raise ExpertError("暂停须注明截止日期", field="until")
     if not reason.strip():
         raise ExpertError("请填写原因", field="reason")
-    if expert.status is ExpertStatus.REMOVED and status is not ExpertStatus.REMOVED:
-        raise ExpertError("已除名的专家不能恢复，如需重新入库请重新登记")
+    if expert.status is ExpertStatus.REMOVED and status is ExpertStatus.SUSPENDED:
+        raise ExpertError("已除名的专家只能恢复在库，不能改为暂停")
     before = snapshot(expert)
     expert.status = status
     expert.suspended_until = until if status is ExpertStatus.SUSPENDED else None
@@ -164,8 +186,10 @@ def enterprise_by_code(session: Session, code: str, field: str = "enterprise_cre
 
 def add_employment(
     session: Session, expert: Expert, enterprise: Enterprise, start: date, end: date | None, position: str,
-    *, actor_id: int | None,
+    *, scope: Scope,
 ) -> Employment:  # fmt: skip
+    check_manage(scope, expert, OFFICE_ROLES, "为该专家添加任职经历")
+    actor_id = scope.account_id
     if end is not None and end < start:
         raise ExpertError("离职日期不能早于入职日期", field="end_date")
     job = Employment(enterprise_id=enterprise.id, start=start, end_date=end, position=position.strip()[:64])
@@ -213,3 +237,15 @@ def get_expert(session: Session, expert_id: int) -> Expert:
     if expert is None:
         raise NotFoundError("专家不存在")
     return expert
+
+
+def reveal_id_number(session: Session, expert: Expert, *, scope: Scope, vault: IdentityVault) -> str:
+    """The full ID number, for the admin only; every view is written to the audit log."""
+    if not may_view_full_id(scope):
+        raise PermissionDenied("只有管理员可以查看完整身份证号码")
+    if not expert.id_number_encrypted:
+        return ""
+    number = vault.decrypt(expert.id_number_encrypted)
+    audit.record(session, actor_id=scope.account_id, action="expert_id_view", obj=("expert", expert.id))
+    session.commit()
+    return number

@@ -50,18 +50,20 @@ def refusal_preview(
 
 
 def refuse_report(
-    session: Session, review: Review, report: ReviewReport, expert_id: int, *, reason: str, now: datetime
-) -> ReportRefusal:
+    session: Session, review: Review, report: ReviewReport, expert_id: int, *, reason: str, now: datetime,
+    actor_id: int | None = None,
+) -> ReportRefusal:  # fmt: skip
     """He does not sign this version, and says why; the office is told and answers. One refusal per expert
     and version (a database constraint); a new draft by the leader supersedes the refused one."""
     session.refresh(report, with_for_update=True)  # serialised with signatures on the same version
     check_refusable(session, review, report, expert_id)
     reason = check_reason(reason, what="拒签理由", field="reason")
     refusal = ReportRefusal(report_id=report.id, expert_id=expert_id, reason=reason, refused_at=now)
-    try:
-        with session.begin_nested():
-            session.add(refusal)
+    session.add(refusal)
+    try:  # the refusal and its audit row in one transaction (no savepoint: see reports.sign_report)
+        session.flush()
     except IntegrityError as exc:  # the same expert twice at the same moment
+        session.rollback()
         raise DuplicateError("您已拒签该稿") from exc
     expert = session.get(Expert, expert_id)
     assert expert is not None
@@ -69,7 +71,7 @@ def refuse_report(
     notify.queue(session, expert_id=None, recipient=OFFICE, subject="论证报告拒签待答复",
                  body=f"{work.project.name}“{work.name}”论证报告第{report.version}版（论证记录 {review.id}）："
                       f"{expert.name}专家拒签，理由：{reason}。请登录系统答复；答复前该稿不能定稿。")  # fmt: skip
-    audit.record(session, actor_id=None, action="review_refuse", obj=("review_report", report.id),
+    audit.record(session, actor_id=actor_id, action="review_refuse", obj=("review_report", report.id),
                  after={"expert_id": expert_id})  # fmt: skip
     session.commit()
     session.refresh(report)

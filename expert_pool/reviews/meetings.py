@@ -282,6 +282,7 @@ def opinion_of(review: Review, expert_id: int) -> ReviewOpinion | None:
 def submit_opinion(
     session: Session, review: Review, expert_id: int, *, checks: Mapping[str, Mapping[str, bool]],
     findings: Mapping[str, str], proposed: Conclusion, now: datetime, pass_despite_failed: bool = False,
+    actor_id: int | None = None,
 ) -> ReviewOpinion:  # fmt: skip
     """An expert's own opinion, written once and never changed (it stays in the record even where it
     differs from the panel's conclusion). Proposing 通过 with a failed checklist item needs
@@ -305,12 +306,13 @@ def submit_opinion(
         checks={p: {k: bool(v) for k, v in items.items()} for p, items in checks.items()},
         findings={p: findings.get(p, "").strip() for p in checks},
     )  # fmt: skip
-    try:
-        with session.begin_nested():
-            session.add(opinion)
+    session.add(opinion)
+    try:  # the opinion and its audit row in one transaction (no savepoint: see reports.sign_report)
+        session.flush()
     except IntegrityError as exc:  # a second submission at the same moment
+        session.rollback()
         raise DuplicateError("您的意见已提交，提交后不能修改") from exc
-    audit.record(session, actor_id=None, action="review_opinion", obj=("review", review.id),
+    audit.record(session, actor_id=actor_id, action="review_opinion", obj=("review", review.id),
                  after={"expert_id": expert_id, "proposed": proposed.value})  # fmt: skip
     session.commit()
     session.refresh(review)

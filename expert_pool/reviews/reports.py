@@ -191,10 +191,11 @@ def signing_preview(
 
 def sign_report(
     session: Session, review: Review, report: ReviewReport, expert_id: int, *, now: datetime,
-    reservation: str | None = None,
+    reservation: str | None = None, actor_id: int | None = None,
 ) -> bool:  # fmt: skip
-    """An expert signs the draft in his own account, with a reservation (保留意见, its reason required) if he
-    has one; the last signature makes it final, unless a refusal stands unanswered. Returns whether final."""
+    """An expert signs the draft in his own account (``actor_id``, the audit's actor), with a reservation
+    (保留意见, its reason required) if he has one; the last signature makes it final, unless a refusal stands
+    unanswered. Returns whether final."""
     # Signatures on one report are serialised (a row lock on PostgreSQL; SQLite writes one at a time), so the
     # last two signing at once cannot each see the other missing and leave an unanimous report unfinalised.
     session.refresh(report, with_for_update=True)
@@ -202,13 +203,17 @@ def sign_report(
     reserved = check_reservation(reservation)
     expert = session.get(Expert, expert_id)
     assert expert is not None
+    # One transaction for the signature and its audit row, the row written once the unique insert succeeded
+    # (no savepoint: SQLite's driver commits a savepoint opened outside a transaction when it is released, which
+    # stored a parallel signature whose audit row was then rolled back with the rest).
+    session.add(ReportSignature(report_id=report.id, expert_id=expert_id, signer_name=expert.name,
+                                signed_at=now, reservation=reserved))  # fmt: skip
     try:
-        with session.begin_nested():
-            session.add(ReportSignature(report_id=report.id, expert_id=expert_id, signer_name=expert.name,
-                                        signed_at=now, reservation=reserved))  # fmt: skip
+        session.flush()
     except IntegrityError as exc:
+        session.rollback()
         raise DuplicateError("您已签署该论证报告") from exc
-    audit.record(session, actor_id=None, action="review_sign", obj=("review_report", report.id),
+    audit.record(session, actor_id=actor_id, action="review_sign", obj=("review_report", report.id),
                  after={"expert_id": expert_id, "reservation": bool(reserved)})  # fmt: skip
     session.flush()
     session.refresh(report)

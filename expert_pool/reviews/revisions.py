@@ -21,6 +21,7 @@ from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
+from knowledge.plans.extraction import DEFAULT_LIMITS, ExtractionLimits
 from knowledge.plans.models import PlanVersion
 from knowledge.plans.services import PlanUpload, latest_version, submit_version
 from knowledge.registry.models import Work
@@ -52,7 +53,7 @@ def report_to_answer(session: Session, work: Work) -> ReviewReport | None:
 
 def submit_revision(
     session: Session, work: Work, upload: PlanUpload, responses: Mapping[int, str], *, scope: Scope,
-    upload_dir: str | Path, max_bytes: int, vault: IdentityVault,
+    upload_dir: str | Path, max_bytes: int, vault: IdentityVault, limits: ExtractionLimits = DEFAULT_LIMITS,
 ) -> Revision:  # fmt: skip
     """A revised version with a response to every required change (by number); nothing is stored if one is
     missing. The version then goes through the sign-offs again. Its authors come with ``upload`` (hashed with
@@ -80,7 +81,7 @@ def submit_revision(
         made.append(revision)
 
     submit_version(session, work, upload, scope=scope, upload_dir=upload_dir, max_bytes=max_bytes, vault=vault,
-                   with_version=add_responses)  # fmt: skip
+                   with_version=add_responses, limits=limits)  # fmt: skip
     return made[0]
 
 

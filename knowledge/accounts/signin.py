@@ -72,7 +72,8 @@ def authenticate(
     locked = attempt.locked_until(now)
     audit.record(session, actor_id=None, action="login_locked" if locked else "login_failed",
                  obj=("account", account.id) if account else ("sign_in", key),
-                 after={"address": address, "failures": attempt.pair.failures})  # fmt: skip
+                 after={"address": address, "failures": attempt.pair.failures},
+                 outcome="denied" if locked else "failed", address=address)  # fmt: skip
     session.commit()
     if locked is not None:
         raise SignInLocked(_minutes_left(locked, now))

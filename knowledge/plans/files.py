@@ -24,14 +24,19 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from knowledge.errors import ValidationError
+from knowledge.plans.extraction import (
+    DEFAULT_LIMITS,
+    MAX_STORED_CHARS,
+    ExtractionLimits,
+    inflated_size,
+    run_isolated,
+)
 
 MIB = 1024 * 1024
 MAX_PLAN_BYTES = 25 * MIB
 
-# Zip-bomb guards, read from the zip's central directory before anything is decompressed. Python's
-# zipfile never inflates an entry past its declared size (it fails the CRC instead), so the
-# declared sizes bound the memory python-docx can use.
-MAX_DOCX_UNCOMPRESSED = 200 * MIB
+# Zip-bomb guards, read from the zip's central directory before anything is decompressed; the absolute cap on
+# the inflated size (declared, then counted while inflating) is ExtractionLimits.max_inflated, see extraction.py.
 MAX_DOCX_RATIO = 200
 MAX_DOCX_ENTRIES = 5000
 # Below this size an entry may compress far beyond the ratio (styles, settings) without harm.
@@ -53,7 +58,7 @@ UNSUPPORTED_MESSAGE = "只接受PDF、Word（.docx）或纯文本（.txt）格�
 PDF_BROKEN_MESSAGE = "PDF文件已损坏或无法解析"
 PDF_ENCRYPTED_MESSAGE = "PDF文件已加密（设有打开密码），无法读取，请上传未加密的文件"
 DOCX_BROKEN_MESSAGE = "Word文件已损坏或无法解析（只接受.docx格式，不接受宏文档或模板）"
-DOCX_BOMB_MESSAGE = "Word文件解压后的内容异常庞大（疑似压缩炸弹），已拒绝"
+DOCX_BOMB_MESSAGE = "Word文件解压后的内容异常庞大（疑似压缩炸弹），请另存为普通DOCX或PDF后上传"
 NOT_WORD_ZIP_MESSAGE = "该文件是压缩包或非Word的Office文件（如Excel、PowerPoint），" + UNSUPPORTED_MESSAGE
 
 _PDF_MAGIC = b"%PDF-"
@@ -106,24 +111,41 @@ class PlanFile:
         return bool(self.text.strip())
 
 
-def inspect_upload(data: bytes, original_name: str, *, max_bytes: int = MAX_PLAN_BYTES) -> PlanFile:
+def inspect_upload(
+    data: bytes,
+    original_name: str,
+    *,
+    max_bytes: int = MAX_PLAN_BYTES,
+    limits: ExtractionLimits = DEFAULT_LIMITS,
+) -> PlanFile:
     """Recognise and read an uploaded plan.
 
     ``original_name`` is accepted but deliberately not used: the type is decided by the content
-    alone, so a renamed file is read as what it really is.
+    alone, so a renamed file is read as what it really is. Text is extracted in a worker process under
+    ``limits`` (time, memory) unless the input is known to be small (``limits.in_process_max``): every PDF
+    goes to the worker, a DOCX or TXT only when it inflates past that.
 
-    :raises PlanFileError: empty, too big, of another type, damaged, encrypted or a zip bomb.
+    :raises PlanFileError: empty, too big, of another type, damaged, encrypted, a zip bomb, or its
+        extraction ran out of time or memory.
     """
     _check_size(len(data), max_bytes)
     if _PDF_MAGIC in data[:_PDF_HEADER_WINDOW]:
-        text, pages = _read_pdf(data)
+        text, pages = run_isolated(_pdf_text, data, limits, PlanFileError)
         return _plan_file(data, "pdf", ALLOWED["pdf"], text, pages)
     if data.startswith(_ZIP_MAGIC):
-        return _plan_file(data, "docx", ALLOWED["docx"], _read_docx(data), None)
+        inflated = _check_docx(data, limits.max_inflated)
+        small = inflated <= limits.in_process_max
+        text = _docx_text(data) if small else run_isolated(_docx_text, data, limits, PlanFileError)
+        return _plan_file(data, "docx", ALLOWED["docx"], text, None)
     decoded = _decode_text(data)
     if decoded is None:
         raise PlanFileError(_unsupported_message(data))
     text, encoding = decoded
+    text = (
+        normalize_text(text)
+        if len(data) <= limits.in_process_max
+        else run_isolated(_txt_text, data, limits, PlanFileError)
+    )
     return _plan_file(data, "txt", f"{ALLOWED['txt']}; charset={encoding}", text, None)
 
 
@@ -168,21 +190,22 @@ def _check_size(size: int, max_bytes: int) -> None:
 
 def _plan_file(data: bytes, kind: str, content_type: str, text: str, pages: int | None) -> PlanFile:
     digest = hashlib.sha256(data).hexdigest()
-    return PlanFile(kind, content_type, len(data), digest, normalize_text(text), pages)
+    return PlanFile(kind, content_type, len(data), digest, text[:MAX_STORED_CHARS], pages)
 
 
-def _read_pdf(data: bytes) -> tuple[str, int]:
+def _pdf_text(data: bytes) -> tuple[str, int]:
+    """The normalised text and page count of a PDF (run in the extraction worker)."""
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         _unlock(reader)
         texts = [_page_text(page) for page in reader.pages]
-    except PlanFileError:
+    except (PlanFileError, MemoryError):
         raise
     except Exception as exc:  # a malformed file can make pypdf raise almost anything
         raise PlanFileError(PDF_BROKEN_MESSAGE) from exc
     if not texts:
         raise PlanFileError(PDF_BROKEN_MESSAGE)
-    return "\n".join(texts), len(texts)
+    return normalize_text("\n".join(texts)), len(texts)
 
 
 def _unlock(reader: PdfReader) -> None:
@@ -201,30 +224,48 @@ def _page_text(page: Any) -> str:
     # One odd page (an unusual font or image) must not sink a plan whose structure pypdf has read.
     try:
         return str(page.extract_text())
+    except MemoryError:
+        raise
     except Exception:
         return ""
 
 
-def _read_docx(data: bytes) -> str:
+def _check_docx(data: bytes, max_inflated: int) -> int:
+    """How many bytes the DOCX inflates to, counted while inflating within ``max_inflated``; refuses a zip bomb
+    (too many entries, an entry far beyond the ratio, more than ``max_inflated`` in all) or a zip that is no DOCX."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            _check_zip_bomb(infos)
+            names = {info.filename for info in infos}
+            if not all(part in names for part in _DOCX_REQUIRED_PARTS):
+                raise PlanFileError(NOT_WORD_ZIP_MESSAGE)
+            return inflated_size(archive, max_inflated)
+    except ValidationError as exc:
+        raise PlanFileError(exc.message) from None
+    except Exception as exc:  # bad CRC, unknown compression, encrypted entries, truncated data…
         raise PlanFileError(DOCX_BROKEN_MESSAGE) from exc
-    _check_zip_bomb(infos)
-    names = {info.filename for info in infos}
-    if not all(part in names for part in _DOCX_REQUIRED_PARTS):
-        raise PlanFileError(NOT_WORD_ZIP_MESSAGE)
+
+
+def _docx_text(data: bytes) -> str:
+    """The normalised text of a DOCX that ``_check_docx`` passed (run in the extraction worker when large)."""
     try:
         document = docx.Document(io.BytesIO(data))
-        return "\n".join(_block_lines(document))
+        return normalize_text("\n".join(_block_lines(document)))
+    except MemoryError:
+        raise
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors… on bad parts
         raise PlanFileError(DOCX_BROKEN_MESSAGE) from exc
 
 
+def _txt_text(data: bytes) -> str:
+    """The normalised text of a plain-text upload (run in the extraction worker when large)."""
+    decoded = _decode_text(data)
+    return normalize_text(decoded[0]) if decoded else ""
+
+
 def _check_zip_bomb(infos: list[zipfile.ZipInfo]) -> None:
-    total = sum(info.file_size for info in infos)
-    if len(infos) > MAX_DOCX_ENTRIES or total > MAX_DOCX_UNCOMPRESSED:
+    if len(infos) > MAX_DOCX_ENTRIES:
         raise PlanFileError(DOCX_BOMB_MESSAGE)
     for info in infos:
         if info.file_size >= RATIO_CHECK_FROM and info.file_size > MAX_DOCX_RATIO * max(

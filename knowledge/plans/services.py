@@ -16,6 +16,7 @@ from knowledge.errors import DuplicateError, PermissionDenied, ValidationError
 from knowledge.identity import IdentityVault
 from knowledge.plans import files as plan_files
 from knowledge.plans.authors import AuthorInput, build_authors
+from knowledge.plans.extraction import DEFAULT_LIMITS, ExtractionLimits
 from knowledge.plans.models import PlanSignoff, PlanVersion, SignoffKind
 from knowledge.plans.sections import find_sections
 from knowledge.registry.models import Work
@@ -55,18 +56,22 @@ def latest_version(session: Session, work_id: int) -> PlanVersion | None:
 def submit_version(
     session: Session, work: Work, upload: PlanUpload, *, scope: Scope, upload_dir: str | Path, max_bytes: int,
     vault: IdentityVault, with_version: Callable[[PlanVersion], None] | None = None,
+    limits: ExtractionLimits = DEFAULT_LIMITS,
 ) -> PlanVersion:  # fmt: skip
     """Store a new version (file outside the web root, text extracted, sections checked), its authors (their ID
     numbers hashed with ``vault``, the key the expert pool uses, so rule 4 of DOMAIN 5 finds them) and move the work.
 
-    ``with_version`` adds rows that belong to the version (a revision's responses) in the same transaction."""
+    ``with_version`` adds rows that belong to the version (a revision's responses) in the same transaction;
+    ``limits`` bound the text extraction (``ExtractionLimits.from_config``), checked before anything is stored."""
     if not is_builder(scope, work):
         raise PermissionDenied("只有本工程的施工总承包单位或实施分包单位可以提交专项施工方案")
     check_move(work.status, WorkStatus.PLAN_DRAFTED)
     title = upload.title.strip() or f"{work.name}专项施工方案"
     if len(title) > TITLE_MAX or len(upload.note) > NOTE_MAX:
         raise ValidationError(f"方案名称不超过{TITLE_MAX}字，说明不超过{NOTE_MAX}字", field="title")
-    inspected = plan_files.inspect_upload(upload.data, upload.original_name, max_bytes=max_bytes)
+    inspected = plan_files.inspect_upload(
+        upload.data, upload.original_name, max_bytes=max_bytes, limits=limits
+    )
     authors = build_authors(upload.authors, vault)
     number = (
         session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.work_id == work.id)) or 0

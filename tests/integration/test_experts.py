@@ -8,9 +8,11 @@ from sqlalchemy import select, text
 from expert_pool.experts import services
 from expert_pool.experts.identity import IdentityVault, check_character, mask, normalize_id_number
 from expert_pool.experts.models import Expert, ExpertStatus
+from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.errors import DuplicateError, ValidationError
 from knowledge.regions import City
-from tests.factories import credit_code, make_enterprise
+from tests.factories import credit_code, make_account, make_enterprise
 
 VAULT = IdentityVault(IdentityVault.new_key())
 
@@ -63,29 +65,40 @@ def test_bad_expert_input(session, overrides, field):
     assert session.scalar(select(Expert.id)) is None
 
 
-def test_suspension_needs_an_end_and_removal_is_final(session):
+def office(session):
+    return Scope.of(make_account(session, Role.DRAW_OFFICE))
+
+
+def test_suspension_needs_an_end_and_a_removal_is_restored_only_to_active_with_a_reason(session):
     expert = services.create_expert(session, expert_input(), vault=VAULT, actor_id=None)
+    scope = office(session)
     with pytest.raises(ValidationError, match="截止日期"):
         services.set_status(
-            session, expert, ExpertStatus.SUSPENDED, until=None, reason="信用分低", actor_id=None
+            session, expert, ExpertStatus.SUSPENDED, until=None, reason="信用分低", scope=scope
         )
     services.set_status(
-        session, expert, ExpertStatus.SUSPENDED, until=date(2027, 5, 1), reason="信用分低", actor_id=None
+        session, expert, ExpertStatus.SUSPENDED, until=date(2027, 5, 1), reason="信用分低", scope=scope
     )
     assert expert.suspended_until == date(2027, 5, 1)
-    services.set_status(session, expert, ExpertStatus.REMOVED, until=None, reason="收受财物", actor_id=None)
-    with pytest.raises(ValidationError, match="不能恢复"):
-        services.set_status(session, expert, ExpertStatus.ACTIVE, until=None, reason="误操作", actor_id=None)
+    services.set_status(session, expert, ExpertStatus.REMOVED, until=None, reason="收受财物", scope=scope)
+    with pytest.raises(ValidationError, match="只能恢复在库"):
+        services.set_status(session, expert, ExpertStatus.SUSPENDED, until=date(2027, 5, 1), reason="改判",
+                            scope=scope)  # fmt: skip
+    with pytest.raises(ValidationError, match="原因"):
+        services.set_status(session, expert, ExpertStatus.ACTIVE, until=None, reason=" ", scope=scope)
+    services.set_status(
+        session, expert, ExpertStatus.ACTIVE, until=None, reason="经复核查无实据", scope=scope
+    )
+    assert expert.status is ExpertStatus.ACTIVE and expert.suspended_until is None
 
 
 def test_employment_history_and_declarations(session):
     group = make_enterprise(session, name="苏州某建设集团有限公司")
     expert = services.create_expert(session, expert_input(), vault=VAULT, actor_id=None)
-    services.add_employment(
-        session, expert, group, date(2019, 3, 1), date(2022, 6, 30), "总工", actor_id=None
-    )
+    scope = office(session)
+    services.add_employment(session, expert, group, date(2019, 3, 1), date(2022, 6, 30), "总工", scope=scope)
     with pytest.raises(ValidationError, match="离职日期"):
-        services.add_employment(session, expert, group, date(2023, 1, 1), date(2022, 1, 1), "", actor_id=None)
+        services.add_employment(session, expert, group, date(2023, 1, 1), date(2022, 1, 1), "", scope=scope)
     with pytest.raises(ValidationError, match="未登记"):
         services.enterprise_by_code(session, credit_code("320102"))
     with pytest.raises(ValidationError, match="校验位"):

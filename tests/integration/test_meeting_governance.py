@@ -110,7 +110,7 @@ def test_an_appeal_upheld_reverses_the_confirmed_no_show(session, m):
     )
     regulator = make_account(session, Role.REGULATOR)
     ledger.decide_appeal(
-        session, appeal.id, upheld=True, note="证明属实", day=MEETING_DAY, actor_id=regulator.id
+        session, appeal.id, upheld=True, note="证明属实", day=MEETING_DAY, scope=Scope.of(regulator)
     )
     events = ledger.events_of(session, m.panel[4].id)
     assert [e.reversed for e in events if e.id == event.id] == [True]

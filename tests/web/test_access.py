@@ -69,7 +69,15 @@ MATRIX = {
     "reviews.revision_compare": set(),  # the world's review has no revised version: 404 (see HIDDEN)
     "reviews.revision_download": set(),
 }
-PUBLIC = {"static", "bootstrap.static", "auth.login", "main.healthz", "reports.verify", "reports.verify_form"}
+PUBLIC = {
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    "main.healthz",
+    "reports.verify",
+    "reports.verify_form",
+    "reports.chain_digest_file",
+}
 POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
+from expert_pool.draws import digest as chain_digest
 from expert_pool.reviews import reports as review_reports
 from knowledge.errors import ValidationError
 from webapp.api import ApiError, route
+from webapp.cli import digest_key_from_config
 from webapp.extensions import db
 
 VERIFY_SCHEMA = {
@@ -51,3 +53,36 @@ def verify_report(code: str) -> ResponseReturnValue:
         body |= {"conclusion": report.conclusion.value, "project": work.project.name, "work": work.name,
                  "finalised_at": report.finalised_at.isoformat() if report.finalised_at else None}  # fmt: skip
     return body
+
+
+DIGEST_SCHEMA = {
+    "type": "object",
+    "required": ["date", "head_seq", "head_mac", "signature", "public_key", "algorithm"],
+    "properties": {
+        "date": {"type": "string", "format": "date"},
+        "head_seq": {"type": "integer"},
+        "head_mac": {"type": "string"},
+        "signature": {"type": "string"},
+        "public_key": {"type": "string"},
+        "algorithm": {"type": "string"},
+    },
+}
+CHAIN_SCHEMA = {
+    "type": "object",
+    "required": ["head_seq", "head_mac", "public_key", "digests"],
+    "properties": {
+        "head_seq": {"type": "integer", "nullable": True},
+        "head_mac": {"type": "string", "nullable": True},
+        "public_key": {"type": "string"},
+        "digests": {"type": "array", "items": DIGEST_SCHEMA},
+    },
+}
+
+
+@route("/draws/chain", "GET", summary="公开：专家抽取密钥链的链头和每日签名摘要（供外部保存、日后对照）", tag="专家抽取",
+       public=True, response=CHAIN_SCHEMA)  # fmt: skip
+def draw_chain() -> ResponseReturnValue:
+    public_key = chain_digest.public_key_hex(digest_key_from_config())
+    shown = chain_digest.published(db.session, public_key)
+    return {"head_seq": shown.head_seq, "head_mac": shown.head_mac, "public_key": public_key,
+            "digests": [chain_digest.as_document(d, public_key) for d in shown.digests]}  # fmt: skip

@@ -9,11 +9,13 @@ from typing import Any
 from flask import abort, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 
+from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.enterprises import queries
 from knowledge.plans import files as plan_files
 from knowledge.plans import services as plan_services
 from knowledge.plans.authors import AUTHORS_MAX, NAME_MAX, UNIT_MAX, AuthorInput
+from knowledge.plans.extraction import ExtractionLimits
 from knowledge.plans.models import AuthorKind, PlanVersion
 from knowledge.registry import queries as work_queries
 from knowledge.registry import services as work_services
@@ -241,6 +243,7 @@ def submit_version(work_id: int) -> ResponseReturnValue:
     version = plan_services.submit_version(
         db.session, work, data, scope=current_scope(), upload_dir=current_app.config["UPLOAD_DIR"],
         max_bytes=current_app.config["PLAN_MAX_BYTES"], vault=vault(),
+        limits=ExtractionLimits.from_config(current_app.config),
     )  # fmt: skip
     return version_json(version), 201
 
@@ -279,6 +282,8 @@ def download_version(version_id: int) -> ResponseReturnValue:
     path = plan_files.stored_path(current_app.config["UPLOAD_DIR"], version.stored_name)
     if not path.is_file():
         abort(404)
+    audit.record_read(db.session, actor_id=current_scope().account_id, action="plan_download",
+                      obj=("plan_version", version.id), after={"work_id": version.work_id, "via": "api"})  # fmt: skip
     return send_file(
         path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
     )

@@ -8,12 +8,13 @@ from flask.typing import ResponseReturnValue
 from expert_pool.experts import queries, services
 from expert_pool.experts.identity import IdentityVault
 from expert_pool.experts.models import Expert, ExpertStatus
+from expert_pool.experts.scopes import may_manage_expert, may_view_full_id
 from expert_pool.reviews import dissent
 from knowledge.accounts.models import Role
-from knowledge.errors import DomainError, NotFoundError
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.regions import City, city_choices
 from webapp.auth import current_account, current_scope, role_required
-from webapp.experts.forms import EmploymentForm, ExpertForm, StatusForm
+from webapp.experts.forms import EmploymentForm, ExpertEditForm, ExpertForm, StatusForm
 from webapp.extensions import db
 from webapp.forms import attach_error, enum_or_none
 from webapp.pages import page_arg
@@ -71,12 +72,16 @@ def create() -> ResponseReturnValue:
 @role_required(*OFFICE)
 def edit(expert_id: int) -> ResponseReturnValue:
     expert = expert_or_404(expert_id)
-    form = ExpertForm(obj=None if request.method == "POST" else _as_form(expert))
+    if not may_manage_expert(current_scope(), expert):
+        abort(403)
+    form = ExpertEditForm(obj=None if request.method == "POST" else _as_form(expert))
+    form.id_number.description = f"当前：{expert.id_number_masked or '未登记'}；留空则不修改"
     if form.validate_on_submit():
         try:
-            services.update_expert(
-                db.session, expert, form.to_input(), vault=vault(), actor_id=current_account().id
-            )
+            services.update_expert(db.session, expert, form.to_input(), vault=vault(), scope=current_scope())
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -92,8 +97,8 @@ class _Prefill:
 
 
 def _as_form(expert: Expert) -> _Prefill:
-    return _Prefill(name=expert.name, id_number=vault().decrypt(expert.id_number_encrypted or "")
-                    if expert.id_number_encrypted else "", city=expert.city.value, title=expert.title,
+    # The ID number is never put back into the form (issue 18): the field stays empty, its help shows the mask.
+    return _Prefill(name=expert.name, id_number="", city=expert.city.value, title=expert.title,
                     title_level=expert.title_level.value if expert.title_level else "", phone=expert.phone,
                     email=expert.email, specialties=expert.specialty_codes, annual_cap=expert.annual_cap)  # fmt: skip
 
@@ -102,12 +107,14 @@ def _as_form(expert: Expert) -> _Prefill:
 @role_required(*READERS)
 def detail(expert_id: int) -> ResponseReturnValue:
     expert = expert_or_404(expert_id)
-    is_admin = current_scope().role is Role.ADMIN
-    full_id = vault().decrypt(expert.id_number_encrypted) if is_admin and expert.id_number_encrypted else None
+    scope = current_scope()
+    full_id = services.reveal_id_number(db.session, expert, scope=scope, vault=vault()) if (
+        may_view_full_id(scope) and expert.id_number_encrypted) else None  # fmt: skip
     # Reservations and refusals on reports are integrity figures for regulators (Decree 37 Art. 25-27).
     figures = dissent.dissent_of(db.session, expert.id) if current_scope().role in REGULATORS else None
     return render_template("experts/detail.html", expert=expert, full_id=full_id, specialties=services.SPECIALTIES,
-                           can_manage=current_scope().role in OFFICE, status_form=StatusForm(),
+                           can_manage=current_scope().role in OFFICE and may_manage_expert(scope, expert),
+                           status_form=StatusForm(),
                            employment_form=EmploymentForm(), dissent=figures)  # fmt: skip
 
 
@@ -122,7 +129,10 @@ def change_status(expert_id: int) -> ResponseReturnValue:
     else:
         try:
             services.set_status(db.session, expert, status, until=form.until.data, reason=form.reason.data,
-                                actor_id=current_account().id)  # fmt: skip
+                                scope=current_scope())  # fmt: skip
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -142,7 +152,10 @@ def add_employment(expert_id: int) -> ResponseReturnValue:
     try:
         enterprise = services.enterprise_by_code(db.session, form.enterprise_credit_code.data)
         services.add_employment(db.session, expert, enterprise, form.start.data, form.end_date.data,
-                                form.position.data or "", actor_id=current_account().id)  # fmt: skip
+                                form.position.data or "", scope=current_scope())  # fmt: skip
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

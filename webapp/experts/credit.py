@@ -10,15 +10,16 @@ from flask.typing import ResponseReturnValue
 from expert_pool.credit import ledger
 from expert_pool.credit import rules as credit
 from expert_pool.credit.ledger import credit_policy
+from expert_pool.experts.scopes import CREDIT_ROLES, may_manage_expert
 from knowledge.accounts.models import Role
 from knowledge.db import utcnow
-from knowledge.errors import DomainError, NotFoundError
-from webapp.auth import current_account, role_required
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied
+from webapp.auth import current_account, current_scope, role_required
 from webapp.experts import READERS, bp, expert_or_404
 from webapp.extensions import db
 from webapp.forms import Form
 
-RECORDERS = (Role.REGULATOR, Role.ADMIN)
+RECORDERS = CREDIT_ROLES
 
 
 def _today() -> date:
@@ -32,7 +33,8 @@ def credit_page(expert_id: int) -> ResponseReturnValue:
     return render_template("experts/credit.html", expert=expert, rows=ledger.ledger_rows(db.session, expert.id),
                            standing=ledger.standing(db.session, expert.id, today=_today()), form=Form(),
                            kinds=ledger.RECORDED_BY_REGULATORS, labels=credit.EVENT_LABELS,
-                           can_record=current_account().role in RECORDERS, today=_today(),
+                           can_record=current_account().role in RECORDERS
+                           and may_manage_expert(current_scope(), expert), today=_today(),
                            appeals=ledger.appeals_of(db.session, expert.id), is_own=False,
                            credit_rules=credit_policy(db.session))  # fmt: skip
 
@@ -68,8 +70,11 @@ def record_credit(expert_id: int) -> ResponseReturnValue:
         flash("请选择记录类型、填写日期（YYYY-MM-DD），扣分须为整数", "danger")
         return redirect(url_for("experts.credit_page", expert_id=expert.id))
     try:
-        ledger.record(db.session, expert.id, kind, day=day, reason=request.form.get("reason", ""),
-                      actor_id=current_account().id, points=points)  # fmt: skip
+        ledger.record_by(db.session, current_scope(), expert.id, kind, day=day,
+                         reason=request.form.get("reason", ""), points=points)  # fmt: skip
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -85,9 +90,12 @@ def reverse_credit(event_id: int) -> ResponseReturnValue:
         abort(400)
     try:
         row = ledger.appeal_upheld(db.session, event_id, day=_today(), reason=request.form.get("reason", ""),
-                                   actor_id=current_account().id)  # fmt: skip
+                                   scope=current_scope())  # fmt: skip
     except NotFoundError:
         abort(404)
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -133,9 +141,12 @@ def decide_appeal(appeal_id: int) -> ResponseReturnValue:
     try:
         decided = ledger.decide_appeal(db.session, appeal_id, upheld=decision == "upheld",
                                        note=request.form.get("note", ""), day=_today(),
-                                       actor_id=current_account().id)  # fmt: skip
+                                       scope=current_scope())  # fmt: skip
     except NotFoundError:
         abort(404)
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

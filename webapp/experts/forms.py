@@ -38,6 +38,14 @@ class ExpertForm(Form):
         )  # fmt: skip
 
 
+class ExpertEditForm(ExpertForm):
+    """Editing: the ID number is never shown again; left empty it keeps the stored one, filled it replaces it."""
+
+    id_number = StringField(
+        "身份证号码（重新填写以更换）", validators=[Optional(), Length(max=30, message="号码过长")]
+    )
+
+
 class StatusForm(Form):
     status = StringField()
     until = DateField("暂停至", validators=[Optional()])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
+from expert_pool.draws import digest as chain_digest
 from expert_pool.draws.models import Draw
 from expert_pool.draws.record_pdf import draw_pdf as build_draw_pdf
 from expert_pool.draws.reveal import reveal_names
@@ -14,11 +16,13 @@ from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews.report_pdf import Edition, edition_for
 from expert_pool.reviews.report_pdf import report_pdf as build_report_pdf
+from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.errors import NotFoundError, ValidationError
 from knowledge.registry import queries as work_queries
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
+from webapp.cli import digest_key_from_config
 from webapp.extensions import db
 
 bp = Blueprint("reports", __name__)
@@ -53,6 +57,8 @@ def report_pdf(review_id: int, report_id: int) -> ResponseReturnValue:
     # The report names the panel: logged like every other view of the names.
     reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=clock.now(),
                  member=acc.member)  # fmt: skip
+    audit.record_read(db.session, actor_id=account.id, action="report_pdf", obj=("review_report", report.id),
+                      after={"review_id": review.id, "edition": edition.value})  # fmt: skip
     kind = "-监管存档本" if edition is Edition.RECORD else ""
     return _pdf(data, f"专家论证报告-{report.verify_code}-第{report.version}版{kind}.pdf")
 
@@ -78,12 +84,12 @@ def verify_form() -> ResponseReturnValue:
     """Public: type the code printed on a report; a well-formed code goes on to its verification page."""
     raw = request.args.get("code", "")
     if not raw.strip():
-        return render_template("reports/verify.html", verdict=None, error=None, code="")
+        return render_template("reports/verify.html", verdict=None, error=None, code="", chain=_chain())
     try:
         code = review_reports.normalise_code(raw)
     except ValidationError as exc:
         return render_template(
-            "reports/verify.html", verdict=None, error=str(exc), code=raw[:CODE_ECHO_MAX]
+            "reports/verify.html", verdict=None, error=str(exc), code=raw[:CODE_ECHO_MAX], chain=_chain()
         ), 400
     return redirect(url_for("reports.verify", code=code))
 
@@ -96,9 +102,30 @@ def verify(code: str) -> ResponseReturnValue:
     except (ValidationError, NotFoundError) as exc:
         status = 400 if isinstance(exc, ValidationError) else 404
         return render_template(
-            "reports/verify.html", verdict=None, error=str(exc), code=code[:CODE_ECHO_MAX]
+            "reports/verify.html", verdict=None, error=str(exc), code=code[:CODE_ECHO_MAX], chain=_chain()
         ), status
     report = verdict.report
     work = report.review.work
     return render_template("reports/verify.html", verdict=verdict, message=verdict.message, report=report,
-                           work=work, project=work.project, code=report.verify_code, error=None)  # fmt: skip
+                           work=work, project=work.project, code=report.verify_code, error=None,
+                           chain=_chain())  # fmt: skip
+
+
+def _chain() -> chain_digest.Published:
+    """The draws' keyed chain head and its recent signed digests, shown on the public verification page."""
+    return chain_digest.published(db.session, chain_digest.public_key_hex(digest_key_from_config()))
+
+
+@bp.route("/verify/draw-chain/<day>.json")
+def chain_digest_file(day: str) -> ResponseReturnValue:
+    """Public: one day's signed digest of the draws' chain head, to keep and later check against
+    (``flask draws verify --against FILE``)."""
+    try:
+        found = chain_digest.on_day(db.session, date.fromisoformat(day))
+    except ValueError:
+        abort(404)
+    if found is None:
+        abort(404)
+    document = chain_digest.as_document(found, chain_digest.public_key_hex(digest_key_from_config()))
+    attachment = f"attachment; filename=draw-chain-digest-{found.day.isoformat()}.json"
+    return document, 200, {"Content-Disposition": attachment}

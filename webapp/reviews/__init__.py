@@ -17,10 +17,12 @@ from expert_pool.reviews import revisions as review_revisions
 from expert_pool.reviews.models import Conclusion, Review
 from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
 from expert_pool.reviews.todo import todo_list
+from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError
 from knowledge.pagination import paginate
 from knowledge.plans import files as plan_files
+from knowledge.plans.extraction import ExtractionLimits
 from knowledge.plans.services import PlanUpload
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
@@ -148,6 +150,8 @@ def plan_download(review_id: int) -> ResponseReturnValue:
     path = _plan_file(review)
     reviews.record_reading(db.session, review, current_scope().expert_id or 0, download=True, now=clock.now())
     version = review.plan_version
+    audit.record_read(db.session, actor_id=current_account().id, action="plan_download",
+                      obj=("plan_version", version.id), after={"review_id": review.id})  # fmt: skip
     return send_file(
         path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
     )
@@ -174,6 +178,7 @@ def revision(review_id: int) -> ResponseReturnValue:
                            request.form.get("note", ""), authors_from(request.form)),
                 responses_from(request.form), scope=current_scope(), vault=authors_vault(),
                 upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=current_app.config["PLAN_MAX_BYTES"],
+                limits=ExtractionLimits.from_config(current_app.config),
             )  # fmt: skip
         except DomainError as exc:
             db.session.rollback()

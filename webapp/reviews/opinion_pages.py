@@ -20,7 +20,7 @@ from expert_pool.reviews.rules import (
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, ValidationError
 from webapp import clock
-from webapp.auth import current_scope, role_required
+from webapp.auth import current_account, current_scope, role_required
 from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db
 from webapp.reviews import bp, detail, require_form, review_or_404
@@ -52,6 +52,7 @@ def opinion(review_id: int) -> ResponseReturnValue:
         reviews.submit_opinion(
             db.session, review, current_scope().expert_id or 0, checks=checks, findings=findings,
             proposed=proposed, now=clock.now(), pass_despite_failed=request.form.get(ACKNOWLEDGE_FIELD) == "1",
+            actor_id=current_account().id,
         )  # fmt: skip
     except ValidationError as exc:
         return _refused(review, exc)

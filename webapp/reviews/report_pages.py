@@ -14,7 +14,7 @@ from expert_pool.reviews.models import Review
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError
 from webapp import clock
-from webapp.auth import current_scope, role_required
+from webapp.auth import current_account, current_scope, role_required
 from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db
 from webapp.reviews import bp, require_form, review_or_404
@@ -72,7 +72,7 @@ def sign(review_id: int, report_id: int) -> ResponseReturnValue:
                                 back_url=url_for("reviews.detail", review_id=review.id) + "#report",
                                 button="确认签署（附保留意见）" if reservation is not None else "确认签署")  # fmt: skip
         final = review_reports.sign_report(db.session, review, report, expert_id, now=clock.now(),
-                                           reservation=reservation)  # fmt: skip
+                                           reservation=reservation, actor_id=current_account().id)  # fmt: skip
     except DomainError as exc:
         return failed(exc, review, "report")
     done = "全体专家已签署，论证报告生效" if final else "您已签署论证报告"
@@ -92,7 +92,8 @@ def refuse(review_id: int, report_id: int) -> ResponseReturnValue:
             lines = dissent.refusal_preview(db.session, review, report, expert_id, reason=reason)
             return confirm_page(title=f"拒签论证报告第{report.version}版", consequences=lines, button="确认拒签",
                                 back_url=url_for("reviews.detail", review_id=review.id) + "#report")  # fmt: skip
-        dissent.refuse_report(db.session, review, report, expert_id, reason=reason, now=clock.now())
+        dissent.refuse_report(db.session, review, report, expert_id, reason=reason, now=clock.now(),
+                              actor_id=current_account().id)  # fmt: skip
     except DomainError as exc:
         return failed(exc, review, "report")
     flash("已拒签并送抽取办公室答复；答复前本稿不能定稿", "success")

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from expert_pool.reviews import revisions as review_revisions
 from expert_pool.reviews.models import Review, Revision
+from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError
 from knowledge.plans import files as plan_files
@@ -59,6 +60,8 @@ def revision_download(review_id: int) -> ResponseReturnValue:
     path = plan_files.stored_path(current_app.config["UPLOAD_DIR"], version.stored_name)
     if not path.is_file():
         abort(404)
+    audit.record_read(db.session, actor_id=current_scope().account_id, action="revision_download",
+                      obj=("plan_version", version.id), after={"review_id": review_id})  # fmt: skip
     return send_file(
         path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
+from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.plans import files as plan_files
 from knowledge.plans import services as plan_services
+from knowledge.plans.extraction import ExtractionLimits
 from knowledge.plans.models import PlanVersion, SignoffKind
 from knowledge.plans.sections import SECTIONS, find_sections
 from knowledge.registry import queries as work_queries
@@ -58,6 +60,7 @@ def submit_plan(work_id: int) -> ResponseReturnValue:
             version = plan_services.submit_version(
                 db.session, work, upload, scope=current_scope(), vault=vault(),
                 upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=current_app.config["PLAN_MAX_BYTES"],
+                limits=ExtractionLimits.from_config(current_app.config),
             )  # fmt: skip
         except PermissionDenied:
             abort(403)
@@ -112,6 +115,8 @@ def download(version_id: int) -> ResponseReturnValue:
     path = plan_files.stored_path(current_app.config["UPLOAD_DIR"], version.stored_name)
     if not path.is_file():
         abort(404)
+    audit.record_read(db.session, actor_id=current_account().id, action="plan_download",
+                      obj=("plan_version", version.id), after={"work_id": version.work_id})  # fmt: skip
     return send_file(
         path, mimetype=version.content_type, as_attachment=True, download_name=version.original_name
     )

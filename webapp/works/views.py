@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from expert_pool.draws.decisions import can_check_conflicts, can_request_draw
 from expert_pool.draws.services import draws_of_work
 from expert_pool.reviews.meetings import current_report, reviews_of_work
+from knowledge import audit
 from knowledge.accounts import queries as account_queries
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import can_record_site_move, can_register_work
@@ -75,6 +76,9 @@ def export(fmt: str) -> ResponseReturnValue:
         abort(404)
     scope = current_scope()
     found, _ = parse_filter(request.args, lambda code: queries.enterprise_id_by_code(db.session, code))
+    filters = {k: v for k, v in request.args.items() if k in FILTER_KEYS}
+    audit.record_read(db.session, actor_id=scope.account_id, action="works_export", obj=("works", fmt),
+                      after={"format": fmt, "filters": filters})  # fmt: skip
     rows = work_queries.iter_works(db.session, scope, found)
     if fmt == "csv":
         body, mimetype = work_export.to_csv(rows), "text/csv; charset=utf-8"
