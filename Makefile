@@ -45,8 +45,10 @@ run: venv
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	SEARCH_BACKGROUND_WRITER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Two workers on this 2-core machine; each builds its own template database (SQLite file or PostgreSQL schema).
+TEST_WORKERS ?= auto
 test: venv test-system-packages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -37,6 +37,27 @@ def mask(number: str) -> str:
     return number[:3] + "*" * 11 + number[-4:]
 
 
+def mask_phone(phone: str) -> str:
+    """138****5678: the first three and last four characters of a number of eight or more; a shorter one
+    keeps only its first character."""
+    phone = phone.strip()
+    if len(phone) >= 8:
+        return phone[:3] + "****" + phone[-4:]
+    return phone[:1] + "*" * (len(phone) - 1)
+
+
+def mask_email(email: str) -> str:
+    """z***@example.com: the first character of the mailbox and the whole domain; without an @ only the first
+    character is kept."""
+    email = email.strip()
+    if not email:
+        return ""
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email[:1] + "***"
+    return (local[:1] or "*") + "***@" + domain
+
+
 @dataclass(frozen=True)
 class IdentityVault:
     """Encrypts with Fernet (AES-128-CBC + HMAC-SHA256); hashes with HMAC-SHA256 under a derived key."""
@@ -46,11 +67,11 @@ class IdentityVault:
     def encrypt(self, number: str) -> str:
         return Fernet(self.key).encrypt(number.encode()).decode()
 
-    def decrypt(self, token: str) -> str:
+    def decrypt(self, token: str, *, what: str = "身份证号码") -> str:
         try:
             return Fernet(self.key).decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise ValidationError("身份证号码无法解密：密钥不匹配") from exc
+            raise ValidationError(f"{what}无法解密：密钥不匹配") from exc
 
     def lookup_hash(self, number: str) -> str:
         """Equal numbers give equal hashes, so duplicates are found without decrypting anything."""

@@ -72,7 +72,15 @@ def make_project(
 
 
 def make_expert(session: Session, **overrides: Any) -> Expert:
+    """``phone``/``email`` are stored as the services store them, encrypted with ``vault`` (the app's key for
+    pages that decrypt them; ``TEST_VAULT`` by default)."""
+    from expert_pool.experts.contacts import contact_fields
+
     fields: dict[str, Any] = {"name": f"专家{next(_seq)}", "city": City.NANJING, "title": "高级工程师"}
+    vault = overrides.pop("vault", None) or TEST_VAULT
+    phone, email = overrides.pop("phone", ""), overrides.pop("email", "")
+    if phone or email:
+        fields.update(contact_fields(vault, phone, email))
     fields.update(overrides)
     expert = Expert(**fields)
     session.add(expert)
@@ -81,12 +89,15 @@ def make_expert(session: Session, **overrides: Any) -> Expert:
 
 
 def make_account(session: Session, role: Role = Role.ADMIN, **overrides: Any) -> Account:
+    """An account that signs in with its password alone: the two-factor requirement of its role is waived
+    (``two_factor_waived=False`` to have it, as tests/*/test_two_factor*.py do)."""
     n = next(_seq)
     fields: dict[str, Any] = {
         "username": f"user{n}",
         "display_name": f"用户{n}",
         "password_hash": hash_password(overrides.pop("password", PASSWORD), TEST_HASH_METHOD),
         "role": role,
+        "two_factor_waived": True,
     }
     if role is Role.PROJECT_TEAM and "enterprise_id" not in overrides:
         fields["enterprise_id"] = make_enterprise(session).id

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from knowledge.db import MAX_KEY
@@ -65,7 +66,18 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
             app.config["PUBLIC_BASE_URL"],
         )
 
+    hops = int(app.config.get("TRUSTED_PROXIES", 0))
+    if hops > 0:  # the client's address as the proxies saw it (audit, throttle)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    # Every chain's and signature's key comes from the configuration (environment or instance/keys),
+    # never from the database; set here so that web, CLI and jobs use the same keys.
     knowledge.audit.use_key(app.config["AUDIT_CHAIN_KEY"].encode())
+    from expert_pool.draws import chain
+    from expert_pool.reviews import signing
+
+    chain.use_key(str(app.config["DRAW_CHAIN_KEY"]).encode())
+
+    signing.use_keys(app.config["REPORT_KEY"], app.config["SIGNING_KEY_WRAP_KEY"])
     register_audit_address(app)
 
     from webapp.extensions import bootstrap, csrf, db, login_manager, migrate

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 
 from expert_pool.experts.models import Expert
 from knowledge.accounts import services as account_services
+from knowledge.accounts import two_factor_services
 from knowledge.accounts.models import Account, Role
+from knowledge.accounts.two_factor import requires_two_factor
 from knowledge.enterprises.models import Enterprise, ParticipantRole, ProjectParticipant
 from knowledge.errors import DomainError
 from knowledge.regions import City
@@ -35,6 +37,8 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "系统管理员", Role.ADMIN),
+    DemoAccount("secadmin", "安全管理员", Role.SECURITY_ADMIN),
+    DemoAccount("auditadmin", "审计管理员", Role.AUDIT_ADMIN),
     DemoAccount("regulator", "省住建厅质安处", Role.REGULATOR),
     DemoAccount("regulator_sz", "苏州市住建局质安处", Role.REGULATOR, City.SUZHOU),
     DemoAccount("office", "省专家抽取办公室", Role.DRAW_OFFICE),
@@ -87,7 +91,7 @@ def _enterprise_of(demo: DemoAccount) -> int | None:
 
 def create_demo_accounts(*, keep_password: bool = False) -> list[tuple[DemoAccount, Account]]:
     """The demo accounts with the shared password, to be changed at first sign-in unless ``keep_password``
-    (a demonstration instance, ``make run``)."""
+    (a demonstration instance, ``make run``), which also waives the roles' two-factor requirement."""
     made = []
     expert_id = db.session.scalar(select(Expert.id).order_by(Expert.id).limit(1))
     for demo in DEMO_ACCOUNTS:
@@ -108,6 +112,8 @@ def create_demo_accounts(*, keep_password: bool = False) -> list[tuple[DemoAccou
         account = account_services.create_account(
             db.session, data, actor_id=None, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
         )
+        if keep_password and requires_two_factor(demo.role):  # visitors try it without an authenticator app
+            two_factor_services.waive_requirement(db.session, account)
         made.append((demo, account))
     return made
 
@@ -115,7 +121,10 @@ def create_demo_accounts(*, keep_password: bool = False) -> list[tuple[DemoAccou
 def print_demo_accounts(made: list[tuple[DemoAccount, Account]]) -> None:
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for demo, account in made:
-        click.echo(f"  {demo.username:<14} {demo.role.label:<8} {account.scope_label}")
+        note = ""
+        if requires_two_factor(account.role):
+            note = "  演示账号：未强制双因素" if account.two_factor_waived else "  首次登录须绑定身份验证器"
+        click.echo(f"  {demo.username:<14} {demo.role.label:<8} {account.scope_label}{note}")
 
 
 class StageProgress:
@@ -143,13 +152,11 @@ class StageProgress:
 
 
 def register_draw_commands(app: Flask) -> None:
-    from expert_pool.draws import chain, digest, invitations, notify
+    from expert_pool.draws import chain, digest, invitations, notify  # chain's key: set in create_app
     from expert_pool.draws import services as draws
     from expert_pool.draws.models import Draw
     from knowledge.db import utcnow
 
-    # The chain's key comes from the configuration (environment or instance/), never from the database.
-    chain.use_key(str(app.config["DRAW_CHAIN_KEY"]).encode())
     group = AppGroup("draws", help="专家抽取记录：校验、到期处理、发送通知")
 
     @group.command("verify")
@@ -211,7 +218,9 @@ def register_draw_commands(app: Flask) -> None:
     @group.command("notify")
     def deliver() -> None:
         """Deliver pending notifications (SMTP when MAIL_SERVER is set, else to the log), with retries."""
-        sent, failed = notify.deliver_pending(db.session, sender_from_config(), now=utcnow())
+        sent, failed = notify.deliver_pending(
+            db.session, sender_from_config(), now=utcnow(), vault=vault_from_config()
+        )
         click.echo(f"已发送 {sent} 条，失败待重试 {failed} 条")
 
     app.cli.add_command(group)
@@ -232,6 +241,13 @@ def digest_key_from_config() -> Any:
     from expert_pool.draws import digest
 
     return digest.signing_key(str(current_app.config["DRAW_DIGEST_KEY"]))
+
+
+def vault_from_config() -> Any:
+    """The cipher of experts' ID numbers and contact details (EXPERT_ID_KEY): delivery decrypts addresses."""
+    from knowledge.identity import IdentityVault
+
+    return IdentityVault(str(current_app.config["EXPERT_ID_KEY"]).encode())
 
 
 def sender_from_config() -> Any:
@@ -272,10 +288,12 @@ def register_audit_commands(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from webapp.backup import register_backup_cli
+    from webapp.reports.cli import register_report_commands
 
     register_draw_commands(app)
     register_audit_commands(app)
     register_backup_cli(app)
+    register_report_commands(app)
 
     @app.cli.command("init-db")
     def init_db() -> None:
@@ -333,12 +351,19 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("create-admin")
     @click.argument("username")
-    @click.option("--name", default="系统管理员")
+    @click.option("--name", default="")
+    @click.option(
+        "--role",
+        type=click.Choice([Role.ADMIN.value, Role.SECURITY_ADMIN.value, Role.AUDIT_ADMIN.value]),
+        default=Role.ADMIN.value,
+        show_default=True,
+        help="system (admin), security or audit administrator: three people, three duties",
+    )
     @click.password_option()
-    def create_admin(username: str, name: str, password: str) -> None:
-        """Create an administrator account."""
+    def create_admin(username: str, name: str, role: str, password: str) -> None:
+        """Create an administrator account (system, security or audit administrator)."""
         data = account_services.AccountInput(
-            username=username, display_name=name, password=password, role=Role.ADMIN
+            username=username, display_name=name or Role(role).label, password=password, role=Role(role)
         )
         try:
             account_services.create_account(
@@ -346,4 +371,4 @@ def register_cli(app: Flask) -> None:
             )
         except DomainError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"管理员 {username} 已创建")
+        click.echo(f"{Role(role).label} {username} 已创建")

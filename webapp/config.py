@@ -79,6 +79,17 @@ class Config:
         self.AUDIT_CHAIN_KEY = _instance_key(
             instance, "AUDIT_CHAIN_KEY", "audit_chain_key", lambda: secrets.token_hex(32)
         )
+        # Fernet key of the accounts' TOTP secrets (knowledge.accounts.two_factor): lost, every enrolment is lost.
+        self.TOTP_KEY = _instance_key(
+            instance, "TOTP_KEY", "totp_key", lambda: Fernet.generate_key().decode()
+        )
+        # HMAC key of review reports' hashes and their chain, and the Fernet key wrapping each expert's Ed25519
+        # signing key (expert_pool.reviews.signing): outside the database, so whoever can write it can neither
+        # rewrite a signed report and recompute its hash nor sign in an expert's name.
+        self.REPORT_KEY = _instance_key(instance, "REPORT_KEY", "report_key", lambda: secrets.token_hex(32))
+        self.SIGNING_KEY_WRAP_KEY = _instance_key(
+            instance, "SIGNING_KEY_WRAP_KEY", "signing_key_wrap_key", lambda: Fernet.generate_key().decode()
+        )
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
@@ -97,6 +108,9 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+        # Behind a reverse proxy (nginx in front of gunicorn): how many proxies set X-Forwarded-For/-Proto.
+        # 0 (direct) trusts no such header, so a client cannot forge the address the throttle and audit use.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "8")) * 3600  # absolute

@@ -64,11 +64,11 @@ def deliver_notifications() -> tuple[int, int]:
     """Send queued messages; failures are retried later and never block a draw."""
     from expert_pool.draws.notify import deliver_pending
     from knowledge.db import utcnow
-    from webapp.cli import sender_from_config
+    from webapp.cli import sender_from_config, vault_from_config
     from webapp.extensions import db
 
     with _app().app_context():
-        return deliver_pending(db.session, sender_from_config(), now=utcnow())
+        return deliver_pending(db.session, sender_from_config(), now=utcnow(), vault=vault_from_config())
 
 
 @huey.periodic_task(crontab(minute="0", hour="*"))

@@ -31,6 +31,7 @@ from expert_pool.demo.people import PHONE_PREFIXES as PHONE_PREFIXES
 from expert_pool.demo.people import SPECIALTY_COUNTS as SPECIALTY_COUNTS
 from expert_pool.demo.people import SPECIALTY_WEIGHTS as SPECIALTY_WEIGHTS
 from expert_pool.demo.people import Person, draw_identity, draw_specialties
+from expert_pool.experts.contacts import contact_fields
 from expert_pool.experts.identity import IdentityVault, mask
 from expert_pool.experts.models import Expert, ExpertStatus
 from knowledge.demo.generator import SCALES, anchor_date
@@ -182,8 +183,8 @@ class _Builder:
             births[person.id] = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             experts.append({
                 "id": person.id, "id_number_encrypted": vault.encrypt(number), "id_number_hash": vault.lookup_hash(number),
-                "id_number_masked": mask(number), "phone": phone, "title_level": person.level, "status": status,
-                "suspended_until": until,
+                "id_number_masked": mask(number), "title_level": person.level, "status": status,
+                "suspended_until": until, **contact_fields(vault, phone, ""),
             })  # fmt: skip
         self.specialties(people)
         movers = set(self.rng["careers"].sample([p.id for p in people], round(GROUP_MOVE_SHARE * len(people))))  # fmt: skip

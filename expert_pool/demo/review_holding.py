@@ -17,8 +17,10 @@ from expert_pool.demo.review_meetings import (
     Held,
     Ids,
     MeetingRows,
+    SigningKeys,
     at,
     attendees,
+    body_hash,
     draw_row,
     issues_for,
     leader_of,
@@ -63,6 +65,7 @@ class Holder:
     focus_id: int | None
     directors: Directors
     codes: set[str] = field(default_factory=set)  # verify codes given out
+    keys: SigningKeys = field(default_factory=SigningKeys)  # the signing experts' Ed25519 keys
 
     def panel_policy(self, work: WorkInfo) -> PanelPolicy:
         """As ``draws.panel_policy`` makes it from the pool's policy."""
@@ -181,14 +184,14 @@ def _meeting(
         for n, issue in enumerate(issues, 1)
     ]  # fmt: skip
     names = {e: h.pool.experts[e].name for e in panel}
-    signatures = [h.rows.add("review_signature", {"id": h.ids("review_signature"), "report_id": report_id, "expert_id": e,
-                                                  "signer_name": names[e], "signed_at": at(drafted, 5, 180, rng)})
-                  for e in panel]  # fmt: skip
-    finalised = max(s["signed_at"] for s in signatures)
+    signed = [(e, at(drafted, 5, 180, rng)) for e in panel]
+    finalised = max(when for _, when in signed)
     summary = SUMMARIES[conclusion.value].format(work=work.name, n=len(changes))
     report: Row = {"id": report_id, "review_id": review["id"], "version": 1, "conclusion": conclusion, "summary": summary,
                    "drafted_by": leader, "drafted_at": drafted, "supersedes_id": None, "correction_reason": "",
                    "verify_code": verify_code(rng, h.codes), "withdrawn_at": None, "finalised_at": finalised}  # fmt: skip
+    body = body_hash(review, version, report, changes)
+    signatures = [h.keys.signature_row(h.rows, h.ids, report, body, e, names[e], when) for e, when in signed]
     report["content_hash"] = report_hash(review, version, report, changes, signatures, opinion_rows)
     h.rows.add("review_report", report)
     for e in sorted(panel):  # as ``conflicts.models.record_sittings`` records a final report's signatures

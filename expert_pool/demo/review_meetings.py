@@ -1,6 +1,7 @@
 """One seeded review meeting as rows: its draw record (hashed and chained as ``draws`` stores one), the seats
 and bookings, the meeting record, readings, the independent opinions on the three points, and the report
-the whole panel signed, with the content hash ``review_reports.verify_code`` checks."""
+the whole panel signed, each signature an Ed25519 signature by the expert's key, with the keyed content hash
+``review_reports.verify_code`` checks."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from expert_pool.demo import findings as words
 from expert_pool.demo.findings import Finding
 from expert_pool.demo.review_plans import Directors
@@ -22,9 +25,10 @@ from expert_pool.draws.panel import ALGORITHM_VERSION, Candidate, Panel, PanelPo
 from expert_pool.draws.selection import next_alternate
 from expert_pool.draws.services import GENESIS, meeting_start, record_hash
 from expert_pool.policy import PoolPolicy
+from expert_pool.reviews import signing
 from expert_pool.reviews.models import Conclusion
-from expert_pool.reviews.reports import CODE_ALPHABET, CODE_LENGTH, content_hash
 from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
+from expert_pool.reviews.verification import CODE_ALPHABET, CODE_LENGTH, signed_body
 from knowledge.demo.plan_vocabulary import SECTION_TITLES
 from knowledge.demo.sampling import Picker, Row
 from knowledge.enterprises.models import ParticipantRole
@@ -64,7 +68,8 @@ class Chain:
 
 TABLES = ("draw", "meeting_arrangement", "seat", "expert_booking", "review", "review_attendance",
           "review_leader_vote", "review_reading", "review_opinion", "review_report", "review_change",
-          "review_signature", "review_revision", "review_response", "panel_sitting")  # fmt: skip
+          "expert_signing_key", "review_signature", "review_revision", "review_response", "panel_sitting",
+          "report_chain_entry")  # fmt: skip
 
 
 @dataclass
@@ -302,7 +307,7 @@ def _utc(moment: datetime | None) -> str | None:
 
 def report_hash(review: Row, version: Version, report: Row, changes: list[Row], signatures: list[Row],
                 opinion_rows: list[Row]) -> str:  # fmt: skip
-    """``review_reports.content_hash(report_content(...))`` of these rows, without loading them back."""
+    """``signing.keyed_hash(report_content(...))`` of these rows, without loading them back."""
     content = {
         "review": review["id"], "work": review["work_id"], "plan_version": version.id, "plan_number": version.number,
         "plan_sha256": version.sha256, "meeting_day": review["meeting_day"].isoformat(),
@@ -316,7 +321,42 @@ def report_hash(review: Row, version: Version, report: Row, changes: list[Row], 
         "opinions": [{"expert": o["expert_id"], "proposed": o["proposed"].value, "checks": o["checks"],
                       "findings": o["findings"], "at": _utc(o["submitted_at"])} for o in opinion_rows],
     }  # fmt: skip
-    return content_hash(content)
+    return signing.keyed_hash(content)
+
+
+def body_hash(review: Row, version: Version, report: Row, changes: list[Row]) -> str:
+    """``verification.body_hash`` of these rows: the keyed hash of what each expert signs."""
+    return signing.keyed_hash(signed_body(
+        review=review["id"], work=review["work_id"], plan_version=version.id, plan_sha256=version.sha256,
+        report=report["id"], version=report["version"], conclusion=report["conclusion"].value,
+        summary=report["summary"], supersedes=report["supersedes_id"], reason=report["correction_reason"],
+        code=report["verify_code"],
+        changes=[{"n": c["number"], "text": c["text"], "from": c["source_expert_ids"]} for c in changes],
+    ))  # fmt: skip
+
+
+@dataclass
+class SigningKeys:
+    """Each expert's Ed25519 key, made at his first seeded signature as ``signing.key_in_use`` makes one."""
+
+    made: dict[int, tuple[int, Ed25519PrivateKey]] = field(default_factory=dict)
+
+    def signature_row(
+        self, rows: MeetingRows, ids: Ids, report: Row, body: str, expert_id: int, name: str, when: datetime
+    ) -> Row:
+        """His signature under the report, signed as ``review_reports.sign_report`` signs (no reservation)."""
+        if expert_id not in self.made:
+            private = Ed25519PrivateKey.generate()
+            key = rows.add("expert_signing_key", {"id": ids("expert_signing_key"),
+                                                  **signing.new_key_row(expert_id, when, private)})  # fmt: skip
+            self.made[expert_id] = (key["id"], private)
+        key_id, private = self.made[expert_id]
+        message = signing.payload(report_id=report["id"], version=report["version"], body_hash=body,
+                                  expert_id=expert_id, signed_at=when, reservation="", key_id=key_id)  # fmt: skip
+        return rows.add("review_signature", {
+            "id": ids("review_signature"), "report_id": report["id"], "expert_id": expert_id, "signer_name": name,
+            "signed_at": when, "reservation": "", "signature": private.sign(message).hex(), "key_id": key_id,
+        })  # fmt: skip
 
 
 def leader_of(

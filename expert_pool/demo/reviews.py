@@ -23,6 +23,7 @@ from expert_pool.draws import chain
 from expert_pool.draws.models import Draw
 from expert_pool.experts.models import Expert, ExpertStatus
 from expert_pool.policy import pool_policy
+from expert_pool.reviews import report_chain
 from expert_pool.reviews.models import Conclusion, Review
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
@@ -54,7 +55,8 @@ REQUESTED_SHARE = 0.25  # of the unreviewed works with a plan: signed and waitin
 SIGNER = "demo_signoffs"
 TABLES = ("plan_version", "plan_signoff", "draw", "meeting_arrangement", "seat", "expert_booking", "review",
           "review_attendance", "review_leader_vote", "review_reading", "review_opinion", "review_report",
-          "review_change", "review_signature", "review_revision", "review_response", "panel_sitting")  # fmt: skip
+          "review_change", "expert_signing_key", "review_signature", "review_revision", "review_response",
+          "panel_sitting", "report_chain_entry")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,15 @@ class _Seeder:
         held = [p for p in self.plans if p.held is not None]
         revision_rows(self.session, holder, held, self.new, self.texts, self.seed, self.signer)
         self.updates = settle_works(holder, self.works, held, self.requested, self.new, self.signer, self.now)
+        self._chain_reports()
+
+    def _chain_reports(self) -> None:
+        """Each final report enters the keyed report chain in the order it became final (``finalise`` does)."""
+        final = sorted(self.rows.tables["review_report"], key=lambda r: (r["finalised_at"], r["id"]))
+        links = [report_chain.Link(report_chain.Kind.FINAL, r["id"], r["version"], r["content_hash"], r["finalised_at"])
+                 for r in final]  # fmt: skip
+        for row in report_chain.rows(links, report_chain.head(self.session)):
+            self.rows.add("report_chain_entry", {"id": self.ids("report_chain_entry"), **row})
 
     def write(self, on_progress: ProgressCallback | None, written: list[Path]) -> None:
         if self.new.versions:
@@ -338,7 +349,8 @@ class _Seeder:
                   "review": "写入论证记录", "review_reading": "写入阅读记录", "review_opinion": "写入专家意见",
                   "review_report": "写入论证报告", "review_change": "写入修改意见", "review_signature": "写入专家签名",
                   "review_revision": "写入修改回复", "review_response": "写入逐条回复",
-                  "panel_sitting": "写入专家同组记录"}  # fmt: skip
+                  "panel_sitting": "写入专家同组记录", "expert_signing_key": "写入专家签名密钥",
+                  "report_chain_entry": "写入论证报告链"}  # fmt: skip
         for name, rows in self.rows.tables.items():
             insert_in_chunks(self.session, table_of(name), rows, labels[name], on_progress)
         for start in range(0, len(self.updates), 5_000):

@@ -151,5 +151,5 @@ def _tell_panel(session: Session, root: Draw, arrangement: Arrangement) -> None:
     text = arrangement.describe(root.meeting_day, root.half_day)
     for seat in session.scalars(stmt):
         expert = seat.expert
-        queue(session, expert_id=expert.id, recipient=expert.email or expert.phone, subject="论证会地点或时间变更",
+        queue(session, expert_id=expert.id, recipient="", subject="论证会地点或时间变更",
               body=f"{expert.name}专家：“{root.work.name}”专项施工方案专家论证会的安排已变更。{text}")  # fmt: skip

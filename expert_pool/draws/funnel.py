@@ -65,8 +65,6 @@ class PoolRow(NamedTuple):
     status: ExpertStatus
     suspended_until: date | None
     annual_cap: int | None
-    email: str
-    phone: str
 
 
 def _scores(session: Session, day: date) -> dict[int, int]:
@@ -150,7 +148,6 @@ def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
             return cached[1]
     rows = tuple(PoolRow(*row) for row in session.execute(select(
         Expert.id, Expert.name, Expert.city, Expert.status, Expert.suspended_until, Expert.annual_cap,
-        Expert.email, Expert.phone,
     ).order_by(Expert.id)))  # fmt: skip
     specialties: dict[int, set[str]] = defaultdict(set)
     for expert_id, category in session.execute(select(ExpertSpecialty.expert_id, ExpertSpecialty.category)):

@@ -162,7 +162,7 @@ def remind_due(session: Session, *, now: datetime, hours_before: int) -> int:
             continue
         expert, draw = seat.expert, seat.draw
         deadline = seat.reply_by.astimezone(CST).strftime("%Y-%m-%d %H:%M") if seat.reply_by else ""
-        queue(session, expert_id=expert.id, recipient=expert.email or expert.phone, subject="论证邀请答复提醒",
+        queue(session, expert_id=expert.id, recipient="", subject="论证邀请答复提醒",
               body=f"{expert.name}专家：您尚未答复{draw.meeting_day.isoformat()}{draw.half_day.label}的论证会邀请，"
                    f"请于{deadline}前确认或谢绝，逾期视为谢绝。")  # fmt: skip
         audit.record(session, actor_id=None, action="seat_reminded", obj=("seat", seat.id))

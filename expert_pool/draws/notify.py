@@ -1,6 +1,8 @@
 """Messages to experts through an outbox: invitations, reminders, seat changes. A job delivers them with
 retries through a small sender interface (log by default, SMTP when configured, SMS later), so a failing
-sender never blocks a draw (DOMAIN 4, "Decline")."""
+sender never blocks a draw (DOMAIN 4, "Decline"). A message to an expert is queued to ``expert:<id>``, never to his
+phone or e-mail (issue 18: they are encrypted at rest); delivery decrypts the address just before sending and
+logs it masked."""
 
 from __future__ import annotations
 
@@ -15,11 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool.draws.models import HalfDay, Notification, Seat
+from expert_pool.experts.contacts import decrypt_contact, masked_address
+from expert_pool.experts.models import Expert
 from knowledge.clock import CST
+from knowledge.identity import IdentityVault
 from knowledge.registry.models import Work
 
 log = logging.getLogger("weida.notify")
 MAX_ATTEMPTS = 6
+
+
+EXPERT_PREFIX = "expert:"
 
 
 class Contact(Protocol):
@@ -29,10 +37,6 @@ class Contact(Protocol):
     def id(self) -> int: ...
     @property
     def name(self) -> str: ...
-    @property
-    def email(self) -> str: ...
-    @property
-    def phone(self) -> str: ...
 
 
 class Sender(Protocol):
@@ -47,7 +51,7 @@ class LogSender:
 
     def send(self, recipient: str, subject: str, body: str) -> None:
         self.sent.append((recipient, subject, body))
-        log.info("notification to %s: %s", recipient, subject)
+        log.info("notification to %s: %s", masked_address(recipient), subject)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def queue(
     session: Session, *, expert_id: int | None, recipient: str, subject: str, body: str
 ) -> Notification:
     note = Notification(
-        expert_id=expert_id, recipient=recipient or f"expert:{expert_id}", subject=subject, body=body
+        expert_id=expert_id, recipient=recipient or f"{EXPERT_PREFIX}{expert_id}", subject=subject, body=body
     )
     session.add(note)
     return note
@@ -105,22 +109,42 @@ def invitation(
             f"{when or f'会议时间：{day.isoformat()} {half_day.label}。'}"
             f"请于{deadline}前登录系统确认或谢绝"
             "（谢绝请说明理由）；逾期未答复视为谢绝。如与本工程有利害关系，请务必谢绝并说明。")  # fmt: skip
-    return {"expert_id": expert.id, "recipient": expert.email or expert.phone or f"expert:{expert.id}",
-            "subject": "专家论证邀请", "body": body}  # fmt: skip
+    return {
+        "expert_id": expert.id,
+        "recipient": f"{EXPERT_PREFIX}{expert.id}",
+        "subject": "专家论证邀请",
+        "body": body,
+    }
 
 
-def deliver_pending(session: Session, sender: Sender, *, now: datetime, limit: int = 100) -> tuple[int, int]:
-    """Send what is due; a failure is retried later with a growing delay. Returns (sent, failed)."""
+def address_of(session: Session, recipient: str, vault: IdentityVault | None) -> str:
+    """The real address of ``expert:<id>`` (his e-mail, else his phone), decrypted here and nowhere stored;
+    any other recipient (the office's queue names) as it is."""
+    expert_id = recipient.removeprefix(EXPERT_PREFIX)
+    if vault is None or not recipient.startswith(EXPERT_PREFIX) or not expert_id.isdigit():
+        return recipient
+    expert = session.get(Expert, int(expert_id))
+    return (decrypt_contact(vault, expert).address if expert else "") or recipient
+
+
+def deliver_pending(
+    session: Session, sender: Sender, *, now: datetime, limit: int = 100, vault: IdentityVault | None = None
+) -> tuple[int, int]:
+    """Send what is due; a failure is retried later with a growing delay. Returns (sent, failed). ``vault``
+    decrypts experts' addresses; an error message keeps only the address's mask."""
     due = session.scalars(select(Notification).where(Notification.status == "pending",
                           Notification.next_attempt_at <= now).order_by(Notification.id).limit(limit)).all()  # fmt: skip
     sent = failed = 0
     for note in due:
         note.attempts += 1
+        address = ""
         try:
-            sender.send(note.recipient, note.subject, note.body)
+            address = address_of(session, note.recipient, vault)
+            sender.send(address, note.subject, note.body)
         except Exception as exc:  # noqa: BLE001 - any sender failure is retried, never raised into a draw
             failed += 1
-            note.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            error = f"{type(exc).__name__}: {exc}"
+            note.last_error = (error.replace(address, masked_address(address)) if address else error)[:500]
             note.status = "failed" if note.attempts >= MAX_ATTEMPTS else "pending"
             note.next_attempt_at = now + timedelta(minutes=2**note.attempts)
         else:

@@ -246,7 +246,7 @@ def _contacts(session: Session, known: Mapping[int, Contact], ids: list[int]) ->
     missing = [i for i in ids if i not in known]
     if not missing:
         return known
-    found = select(Expert.id, Expert.name, Expert.email, Expert.phone).where(Expert.id.in_(missing))
+    found = select(Expert.id, Expert.name).where(Expert.id.in_(missing))
     return {**known, **{row.id: row for row in session.execute(found)}}
 
 

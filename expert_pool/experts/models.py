@@ -53,8 +53,13 @@ class Expert(Base):
     id_number_encrypted: Mapped[str | None] = mapped_column(Text)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     id_number_masked: Mapped[str] = mapped_column(String(18), default="")
-    phone: Mapped[str] = mapped_column(String(20), default="")
-    email: Mapped[str] = mapped_column(String(120), default="")
+    # Contact details (issue 18): encrypted like the ID number, masked for display, shown in full only to the
+    # office acting on an invitation (``draws.contacts``); the keyed hash of the phone lets the office search by it.
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_masked: Mapped[str] = mapped_column(String(20), default="")
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_encrypted: Mapped[str | None] = mapped_column(Text)
+    email_masked: Mapped[str] = mapped_column(String(120), default="")
     annual_cap: Mapped[int | None] = mapped_column(Integer)  # None: the policy's default cap
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

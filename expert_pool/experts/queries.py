@@ -14,12 +14,14 @@ from knowledge.regions import City
 
 def experts(
     session: Session, *, q: str = "", city: City | None = None, specialty: str = "",
-    status: ExpertStatus | None = None, page: int = 1, per_page: int = DEFAULT_PER_PAGE,
+    status: ExpertStatus | None = None, page: int = 1, per_page: int = DEFAULT_PER_PAGE, phone_hash: str = "",
 ) -> Page[Expert]:  # fmt: skip
+    """``phone_hash`` (``contacts.phone_lookup_hash`` of ``q``) also finds the expert whose phone is ``q``."""
     stmt = select(Expert).options(selectinload(Expert.specialties)).order_by(Expert.id)
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(Expert.name.like(f"%{escaped}%", escape="\\"), Expert.phone == q))
+        by_name = Expert.name.like(f"%{escaped}%", escape="\\")
+        stmt = stmt.where(or_(by_name, Expert.phone_hash == phone_hash) if phone_hash else by_name)
     if city is not None:
         stmt = stmt.where(Expert.city == city)
     if specialty:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool.errors import ExpertError
+from expert_pool.experts.contacts import Contact, contact_fields, decrypt_contact
 from expert_pool.experts.identity import IdentityVault, mask, normalize_id_number
 from expert_pool.experts.models import (
     DeclaredConflict,
@@ -39,7 +40,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True)
 class ExpertInput:
-    """What the office enters; on an update an empty id_number keeps the stored number (never redisplayed)."""
+    """What the office enters; on an update an empty id_number, phone or email keeps the stored value (none of
+    them is redisplayed in full: the form shows their masks)."""
 
     name: str
     city: City
@@ -91,7 +93,11 @@ def clean_fields(
         raise ExpertError("年度评审上限应在1至200之间", field="annual_cap")
     phone, email = check_contact(data.phone, data.email)
     fields = {"name": name, "city": data.city, "title": data.title.strip()[:64], "title_level": data.title_level,
-              "phone": phone, "email": email, "annual_cap": data.annual_cap}  # fmt: skip
+              "annual_cap": data.annual_cap}  # fmt: skip
+    contact = contact_fields(vault, phone, email)
+    if own_id is not None:  # an update keeps what was left empty
+        contact = {k: v for k, v in contact.items() if (phone if k.startswith("phone") else email)}
+    fields |= contact
     if number is not None:
         fields |= {"id_number_encrypted": vault.encrypt(number), "id_number_hash": vault.lookup_hash(number),
                    "id_number_masked": mask(number)}  # fmt: skip
@@ -135,14 +141,26 @@ def update_expert(
     return expert
 
 
-def update_contact(session: Session, expert: Expert, phone: str, email: str, *, actor_id: int) -> Expert:
-    """What an expert may change himself (issue 9): phone and email; leave and declarations below."""
-    before = {"phone": expert.phone, "email": expert.email}
-    expert.phone, expert.email = check_contact(phone, email)
+def update_contact(
+    session: Session, expert: Expert, phone: str, email: str, *, vault: IdentityVault, actor_id: int
+) -> Expert:
+    """What an expert may change himself (issue 9): phone and email (empty clears them); the audit row holds
+    their masks only. Leave and declarations below."""
+    before = {"phone": expert.phone_masked, "email": expert.email_masked}
+    for key, value in contact_fields(vault, *check_contact(phone, email)).items():
+        setattr(expert, key, value)
     audit.record(session, actor_id=actor_id, action="expert_contact", obj=("expert", expert.id), before=before,
-                 after={"phone": expert.phone, "email": expert.email})  # fmt: skip
+                 after={"phone": expert.phone_masked, "email": expert.email_masked})  # fmt: skip
     session.commit()
     return expert
+
+
+def own_contact(expert: Expert, *, scope: Scope, vault: IdentityVault) -> Contact:
+    """An expert's own phone and e-mail in full, for his profile; nobody else's (the office's view of an invited
+    expert is ``draws.contact_view.reveal_contact``, audited)."""
+    if scope.role is not Role.EXPERT or scope.expert_id != expert.id:
+        raise PermissionDenied("只能查看本人的完整联系方式")
+    return decrypt_contact(vault, expert)
 
 
 def set_status(

@@ -105,7 +105,7 @@ def answer_refusal(
     expert = session.get(Expert, refusal.expert_id)
     assert expert is not None
     report = refusal.report
-    notify.queue(session, expert_id=expert.id, recipient=expert.email or expert.phone, subject="拒签已答复",
+    notify.queue(session, expert_id=expert.id, recipient="", subject="拒签已答复",
                  body=f"{expert.name}专家：您对“{review.work.name}”论证报告第{report.version}版的拒签，"
                       f"抽取办公室答复如下：{answer}。您可以签署该稿（可附保留意见），或由组长重新起草。")  # fmt: skip
     audit.record(session, actor_id=scope.account_id, action="review_refusal_answer",

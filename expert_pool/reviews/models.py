@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expert_pool.draws.models import Draw, HalfDay
 from expert_pool.experts.models import Expert
+from expert_pool.reviews.signing_models import ExpertSigningKey
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
 from knowledge.plans.models import PlanVersion
 from knowledge.registry.models import Work
@@ -163,8 +164,12 @@ class ReportSignature(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # 保留意见: he signs the panel's conclusion and records why he disagrees; set on insert (the row is frozen).
     reservation: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Ed25519 (hex) by the expert's key over ``signing.payload``; NULL only before signing began (migration 0018).
+    signature: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("expert_signing_key.id"))
 
     expert: Mapped[Expert] = relationship()
+    key: Mapped[ExpertSigningKey | None] = relationship()
 
 
 class ReportRefusal(Base):

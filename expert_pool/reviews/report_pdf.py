@@ -15,6 +15,7 @@ from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expert_pool.draws.models import Seat
@@ -39,6 +40,7 @@ from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews.models import Conclusion, Review, ReviewReport
 from expert_pool.reviews.reports import report_content
 from expert_pool.reviews.rules import ATTENDEE_ROLES, REVIEW_POINTS
+from expert_pool.reviews.signing_models import ReportChainEntry
 from knowledge.enterprises.models import ParticipantRole
 from knowledge.registry.clauses import Annex, Operator
 from knowledge.registry.rules import catalogue
@@ -370,10 +372,15 @@ def _version(r: _Report, base_url: str) -> list[Flowable]:
         previous = r.session.get(ReviewReport, report.supersedes_id)
         was = f"第{previous.version}版（验证码 {previous.verify_code}）" if previous else "前一版本"
         rows.append(("更正", f"本版更正{was}；更正原因：{report.correction_reason}"))
+    kind = r.session.scalar(select(ReportChainEntry.kind).where(ReportChainEntry.report_id == report.id))
+    legacy = kind == "legacy"  # finalised before electronic signatures (migration 0018): its unkeyed hash
+    algorithm = "SHA-256（早于电子签名启用）" if legacy else "HMAC-SHA256（系统密钥）"
     rows += [("定稿时间", f"{local(report.finalised_at)}（北京时间）" if report.finalised_at else "尚未定稿"),
-             ("内容摘要 SHA-256", report.content_hash or "定稿时生成"), ("验证码", report.verify_code),
+             ("内容摘要", report.content_hash or "定稿时生成"), ("摘要算法", algorithm), ("验证码", report.verify_code),
              ("核验网址", verify_url(base_url, report.verify_code))]  # fmt: skip
-    note = ("扫描首页二维码或访问核验网址，可查验本报告是否由本系统出具、是否为现行版本；"
-            "内容摘要是全体专家签署时报告全部内容（含存档的专家个人意见）的 SHA-256，报告内容若被改动即与之不符。"
+    how = ("本报告早于电子签名启用，未含专家电子签名；内容摘要是签署时报告全部内容的 SHA-256。" if legacy else
+           "内容摘要是全体专家签署时报告全部内容（含存档的专家个人意见）以系统密钥计算的 HMAC-SHA256，"
+           "报告内容若被改动即与之不符；每位专家的签署附其本人 Ed25519 电子签名，核验页逐一显示是否有效。")  # fmt: skip
+    note = ("扫描首页二维码或访问核验网址，可查验本报告是否由本系统出具、是否为现行版本；" + how +
             "项目单位收执本与监管存档本验证码相同；专家个人意见及保留意见载于监管存档本。")  # fmt: skip
     return [fields(rows, r.st), gap(2 * mm), Paragraph(note, r.st.small)]

@@ -1,17 +1,14 @@
 """The review report (Decree 37 Art. 13): the leader's draft with numbered required changes, each expert's
 signature in his own account (with a recorded reservation, 保留意见, if he has one), finalisation only when
 unanimous and no refusal stands unanswered, corrections as new linked versions, the verification code, and
-the signing deadline's credit event (DOMAIN 6). Refusals themselves are in ``dissent``."""
+the signing deadline's credit event (DOMAIN 6). Each signature is the expert's Ed25519 signature (``signing``);
+a final report's hash is keyed and chained (``report_chain``); what it covers and how it is checked is in
+``verification``. Refusals themselves are in ``dissent``."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +20,18 @@ from expert_pool.credit.rules import EventKind
 from expert_pool.errors import ReviewError
 from expert_pool.experts.models import Expert
 from expert_pool.policy import pool_policy
+from expert_pool.reviews import report_chain, signing
 from expert_pool.reviews.meetings import active_draft, current_report, present_ids
 from expert_pool.reviews.models import Conclusion, ReportSignature, RequiredChange, Review, ReviewReport
 from expert_pool.reviews.rules import check_changes, check_panel_size, sign_deadline, unsigned
+from expert_pool.reviews.verification import CODE_ALPHABET as CODE_ALPHABET
+from expert_pool.reviews.verification import CODE_LENGTH as CODE_LENGTH
+from expert_pool.reviews.verification import CodeVerification as CodeVerification
+from expert_pool.reviews.verification import body_hash, signature_payload
+from expert_pool.reviews.verification import content_hash as content_hash
+from expert_pool.reviews.verification import normalise_code as normalise_code
+from expert_pool.reviews.verification import report_content as report_content
+from expert_pool.reviews.verification import verify_code as verify_code
 from knowledge import audit, outbox
 from knowledge.clock import CST
 from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
@@ -33,9 +39,6 @@ from knowledge.registry.services import move
 from knowledge.registry.workflow import WorkStatus
 from search_index.documents import make_doc_id
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
-CODE_LENGTH = 12
-CODE_PATTERN = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 SUMMARY_MAX = 4000
 REASON_MAX = 500
 AFTER_CONCLUSION = {
@@ -196,18 +199,23 @@ def sign_report(
     """An expert signs the draft in his own account (``actor_id``, the audit's actor), with a reservation
     (保留意见, its reason required) if he has one; the last signature makes it final, unless a refusal stands
     unanswered. Returns whether final."""
+    check_signable(session, review, report, expert_id)  # refused before anything is written, his key too
+    reserved = check_reservation(reservation)
+    key = signing.key_in_use(session, expert_id, now=now)  # his first signature makes (and commits) his key
     # Signatures on one report are serialised (a row lock on PostgreSQL; SQLite writes one at a time), so the
     # last two signing at once cannot each see the other missing and leave an unanimous report unfinalised.
     session.refresh(report, with_for_update=True)
     check_signable(session, review, report, expert_id)
-    reserved = check_reservation(reservation)
     expert = session.get(Expert, expert_id)
     assert expert is not None
     # One transaction for the signature and its audit row, the row written once the unique insert succeeded
     # (no savepoint: SQLite's driver commits a savepoint opened outside a transaction when it is released, which
     # stored a parallel signature whose audit row was then rolled back with the rest).
-    session.add(ReportSignature(report_id=report.id, expert_id=expert_id, signer_name=expert.name,
-                                signed_at=now, reservation=reserved))  # fmt: skip
+    row = ReportSignature(report_id=report.id, expert_id=expert_id, signer_name=expert.name, signed_at=now,
+                          reservation=reserved, key_id=key.id)  # fmt: skip
+    # Ed25519 over the keyed hash of what he agrees to, set before the insert (the row is frozen once written).
+    row.signature = signing.sign(key, signature_payload(report, body_hash(review, report), row))
+    session.add(row)
     try:
         session.flush()
     except IntegrityError as exc:
@@ -242,7 +250,10 @@ def finalise(session: Session, review: Review, report: ReviewReport, *, now: dat
     first = report.supersedes_id is None
     with session.no_autoflush:  # both columns in one UPDATE: the row is frozen once finalised_at is set
         report.finalised_at = now
-        report.content_hash = content_hash(report_content(session, review, report))
+        report.content_hash = signing.keyed_hash(report_content(session, review, report))
+    session.flush()
+    report_chain.append(session, report_chain.Link(report_chain.Kind.FINAL, report.id, report.version,
+                                                   report.content_hash, now))  # fmt: skip
     audit.record(session, actor_id=None, action="review_final", obj=("review_report", report.id),
                  after={"review": review.id, "version": report.version, "conclusion": report.conclusion.value,
                         "hash": report.content_hash})  # fmt: skip
@@ -267,103 +278,6 @@ def _names(session: Session, ids: list[int]) -> list[str]:
         i: n for i, n in session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(ids)))
     }
     return [names.get(i, str(i)) for i in ids]
-
-
-# -- the signed content and its verification ---------------------------------------------------------------
-
-
-def _utc(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def report_content(session: Session, review: Review, report: ReviewReport) -> dict[str, Any]:
-    """Everything the final report states, as the hash covers it (what the PDF prints comes from here too)."""
-    version = review.plan_version
-    present = set(present_ids(session, review))
-    return {
-        "review": review.id, "work": review.work_id, "plan_version": version.id, "plan_number": version.number,
-        "plan_sha256": version.sha256, "meeting_day": review.meeting_day.isoformat(),
-        "held_on": review.held_on.isoformat() if review.held_on else None, "place": review.place,
-        "attendees": review.attendees, "absent": review.absent_expert_ids, "leader": review.leader_expert_id,
-        "report": report.id, "version": report.version, "conclusion": report.conclusion.value,
-        "summary": report.summary, "supersedes": report.supersedes_id, "reason": report.correction_reason,
-        "code": report.verify_code, "finalised_at": _utc(report.finalised_at),
-        "changes": [{"n": c.number, "text": c.text, "from": c.source_expert_ids} for c in report.changes],
-        "signatures": sorted(_signed(s) for s in report.signatures),
-        "opinions": [{"expert": o.expert_id, "proposed": o.proposed.value, "checks": o.checks,
-                      "findings": o.findings, "at": _utc(o.submitted_at)}
-                     for o in review.opinions if o.expert_id in present],
-    }  # fmt: skip
-
-
-def _signed(s: ReportSignature) -> list[Any]:
-    # A reservation is signed content; a signature without one hashes as before reservations existed, so the
-    # reports finalised earlier still verify.
-    return [s.expert_id, s.signer_name, _utc(s.signed_at), *([s.reservation] if s.reservation else [])]
-
-
-def content_hash(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class CodeVerification:
-    """What the public verification page says about a code."""
-
-    state: str  # "current" | "superseded" | "draft" | "altered"
-    report: ReviewReport
-    replaced_by: ReviewReport | None = None
-
-    @property
-    def genuine(self) -> bool:
-        return self.state in ("current", "superseded")
-
-    @property
-    def message(self) -> str:
-        """What the public is told about the code (the page and the API say the same)."""
-        if self.state == "current":
-            return "真实有效且为现行版本"
-        if self.state == "superseded":
-            newer = self.replaced_by
-            return f"真实但已被第{newer.version}版取代" if newer else "真实但已被更正版本取代"
-        if self.state == "draft":
-            return "草稿未生效"
-        return "内容与签署时不一致（可能被篡改）"
-
-
-def normalise_code(raw: str) -> str:
-    """:raises ValidationError: for a code that cannot be one of ours (wrong length or characters)."""
-    code = raw.strip().upper().replace("-", "").replace(" ", "")
-    if not CODE_PATTERN.fullmatch(code):
-        raise ValidationError(
-            f"验证码格式不正确：应为{CODE_LENGTH}位字母或数字（不含0、O、1、I）", field="code"
-        )
-    return code
-
-
-def verify_code(session: Session, raw: str) -> CodeVerification:
-    """:raises ValidationError: malformed code; :raises NotFoundError: no report has this code."""
-    code = normalise_code(raw)
-    report = session.scalar(select(ReviewReport).where(ReviewReport.verify_code == code))
-    if report is None:
-        raise NotFoundError(
-            "未找到该验证码对应的论证报告，请核对验证码；如仍无法查到，该文件不是本系统出具的"
-        )
-    if report.finalised_at is None:
-        return CodeVerification("draft", report)
-    review = report.review
-    if content_hash(report_content(session, review, report)) != report.content_hash:
-        return CodeVerification("altered", report)
-    newer = session.scalar(
-        select(ReviewReport)
-        .where(ReviewReport.supersedes_id == report.id, ReviewReport.finalised_at.is_not(None))
-        .limit(1)
-    )
-    if newer is not None:
-        latest = current_report(review)
-        return CodeVerification("superseded", report, latest)
-    return CodeVerification("current", report)
 
 
 # -- the signing deadline --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import DDL, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
@@ -18,7 +18,11 @@ class Role(StrEnum):
     DRAW_OFFICE = "draw_office"
     EXPERT = "expert"
     REGULATOR = "regulator"
+    # Separation of duties (GB/T 22239-2019 8.1.4.2 d, 8.1.5.1-8.1.5.3): the system administrator keeps the
+    # stored value "admin"; the security and the audit administrator each do their own work and nothing else.
     ADMIN = "admin"
+    SECURITY_ADMIN = "security_admin"
+    AUDIT_ADMIN = "audit_admin"
 
     @property
     def label(self) -> str:
@@ -28,12 +32,19 @@ class Role(StrEnum):
             "expert": "评审专家",
             "regulator": "监管人员",
             "admin": "系统管理员",
+            "security_admin": "安全管理员",
+            "audit_admin": "审计管理员",
         }[self.value]
 
     @property
     def has_city_scope(self) -> bool:
         """Roles that belong to the province (city NULL) or to one city."""
         return self in (Role.DRAW_OFFICE, Role.REGULATOR)
+
+    @property
+    def is_business(self) -> bool:
+        """Roles that work on the registry and the pool (the system administrator keeps that reach too)."""
+        return self not in (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
 class Account(Base):
@@ -64,6 +75,13 @@ class Account(Base):
     # (a reset by the security administrator, a demo account, an expired password).
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Two-factor sign-in (knowledge/accounts/two_factor.py): the TOTP secret, encrypted with TOTP_KEY; when it
+    # was activated (None with a secret: an enrolment under way); the last time step accepted (a code is never
+    # accepted twice); and the demo waiver of the requirement, set only by `flask seed-demo --demo`.
+    totp_secret: Mapped[str | None] = mapped_column(String(256))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    two_factor_waived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     enterprise: Mapped[Enterprise | None] = relationship()
 
@@ -76,6 +94,23 @@ class Account(Base):
         if self.expert_id is not None:
             return f"专家编号 {self.expert_id}"
         return ""
+
+
+# Accounts are disabled, never deleted (GB/T 22239-2019 8.1.4.2 c: 停用; the audit log names its actors): the
+# database refuses a DELETE whatever client connects. The same statements are in migration 0019.
+ACCOUNT_SQLITE_GUARDS = [
+    "CREATE TRIGGER account_no_delete BEFORE DELETE ON account "
+    "BEGIN SELECT RAISE(ABORT, 'accounts are disabled, never deleted'); END",
+]
+ACCOUNT_POSTGRES_GUARDS = [
+    "CREATE OR REPLACE FUNCTION account_never_deleted() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'accounts are disabled, never deleted'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER account_no_delete BEFORE DELETE ON account FOR EACH ROW EXECUTE FUNCTION account_never_deleted()",
+]
+for _stmt in ACCOUNT_SQLITE_GUARDS:
+    event.listen(Account.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]  # DDL() is unannotated
+for _stmt in ACCOUNT_POSTGRES_GUARDS:
+    event.listen(Account.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]  # DDL() is unannotated
 
 
 class ApiToken(Base):
@@ -123,3 +158,16 @@ class PasswordHistory(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A two-factor recovery code: shown once, stored as a salted SHA-256, used at most once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -63,12 +63,50 @@ def can_manage_enterprises(scope: Scope) -> bool:
     return scope.role is Role.ADMIN
 
 
+# Separation of duties, GB/T 22239-2019 level 3: 8.1.4.2 d) "应授予管理用户所需的最小权限，实现管理用户的权限
+# 分离"; 8.1.5.1 系统管理 (the system administrator: accounts, their identity and scope, configuration), 8.1.5.3
+# 安全管理 (the security administrator: authorisation, i.e. roles, and the security parameters: credentials,
+# sign-in locks, keys), 8.1.5.2 审计管理 (the audit administrator: stores, queries and analyses the audit
+# records). None of the three can do another's work; 8.1.5.1-8.1.5.3 a) each one's own actions are audited.
+
+
+def can_use_business(scope: Scope) -> bool:
+    """The registry, the pool and the JSON API: the business roles and the system administrator (who keeps
+    his province-wide reach); never the security or the audit administrator."""
+    return scope.role.is_business or scope.role is Role.ADMIN
+
+
 def can_manage_accounts(scope: Scope) -> bool:
+    """Create accounts, edit their identity and scope, disable and re-enable them (8.1.5.1 b)."""
     return scope.role is Role.ADMIN
 
 
+def can_create_with_role(scope: Scope, role: Role) -> bool:
+    """The system administrator creates accounts with business roles only; administrator roles are granted
+    by the security administrator (8.1.5.3 b: 对主体进行授权)."""
+    return can_manage_accounts(scope) and role.is_business
+
+
+def can_change_roles(scope: Scope) -> bool:
+    """Grant or change any account's role, the administrator roles included (never one's own)."""
+    return scope.role is Role.SECURITY_ADMIN
+
+
+def can_manage_credentials(scope: Scope) -> bool:
+    """Reset a password or a two-factor enrolment, lift a sign-in lock, see sign-in attacks and key status
+    (8.1.5.3 b: 安全参数的设置)."""
+    return scope.role is Role.SECURITY_ADMIN
+
+
+def can_list_accounts(scope: Scope) -> bool:
+    """The accounts page: the system administrator manages them, the security administrator authorises them."""
+    return scope.role in (Role.ADMIN, Role.SECURITY_ADMIN)
+
+
 def can_read_audit(scope: Scope) -> bool:
-    return scope.role is Role.ADMIN or (scope.role is Role.REGULATOR and scope.city is None)
+    """The whole audit log, its export and its chain verification: the audit administrator's only (8.1.5.2).
+    Province regulators keep each object's history on the business pages (queries.history), not the log."""
+    return scope.role is Role.AUDIT_ADMIN
 
 
 def roles_of(scope: Scope, participants: Iterable[tuple[int, ParticipantRole]]) -> set[ParticipantRole]:

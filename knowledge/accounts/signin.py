@@ -6,12 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from knowledge import audit
-from knowledge.accounts import throttle
-from knowledge.accounts.models import Account, ApiToken
+from knowledge.accounts import throttle, two_factor
+from knowledge.accounts.models import Account, ApiToken, SignInCounter
 from knowledge.accounts.passwords import dummy_hash, verify_password
 from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.errors import DomainError, NotFoundError, ValidationError
@@ -34,7 +34,26 @@ class SignInLocked(SignInError):
         self.minutes = minutes
 
 
-def _minutes_left(until: datetime | None, now: datetime) -> int:
+class TwoFactorNeeded(SignInError):
+    """The password was right; the account is signed in only once its second factor checks."""
+
+    code = "two_factor_required"
+    prompt = "该账号已启用双因素认证，请同时提供身份验证器上的动态验证码（或一个恢复码）"
+
+    def __init__(self, account: Account) -> None:
+        super().__init__(self.prompt)
+        self.account = account
+
+
+class TwoFactorEnrolmentNeeded(TwoFactorNeeded):
+    """The password was right; the account's role requires a second factor it has not yet set up."""
+
+    code = "two_factor_enrolment_required"
+    status = 403
+    prompt = "该账号须先设置双因素认证：请在网页上登录，按提示绑定身份验证器"
+
+
+def minutes_left(until: datetime | None, now: datetime) -> int:
     return 1 if until is None else max(1, -(-int((until - now).total_seconds()) // 60))
 
 
@@ -58,16 +77,20 @@ def authenticate(
     attempt = throttle.reserve(session, key, address, now=now, policy=policy)
     blocked = attempt.blocked_until(now)
     if blocked is not None:
-        raise SignInLocked(_minutes_left(blocked, now))
+        raise SignInLocked(minutes_left(blocked, now))
     account = session.scalar(select(Account).where(Account.username == key))
     hashed = account.password_hash if account else dummy_hash(hash_method)
     is_valid = verify_password(hashed, password) and account is not None and account.is_active
-    if is_valid and account is not None:
-        throttle.forget_success(session, key, address)
-        account.last_login_at = now
-        audit.record(session, actor_id=account.id, action="login", obj=("account", account.id),
+    if is_valid and account is not None and two_factor.needs_second_step(account):
+        # The password is right but does not sign in: this attempt is given back, earlier failures stay, so
+        # bad codes that follow (counted on the same counters) lock as bad passwords do.
+        give_back(session, key, address)
+        audit.record(session, actor_id=account.id, action="login_password_ok", obj=("account", account.id),
                      after={"address": address})  # fmt: skip
         session.commit()
+        raise (TwoFactorEnrolmentNeeded if two_factor.must_enrol(account) else TwoFactorNeeded)(account)
+    if is_valid and account is not None:
+        complete_sign_in(session, account, now=now, address=address)
         return account
     locked = attempt.locked_until(now)
     audit.record(session, actor_id=None, action="login_locked" if locked else "login_failed",
@@ -76,8 +99,30 @@ def authenticate(
                  outcome="denied" if locked else "failed", address=address)  # fmt: skip
     session.commit()
     if locked is not None:
-        raise SignInLocked(_minutes_left(locked, now))
+        raise SignInLocked(minutes_left(locked, now))
     raise SignInError("用户名或密码错误")
+
+
+def give_back(session: Session, username: str, address: str) -> None:
+    """A right password that needs a second step: both counters give back this attempt (no commit)."""
+    t = SignInCounter.__table__.c
+    keys = (throttle.pair_key(username, address[: throttle.ADDRESS_MAX]), throttle.name_key(username))
+    session.execute(
+        update(SignInCounter).where(t.key.in_(keys), t.failures > 0).values(failures=t.failures - 1)
+    )
+
+
+def complete_sign_in(
+    session: Session, account: Account, *, now: datetime, address: str, second_factor: str | None = None
+) -> None:
+    """Every factor checked: the sign-in is recorded, and the address's failures are forgotten (by the check of
+    the second factor when there is one, knowledge/accounts/two_factor_services.py)."""
+    if second_factor is None:
+        throttle.forget_success(session, account.username, address)
+    account.last_login_at = now
+    after = {"address": address} | ({"second_factor": second_factor} if second_factor else {})
+    audit.record(session, actor_id=account.id, action="login", obj=("account", account.id), after=after)
+    session.commit()
 
 
 def end_sessions(session: Session, account: Account, *, reason: str) -> None:

@@ -101,14 +101,20 @@ def test_each_invited_expert_gets_his_own_invitation_and_a_booking(session, site
 
 
 def test_an_invitation_goes_to_the_contact_changed_since_the_last_draw(session, site):
+    """Queued to ``expert:<id>`` (no address stored in the outbox); delivery decrypts the current address."""
+    from expert_pool.draws import notify
     from expert_pool.draws.models import Notification
     from expert_pool.experts import services
+    from tests.factories import TEST_VAULT
 
     run_draw(session, site["ready_work"]())  # the pool snapshot is now cached, with the old contacts
     for n, expert in enumerate(site["experts"]):
-        services.update_contact(session, expert, "", f"expert{n}@example.com", actor_id=None)
+        services.update_contact(
+            session, expert, "", f"expert{n}@example.com", vault=TEST_VAULT, actor_id=None
+        )
     before = session.scalar(select(func.max(Notification.id)))
     run_draw(session, site["ready_work"](), day=DAY + timedelta(days=1), seed="seed-2")
     notes = session.scalars(select(Notification).where(Notification.id > before)).all()
     emails = {e.id: f"expert{n}@example.com" for n, e in enumerate(site["experts"])}
-    assert len(notes) == 5 and all(note.recipient == emails[note.expert_id] for note in notes)
+    assert len(notes) == 5 and all(note.recipient == f"expert:{note.expert_id}" for note in notes)
+    assert all(notify.address_of(session, n.recipient, TEST_VAULT) == emails[n.expert_id] for n in notes)

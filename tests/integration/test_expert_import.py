@@ -158,7 +158,10 @@ def test_headers_forgive_spaces_aliases_and_any_order_and_optional_columns_may_b
               "手机": 13912345678}  # fmt: skip
     report = dry_run(session, xlsx([values], headers), "experts.xlsx", vault=VAULT)
     assert report.is_clean, report.problems()
-    assert report.rows[0].fields["phone"] == "13912345678"
+    fields = report.rows[0].fields
+    assert (
+        fields["phone_masked"] == "139****5678" and VAULT.decrypt(fields["phone_encrypted"]) == "13912345678"
+    )
     assert report.rows[0].fields["specialties"] == ["excavation", "formwork"]
 
 

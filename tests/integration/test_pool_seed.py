@@ -17,6 +17,7 @@ from expert_pool.credit import ledger
 from expert_pool.demo.pool import PoolSummary, seed_pool
 from expert_pool.draws.models import HalfDay
 from expert_pool.draws.services import request_draw, verify
+from expert_pool.experts.contacts import decrypt_contact
 from expert_pool.experts.identity import IdentityVault, mask, normalize_id_number
 from expert_pool.experts.models import (
     CreditEventRow,
@@ -77,11 +78,13 @@ def test_id_numbers_decrypt_to_valid_unique_jiangsu_numbers(session, vault):
             <= date(1985, 12, 31)
         )
         assert expert.id_number_hash == vault.lookup_hash(number) and expert.id_number_masked == mask(number)
-        assert PHONE.match(expert.phone)
+        assert PHONE.match(decrypt_contact(vault, expert).phone)
         full = expert.title in {"正高级工程师", "教授级高级工程师", "研究员级高级工程师", "教授"}
         assert expert.title_level is (TitleLevel.FULL_SENIOR if full else TitleLevel.SENIOR)
     assert len(set(numbers)) == len({e.id_number_hash for e in experts}) == 60
-    assert len({e.phone for e in experts}) == 60
+    assert (
+        len({decrypt_contact(vault, e).phone for e in experts}) == len({e.phone_hash for e in experts}) == 60
+    )
 
 
 def test_every_expert_has_specialties_and_an_ordered_career(session, vault):
@@ -165,7 +168,7 @@ def rows_after_seeding(path: Path, vault: IdentityVault) -> dict[str, list[tuple
     with engine.connect() as conn:
         for name in POOL_TABLES:
             table = Base.metadata.tables[name]
-            columns = [c for c in table.c if c.name != "id_number_encrypted"]  # Fernet: random IV per token
+            columns = [c for c in table.c if not c.name.endswith("_encrypted")]  # Fernet: random IV per token
             rows[name] = [tuple(r) for r in conn.execute(select(*columns).order_by(table.c.id))]
     engine.dispose()
     return rows

@@ -18,7 +18,17 @@ FORBIDDEN = {
     "search_index": FLASK | {"webapp", "knowledge", "expert_pool"},
 }
 OURS = {"knowledge", "expert_pool", "search_index", "webapp", "tests"}
-KNOWLEDGE_KERNEL = {"db", "errors", "regions", "clock", "pagination", "outbox", "audit", "identity"}
+KNOWLEDGE_KERNEL = {
+    "db",
+    "errors",
+    "regions",
+    "clock",
+    "pagination",
+    "outbox",
+    "audit",
+    "identity",
+    "keyed_chain",
+}
 ALLOWED: dict[str, dict[str, set[str]]] = {
     "knowledge": {
         "db": set(),
@@ -29,6 +39,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "outbox": {"db"},
         "audit": {"db"},
         "identity": {"errors"},
+        "keyed_chain": set(),
         "spreadsheets": {"audit", "errors", "regions"},
         "enterprises": KNOWLEDGE_KERNEL,
         "accounts": KNOWLEDGE_KERNEL | {"enterprises"},

@@ -18,31 +18,39 @@ from tests.factories import (
 )
 
 ALL = set(Role)
+# The security and the audit administrator reach their own pages only (webapp/admin/duties.py).
+BUSINESS = ALL - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 # endpoint -> roles that get 200; every other signed-in role gets 403.
 MATRIX = {
     "main.home": ALL,
-    "enterprises.index": ALL,
-    "enterprises.detail": ALL,
+    "enterprises.index": BUSINESS,
+    "enterprises.detail": BUSINESS,
     "enterprises.create": {Role.ADMIN},
     "enterprises.edit": {Role.ADMIN},
-    "projects.index": ALL - {Role.EXPERT},
-    "projects.detail": ALL - {Role.EXPERT},
-    "admin.accounts": {Role.ADMIN},
+    "projects.index": BUSINESS - {Role.EXPERT},
+    "projects.detail": BUSINESS - {Role.EXPERT},
+    "admin.accounts": {Role.ADMIN, Role.SECURITY_ADMIN},
     "admin.create_account": {Role.ADMIN},
-    "admin.audit": {Role.ADMIN, Role.REGULATOR},
+    "admin.edit_account": {Role.ADMIN},
+    "admin.change_role": {Role.SECURITY_ADMIN},
+    "admin.audit": {Role.AUDIT_ADMIN},
+    "admin.export_audit": {Role.AUDIT_ADMIN},
     "admin.policy": {Role.ADMIN},
-    "admin.sign_in_attacks": {Role.ADMIN},
+    "admin.sign_in_attacks": {Role.SECURITY_ADMIN},
+    "admin.key_status": {Role.SECURITY_ADMIN},
     "auth.tokens": ALL,
     "auth.password": ALL,
-    "classify.page": ALL,
-    "works.index": ALL - {Role.EXPERT},
-    "works.export": ALL - {Role.EXPERT},
-    "works.detail": ALL - {Role.EXPERT},
+    "auth.two_factor": ALL,
+    "auth.two_factor_enrol": ALL,
+    "classify.page": BUSINESS,
+    "works.index": BUSINESS - {Role.EXPERT},
+    "works.export": BUSINESS - {Role.EXPERT},
+    "works.detail": BUSINESS - {Role.EXPERT},
     "works.create": {Role.PROJECT_TEAM, Role.ADMIN},
     "works.edit_parameters": {Role.PROJECT_TEAM, Role.ADMIN},
     "works.submit_plan": {Role.PROJECT_TEAM},
-    "works.plan_detail": ALL - {Role.EXPERT},
-    "works.download": ALL - {Role.EXPERT},
+    "works.plan_detail": BUSINESS - {Role.EXPERT},
+    "works.download": BUSINESS - {Role.EXPERT},
     "works.import_works": {Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN},
     "works.import_template": {Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN},
     "experts.index": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
@@ -50,7 +58,7 @@ MATRIX = {
     "experts.create": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.edit": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.me": {Role.EXPERT},
-    "draws.detail": ALL - {Role.EXPERT},
+    "draws.detail": BUSINESS - {Role.EXPERT},
     "experts.credit_page": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "experts.my_credit": {Role.EXPERT},
     "experts.import_experts": {Role.DRAW_OFFICE, Role.ADMIN},
@@ -60,9 +68,9 @@ MATRIX = {
     "reports.report_pdf": set(),  # the world's review has no report: 404 for every role (see HIDDEN)
     "reports.draw_pdf": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "draws.my_invitations": {Role.EXPERT},
-    "search.index": ALL,
-    "reviews.index": ALL,
-    "reviews.detail": ALL - {Role.EXPERT},
+    "search.index": BUSINESS,
+    "reviews.index": BUSINESS,
+    "reviews.detail": BUSINESS - {Role.EXPERT},
     "reviews.revision": {Role.PROJECT_TEAM},
     "reviews.plan": set(),
     "reviews.plan_download": set(),
@@ -73,14 +81,17 @@ PUBLIC = {
     "static",
     "bootstrap.static",
     "auth.login",
+    "auth.two_factor_code",  # the second step of a sign-in: without a pending one, back to the login page
     "main.healthz",
     "reports.verify",
     "reports.verify_form",
     "reports.chain_digest_file",
 }
-POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "works.record_move", "works.request_review", "works.sign",
+POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "admin.reset_two_factor",
+             "admin.disable_account", "admin.enable_account", "admin.verify_audit", "admin.unlock_sign_in", "auth.two_factor_cancel",
+             "auth.two_factor_recovery", "auth.two_factor_disable", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
-             "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer",
+             "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer", "draws.contact",
              "experts.record_credit", "experts.reverse_credit", "experts.import_commit",
              "experts.appeal", "experts.decide_appeal", "reviews.meeting", "reviews.opinion", "reviews.draft",
              "reviews.sign", "reviews.confirm_revision", "reviews.refuse", "reviews.answer_refusal",
@@ -89,8 +100,8 @@ POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "works.record
 QUERY = {"works.create": {"project_id"}}
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
 HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
-HIDDEN["reports.report_pdf"] = set(Role)  # a report of a review one may see, but no such report
-HIDDEN["reviews.revision_compare"] = HIDDEN["reviews.revision_download"] = set(Role)  # no revision
+HIDDEN["reports.report_pdf"] = BUSINESS  # a report of a review one may see, but no such report
+HIDDEN["reviews.revision_compare"] = HIDDEN["reviews.revision_download"] = BUSINESS  # no revision
 
 
 @pytest.fixture
@@ -103,7 +114,8 @@ def world(app, session):
     review = open_review(session, draw)
     session.commit()
     return {"review_id": review.id, "report_id": 1,"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
-            "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id, "draw_id": draw.id}  # fmt: skip
+            "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id, "draw_id": draw.id,
+            "account_id": make_account(session, Role.REGULATOR).id}  # fmt: skip
 
 
 def url_for_endpoint(app, endpoint, world):

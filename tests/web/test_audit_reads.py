@@ -107,7 +107,7 @@ def test_opinions_and_signatures_name_the_expert_as_actor(client, session, m):
 
 
 def test_the_audit_page_shows_address_and_outcome(client, session):
-    admin = make_account(session, Role.ADMIN)
+    admin = make_account(session, Role.AUDIT_ADMIN)
     client.post("/auth/login", data={"username": admin.username, "password": "wrong-password"})
     login(client, admin)
     page = client.get("/admin/audit").get_data(as_text=True)

@@ -103,7 +103,7 @@ def test_a_lock_from_one_address_leaves_another_address_free(client, session):
     assert page.status_code == 302
 
 
-def test_the_admin_sees_the_name_under_attack_and_others_may_not(client, session):
+def test_the_security_administrator_sees_the_name_under_attack_and_others_may_not(client, session):
     target = make_account(session, role=Role.EXPERT)
     for i in range(4):
         client.post("/auth/login", data={"username": target.username, "password": "wrong"},
@@ -112,6 +112,6 @@ def test_the_admin_sees_the_name_under_attack_and_others_may_not(client, session
     login(client, office)
     assert client.get("/admin/sign-in-attacks").status_code == 403
     client.post("/auth/logout")
-    login(client, make_account(session, role=Role.ADMIN))
+    login(client, make_account(session, role=Role.SECURITY_ADMIN))
     page = client.get("/admin/sign-in-attacks").get_data(as_text=True)
     assert target.username in page and office.username not in page

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from expert_pool.experts.identity import check_character
+from expert_pool.experts.identity import IdentityVault, check_character
 from expert_pool.experts.models import Expert
 from knowledge.accounts.models import Role
 from tests.factories import login, make_account, make_enterprise
@@ -90,4 +90,7 @@ def test_expert_edits_only_his_own_profile(client, session):
     assert client.get(f"/experts/{account.expert_id}").status_code == 403
     expert = session.get(Expert, account.expert_id)
     session.refresh(expert)
-    assert expert.phone == "13800001111" and len(expert.leaves) == 1
+    assert expert.phone_masked == "138****1111" and len(expert.leaves) == 1
+    vault = IdentityVault(client.application.config["EXPERT_ID_KEY"].encode())
+    assert vault.decrypt(expert.phone_encrypted or "") == "13800001111"
+    assert "13800001111" in client.get("/experts/me").get_data(as_text=True)  # his own, in full

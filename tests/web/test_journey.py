@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+import knowledge.audit
 from expert_pool.draws.models import Seat, SeatStatus
 from expert_pool.experts.models import Expert
 from expert_pool.reviews.models import Review, ReviewReport
@@ -39,6 +40,7 @@ from knowledge.accounts.services import AccountInput, create_account
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.registry.models import Work
 from tests.factories import SAMPLE_PLAN
+from webapp.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -105,6 +107,8 @@ def seeded(tmp_path) -> dict[str, str]:
 
 
 def db_of(env: dict[str, str]) -> Session:
+    """A session on the served instance's database, with the instance's audit key (its rows join the chain)."""
+    knowledge.audit.use_key(Config(env["INSTANCE_DIR"]).AUDIT_CHAIN_KEY.encode())
     return Session(create_engine(env["DATABASE_URL"]))
 
 

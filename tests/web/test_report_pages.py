@@ -190,7 +190,9 @@ def test_api_verify_is_public_and_answers_the_facts(client, session, m):
         "code": report.verify_code, "state": "current", "genuine": True, "current": True, "version": 1,
         "replaced_by_code": None, "replaced_by_version": None, "message": "真实有效且为现行版本",
         "conclusion": "pass_after_revision", "project": m.project.name, "work": m.work.name,
-        "finalised_at": report.finalised_at.isoformat(),
+        "finalised_at": report.finalised_at.isoformat(), "chain_seq": 1, "legacy": False,
+        "signatures": [{"expert": s.signer_name[0] + "**", "signed_at": s.signed_at.isoformat(), "valid": True}
+                       for s in report.signatures],
     }  # fmt: skip
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from flask import request
+
 from knowledge.accounts.models import Role
 from tests.factories import login, make_account
+from webapp import create_app
+from webapp.config import TestConfig
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "webapp" / "templates"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
@@ -52,3 +56,18 @@ def test_hsts_only_when_served_over_https(app, client):
     assert "Strict-Transport-Security" not in client.get("/auth/login").headers
     app.config["SESSION_COOKIE_SECURE"] = True
     assert "max-age=" in client.get("/auth/login").headers["Strict-Transport-Security"]
+
+
+def _address_seen(app) -> str | None:
+    seen: list[str | None] = []
+    app.before_request(lambda: seen.append(request.remote_addr) and None)
+    app.test_client().get("/auth/login", headers={"X-Forwarded-For": "203.0.113.9"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.2"})  # fmt: skip
+    return seen[0]
+
+
+def test_forwarded_address_is_trusted_only_behind_a_configured_proxy(app, tmp_path):
+    assert _address_seen(app) == "10.0.0.2"  # direct: a client cannot forge the address the throttle counts
+    behind = create_app(TestConfig(tmp_path / "proxied"), TRUSTED_PROXIES=1,
+                        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])  # fmt: skip
+    assert _address_seen(behind) == "203.0.113.9"

@@ -1,4 +1,5 @@
-"""Administration: accounts and the audit log."""
+"""Administration, in three separate duties (knowledge/accounts/permissions.py): the system administrator's
+accounts and policy, the security administrator's roles and credentials, the audit administrator's log."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/accounts")
-@role_required(Role.ADMIN)
+@login_required
 def accounts() -> ResponseReturnValue:
-    return render_template("admin/accounts.html", page=account_queries.accounts(db.session, page=page_arg()))
+    try:
+        page = account_queries.accounts(db.session, current_scope(), page=page_arg())
+    except PermissionDenied:
+        abort(403)
+    return render_template("admin/accounts.html", page=page)
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -38,13 +43,16 @@ def create_account() -> ResponseReturnValue:
     form = AccountForm()
     if form.validate_on_submit():
         try:
-            enterprise_id = _enterprise_id(form.enterprise_credit_code.data)
+            enterprise_id = enterprise_id_of(form.enterprise_credit_code.data)
             account_services.create_account(
                 db.session,
                 form.to_input(enterprise_id),
                 actor_id=current_scope().account_id,
                 hash_method=_hash_method(),
             )
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -58,7 +66,7 @@ def _hash_method() -> str:
     return str(current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def _enterprise_id(code: str | None) -> int | None:
+def enterprise_id_of(code: str | None) -> int | None:
     if not code:
         return None
     enterprise_id = db.session.scalar(
@@ -67,19 +75,6 @@ def _enterprise_id(code: str | None) -> int | None:
     if enterprise_id is None:
         raise ValidationError("未找到该统一社会信用代码对应的单位", field="enterprise_credit_code")
     return enterprise_id
-
-
-@bp.route("/audit")
-@login_required
-def audit() -> ResponseReturnValue:
-    object_type = request.args.get("object_type", "").strip()[:32]
-    try:
-        page = account_queries.audit_entries(
-            db.session, current_scope(), object_type=object_type, page=page_arg()
-        )
-    except PermissionDenied:
-        abort(403)
-    return render_template("admin/audit.html", page=page, object_type=object_type)
 
 
 @bp.route("/policy", methods=["GET", "POST"])
@@ -108,4 +103,12 @@ def policy() -> ResponseReturnValue:
     )
 
 
-from webapp.admin import password_reset, signin_watch  # noqa: E402, F401 - register their routes on bp
+from webapp.admin import (  # noqa: E402, F401 - register their routes on bp
+    account_views,
+    audit_views,
+    duties,
+    key_status,
+    password_reset,
+    signin_watch,
+    two_factor_reset,
+)

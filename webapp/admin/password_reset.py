@@ -1,23 +1,28 @@
-"""The administrator resets an account's password: a temporary one, shown once, changed at next sign-in."""
+"""The security administrator resets an account's password: a temporary one, shown once, changed at next sign-in."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import login_required
 
-from knowledge.accounts import credentials
-from knowledge.accounts.models import Account, Role
+from knowledge.accounts import services as account_services
+from knowledge.accounts.models import Account
+from knowledge.accounts.permissions import can_manage_credentials
 from knowledge.db import utcnow
+from knowledge.errors import DomainError
 from webapp.admin import bp
-from webapp.auth import current_account, role_required
+from webapp.auth import current_scope
 from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db
 from webapp.forms import Form
 
 
 @bp.route("/accounts/<int:account_id>/reset-password", methods=["POST"])
-@role_required(Role.ADMIN)
+@login_required
 def reset_password(account_id: int) -> ResponseReturnValue:
+    if not can_manage_credentials(current_scope()):
+        abort(403)
     account = db.session.get(Account, account_id)
     if account is None:
         abort(404)
@@ -30,7 +35,13 @@ def reset_password(account_id: int) -> ResponseReturnValue:
                           "该账号所有已登录的会话立即结束", "本人下次登录后须先设置新密码"],
             back_url=url_for("admin.accounts"), button="重置密码",
         )  # fmt: skip
-    temporary = credentials.reset_password(db.session, account, actor_id=current_account().id,
-                                           hash_method=current_app.config["PASSWORD_HASH_METHOD"], now=utcnow())  # fmt: skip
+    try:
+        temporary = account_services.reset_password(db.session, account.id, actor_id=current_scope().account_id,
+                                                    hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                                                    now=utcnow())  # fmt: skip
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.accounts"))
     response = render_template("admin/password_reset.html", account=account, temporary=temporary)
     return response, 200, {"Cache-Control": "no-store"}

@@ -9,6 +9,7 @@ from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 
 from knowledge.accounts import signin
+from knowledge.accounts.permissions import Scope, can_use_business
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
 from webapp.api.spec import SPEC, Operation
@@ -17,6 +18,7 @@ from webapp.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _PUBLIC: set[str] = set()
+OWN_ACCOUNT = {"api.me", "api.list_tokens", "api.create_token", "api.revoke_token"}
 
 
 class ApiError(Exception):
@@ -54,6 +56,9 @@ def authenticate() -> ResponseReturnValue | None:
         g.api_account = signin.account_for_token(db.session, secret.strip(), now=utcnow())
     except signin.TokenError as exc:
         return json_error(exc.status, exc.code, exc.message)
+    if request.endpoint not in OWN_ACCOUNT and not can_use_business(Scope.of(g.api_account)):
+        # The security and the audit administrator work through their own pages only (webapp/admin/duties.py).
+        return json_error(403, "role_not_allowed", "安全管理员和审计管理员不能使用业务接口")
     return None
 
 

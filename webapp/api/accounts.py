@@ -8,12 +8,12 @@ from typing import Any
 from flask import current_app, g, request
 from flask.typing import ResponseReturnValue
 
-from knowledge.accounts import credentials, signin
-from knowledge.accounts.models import Account, ApiToken
+from knowledge.accounts import credentials, signin, two_factor_services
+from knowledge.accounts.models import Account, ApiToken, Role
 from knowledge.db import utcnow
 from webapp.api import ApiError, route
 from webapp.api.params import Field, json_body
-from webapp.auth import current_account, password_policy
+from webapp.auth import current_account, password_policy, totp_cipher
 from webapp.auth.views import throttle_policy
 from webapp.extensions import db
 
@@ -39,7 +39,7 @@ ACCOUNT_SCHEMA = {
         "id": {"type": "integer"},
         "username": {"type": "string"},
         "display_name": {"type": "string"},
-        "role": {"type": "string", "enum": ["project_team", "draw_office", "expert", "regulator", "admin"]},
+        "role": {"type": "string", "enum": [r.value for r in Role]},
         "city": {"type": "string", "nullable": True},
         "enterprise_id": {"type": "integer", "nullable": True},
         "expert_id": {"type": "integer", "nullable": True},
@@ -82,7 +82,7 @@ def _validity() -> timedelta:
 @route(
     "/auth/token",
     "POST",
-    summary="用户名和密码换取API令牌（与网页登录共用失败锁定）",
+    summary="用户名和密码（已启用双因素认证的账号另加动态验证码或恢复码）换取API令牌（与网页登录共用失败锁定）",
     tag="账号",
     public=True,
     body={
@@ -92,11 +92,16 @@ def _validity() -> timedelta:
             "username": {"type": "string", "maxLength": 64},
             "password": {"type": "string", "maxLength": 128},
             "name": {"type": "string", "maxLength": 64},
+            "code": {
+                "type": "string",
+                "maxLength": 32,
+                "description": "动态验证码（6位）或恢复码；已启用双因素认证的账号必填（否则 401 two_factor_required）",
+            },
         },
     },
     response=NEW_TOKEN_SCHEMA,
     status=201,
-    errors=(403, 429),
+    errors=(401, 403, 429),
 )
 def issue_token() -> ResponseReturnValue:
     body = json_body(
@@ -104,17 +109,29 @@ def issue_token() -> ResponseReturnValue:
             "username": Field(str, max_length=64),
             "password": Field(str, max_length=128),
             "name": Field(str, max_length=64),
+            "code": Field(str, required=False, max_length=32),
         }
     )
-    account = signin.authenticate(
-        db.session,
-        body["username"],
-        body["password"],
-        now=utcnow(),
-        policy=throttle_policy(),
-        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-        address=request.remote_addr or "",
-    )
+    address = request.remote_addr or ""
+    try:
+        account = signin.authenticate(
+            db.session,
+            body["username"],
+            body["password"],
+            now=utcnow(),
+            policy=throttle_policy(),
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            address=address,
+        )
+    except signin.TwoFactorNeeded as exc:
+        # The password alone never issues a token for an account with a second factor (GB/T 22239-2019
+        # 8.1.4.1 d); one whose role requires it and has none enrols on the web first (403).
+        if isinstance(exc, signin.TwoFactorEnrolmentNeeded) or not body.get("code"):
+            raise
+        account = exc.account
+        kind = two_factor_services.check_code(db.session, account, body["code"], cipher=totp_cipher(),
+                                              now=utcnow(), policy=throttle_policy(), address=address)  # fmt: skip
+        signin.complete_sign_in(db.session, account, now=utcnow(), address=address, second_factor=kind)
     if credentials.needs_new_password(account, now=utcnow(), policy=password_policy()):
         raise ApiError(403, "password_change_required", "请先在网页上设置新密码，再申请API令牌")
     token, secret = signin.create_token(

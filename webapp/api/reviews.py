@@ -29,7 +29,8 @@ REVIEW_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "id", "work_id", "plan_version_id", "meeting_day", "half_day", "held_on", "place", "conclusion")}}  # fmt: skip
 DETAIL_SCHEMA = {"type": "object", "properties": {k: {} for k in (
     "id", "work_id", "plan_version_id", "meeting_day", "half_day", "held_on", "place", "conclusion", "panel",
-    "attendees", "leader_expert_id", "opinions", "reports", "materials", "materials_lead_days", "refusals")}}  # fmt: skip
+    "attendees", "leader_expert_id", "opinions", "reports", "materials", "materials_lead_days", "refusals", "confirmed",
+    "names_sealed")}}  # fmt: skip
 
 
 @route("/reviews", "GET", summary="专家论证记录（专家：本人参加的；其他角色：权限范围内的）", tag="专家论证",
@@ -67,11 +68,14 @@ def get_review(review_id: int) -> ResponseReturnValue:
     show_names = reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=clock.now(),
                               member=acc.member)  # fmt: skip
     experts = queries.experts_by_id(db.session, [s.expert_id for s in seats])
+    # Before the reveal time a seated expert is listed alone (himself), like the page; others get no list.
+    listed = seats if show_names else [s for s in seats if acc.member and s.expert_id == scope.expert_id]
     data: dict[str, Any] = reviews.summary(review) | {
         "attendees": review.attendees if review.held_on else [], "leader_expert_id": review.leader_expert_id,
         "panel": [{"expert_id": s.expert_id, "name": experts[s.expert_id].name,
-                   "absent": s.expert_id in (review.absent_expert_ids or [])} for s in seats] if show_names else None,
-        "confirmed": len(seats),
+                   "absent": s.expert_id in (review.absent_expert_ids or [])} for s in listed]
+        if show_names or listed else None,
+        "confirmed": len(seats), "names_sealed": not show_names,
     }  # fmt: skip
     opinions = reviews.opinions_for(db.session, review, scope=scope, acc=acc)
     data["opinions"] = None if opinions is None else [

@@ -29,6 +29,20 @@ VERIFY_SCHEMA = {
         "finalised_at": {"type": "string", "format": "date-time", "nullable": True},
         "project": {"type": "string", "nullable": True},
         "work": {"type": "string", "nullable": True},
+        "chain_seq": {"type": "integer", "nullable": True},
+        "legacy": {"type": "boolean"},
+        "signatures": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["expert", "signed_at", "valid"],
+                "properties": {
+                    "expert": {"type": "string"},
+                    "signed_at": {"type": "string", "format": "date-time"},
+                    "valid": {"type": "boolean", "nullable": True},
+                },
+            },
+        },
     },
 }
 
@@ -46,8 +60,14 @@ def verify_report(code: str) -> ResponseReturnValue:
         "current": verdict.state == "current", "version": report.version,
         "replaced_by_code": newer.verify_code if newer else None,
         "replaced_by_version": newer.version if newer else None, "message": verdict.message,
-        "conclusion": None, "finalised_at": None, "project": None, "work": None,
+        "conclusion": None, "finalised_at": None, "project": None, "work": None, "chain_seq": None,
+        "legacy": False, "signatures": [],
     }  # fmt: skip
+    check = verdict.check
+    if check is not None:  # each signature checked (the name masked, as on the page), and the chain position
+        body |= {"chain_seq": check.place.seq, "legacy": check.legacy,
+                 "signatures": [{"expert": s.masked_name, "signed_at": s.signed_at.isoformat(), "valid": s.valid}
+                                for s in check.signatures]}  # fmt: skip
     if verdict.genuine:  # only what a genuine report states; nothing about a draft or an altered record
         work = report.review.work
         body |= {"conclusion": report.conclusion.value, "project": work.project.name, "work": work.name,

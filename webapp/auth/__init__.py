@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import UserMixin, current_user, login_required, logout_user
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from knowledge.accounts import credentials
+from knowledge.accounts import credentials, two_factor
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.password_policy import PasswordPolicy
 from knowledge.accounts.permissions import Scope
+from knowledge.accounts.two_factor import SecretCipher
 from knowledge.db import utcnow
 from webapp.extensions import db, login_manager
 
@@ -76,7 +77,42 @@ def end_idle_session() -> ResponseReturnValue | None:
     return None
 
 
-PASSWORD_FREE = {"auth.password", "auth.logout", "static", "bootstrap.static"}
+TWO_FACTOR_FREE = {"auth.two_factor_enrol", "auth.logout", "static", "bootstrap.static"}
+TWO_FACTOR_DONE = "two_factor"  # set in a session begun with the account's second factor
+
+
+def totp_cipher() -> SecretCipher:
+    return SecretCipher(str(current_app.config["TOTP_KEY"]).encode())
+
+
+def sign_in_session(account: Account, *, second_factor: bool) -> None:
+    """A fresh signed-in session for the account; ``second_factor``: it began with a checked code."""
+    start_session()
+    login_user(SessionUser(account))
+    if second_factor:
+        session[TWO_FACTOR_DONE] = True
+
+
+@bp.before_app_request
+def require_second_factor() -> ResponseReturnValue | None:
+    """GB/T 22239-2019 8.1.4.1 d: an enrolled account's session must have begun with its code (one begun on the
+    password before the second factor was switched on ends); an account whose role requires a second factor
+    and has none reaches only the enrolment and sign-out."""
+    if g.get("api_account") is not None or not current_user.is_authenticated:
+        return None
+    account = current_user.account
+    if two_factor.is_enrolled(account) and not session.get(TWO_FACTOR_DONE):
+        logout_user()
+        session.clear()
+        flash("该账号已启用双因素认证，请重新登录并输入动态验证码", "warning")
+        return redirect(url_for("auth.login"))
+    if two_factor.must_enrol(account) and request.endpoint not in TWO_FACTOR_FREE:
+        flash("您的角色须使用双因素认证，请先绑定身份验证器", "warning")
+        return redirect(url_for("auth.two_factor_enrol"))
+    return None
+
+
+PASSWORD_FREE = {"auth.password", "auth.logout", "auth.two_factor_enrol", "static", "bootstrap.static"}
 
 
 def password_policy() -> PasswordPolicy:
@@ -130,4 +166,4 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-from webapp.auth import views  # noqa: E402,F401
+from webapp.auth import two_factor_views, views  # noqa: E402,F401

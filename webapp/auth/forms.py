@@ -42,5 +42,15 @@ class TokenForm(Form):
     )
 
 
+class CodeForm(Form):
+    """The second factor: six digits from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "动态验证码",
+        validators=[DataRequired("请输入验证码"), Length(max=32, message="验证码过长")],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True},
+    )
+
+
 class EmptyForm(Form):
     """A form with only the CSRF token, for POST buttons (sign out, revoke)."""

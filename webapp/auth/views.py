@@ -7,15 +7,16 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from knowledge.accounts import credentials, signin
 from knowledge.accounts.password_policy import rules_text
 from knowledge.accounts.throttle import ThrottlePolicy
 from knowledge.db import utcnow
 from knowledge.errors import DomainError
-from webapp.auth import SessionUser, bp, current_account, password_policy, start_session
+from webapp.auth import TWO_FACTOR_DONE, bp, current_account, password_policy, sign_in_session
 from webapp.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm
+from webapp.auth.pending import begin_pending
 from webapp.extensions import db
 from webapp.forms import attach_error
 
@@ -55,11 +56,14 @@ def login() -> ResponseReturnValue:
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                 address=request.remote_addr or "",
             )
+        except signin.TwoFactorNeeded as exc:
+            begin_pending(exc.account, _safe_next(request.args.get("next")))
+            enrol = isinstance(exc, signin.TwoFactorEnrolmentNeeded)
+            return redirect(url_for("auth.two_factor_enrol" if enrol else "auth.two_factor_code"))
         except signin.SignInError as exc:
             form.form_errors.append(str(exc))
         else:
-            start_session()
-            login_user(SessionUser(account))
+            sign_in_session(account, second_factor=False)
             flash(f"欢迎，{account.display_name}", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -129,8 +133,7 @@ def password() -> ResponseReturnValue:
             db.session.rollback()
             attach_error(form, exc)
         else:
-            start_session()
-            login_user(SessionUser(account))
+            sign_in_session(account, second_factor=bool(session.get(TWO_FACTOR_DONE)))
             flash("密码已更新，其他设备上的登录已全部退出", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form, account=account,

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from expert_pool.conflicts import store as conflict_store
-from expert_pool.draws import arrangement, invitations
+from expert_pool.draws import arrangement, contact_view, invitations
 from expert_pool.draws import services as draws
-from expert_pool.draws.models import Draw, HalfDay, SeatStatus
+from expert_pool.draws.models import Draw, HalfDay, Seat, SeatStatus
 from expert_pool.draws.panel import algorithm_name
 from expert_pool.draws.reveal import reveal_names, seed_visible
 from expert_pool.errors import DrawError
@@ -19,12 +19,13 @@ from expert_pool.policy import pool_policy
 from expert_pool.reviews import meetings
 from knowledge.accounts.models import Role
 from knowledge.clock import CST
-from knowledge.errors import DomainError, NotFoundError
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.registry import queries as work_queries
 from knowledge.registry.models import Work
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.confirmation import confirm_page, is_confirmed
+from webapp.experts import vault as contact_vault
 from webapp.extensions import db
 from webapp.forms import Form
 
@@ -104,10 +105,35 @@ def detail(draw_id: int) -> ResponseReturnValue:
     )
     confirmed = sum(1 for s in draw.seats if s.status is SeatStatus.CONFIRMED)
     is_office = account.role in (*OFFICE, Role.REGULATOR)
+    contactable = {s.id for s in draw.seats if contact_view.may_view_contact(current_scope(), s)}
     return render_template("draws/detail.html", draw=draw, work=work, show_names=show_names, experts=experts,
+                           contactable=contactable, form=Form(),
                            confirmed=confirmed, is_office=is_office, apart=apart, show_seed=seed_visible(draw, now),
                            algorithm=algorithm_name(draw.algorithm),
                            verification=draws.verify(db.session, draw) if is_office else None)  # fmt: skip
+
+
+@bp.route("/seats/<int:seat_id>/contact", methods=["POST"])
+@role_required(*READERS)
+def contact(seat_id: int) -> ResponseReturnValue:
+    """The invited expert's phone and e-mail, shown once on this response (never stored in a flash or a
+    session); who may see them is the service's decision, and each view is audited."""
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        shown = contact_view.reveal_contact(db.session, seat_id, scope=current_scope(), vault=contact_vault(),
+                                            reason=request.form.get("reason", ""))  # fmt: skip
+    except NotFoundError:
+        abort(404)
+    except PermissionDenied as exc:
+        return render_template("errors/error.html", status=403, title="无权查看", message=str(exc)), 403
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        seat_draw = db.session.get(Seat, seat_id)
+        return redirect(url_for("draws.detail", draw_id=seat_draw.draw_id if seat_draw else 0))
+    seat = db.session.get(Seat, seat_id)
+    return render_template("draws/contact.html", seat=seat, contact=shown)
 
 
 @bp.route("/works/<int:work_id>/conflicts")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 
 from expert_pool.experts import queries, services
+from expert_pool.experts.contacts import phone_lookup_hash
 from expert_pool.experts.identity import IdentityVault
 from expert_pool.experts.models import Expert, ExpertStatus
 from expert_pool.experts.scopes import may_manage_expert, may_view_full_id
@@ -44,7 +45,10 @@ def index() -> ResponseReturnValue:
     status = enum_or_none(ExpertStatus, request.args.get("status"))
     specialty = request.args.get("specialty", "")
     specialty = specialty if specialty in services.SPECIALTIES else ""
-    page = queries.experts(db.session, q=q, city=city, specialty=specialty, status=status, page=page_arg())
+    # A number typed in the search box finds its expert through the keyed hash (the phone is stored encrypted).
+    phone_hash = phone_lookup_hash(vault(), q) if sum(c.isdigit() for c in q) >= 7 else ""
+    page = queries.experts(db.session, q=q, city=city, specialty=specialty, status=status, page=page_arg(),
+                           phone_hash=phone_hash)  # fmt: skip
     return render_template("experts/index.html", page=page, q=q, city=city, status=status, specialty=specialty,
                            cities=city_choices(), specialties=services.SPECIALTIES, statuses=list(ExpertStatus),
                            can_manage=current_scope().role in OFFICE)  # fmt: skip
@@ -76,6 +80,8 @@ def edit(expert_id: int) -> ResponseReturnValue:
         abort(403)
     form = ExpertEditForm(obj=None if request.method == "POST" else _as_form(expert))
     form.id_number.description = f"当前：{expert.id_number_masked or '未登记'}；留空则不修改"
+    form.phone.description = f"当前：{expert.phone_masked or '未登记'}；留空则不修改"
+    form.email.description = f"当前：{expert.email_masked or '未登记'}；留空则不修改"
     if form.validate_on_submit():
         try:
             services.update_expert(db.session, expert, form.to_input(), vault=vault(), scope=current_scope())
@@ -97,10 +103,11 @@ class _Prefill:
 
 
 def _as_form(expert: Expert) -> _Prefill:
-    # The ID number is never put back into the form (issue 18): the field stays empty, its help shows the mask.
+    # The ID number, phone and e-mail are never put back into the form (issue 18): the fields stay empty, their
+    # help shows the masks.
     return _Prefill(name=expert.name, id_number="", city=expert.city.value, title=expert.title,
-                    title_level=expert.title_level.value if expert.title_level else "", phone=expert.phone,
-                    email=expert.email, specialties=expert.specialty_codes, annual_cap=expert.annual_cap)  # fmt: skip
+                    title_level=expert.title_level.value if expert.title_level else "", phone="",
+                    email="", specialties=expert.specialty_codes, annual_cap=expert.annual_cap)  # fmt: skip
 
 
 @bp.route("/<int:expert_id>")

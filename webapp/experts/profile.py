@@ -9,8 +9,8 @@ from expert_pool.experts import services
 from expert_pool.experts.models import Expert
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError
-from webapp.auth import current_account, role_required
-from webapp.experts import bp
+from webapp.auth import current_account, current_scope, role_required
+from webapp.experts import bp, vault
 from webapp.experts.forms import ContactForm, DeclarationForm, LeaveForm
 from webapp.extensions import db
 
@@ -26,7 +26,8 @@ def _own() -> Expert:
 @role_required(Role.EXPERT)
 def me() -> ResponseReturnValue:
     expert = _own()
-    contact = ContactForm(data={"phone": expert.phone, "email": expert.email})
+    own = services.own_contact(expert, scope=current_scope(), vault=vault())  # his own: in full, not audited
+    contact = ContactForm(data={"phone": own.phone, "email": own.email})
     return render_template("experts/me.html", expert=expert, contact=contact, leave=LeaveForm(),
                            declaration=DeclarationForm(), specialties=services.SPECIALTIES)  # fmt: skip
 
@@ -52,7 +53,7 @@ def my_contact() -> ResponseReturnValue:
     else:
         try:
             services.update_contact(db.session, expert, form.phone.data or "", form.email.data or "",
-                                    actor_id=current_account().id)  # fmt: skip
+                                    vault=vault(), actor_id=current_account().id)  # fmt: skip
             _done(ok="联系方式已更新")
         except DomainError as exc:
             _done(exc=exc)
