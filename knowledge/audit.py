@@ -10,12 +10,10 @@ queue and the chain never forks. ``verify`` recomputes it and names a changed, i
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
@@ -35,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from knowledge import keyed_chain
 from knowledge.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # accounts record audit rows: the actor's class is named for the type checker only
@@ -85,7 +84,7 @@ class AuditChainHead(Base):
 
 OUTCOMES = ("ok", "denied", "failed")
 OUTCOME_LABELS = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
-GENESIS_MAC = "0" * 64
+GENESIS_MAC = keyed_chain.GENESIS_MAC
 ADDRESS_MAX = 64
 
 
@@ -184,25 +183,19 @@ for _stmt in POSTGRES_GUARDS:
 # The request's source address, set at the edge (a web request's hook, "cli" for commands), so services record
 # it without knowing where they are called from.
 current_address: ContextVar[str | None] = ContextVar("audit_current_address", default=None)
-_KEY: dict[str, bytes] = {}
+_KEY = keyed_chain.KeySlot("AUDIT_CHAIN_KEY")
 _HEAD = cast(Table, AuditChainHead.__table__)
 _PENDING = "audit_pending"  # session.info: the rows recorded and not yet flushed, in order
 
 
 def use_key(key: bytes) -> None:
     """Set once by the application from its configuration (never from the database)."""
-    _KEY["chain"] = key
+    _KEY.set(key)
 
 
 def chain_key() -> bytes:
-    try:
-        return _KEY["chain"]
-    except KeyError:
-        raise RuntimeError("audit chain key (AUDIT_CHAIN_KEY) not configured") from None
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    """:raises keyed_chain.KeyMissing: (a RuntimeError) naming AUDIT_CHAIN_KEY while it is not configured."""
+    return _KEY.get()
 
 
 def _canonical(value: Any) -> Any:
@@ -212,12 +205,11 @@ def _canonical(value: Any) -> Any:
 
 def row_mac(key: bytes, row: AuditLog) -> str:
     body = {
-        "seq": row.seq, "at": _utc(row.at), "actor_id": row.actor_id, "action": row.action,
+        "seq": row.seq, "at": keyed_chain.utc_text(row.at), "actor_id": row.actor_id, "action": row.action,
         "object_type": row.object_type, "object_id": row.object_id, "before": _canonical(row.before),
         "after": _canonical(row.after), "address": row.address, "outcome": row.outcome, "prev_mac": row.prev_mac,
     }  # fmt: skip
-    data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return keyed_chain.mac_of(key, body)
 
 
 def _advance(conn: Connection, count: int) -> tuple[int, str]:
@@ -323,7 +315,7 @@ def verify(session: Session, key: bytes | None = None) -> tuple[int, list[str]]:
                 problems.append(f"审计记录第{row.seq}条位置重复（被插入）")
         if row.prev_mac != prev:
             problems.append(f"审计记录第{row.seq}条（编号{row.id}）与前一条不衔接（记录被删除、插入或修改）")
-        if not hmac.compare_digest(row.mac or "", row_mac(key, row)):
+        if not keyed_chain.same(row_mac(key, row), row.mac):
             problems.append(f"审计记录第{row.seq}条（编号{row.id}）的内容与其密钥签名不符：记录被修改或伪造")
         prev, expected = row.mac, max(expected, row.seq + 1)
     head = session.get(AuditChainHead, 1)

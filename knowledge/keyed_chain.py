@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS_MAC = "0" * 64  # what the first entry of a chain links to
@@ -44,6 +45,11 @@ class KeySlot:
     @property
     def is_set(self) -> bool:
         return self._key is not None
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as every chain writes it into what it MACs: ISO 8601 in UTC (the same instant, one text)."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def canonical(value: Any) -> bytes:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from expert_pool.experts.models import Expert
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
+from knowledge.accounts.permissions import Scope
 from knowledge.enterprises.creditcode import make_code
 from knowledge.enterprises.models import (
     Enterprise,
@@ -108,6 +109,11 @@ def make_account(session: Session, role: Role = Role.ADMIN, **overrides: Any) ->
     session.add(account)
     session.commit()
     return account
+
+
+def admin_scope(session: Session) -> Scope:
+    """The scope of a new admin account (whoever may add an expert of any city)."""
+    return Scope.of(make_account(session, Role.ADMIN))
 
 
 def login(client: FlaskClient, account: Account, password: str = PASSWORD) -> Any:

@@ -155,6 +155,7 @@ def register_draw_commands(app: Flask) -> None:
     from expert_pool.draws import chain, digest, invitations, notify  # chain's key: set in create_app
     from expert_pool.draws import services as draws
     from expert_pool.draws.models import Draw
+    from expert_pool.reviews import report_chain
     from knowledge.db import utcnow
 
     group = AppGroup("draws", help="专家抽取记录：校验、到期处理、发送通知")
@@ -173,10 +174,13 @@ def register_draw_commands(app: Flask) -> None:
             except ValueError:
                 raise click.ClickException("摘要文件不是有效的 JSON") from None
             key = digest.public_key_hex(digest_key_from_config())
-            checked = digest.check_against(db.session, document, key)
-            if not checked.ok:
-                raise click.ClickException(checked.message)
-            click.echo(checked.message)
+            checks = [digest.check_against(db.session, document, key)]
+            if checks[0].ok and isinstance(document, dict) and document.get("report_head_seq") is not None:
+                checks.append(report_chain.check_digest(db.session, document, key))  # the digest names both
+            for checked in checks:
+                if not checked.ok:
+                    raise click.ClickException(checked.message)
+                click.echo(checked.message)
             return
         problems: list[str] = []
         if check_all:
@@ -202,10 +206,10 @@ def register_draw_commands(app: Flask) -> None:
 
     @group.command("digest")
     def make_digest() -> None:
-        """The job: sign today's chain head (once a day) for outsiders to keep."""
+        """The job: sign today's heads of the draws' and the reports' chains (once a day) for outsiders to keep."""
         key = digest_key_from_config()
         try:
-            made = digest.make_digest(db.session, key, now=utcnow())
+            made = report_chain.sign_digest(db.session, key, now=utcnow())
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(json.dumps(digest.as_document(made, digest.public_key_hex(key)), ensure_ascii=False))

@@ -84,15 +84,16 @@ def flag_late_signatures() -> int:
 
 @huey.periodic_task(crontab(minute="5", hour="16"))  # 00:05 China Standard Time
 def sign_draw_chain_digest() -> int | None:
-    """Sign the day's head of the draws' keyed chain (once a day; a second run returns the first digest)."""
-    from expert_pool.draws.digest import make_digest
+    """Sign the day's heads of the draws' and the reports' keyed chains (once a day; a second run returns the
+    first digest)."""
     from expert_pool.errors import DrawError
+    from expert_pool.reviews.report_chain import sign_digest
     from knowledge.db import utcnow
     from webapp.cli import digest_key_from_config
     from webapp.extensions import db
 
     with _app().app_context():
         try:
-            return make_digest(db.session, digest_key_from_config(), now=utcnow()).head_seq
+            return sign_digest(db.session, digest_key_from_config(), now=utcnow()).head_seq
         except DrawError:  # an empty chain has nothing to sign yet
             return None

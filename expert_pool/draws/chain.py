@@ -9,12 +9,10 @@ the hashes: the replay of the entries no longer matches the tables, or the MACs 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
@@ -24,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from expert_pool.draws.models import ChainEntry, Draw, Seat
 from expert_pool.errors import DrawError
+from knowledge import keyed_chain
 
-GENESIS_MAC = "0" * 64
+GENESIS_MAC = keyed_chain.GENESIS_MAC
 ATTEMPTS = 5  # a parallel change that took the same position is retried from the new head
 _ENTRY = cast(Table, ChainEntry.__table__)
-_KEY: dict[str, bytes] = {}
+_KEY = keyed_chain.KeySlot("DRAW_CHAIN_KEY")
 
 
 class Kind(StrEnum):
@@ -48,26 +47,21 @@ DRAW_KINDS = (Kind.DRAW, Kind.TOP_UP)
 
 def use_key(key: bytes) -> None:
     """Set once by the application from its configuration (never from the database)."""
-    _KEY["chain"] = key
+    _KEY.set(key)
 
 
 def chain_key() -> bytes:
     try:
-        return _KEY["chain"]
-    except KeyError:
+        return _KEY.get()
+    except keyed_chain.KeyMissing:
         raise DrawError("未配置抽取链密钥（DRAW_CHAIN_KEY），不能记录或校验抽取") from None
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 def entry_mac(key: bytes, row: Mapping[str, Any]) -> str:
     """The MAC of an entry (a mapping of its columns): canonical JSON, keyed."""
     body = {k: row[k] for k in ("seq", "kind", "draw_id", "seat_id", "expert_id", "payload", "prev_mac")}
-    body["at"] = _utc(row["at"])
-    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+    body["at"] = keyed_chain.utc_text(row["at"])
+    return keyed_chain.mac_of(key, body)
 
 
 @dataclass(frozen=True)

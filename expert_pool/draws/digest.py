@@ -1,7 +1,10 @@
-"""The daily signed digest of the draws' chain head (issue 18): {date, head seq, head mac}, signed with Ed25519.
+"""The daily signed digest of the keyed chains' heads (issue 18): {date, head seq, head mac} of the draws' chain
+and, since 0021, {report head seq, report head mac} of the report chain, signed with Ed25519.
 
-Outsiders keep the digests; a rewrite of the chain after a digest was kept no longer holds that digest's MAC at
-that position, which ``check_against`` (``flask draws verify --against FILE``) shows.
+Outsiders keep the digests; a rewrite of a chain after a digest was kept no longer holds that digest's MAC at
+that position, which ``check_against`` (``flask draws verify --against FILE``) shows for the draws' chain and
+``expert_pool.reviews.verification.check_digest`` for the report chain. The report chain sits above the draws,
+so its head is handed in by the caller. A digest signed before it carried a report head still verifies.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from expert_pool.draws.models import ChainDigest, ChainEntry
 from expert_pool.errors import DrawError
 from knowledge.clock import CST
 
+Head = tuple[int, str]  # a chain's last position and MAC
+
 
 def signing_key(hex_key: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(hex_key))
@@ -31,23 +36,37 @@ def public_key_hex(key: Ed25519PrivateKey) -> str:
     return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
 
-def statement(day: date, head_seq: int, head_mac: str) -> bytes:
-    """What is signed: canonical JSON of the day and the head."""
-    body = {"date": day.isoformat(), "head_seq": head_seq, "head_mac": head_mac}
+def statement(day: date, head_seq: int, head_mac: str, report_head: Head | None = None) -> bytes:
+    """What is signed: canonical JSON of the day and the heads (the report head only when there is one, so a
+    digest signed before it was added signs, and verifies, exactly as before)."""
+    body: dict[str, Any] = {"date": day.isoformat(), "head_seq": head_seq, "head_mac": head_mac}
+    if report_head is not None:
+        body |= {"report_head_seq": report_head[0], "report_head_mac": report_head[1]}
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def report_head_of(d: ChainDigest) -> Head | None:
+    if d.report_head_seq is None or d.report_head_mac is None:
+        return None
+    return d.report_head_seq, d.report_head_mac
 
 
 def as_document(d: ChainDigest, public_key: str) -> dict[str, Any]:
     """The digest as outsiders keep it (the downloadable JSON)."""
-    return {"date": d.day.isoformat(), "head_seq": d.head_seq, "head_mac": d.head_mac, "signature": d.signature,
-            "public_key": public_key, "algorithm": "Ed25519"}  # fmt: skip
+    document = {"date": d.day.isoformat(), "head_seq": d.head_seq, "head_mac": d.head_mac,
+                "signature": d.signature, "public_key": public_key, "algorithm": "Ed25519"}  # fmt: skip
+    if report_head_of(d) is not None:
+        document |= {"report_head_seq": d.report_head_seq, "report_head_mac": d.report_head_mac}
+    return document
 
 
-def make_digest(session: Session, key: Ed25519PrivateKey, *, now: datetime) -> ChainDigest:
-    """Sign today's (China Standard Time) chain head, once a day: a second call the same day returns the
-    first. Commits.
+def make_digest(
+    session: Session, key: Ed25519PrivateKey, *, now: datetime, report_head: Head | None = None
+) -> ChainDigest:
+    """Sign today's (China Standard Time) chain heads, once a day: a second call the same day returns the
+    first. ``report_head`` is the report chain's head (None while it is empty). Commits.
 
-    :raises DrawError: when the chain is still empty."""
+    :raises DrawError: when the draws' chain is still empty."""
     day = now.astimezone(CST).date()
     existing = session.scalar(select(ChainDigest).where(ChainDigest.day == day))
     if existing is not None:
@@ -56,7 +75,9 @@ def make_digest(session: Session, key: Ed25519PrivateKey, *, now: datetime) -> C
     if top is None:
         raise DrawError("抽取链尚无记录，无需生成摘要")
     seq, mac = top
-    digest = ChainDigest(day=day, head_seq=seq, head_mac=mac, signature=key.sign(statement(day, seq, mac)).hex(),
+    signature = key.sign(statement(day, seq, mac, report_head)).hex()
+    digest = ChainDigest(day=day, head_seq=seq, head_mac=mac, report_head_seq=report_head and report_head[0],
+                         report_head_mac=report_head and report_head[1], signature=signature,
                          created_at=now)  # fmt: skip
     session.add(digest)
     session.commit()
@@ -69,21 +90,42 @@ class DigestCheck:
     message: str
 
 
-def check_against(session: Session, document: dict[str, Any], public_key: str) -> DigestCheck:
-    """A digest kept earlier: its signature must be ours, and the entry at its position must still have its
-    MAC (else the chain was rewritten since)."""
+@dataclass(frozen=True)
+class Signed:
+    """A kept digest whose signature is ours: the day and the heads it vouches for."""
+
+    day: date
+    head: Head
+    report_head: Head | None
+
+
+def read_signed(document: dict[str, Any], public_key: str) -> Signed | DigestCheck:
+    """The digest's day and heads if its signature is ours, else the failed check saying why."""
     try:
         day, seq, mac = (
             date.fromisoformat(document["date"]),
             int(document["head_seq"]),
             str(document["head_mac"]),
         )
+        report_head = None
+        if document.get("report_head_seq") is not None:
+            report_head = (int(document["report_head_seq"]), str(document["report_head_mac"]))
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
-        key.verify(bytes.fromhex(document["signature"]), statement(day, seq, mac))
-    except (KeyError, TypeError, ValueError):
+        key.verify(bytes.fromhex(document["signature"]), statement(day, seq, mac, report_head))
+    except (KeyError, TypeError, ValueError, AttributeError):
         return DigestCheck(False, "摘要文件格式不正确")
     except InvalidSignature:
         return DigestCheck(False, "摘要的签名无效：不是本系统签发的摘要，或摘要被修改")
+    return Signed(day, (seq, mac), report_head)
+
+
+def check_against(session: Session, document: dict[str, Any], public_key: str) -> DigestCheck:
+    """A digest kept earlier: its signature must be ours, and the draws' chain entry at its position must still
+    have its MAC (else the chain was rewritten since)."""
+    signed = read_signed(document, public_key)
+    if isinstance(signed, DigestCheck):
+        return signed
+    day, (seq, mac) = signed.day, signed.head
     entry = session.scalar(select(ChainEntry).where(ChainEntry.seq == seq))
     if entry is None:
         return DigestCheck(False, f"{day.isoformat()}的摘要记下第{seq}条链记录，现已不存在：链被截断或改写")

@@ -6,7 +6,19 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Time, UniqueConstraint, text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expert_pool.experts.models import Expert
@@ -164,9 +176,41 @@ class ChainEntry(Base):
     mac: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+# The database itself refuses to change or remove a chain entry, whatever client connects (the backup restore
+# replaces the whole database, never a row). Migration 0021 creates the same triggers.
+CHAIN_ENTRY_GUARDS = {
+    "sqlite": [
+        "CREATE TRIGGER chain_entry_no_update BEFORE UPDATE ON chain_entry "
+        "BEGIN SELECT RAISE(ABORT, 'chain_entry is append-only'); END",
+        "CREATE TRIGGER chain_entry_no_delete BEFORE DELETE ON chain_entry "
+        "BEGIN SELECT RAISE(ABORT, 'chain_entry is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION chain_entry_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'chain_entry is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER chain_entry_no_change BEFORE UPDATE OR DELETE ON chain_entry "
+        "FOR EACH ROW EXECUTE FUNCTION chain_entry_append_only()",
+    ],
+}
+CHAIN_ENTRY_DROP_GUARDS = {
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS chain_entry_no_update",
+        "DROP TRIGGER IF EXISTS chain_entry_no_delete",
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS chain_entry_no_change ON chain_entry",
+        "DROP FUNCTION IF EXISTS chain_entry_append_only()",
+    ],
+}
+for _dialect, _statements in CHAIN_ENTRY_GUARDS.items():
+    for _stmt in _statements:
+        event.listen(ChainEntry.__table__, "after_create", DDL(_stmt).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]  # DDL() is unannotated
+
+
 class ChainDigest(Base):
     """The chain head of one day, signed with Ed25519 (DRAW_DIGEST_KEY): outsiders keep it, and a later rewrite
-    of the chain no longer matches it."""
+    of the chain no longer matches it. Since 0021 it also carries the report chain's head (NULL in the digests
+    signed before, which still verify)."""
 
     __tablename__ = "chain_digest"
 
@@ -174,5 +218,7 @@ class ChainDigest(Base):
     day: Mapped[date] = mapped_column(Date, unique=True)
     head_seq: Mapped[int] = mapped_column(Integer)
     head_mac: Mapped[str] = mapped_column(String(64))
+    report_head_seq: Mapped[int | None] = mapped_column(Integer)
+    report_head_mac: Mapped[str | None] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

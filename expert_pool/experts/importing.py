@@ -8,6 +8,7 @@ of the expert form, so a row is judged as the form judges it and stored with the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -27,10 +28,12 @@ from expert_pool.experts.import_layout import (
 )
 from expert_pool.experts.import_rows import Fail, ImportRow, Job, RowChecker, specialty_code
 from expert_pool.experts.models import Employment, Expert, ExpertSpecialty
-from knowledge.errors import DomainError
+from expert_pool.experts.scopes import OFFICE_ROLES, check_add
+from knowledge.accounts.permissions import Scope
+from knowledge.errors import DomainError, PermissionDenied
 from knowledge.spreadsheets import importing
 from knowledge.spreadsheets.importing import ImportRefused, ImportReport, RowError, Values
-from knowledge.spreadsheets.reading import cell_text
+from knowledge.spreadsheets.reading import cell_text, read_city
 
 # fmt: off
 __all__ = [
@@ -47,14 +50,29 @@ class ExpertImportError(ImportRefused, ExpertError):
     nothing = "专家"
 
 
-def dry_run(session: Session, data: bytes, filename: str, *, vault: IdentityVault) -> ImportReport[ImportRow]:
-    """Check every row as it would be entered through the expert form, writing nothing."""
+def dry_run(
+    session: Session, data: bytes, filename: str, *, vault: IdentityVault, scope: Scope | None = None
+) -> ImportReport[ImportRow]:
+    """Check every row as it would be entered through the expert form, writing nothing; with ``scope``, a row
+    of a city outside it is a problem of that row (the commit always passes the importing account's scope)."""
 
     def check_rows(rows: Sequence[tuple[int, Values]]) -> list[ImportRow]:
         checker = RowChecker(session, vault, _pool_clashes(session, vault, (v["id_number"] for _, v in rows)))
-        return [checker.check(n, v) for n, v in rows]
+        return [_in_scope(checker.check(n, v), v, scope) for n, v in rows]
 
     return importing.dry_run(data, filename, LAYOUT, check_rows)
+
+
+def _in_scope(row: ImportRow, values: Values, scope: Scope | None) -> ImportRow:
+    city = read_city(cell_text(values["city"]))
+    if scope is None or city is None:
+        return row
+    try:
+        check_add(scope, city)
+    except PermissionDenied as exc:
+        problem = RowError(LAYOUT.header_of.get("city", ""), str(exc))
+        return replace(row, errors=(*row.errors, problem), fields=None)
+    return row
 
 
 def _pool_clashes(session: Session, vault: IdentityVault, raw_numbers: Iterable[object]) -> dict[str, str]:
@@ -78,20 +96,22 @@ def _pool_clashes(session: Session, vault: IdentityVault, raw_numbers: Iterable[
     return found
 
 
-def commit_import(
-    session: Session, data: bytes, filename: str, *, vault: IdentityVault, actor_id: int | None
-) -> int:
+def commit_import(session: Session, data: bytes, filename: str, *, vault: IdentityVault, scope: Scope) -> int:
     """Add every expert of a clean file, with specialties and jobs, in one transaction: all of them, or none.
+    An office imports experts of its own city only, as it adds them one by one.
 
+    :raises PermissionDenied: if the account's role may not add experts.
     :raises ExpertImportError: carrying the report, if the dry run finds any problem.
     """
-    report = dry_run(session, data, filename, vault=vault)
+    if scope.role not in OFFICE_ROLES:
+        raise PermissionDenied("当前账号无权导入专家")
+    report = dry_run(session, data, filename, vault=vault, scope=scope)
     try:
         return importing.commit_rows(session, report, data, refused=ExpertImportError, kind="expert",
-                                     actor_id=actor_id, build=lambda row: _build(row.fields or {}),
+                                     actor_id=scope.account_id, build=lambda row: _build(row.fields or {}),
                                      describe=_describe)  # fmt: skip
     except IntegrityError as exc:  # rolled back: someone added one of these experts since the dry run
-        again = dry_run(session, data, filename, vault=vault)  # say who, as a dry run does
+        again = dry_run(session, data, filename, vault=vault, scope=scope)  # say who, as a dry run does
         if again.is_clean:
             raise
         raise ExpertImportError(again) from exc

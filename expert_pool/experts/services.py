@@ -23,7 +23,7 @@ from expert_pool.experts.models import (
     Leave,
     TitleLevel,
 )
-from expert_pool.experts.scopes import OFFICE_ROLES, check_manage, may_view_full_id
+from expert_pool.experts.scopes import OFFICE_ROLES, check_add, check_manage, may_view_full_id
 from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
@@ -104,9 +104,11 @@ def clean_fields(
     return fields
 
 
-def create_expert(
-    session: Session, data: ExpertInput, *, vault: IdentityVault, actor_id: int | None
-) -> Expert:
+def create_expert(session: Session, data: ExpertInput, *, vault: IdentityVault, scope: Scope) -> Expert:
+    """Add an expert to the pool: an office adds experts of its own city only (the admin and a provincial
+    office, any city)."""
+    check_add(scope, data.city)
+    actor_id = scope.account_id
     if not data.id_number.strip():
         raise ExpertError("请填写身份证号码", field="id_number")
     expert = Expert(**clean_fields(session, data, vault, None))

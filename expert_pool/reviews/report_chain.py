@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from expert_pool.draws import digest
+from expert_pool.draws.models import ChainDigest
 from expert_pool.errors import ReviewError
 from expert_pool.reviews.signing import REPORT_KEY
 from expert_pool.reviews.signing_models import ReportChainEntry
@@ -45,7 +48,7 @@ class Link:
 
 def entry_mac(key: bytes, row: Mapping[str, Any]) -> str:
     body = {k: row[k] for k in ("seq", "kind", "report_id", "version", "report_mac")}
-    body["at"] = row["at"].astimezone(UTC).isoformat()
+    body["at"] = keyed_chain.utc_text(row["at"])
     return keyed_chain.link(key, row["prev_mac"], body)
 
 
@@ -151,3 +154,29 @@ def verify_links(entries: Sequence[ReportChainEntry]) -> list[str]:
 
 def all_entries(session: Session) -> list[ReportChainEntry]:
     return list(session.scalars(select(ReportChainEntry).order_by(ReportChainEntry.seq)))
+
+
+def sign_digest(session: Session, key: Ed25519PrivateKey, *, now: datetime) -> ChainDigest:
+    """Today's signed digest of both chains' heads, the draws' and this one (``flask draws digest``, the daily
+    job). Commits.
+
+    :raises DrawError: when the draws' chain is still empty."""
+    return digest.make_digest(session, key, now=now, report_head=head(session))
+
+
+def check_digest(session: Session, document: dict[str, Any], public_key: str) -> digest.DigestCheck:
+    """A digest kept earlier against the report chain: its signature must be ours, and the entry at the report
+    head it names must still have its MAC (else the report chain was rewritten, truncated or re-linked)."""
+    signed = digest.read_signed(document, public_key)
+    if isinstance(signed, digest.DigestCheck):
+        return signed
+    day = signed.day.isoformat()
+    if signed.report_head is None:
+        return digest.DigestCheck(False, f"{day}的摘要签发时尚未记入报告链链头，不能据此校验报告链")
+    seq, mac = signed.report_head
+    entry = session.scalar(select(ReportChainEntry).where(ReportChainEntry.seq == seq))
+    if entry is None:
+        return digest.DigestCheck(False, f"{day}的摘要记下报告链第{seq}条，现已不存在：报告链被截断或改写")
+    if not keyed_chain.same(mac, entry.mac):
+        return digest.DigestCheck(False, f"报告链第{seq}条与{day}的摘要不符：此后报告链被改写")
+    return digest.DigestCheck(True, f"报告链第{seq}条与{day}的摘要一致：此前的报告链未被改写")

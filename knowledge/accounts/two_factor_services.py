@@ -130,8 +130,9 @@ def _check(
         audit.record(session, actor_id=account.id, action=action, obj=("account", account.id),
                      after={"address": address})  # fmt: skip
         return kind
+    # The password was right: the failed code is this account's (or a holder of its password's), so it is the actor.
     locked = attempt.locked_until(now)
-    audit.record(session, actor_id=None, action="two_factor_failed", obj=("account", account.id),
+    audit.record(session, actor_id=account.id, action="two_factor_failed", obj=("account", account.id),
                  after={"address": address, "failures": attempt.pair.failures},
                  outcome="denied" if locked else "failed", address=address)  # fmt: skip
     session.commit()

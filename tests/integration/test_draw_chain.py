@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from expert_pool.draws import chain, digest, invitations
 from expert_pool.draws import services as draws
@@ -16,6 +17,7 @@ from expert_pool.draws.replay import replay
 from expert_pool.reviews import meetings
 from tests.conftest import PG_URL
 from tests.integration import draws_helpers
+from tests.integration.chain_guard import chain_unguarded
 from tests.integration.draws_helpers import DAY, NOW, run_draw
 from webapp import create_app
 from webapp.config import TestConfig
@@ -90,6 +92,11 @@ def test_a_rerolled_draw_with_recomputed_hashes_is_caught(session, site):
 
 def test_forging_entries_without_the_key_or_deleting_one_is_caught(session, site):
     draw = run_draw(session, site["ready_work"]())
+    with chain_unguarded(session):  # the attacker drops the append-only triggers first
+        _forge_and_delete(session, site, draw)
+
+
+def _forge_and_delete(session, site, draw):
     seat = next(s for s in draw.seats if s.position == 2)
     outsider = next(e.id for e in site["experts"] if e.id not in draw.seated + draw.alternates)
     session.execute(update(Seat).where(Seat.id == seat.id).values(expert_id=outsider))
@@ -106,6 +113,25 @@ def test_forging_entries_without_the_key_or_deleting_one_is_caught(session, site
     session.execute(delete(ChainEntry).where(ChainEntry.seq == 1))
     session.commit()
     assert any("第1条至第1条缺失" in p for p in chain.verify_chain(session))
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "UPDATE chain_entry SET payload = '{}' WHERE seq = 2",
+        "UPDATE chain_entry SET mac = 'f' WHERE seq = 1",
+        "DELETE FROM chain_entry WHERE seq = 1",
+        "DELETE FROM chain_entry",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_a_chain_entry(session, site, attack):
+    run_draw(session, site["ready_work"]())
+    before = session.execute(select(ChainEntry.seq, ChainEntry.mac).order_by(ChainEntry.seq)).all()
+    with pytest.raises(DBAPIError, match="chain_entry is append-only"):
+        session.execute(text(attack))
+    session.rollback()
+    assert session.execute(select(ChainEntry.seq, ChainEntry.mac).order_by(ChainEntry.seq)).all() == before
+    assert not chain.verify_chain(session)
 
 
 def test_a_deleted_draw_is_caught(session, site):
@@ -158,7 +184,21 @@ def test_a_kept_digest_shows_a_rewrite_even_by_someone_holding_the_chain_key(ses
         digest.make_digest(session, key, now=NOW + timedelta(minutes=5)).head_mac == kept["head_mac"]
     )  # once a day
     assert digest.check_against(session, kept, public).ok
-    # An insider with the chain key rewrites history: a seat edited and the whole chain re-MACed.
+    # An insider with the chain key (and the rights to drop the triggers) rewrites history: a seat edited and
+    # the whole chain re-MACed.
+    with chain_unguarded(session):
+        _rewrite_with_the_key(session, site, draw)
+    assert _all_ok(session)  # the chain alone cannot tell ...
+    checked = digest.check_against(session, kept, public)
+    assert not checked.ok and "此后链被改写" in checked.message  # ... the digest kept outside can
+    forged = {
+        **kept,
+        "head_mac": session.scalar(select(ChainEntry.mac).where(ChainEntry.seq == kept["head_seq"])),
+    }
+    assert "签名无效" in digest.check_against(session, forged, public).message
+
+
+def _rewrite_with_the_key(session, site, draw) -> None:
     seat = next(s for s in draw.seats if s.position == 1)
     outsider = next(e.id for e in site["experts"] if e.id not in draw.seated + draw.alternates)
     session.execute(update(Seat).where(Seat.id == seat.id).values(expert_id=outsider))
@@ -171,20 +211,13 @@ def test_a_kept_digest_shows_a_rewrite_even_by_someone_holding_the_chain_key(ses
     rewritten = [chain.of_seat(chain.Kind.SEAT_DRAWN, seat) if c.seat_id == seat.id else c for c in rewritten]
     chain.append(session, rewritten, now=NOW)
     session.commit()
-    assert _all_ok(session)  # the chain alone cannot tell ...
-    checked = digest.check_against(session, kept, public)
-    assert not checked.ok and "此后链被改写" in checked.message  # ... the digest kept outside can
-    forged = {
-        **kept,
-        "head_mac": session.scalar(select(ChainEntry.mac).where(ChainEntry.seq == kept["head_seq"])),
-    }
-    assert "签名无效" in digest.check_against(session, forged, public).message
 
 
 def test_adopting_rows_written_without_the_chain(session, site):
     draw = run_draw(session, site["ready_work"]())
-    session.execute(delete(ChainEntry))  # as the migration finds a database: draws and seats, no keyed chain
-    session.commit()
+    with chain_unguarded(session):  # as the migration finds a database: draws and seats, no keyed chain
+        session.execute(delete(ChainEntry))
+        session.commit()
     assert not _all_ok(session)
     added = chain.adopt(session, now=NOW)
     session.commit()

@@ -26,7 +26,7 @@ from knowledge.audit import AuditLog
 from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
 from knowledge.identity import IdentityVault
 from knowledge.regions import City
-from tests.factories import make_account
+from tests.factories import admin_scope, make_account
 from tests.review_fixtures import ready_meeting
 
 VAULT = IdentityVault(IdentityVault.new_key())
@@ -38,7 +38,7 @@ def _create(session, phone="13812345678", email="zhangsan@example.com"):
     data = services.ExpertInput(
         "张三", City.NANJING, ID, specialties=["excavation"], phone=phone, email=email
     )
-    return services.create_expert(session, data, vault=VAULT, actor_id=None)
+    return services.create_expert(session, data, vault=VAULT, scope=admin_scope(session))
 
 
 def test_the_expert_table_holds_no_plaintext_phone_or_email(session):

@@ -15,10 +15,11 @@ from expert_pool.experts.identity import IdentityVault, check_character, mask
 from expert_pool.experts.importing import COLUMNS, GUIDE_SHEET, ExpertImportError, commit_import, dry_run
 from expert_pool.experts.models import Employment, Expert, ExpertSpecialty, TitleLevel
 from knowledge import audit
+from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
 from knowledge.regions import City
 from knowledge.registry.rules import catalogue
-from tests.factories import credit_code, make_account, make_enterprise
+from tests.factories import admin_scope, credit_code, make_account, make_enterprise
 
 VAULT = IdentityVault(IdentityVault.new_key())
 HEADERS = ["姓名", "身份证号码", "所在城市", "职称", "职称级别", "电话", "电子邮箱", "专业", "年度评审上限",
@@ -117,7 +118,7 @@ def test_commit_adds_experts_with_specialties_and_full_history_one_audit_row_eac
             曾任职期间="2010.03至2015.02；2015年3月至2019年6月"),
         row(2, 职称级别="副高级"),
     ]  # fmt: skip
-    assert commit_import(session, xlsx(rows), "experts.xlsx", vault=VAULT, actor_id=actor.id) == 2
+    assert commit_import(session, xlsx(rows), "experts.xlsx", vault=VAULT, scope=Scope.of(actor)) == 2
     first, second = session.scalars(select(Expert).order_by(Expert.id)).all()
     assert (
         first.name == "专家1" and first.city is City.NANJING and first.title_level is TitleLevel.FULL_SENIOR
@@ -221,7 +222,7 @@ def test_an_unknown_enterprise_code_is_named_with_a_clear_message(session, firms
 
 def test_duplicates_within_the_file_and_against_the_pool_are_row_errors(session):
     services.create_expert(session, services.ExpertInput("老专家", City.WUXI, id_number(9), specialties=["excavation"]),
-                           vault=VAULT, actor_id=None)  # fmt: skip
+                           vault=VAULT, scope=admin_scope(session))  # fmt: skip
     existing = session.scalar(select(Expert.id))
     rows = [row(1), row(2), row(3, 身份证号码=f" {id_number(1).lower()} "), row(9)]
     assert problems_of(session, *rows) == [
@@ -234,7 +235,7 @@ def test_one_bad_row_refuses_the_whole_file_and_writes_nothing(session, firms):
     data = xlsx([row(1, 现任职单位统一社会信用代码=firms[0].credit_code, 任职起始日期="2019-07-01"),
                  row(2, 电话="110")])  # fmt: skip
     with pytest.raises(ExpertImportError) as info:
-        commit_import(session, data, "experts.xlsx", vault=VAULT, actor_id=None)
+        commit_import(session, data, "experts.xlsx", vault=VAULT, scope=admin_scope(session))
     assert info.value.report.problems()[0][:2] == (3, "电话")
     assert "未导入任何专家" in str(info.value)
     assert count(session) == 0 and count(session, Employment) == 0 and count(session, AuditLog) == 0
@@ -251,7 +252,7 @@ def test_a_failure_midway_through_the_commit_rolls_everything_back(session, firm
     monkeypatch.setattr(audit, "record", failing_record)
     data = xlsx([row(1, 现任职单位统一社会信用代码=firms[0].credit_code, 任职起始日期="2019-07-01"), row(2)])
     with pytest.raises(RuntimeError):
-        commit_import(session, data, "experts.xlsx", vault=VAULT, actor_id=None)
+        commit_import(session, data, "experts.xlsx", vault=VAULT, scope=admin_scope(session))
     monkeypatch.undo()
     assert count(session) == 0 and count(session, ExpertSpecialty) == 0 and count(session, Employment) == 0
     assert count(session, AuditLog) == 0
@@ -260,17 +261,18 @@ def test_a_failure_midway_through_the_commit_rolls_everything_back(session, firm
 def test_an_expert_added_by_someone_else_after_the_dry_run_is_reported_not_a_crash(session, monkeypatch):
     real_dry_run = expert_import.dry_run
     other = Session(session.get_bind())
+    scope = admin_scope(session)
 
     def dry_run_then_someone_adds(*args, **kwargs):
         report = real_dry_run(*args, **kwargs)
         if not count(other):
             services.create_expert(other, services.ExpertInput("抢先", City.NANJING, id_number(2),
-                                   specialties=["excavation"]), vault=VAULT, actor_id=None)  # fmt: skip
+                                   specialties=["excavation"]), vault=VAULT, scope=scope)  # fmt: skip
         return report
 
     monkeypatch.setattr(expert_import, "dry_run", dry_run_then_someone_adds)
     with pytest.raises(ExpertImportError) as info:
-        commit_import(session, xlsx([row(1), row(2)]), "experts.xlsx", vault=VAULT, actor_id=None)
+        commit_import(session, xlsx([row(1), row(2)]), "experts.xlsx", vault=VAULT, scope=scope)
     other.close()
     assert [(r, c) for r, c, _ in info.value.report.problems()] == [(3, "身份证号码")]
     assert "已登记为专家“抢先”" in info.value.report.problems()[0][2]

@@ -16,7 +16,7 @@ from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
 from knowledge.errors import PermissionDenied, ValidationError
 from knowledge.regions import City
-from tests.factories import make_account, make_enterprise, make_expert
+from tests.factories import admin_scope, make_account, make_enterprise, make_expert
 
 VAULT = IdentityVault(IdentityVault.new_key())
 DAY = date(2026, 6, 1)
@@ -30,7 +30,7 @@ def scope_of(session, role, city=None):
 
 def nanjing_expert(session):
     data = services.ExpertInput("张三", City.NANJING, ID, specialties=["excavation"], phone="13812345678")
-    return services.create_expert(session, data, vault=VAULT, actor_id=None)
+    return services.create_expert(session, data, vault=VAULT, scope=admin_scope(session))
 
 
 def test_the_scope_rule_is_one_predicate():
@@ -82,7 +82,7 @@ def test_an_edit_with_the_number_left_empty_keeps_it_and_a_new_one_replaces_it(s
     assert expert.id_number_masked == mask(other + check_character(other))
     with pytest.raises(ValidationError, match="请填写身份证号码"):  # creation still needs it
         services.create_expert(session, services.ExpertInput("李四", City.NANJING, " ", specialties=["excavation"]),
-                               vault=VAULT, actor_id=None)  # fmt: skip
+                               vault=VAULT, scope=admin_scope(session))  # fmt: skip
 
 
 def test_only_the_admin_reads_the_full_number_and_each_read_is_audited(session):
@@ -165,3 +165,43 @@ def test_a_removal_by_the_office_is_not_undone_by_a_credit_reversal(session):
     assert misconduct is not None
     ledger.appeal_upheld(session, misconduct.id, day=DAY, reason="查无实据", scope=regulator)
     assert expert.status is ExpertStatus.REMOVED
+
+
+def test_a_city_office_adds_experts_of_its_own_city_only(session):
+    data = services.ExpertInput("王五", City.SUZHOU, ID, specialties=["excavation"])
+    scopes = (scope_of(session, Role.DRAW_OFFICE, City.NANJING), scope_of(session, Role.REGULATOR),
+              scope_of(session, Role.EXPERT))  # fmt: skip
+    before = session.scalar(select(func.count(Expert.id)))  # the expert account's own expert
+    for scope in scopes:
+        with pytest.raises(PermissionDenied):
+            services.create_expert(session, data, vault=VAULT, scope=scope)
+        session.rollback()
+    assert session.scalar(select(func.count(Expert.id))) == before
+    assert not session.scalars(select(AuditLog).where(AuditLog.action == "expert_create")).all()
+    suzhou = scope_of(session, Role.DRAW_OFFICE, City.SUZHOU)
+    added = services.create_expert(session, data, vault=VAULT, scope=suzhou)
+    row = session.scalar(select(AuditLog).where(AuditLog.action == "expert_create"))
+    assert added.city is City.SUZHOU and row.actor_id == suzhou.account_id
+    province = scope_of(session, Role.DRAW_OFFICE)  # a provincial office adds anywhere
+    other = services.ExpertInput("赵六", City.WUXI, "32010219800101002" + check_character("32010219800101002"),
+                                 specialties=["excavation"])  # fmt: skip
+    assert services.create_expert(session, other, vault=VAULT, scope=province).city is City.WUXI
+
+
+def test_a_city_offices_import_names_each_row_of_another_city_and_stores_none(session):
+    from expert_pool.experts import importing
+    from tests.integration.test_expert_import import row, xlsx
+
+    nanjing = scope_of(session, Role.DRAW_OFFICE, City.NANJING)
+    data = xlsx([row(1), row(2, 所在城市="苏州市")])
+    report = importing.dry_run(session, data, "experts.xlsx", vault=VAULT, scope=nanjing)
+    assert [(r, c) for r, c, _ in report.problems()] == [(3, "所在城市")]
+    assert "苏州市" in report.problems()[0][2] and "不属于本账号管辖" in report.problems()[0][2]
+    with pytest.raises(importing.ExpertImportError):
+        importing.commit_import(session, data, "experts.xlsx", vault=VAULT, scope=nanjing)
+    assert session.scalar(select(func.count(Expert.id))) == 0
+    with pytest.raises(PermissionDenied):
+        importing.commit_import(
+            session, data, "experts.xlsx", vault=VAULT, scope=scope_of(session, Role.REGULATOR)
+        )
+    assert importing.commit_import(session, xlsx([row(1)]), "experts.xlsx", vault=VAULT, scope=nanjing) == 1

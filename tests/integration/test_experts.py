@@ -12,7 +12,7 @@ from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.errors import DuplicateError, ValidationError
 from knowledge.regions import City
-from tests.factories import credit_code, make_account, make_enterprise
+from tests.factories import admin_scope, credit_code, make_account, make_enterprise
 
 VAULT = IdentityVault(IdentityVault.new_key())
 
@@ -38,7 +38,7 @@ def test_id_number_check_character_and_mask():
 
 
 def test_id_number_is_encrypted_at_rest_and_duplicates_are_found_by_hash(session):
-    expert = services.create_expert(session, expert_input(), vault=VAULT, actor_id=None)
+    expert = services.create_expert(session, expert_input(), vault=VAULT, scope=admin_scope(session))
     raw = session.execute(
         text("SELECT id_number_encrypted, id_number_hash, id_number_masked FROM expert")
     ).one()
@@ -46,7 +46,7 @@ def test_id_number_is_encrypted_at_rest_and_duplicates_are_found_by_hash(session
     assert VAULT.decrypt(expert.id_number_encrypted) == id_number()
     with pytest.raises(DuplicateError, match="张三"):
         services.create_expert(session, expert_input(name="李四", id_number=id_number().lower()), vault=VAULT,
-                               actor_id=None)  # fmt: skip
+                               scope=admin_scope(session))  # fmt: skip
     other_vault = IdentityVault(IdentityVault.new_key())
     with pytest.raises(ValidationError, match="密钥不匹配"):
         other_vault.decrypt(expert.id_number_encrypted)
@@ -59,7 +59,7 @@ def test_id_number_is_encrypted_at_rest_and_duplicates_are_found_by_hash(session
 )  # fmt: skip
 def test_bad_expert_input(session, overrides, field):
     with pytest.raises(ValidationError) as info:
-        services.create_expert(session, expert_input(**overrides), vault=VAULT, actor_id=None)
+        services.create_expert(session, expert_input(**overrides), vault=VAULT, scope=admin_scope(session))
     assert info.value.field == field
     session.rollback()
     assert session.scalar(select(Expert.id)) is None
@@ -70,7 +70,7 @@ def office(session):
 
 
 def test_suspension_needs_an_end_and_a_removal_is_restored_only_to_active_with_a_reason(session):
-    expert = services.create_expert(session, expert_input(), vault=VAULT, actor_id=None)
+    expert = services.create_expert(session, expert_input(), vault=VAULT, scope=admin_scope(session))
     scope = office(session)
     with pytest.raises(ValidationError, match="截止日期"):
         services.set_status(
@@ -94,7 +94,7 @@ def test_suspension_needs_an_end_and_a_removal_is_restored_only_to_active_with_a
 
 def test_employment_history_and_declarations(session):
     group = make_enterprise(session, name="苏州某建设集团有限公司")
-    expert = services.create_expert(session, expert_input(), vault=VAULT, actor_id=None)
+    expert = services.create_expert(session, expert_input(), vault=VAULT, scope=admin_scope(session))
     scope = office(session)
     services.add_employment(session, expert, group, date(2019, 3, 1), date(2022, 6, 30), "总工", scope=scope)
     with pytest.raises(ValidationError, match="离职日期"):

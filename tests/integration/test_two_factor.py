@@ -123,6 +123,8 @@ def test_five_bad_codes_lock_like_five_bad_passwords(session):
     with pytest.raises(signin.SignInLocked):  # nor the right password
         password(session, account, now=step(2))
     assert actions(session, account).count("two_factor_failed") == 5
+    actors = session.scalars(select(AuditLog.actor_id).where(AuditLog.action == "two_factor_failed"))
+    assert set(actors) == {account.id}  # the password was right: the log names whose code failed
 
 
 def test_signing_in_again_with_the_password_does_not_reset_the_count_of_bad_codes(session):

@@ -37,7 +37,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "clock": set(),
         "pagination": set(),
         "outbox": {"db"},
-        "audit": {"db"},
+        "audit": {"db", "keyed_chain"},
         "identity": {"errors"},
         "keyed_chain": set(),
         "spreadsheets": {"audit", "errors", "regions"},

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import ChainEntry, HalfDay, Seat
+from tests.integration.chain_guard import chain_unguarded
 from tests.integration.test_draws import DAY, NOW, site  # noqa: F401
 
 
@@ -51,9 +52,10 @@ def test_a_digest_is_signed_kept_and_checked_against(runner, session, site, tmp_
     path.write_text(json.dumps(kept))
     result = runner.invoke(args=["draws", "verify", "--against", str(path)])
     assert result.exit_code == 0 and "一致" in result.output
-    session.execute(update(ChainEntry).where(ChainEntry.seq == 9).values(mac="f" * 64))
-    session.commit()
-    result = runner.invoke(args=["draws", "verify", "--against", str(path)])
+    with chain_unguarded(session):
+        session.execute(update(ChainEntry).where(ChainEntry.seq == 9).values(mac="f" * 64))
+        session.commit()
+        result = runner.invoke(args=["draws", "verify", "--against", str(path)])
     assert result.exit_code != 0 and "此后链被改写" in result.output
     path.write_text("not json")
     assert "不是有效的 JSON" in runner.invoke(args=["draws", "verify", "--against", str(path)]).output

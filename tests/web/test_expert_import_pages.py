@@ -15,7 +15,7 @@ from expert_pool.experts.identity import IdentityVault, check_character
 from expert_pool.experts.models import Employment, Expert
 from knowledge.accounts.models import Role
 from knowledge.regions import City
-from tests.factories import credit_code, login, make_account, make_enterprise
+from tests.factories import admin_scope, credit_code, login, make_account, make_enterprise
 
 HEADERS = ["姓名", "身份证号码", "所在城市", "专业", "现任职单位统一社会信用代码", "任职起始日期"]
 
@@ -152,7 +152,7 @@ def test_an_expert_added_elsewhere_before_the_commit_is_reported_on_the_page(app
     text = upload(client, xlsx(good_rows(2))).get_data(as_text=True)
     colleague_vault = IdentityVault(app.config["EXPERT_ID_KEY"].encode())  # another office, same pool
     services.create_expert(session, services.ExpertInput("抢先", City.NANJING, id_number(1), specialties=["excavation"]),
-                           vault=colleague_vault, actor_id=None)  # fmt: skip
+                           vault=colleague_vault, scope=admin_scope(session))  # fmt: skip
     assert experts(session) == 1
     page = client.post("/experts/import/commit", data={"token": token_of(text)}).get_data(as_text=True)
     assert "未导入任何专家" in page and "已登记为专家“抢先”" in page and "第3行" in page

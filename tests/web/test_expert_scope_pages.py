@@ -13,7 +13,7 @@ from expert_pool.experts.models import CreditAppeal, CreditEventRow, Expert, Exp
 from knowledge.accounts.models import Role
 from knowledge.audit import AuditLog
 from knowledge.regions import City
-from tests.factories import login, make_account, make_expert
+from tests.factories import admin_scope, login, make_account, make_expert
 
 BODY = "32010219800101001"
 ID = BODY + check_character(BODY)
@@ -25,7 +25,7 @@ def expert(app, session):
     """An expert living in Nanjing, with an ID number stored the way the office stores it."""
     vault = IdentityVault(app.config["EXPERT_ID_KEY"].encode())
     data = services.ExpertInput("张三", City.NANJING, ID, specialties=["excavation"], phone="13812345678")
-    return services.create_expert(session, data, vault=vault, actor_id=None)
+    return services.create_expert(session, data, vault=vault, scope=admin_scope(session))
 
 
 def as_(client, session, role, city=None):
@@ -167,3 +167,21 @@ def test_a_provincial_office_and_regulator_keep_working_on_every_city(client, se
     )
     session.expire_all()
     assert session.get(Expert, suzhou.id).status is ExpertStatus.SUSPENDED
+
+
+def test_a_city_office_cannot_add_an_expert_of_another_city_through_the_form(client, session):
+    as_(client, session, Role.DRAW_OFFICE, City.SUZHOU)
+    form = {
+        "name": "李四",
+        "id_number": ID,
+        "city": "nanjing",
+        "title_level": "",
+        "specialties": ["excavation"],
+    }
+    response = client.post("/experts/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "不能添加南京市的专家" in page
+    assert session.scalar(select(func.count(Expert.id))) == 0
+    response = client.post("/experts/new", data={**form, "city": "suzhou"}, follow_redirects=True)
+    assert "专家已入库" in response.get_data(as_text=True)
+    assert session.scalar(select(Expert.city)) is City.SUZHOU

@@ -82,6 +82,8 @@ DIGEST_SCHEMA = {
         "date": {"type": "string", "format": "date"},
         "head_seq": {"type": "integer"},
         "head_mac": {"type": "string"},
+        "report_head_seq": {"type": "integer", "description": "报告链链头位置（较早的摘要无此项）"},
+        "report_head_mac": {"type": "string", "description": "报告链链头的密钥签名（较早的摘要无此项）"},
         "signature": {"type": "string"},
         "public_key": {"type": "string"},
         "algorithm": {"type": "string"},

@@ -14,7 +14,7 @@ from expert_pool.reviews import dissent
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.regions import City, city_choices
-from webapp.auth import current_account, current_scope, role_required
+from webapp.auth import current_scope, role_required
 from webapp.experts.forms import EmploymentForm, ExpertEditForm, ExpertForm, StatusForm
 from webapp.extensions import db
 from webapp.forms import attach_error, enum_or_none
@@ -60,9 +60,7 @@ def create() -> ResponseReturnValue:
     form = ExpertForm()
     if form.validate_on_submit():
         try:
-            expert = services.create_expert(
-                db.session, form.to_input(), vault=vault(), actor_id=current_account().id
-            )
+            expert = services.create_expert(db.session, form.to_input(), vault=vault(), scope=current_scope())
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)

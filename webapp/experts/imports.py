@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask.typing import ResponseReturnValue
 
 from expert_pool.experts import importing as expert_import
-from webapp.auth import current_account, role_required
+from webapp.auth import current_scope, role_required
 from webapp.bulk_import import ImportPages
 from webapp.experts import OFFICE, bp, vault
 from webapp.extensions import db
@@ -22,7 +22,9 @@ PAGES = ImportPages(PendingUploads("expert_import", "expert_imports", encrypted=
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(*OFFICE)
 def import_experts() -> ResponseReturnValue:
-    return PAGES.upload(lambda data, name: expert_import.dry_run(db.session, data, name, vault=vault()))
+    return PAGES.upload(
+        lambda data, name: expert_import.dry_run(db.session, data, name, vault=vault(), scope=current_scope())
+    )
 
 
 @bp.route("/import/template.xlsx")
@@ -36,6 +38,6 @@ def import_template() -> ResponseReturnValue:
 def import_commit() -> ResponseReturnValue:
     return PAGES.commit(
         lambda data, name: expert_import.commit_import(
-            db.session, data, name, vault=vault(), actor_id=current_account().id
+            db.session, data, name, vault=vault(), scope=current_scope()
         )
     )

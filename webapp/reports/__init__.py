@@ -13,6 +13,7 @@ from expert_pool.draws.models import Draw
 from expert_pool.draws.record_pdf import draw_pdf as build_draw_pdf
 from expert_pool.draws.reveal import reveal_names
 from expert_pool.reviews import meetings as reviews
+from expert_pool.reviews import report_chain
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews.report_pdf import Edition, edition_for
 from expert_pool.reviews.report_pdf import report_pdf as build_report_pdf
@@ -84,12 +85,24 @@ def verify_form() -> ResponseReturnValue:
     """Public: type the code printed on a report; a well-formed code goes on to its verification page."""
     raw = request.args.get("code", "")
     if not raw.strip():
-        return render_template("reports/verify.html", verdict=None, error=None, code="", chain=_chain())
+        return render_template(
+            "reports/verify.html",
+            verdict=None,
+            error=None,
+            code="",
+            chain=_chain(),
+            report_head=_report_head(),
+        )
     try:
         code = review_reports.normalise_code(raw)
     except ValidationError as exc:
         return render_template(
-            "reports/verify.html", verdict=None, error=str(exc), code=raw[:CODE_ECHO_MAX], chain=_chain()
+            "reports/verify.html",
+            verdict=None,
+            error=str(exc),
+            code=raw[:CODE_ECHO_MAX],
+            chain=_chain(),
+            report_head=_report_head(),
         ), 400
     return redirect(url_for("reports.verify", code=code))
 
@@ -102,18 +115,28 @@ def verify(code: str) -> ResponseReturnValue:
     except (ValidationError, NotFoundError) as exc:
         status = 400 if isinstance(exc, ValidationError) else 404
         return render_template(
-            "reports/verify.html", verdict=None, error=str(exc), code=code[:CODE_ECHO_MAX], chain=_chain()
+            "reports/verify.html",
+            verdict=None,
+            error=str(exc),
+            code=code[:CODE_ECHO_MAX],
+            chain=_chain(),
+            report_head=_report_head(),
         ), status
     report = verdict.report
     work = report.review.work
     return render_template("reports/verify.html", verdict=verdict, message=verdict.message, report=report,
                            work=work, project=work.project, code=report.verify_code, error=None,
-                           chain=_chain())  # fmt: skip
+                           chain=_chain(), report_head=_report_head())  # fmt: skip
 
 
 def _chain() -> chain_digest.Published:
     """The draws' keyed chain head and its recent signed digests, shown on the public verification page."""
     return chain_digest.published(db.session, chain_digest.public_key_hex(digest_key_from_config()))
+
+
+def _report_head() -> tuple[int, str] | None:
+    """The report chain's head (position and MAC), published beside the draws' on the verification page."""
+    return report_chain.head(db.session)
 
 
 @bp.route("/verify/draw-chain/<day>.json")
