@@ -4,12 +4,14 @@ fingerprint of the rows under it is unchanged, checked on every use, so a change
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, func, select
 from sqlalchemy.orm import Session
 
 from expert_pool.conflicts import graph as cg
@@ -56,39 +58,66 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
     return tuple(session.execute(select(*parts)).one())
 
 
+def rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Sequence[Any]]:
+    """The statement's rows as the driver gives them, without a Row object or a type conversion each: the
+    graph reads about half a million rows, and those took longer than the queries. Enum columns come as their
+    stored values, the codes the graph wants; SQLite gives days as text, read here."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    if compiled.params:
+        raise ValueError("rows() reads whole tables: a statement with parameters is not supported")
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled))
+        found: list[Sequence[Any]] = list(cursor.fetchall())
+    finally:
+        cursor.close()
+    days = [i for i, c in enumerate(statement.selected_columns) if isinstance(c.type, Date)]
+    if days and connection.dialect.name == "sqlite":
+        found = [_days(row, days) for row in found]
+    return found
+
+
+def _days(row: Sequence[Any], days: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in days:
+        if isinstance(values[i], str):
+            values[i] = date.fromisoformat(values[i])
+    return tuple(values)
+
+
 def load_data(session: Session) -> cg.GraphData:
-    def rows(*columns: Any) -> list[Any]:
-        return list(session.execute(select(*columns)))
+    def read(*columns: Any) -> list[Sequence[Any]]:
+        return rows(session, select(*columns))
 
     # Who sat on which concluded panel (DOMAIN 5, rule 6): recorded by the reviews package as each report
-    # became final.
-    sat = session.execute(select(PanelSitting.expert_id, PanelSitting.work_id, PanelSitting.review_id,
-                                 PanelSitting.conclusion, PanelSitting.held_on))  # fmt: skip
-    # The column holds the values of reviews.models.Conclusion, written by record_sittings only.
+    # became final. The column holds the values of reviews.models.Conclusion, written by record_sittings only.
+    sat = read(PanelSitting.expert_id, PanelSitting.work_id, PanelSitting.review_id, PanelSitting.conclusion,
+               PanelSitting.held_on)  # fmt: skip
     seats = sorted({cg.PanelSeat(e, w, r, cast(PanelConclusion, c), d) for e, w, r, c, d in sat},
                    key=lambda s: (s.review_id, s.expert_id))  # fmt: skip
     # Rule 4: a plan's author is matched to an expert by the keyed hash of his ID number, never by his name.
-    authored = session.execute(
+    authored = rows(session,
         select(Expert.id, PlanVersion.work_id, PlanVersion.id, PlanAuthor.kind, PlanVersion.number)
         .select_from(PlanAuthor)
         .join(PlanVersion, PlanVersion.id == PlanAuthor.plan_version_id)
-        .join(Expert, Expert.id_number_hash == PlanAuthor.id_hash)
-    )
-    authorships = sorted({cg.PlanAuthorship(e, w, v, k.value, n) for e, w, v, k, n in authored},
+        .join(Expert, Expert.id_number_hash == PlanAuthor.id_hash),
+    )  # fmt: skip
+    authorships = sorted({cg.PlanAuthorship(e, w, v, k, n) for e, w, v, k, n in authored},
                          key=lambda a: (a.plan_version_id, a.expert_id, a.kind))  # fmt: skip
     return cg.GraphData(
-        experts=[cg.ExpertNode(i, n) for i, n in rows(Expert.id, Expert.name)],
-        enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in rows(Enterprise.id, Enterprise.name, Enterprise.parent_id)],
-        group_links=[cg.GroupLink(e, p, s, t) for e, p, s, t in rows(
+        experts=[cg.ExpertNode(i, n) for i, n in read(Expert.id, Expert.name)],
+        enterprises=[cg.EnterpriseNode(i, n, p) for i, n, p in read(Enterprise.id, Enterprise.name, Enterprise.parent_id)],
+        group_links=[cg.GroupLink(e, p, s, t) for e, p, s, t in read(
             EnterpriseGroupLink.enterprise_id, EnterpriseGroupLink.parent_id, EnterpriseGroupLink.start,
             EnterpriseGroupLink.end_date)],
-        projects=[cg.ProjectNode(i, n) for i, n in rows(Project.id, Project.name)],
-        works=[cg.WorkNode(i, n, p) for i, n, p in rows(Work.id, Work.name, Work.project_id)],
-        employments=[cg.Employment(e, u, s, t) for e, u, s, t in rows(
+        projects=[cg.ProjectNode(i, n) for i, n in read(Project.id, Project.name)],
+        works=[cg.WorkNode(i, n, p) for i, n, p in read(Work.id, Work.name, Work.project_id)],
+        employments=[cg.Employment(e, u, s, t) for e, u, s, t in read(
             Employment.expert_id, Employment.enterprise_id, Employment.start, Employment.end_date)],
-        participations=[cg.Participation(p, e, r.value) for p, e, r in rows(
+        participations=[cg.Participation(p, e, r) for p, e, r in read(
             ProjectParticipant.project_id, ProjectParticipant.enterprise_id, ProjectParticipant.role)],
-        declarations=[cg.DeclaredConflict(e, u, n, s, t) for e, u, n, s, t in rows(
+        declarations=[cg.DeclaredConflict(e, u, n, s, t) for e, u, n, s, t in read(
             DeclaredConflict.expert_id, DeclaredConflict.enterprise_id, DeclaredConflict.note,
             DeclaredConflict.start, DeclaredConflict.end_date)],
         authorships=authorships,
@@ -104,9 +133,24 @@ def graph(session: Session) -> cg.ConflictGraph:
         cached = _cache.get(key)
         if cached is not None and cached[0] == current:
             return cached[1]
-        built = cg.ConflictGraph.build(load_data(session))
+        with _collection_paused():
+            data = load_data(session)
+        built = cg.ConflictGraph.build(data)
         _cache[key] = (current, built)
         return built
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Loading only allocates (about a million rows and records): collections meanwhile would rescan them all,
+    as ``ConflictGraph.build`` says of its own allocations."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def conflict_policy(policy: ConflictSettings) -> cg.ConflictPolicy:

@@ -13,10 +13,10 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from expert_pool.draws import chain
+from expert_pool.draws import chain, record_row
 from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrangement, clean, current
 from expert_pool.draws.funnel import Funnel, build_funnel
 from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
@@ -160,42 +160,41 @@ def _store(
     now: datetime, policy: PoolPolicy, top_up_of: int | None = None, top_up: dict[str, Any] | None = None,
     where: Arrangement | None = None,
 ) -> Draw:  # fmt: skip
-    # The chain needs only the last position and hash, not the last record's candidates.
-    # With the keyed chain's head, in one statement.
-    last_draw = select(Draw.seq, Draw.record_hash).order_by(Draw.seq.desc()).limit(1).subquery()
-    last = session.execute(
-        select(select(last_draw.c.seq).scalar_subquery().label("seq"),
-               select(last_draw.c.record_hash).scalar_subquery().label("record_hash"), *chain.head_columns())
-    ).one()  # fmt: skip
+    last = record_row.read_heads(session)
     reveal = meeting_start(day, half_day) - timedelta(days=policy.reveal_days_before)
-    draw = Draw(
-        seq=(last.seq or 0) + 1, work_id=work.id, plan_version_id=version_id, meeting_day=day,
-        half_day=half_day, requested_by=actor_id, requested_at=now, reveal_at=reveal,
-        seed_hash=hashlib.sha256(seed.encode()).hexdigest(), seed=seed, algorithm=ALGORITHM_VERSION,
-        policy={"panel": p_policy.to_dict(), "pool": asdict(policy), **({"top_up": top_up} if top_up else {})},
-        funnel=funnel.to_dict(),
-        candidates=[c.to_dict() for c in candidates], seated=list(panel.seated), alternates=list(panel.alternates),
-        prev_hash=last.record_hash or GENESIS, top_up_of=top_up_of, record_hash="",
-    )  # fmt: skip
-    draw.record_hash = record_hash(draw)
-    session.add(draw)
-    session.flush()
-    if top_up_of is None:
-        add_arrangement(
-            session, draw, where or Arrangement("", MEETING_START[half_day]), actor_id=actor_id, now=now
-        )
-    when = (where or current(session, draw)).describe(day, half_day)
-    reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
-    staying = set(top_up["staying"]) if top_up else set()  # staying seats keep their record
-    seats = _add_seats(session, draw, panel, staying, now=now, reply_by=reply_by)
-    chain_head = (last[2], last[3]) if last[2] is not None else None
-    chain.append(session, [chain.draw_change(draw), *seats], now=now, after=chain_head)  # the draw, its seats
-    invited = [(cast(int, c.seat_id), cast(int, c.expert_id)) for c in seats
-               if c.payload and c.payload["status"] == SeatStatus.INVITED.value]  # fmt: skip
-    _invite(session, draw, work, invited, funnel.contacts, reply_by=reply_by, when=when)
-    audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
-                 after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,
-                        "record_hash": draw.record_hash})  # fmt: skip
+    facts: dict[str, Any] = {
+        "seq": (last.seq or 0) + 1, "work_id": work.id, "plan_version_id": version_id, "meeting_day": day,
+        "half_day": half_day, "requested_by": actor_id, "requested_at": now, "reveal_at": reveal,
+        "seed_hash": hashlib.sha256(seed.encode()).hexdigest(), "seed": seed, "algorithm": ALGORITHM_VERSION,
+        "prev_hash": last.record_hash or GENESIS, "top_up_of": top_up_of,
+    }  # fmt: skip
+    values: dict[str, Any] = {
+        "policy": {"panel": p_policy.to_dict(), "pool": asdict(policy), **({"top_up": top_up} if top_up else {})},
+        "funnel": funnel.to_dict(), "seated": list(panel.seated), "alternates": list(panel.alternates),
+    }  # fmt: skip
+    draw = record_row.store(session, facts, values, candidates)
+    try:
+        if top_up_of is None:
+            add_arrangement(
+                session, draw, where or Arrangement("", MEETING_START[half_day]), actor_id=actor_id, now=now
+            )
+        when = (where or current(session, draw)).describe(day, half_day)
+        reply_by = min(now + timedelta(hours=policy.reply_hours), reveal)
+        staying = set(top_up["staying"]) if top_up else set()  # staying seats keep their record
+        seats = _add_seats(session, draw, panel, staying, now=now, reply_by=reply_by)
+        # The draw's entry, then its seats'.
+        chain.append(session, [chain.draw_change(draw), *seats], now=now, after=last.chain)
+        invited = [(cast(int, c.seat_id), cast(int, c.expert_id)) for c in seats
+                   if c.payload and c.payload["status"] == SeatStatus.INVITED.value]  # fmt: skip
+        _invite(session, draw, work, invited, funnel.contacts, reply_by=reply_by, when=when)
+        audit.record(session, actor_id=actor_id, action="draw", obj=("draw", draw.id),
+                     after={"work_id": work.id, "seq": draw.seq, "seed_hash": draw.seed_hash,
+                            "record_hash": draw.record_hash})  # fmt: skip
+    except DBAPIError:
+        # Taken meanwhile (see request_draw): the caller rolls the row back, so the session forgets the record
+        # it was handed as stored (SQLite may give the next attempt the same id).
+        session.expunge(draw)
+        raise
     return draw
 
 
