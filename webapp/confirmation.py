@@ -25,17 +25,18 @@ def reposted_fields() -> list[tuple[str, str]]:
 
 def confirm_page(
     *, title: str, consequences: Sequence[str], back_url: str, button: str = "确认", warning: str = "",
-    acknowledge: tuple[str, str] | None = None,
+    acknowledge: tuple[str, str] | None = None, undoable: bool = False,
 ) -> ResponseReturnValue:  # fmt: skip
     """The page that asks once more: what will happen, the same fields hidden, a confirm and a back button.
 
     ``consequences`` are plain sentences (escaped by the template); ``warning`` is shown above them when an
     input looks contradictory (for example 通过 with a failed checklist item). ``acknowledge`` is
     (field name, sentence): a box the user must tick on this page, posted as ``name=1`` (the service
-    checks it; the browser's ``required`` is only a convenience).
+    checks it; the browser's ``required`` is only a convenience). ``undoable`` drops the "cannot be undone"
+    line for actions that can be (disabling an account, which can be enabled again).
     """
     return render_template(
         "_confirm.html", title=title, consequences=list(consequences), back_url=back_url, button=button,
         warning=warning, fields=[f for f in reposted_fields() if not acknowledge or f[0] != acknowledge[0]],
-        action=request.path, acknowledge=acknowledge,
+        action=request.path, acknowledge=acknowledge, undoable=undoable,
     )  # fmt: skip

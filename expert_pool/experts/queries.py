@@ -8,6 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from expert_pool.experts.models import Expert, ExpertSpecialty, ExpertStatus
+from expert_pool.experts.scopes import may_read_pool
+from knowledge.accounts.permissions import Scope
 from knowledge.pagination import DEFAULT_PER_PAGE, Page, paginate
 from knowledge.regions import City
 
@@ -36,10 +38,11 @@ def experts_by_id(session: Session, ids: list[int]) -> dict[int, Expert]:
     return {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}
 
 
-def experts_by_id_hash(session: Session, hashes: Iterable[str]) -> dict[str, Expert]:
-    """Pool experts by the keyed hash of their ID number: how a plan's authors are linked to the pool."""
+def experts_by_id_hash(session: Session, hashes: Iterable[str], *, scope: Scope) -> dict[str, Expert]:
+    """Pool experts by the keyed hash of their ID number: how a plan's authors are linked to the pool. Only
+    the roles that read the pool learn who is in it; for anyone else, nobody is."""
     wanted = {h for h in hashes if h}
-    if not wanted:
+    if not wanted or not may_read_pool(scope):
         return {}
     found = session.scalars(select(Expert).where(Expert.id_number_hash.in_(wanted)))
     return {e.id_number_hash: e for e in found if e.id_number_hash}

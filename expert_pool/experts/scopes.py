@@ -12,8 +12,11 @@ from knowledge.regions import City
 
 # The roles that look after the pool: the draw office (and the admin) edit experts and their status.
 OFFICE_ROLES = (Role.DRAW_OFFICE, Role.ADMIN)
-# The roles that record credit events by hand, reverse them and decide appeals (DOMAIN 6).
+# The roles that record credit events by hand, reverse them and decide appeals (DOMAIN 6), and read an
+# expert's integrity figures (reservations and refusals on reports, Decree 37 Art. 25-27).
 CREDIT_ROLES = (Role.REGULATOR, Role.ADMIN)
+# The roles that read the pool: who is in it, and which plan author is a pool expert.
+POOL_READERS = (Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
 
 
 def may_manage_expert(scope: Scope, expert: Expert) -> bool:
@@ -46,6 +49,14 @@ def check_add(scope: Scope, city: City) -> None:
         raise PermissionDenied("当前账号无权添加专家")
     if not may_manage_city(scope, city):
         raise PermissionDenied(f"不能添加{city.label}的专家：该城市不属于本账号管辖", field="city")
+
+
+def may_read_pool(scope: Scope) -> bool:
+    return scope.role in POOL_READERS
+
+
+def may_read_integrity(scope: Scope) -> bool:
+    return scope.role in CREDIT_ROLES
 
 
 def may_view_full_id(scope: Scope) -> bool:

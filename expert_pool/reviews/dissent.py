@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from expert_pool.draws import notify
 from expert_pool.errors import ReviewError
 from expert_pool.experts.models import Expert
+from expert_pool.experts.scopes import may_read_integrity
 from expert_pool.reviews.meetings import access, present_ids
 from expert_pool.reviews.models import ReportRefusal, ReportSignature, Review, ReviewReport
 from expert_pool.reviews.reports import check_reason
@@ -138,7 +139,10 @@ class Dissent:
     recent: list[Reserved]  # his latest reservations, newest first
 
 
-def dissent_of(session: Session, expert_id: int, *, recent: int = 10) -> Dissent:
+def dissent_of(session: Session, expert_id: int, *, scope: Scope, recent: int = 10) -> Dissent:
+    """An expert's integrity figures, for the roles that keep credit (``scopes.may_read_integrity``)."""
+    if not may_read_integrity(scope):
+        raise PermissionDenied("当前账号无权查看专家的诚信记录")
     reserved = (ReportSignature.expert_id == expert_id) & (ReportSignature.reservation != "")
     mine = ReportRefusal.expert_id == expert_id
     still_open = mine & ReportRefusal.answered_at.is_(None)

@@ -14,6 +14,7 @@ from expert_pool.draws import services as draws
 from expert_pool.draws.funnel import build_funnel
 from expert_pool.draws.models import HalfDay
 from expert_pool.draws.selection import draw_panel
+from expert_pool.experts import queries as expert_queries
 from expert_pool.policy import pool_policy
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
@@ -128,3 +129,13 @@ def test_a_version_with_a_new_author_is_seen_by_a_graph_built_before_it(session,
     after = conflicts_for_work(session, work, on=DAY, policy=policy)
     assert set(after) == {checker.id, compiler.id}
     assert "参与编制本方案（第2版，编制人）" in after[compiler.id][0].text
+
+
+def test_only_the_pool_readers_learn_which_author_is_a_pool_expert(session, site, tmp_path):
+    checker, _, version = author_world(session, site, tmp_path)
+    hashes = [a.id_hash for a in version.authors if a.id_hash]
+    for role in (Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN):
+        found = expert_queries.experts_by_id_hash(session, hashes, scope=Scope(0, role))
+        assert [e.id for e in found.values()] == [checker.id]
+    for role in (Role.PROJECT_TEAM, Role.EXPERT, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
+        assert expert_queries.experts_by_id_hash(session, hashes, scope=Scope(0, role)) == {}

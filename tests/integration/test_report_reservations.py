@@ -15,7 +15,7 @@ from expert_pool.experts.models import CreditEventRow
 from expert_pool.reviews import dissent
 from expert_pool.reviews import reports as review_reports
 from expert_pool.reviews.models import ReportRefusal, ReportSignature
-from expert_pool.reviews.todo import todo_of
+from expert_pool.reviews.todo import todo_list
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.errors import DuplicateError, PermissionDenied, ValidationError
@@ -28,6 +28,8 @@ from webapp.config import TestConfig
 from webapp.extensions import db
 
 LATER = AT_MEETING + timedelta(hours=1)
+
+REGULATOR_SCOPE = Scope(0, Role.REGULATOR)  # integrity figures are the credit roles' to read
 
 
 @pytest.fixture
@@ -58,8 +60,11 @@ def test_a_reservation_is_recorded_with_its_reason_and_signed_content(session, m
     assert signed[m.panel[4].id][-1] == row.reservation  # the hash covers the reservation
     assert len(signed[m.panel[0].id]) == 3  # a plain signature hashes as before: older reports still verify
     assert review_reports.verify_code(session, m.report.verify_code).state == "current"
-    figures = dissent.dissent_of(session, m.panel[4].id)
+    figures = dissent.dissent_of(session, m.panel[4].id, scope=REGULATOR_SCOPE)
     assert (figures.reservations, figures.refusals) == (1, 0) and figures.recent[0].review_id == m.review.id
+    for role in (Role.DRAW_OFFICE, Role.PROJECT_TEAM, Role.EXPERT):  # the service itself refuses the rest
+        with pytest.raises(PermissionDenied):
+            dissent.dissent_of(session, m.panel[4].id, scope=Scope(0, role))
     with pytest.raises(DBAPIError):  # the row stays frozen
         session.execute(update(ReportSignature).where(ReportSignature.id == row.id).values(reservation=""))
     session.rollback()
@@ -83,7 +88,7 @@ def test_a_refusal_goes_to_the_office_and_holds_the_report_until_answered_and_si
     for expert in m.panel[:4]:
         assert not sign(session, m, expert)
     session.refresh(m.review)
-    assert todo_of(m.review, refuser.id) == "已拒签，待抽取办公室答复"
+    assert todo_list(session, [m.review], refuser.id)[m.review.id] == "已拒签，待抽取办公室答复"
     with pytest.raises(ReviewError, match="抽取办公室答复后方可签署"):
         sign(session, m, refuser)
     session.rollback()
@@ -95,10 +100,10 @@ def test_a_refusal_goes_to_the_office_and_holds_the_report_until_answered_and_si
     session.refresh(m.report)
     assert m.report.finalised_at is None  # the answer finalises nothing: he has not signed
     session.refresh(m.review)
-    assert todo_of(m.review, refuser.id) == "拒签已答复，待签署"
+    assert todo_list(session, [m.review], refuser.id)[m.review.id] == "拒签已答复，待签署"
     assert session.scalar(select(Notification).where(Notification.expert_id == refuser.id)) is not None
     assert sign(session, m, refuser, reservation="仍认为应补充验算。")
-    assert dissent.dissent_of(session, refuser.id).refusals == 1
+    assert dissent.dissent_of(session, refuser.id, scope=REGULATOR_SCOPE).refusals == 1
 
 
 def test_refusal_rules(session, m):

@@ -161,6 +161,7 @@ def test_a_disabled_account_loses_sessions_and_tokens_and_re_enabling_restores_s
     login(client, staff[Role.ADMIN])
     asked = client.post(f"/admin/accounts/{target.id}/disable").get_data(as_text=True)
     assert "停用" in asked and "撤销" in asked  # the confirmation page first
+    assert "不能撤回" not in asked and "重新启用" in asked  # a disabled account can be enabled again
     assert client.post(f"/admin/accounts/{target.id}/disable", data=CONFIRMED).status_code == 302
     assert browser.get("/works/").status_code == 302
     assert client.get("/api/v1/me", headers=headers).status_code == 401

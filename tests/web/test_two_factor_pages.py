@@ -234,7 +234,12 @@ def test_the_security_administrator_resets_a_second_factor(client, session, cloc
     url = f"/admin/accounts/{target.id}/reset-two-factor"
     assert client.post(url, data={"confirmed": "1"}).status_code == 403
     client.post("/auth/logout")
-    login(client, make_account(session, Role.SECURITY_ADMIN))
+    security = make_account(session, Role.SECURITY_ADMIN)
+    plain = make_account(session, Role.PROJECT_TEAM, username="never_enrolled")
+    login(client, security)
+    listed = client.get("/admin/accounts").get_data(as_text=True)
+    assert url in listed  # offered for an enrolled account only
+    assert f"/admin/accounts/{plain.id}/reset-two-factor" not in listed
     assert "原身份验证器绑定" in client.post(url).get_data(as_text=True)  # the confirmation step first
     assert client.post(url, data={"confirmed": "1"}).status_code == 302
     session.refresh(target)

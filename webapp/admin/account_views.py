@@ -107,7 +107,7 @@ def _set_active(account_id: int, *, active: bool) -> ResponseReturnValue:
             title=f"停用 {account.display_name}（{account.username}）",
             consequences=["该账号不能再登录，所有已登录的会话立即结束", "该账号的全部API令牌立即撤销",
                           "账号及其历史记录保留（账号不能删除），可随时重新启用；撤销的令牌不恢复"],
-            back_url=url_for("admin.accounts"), button="停用账号",
+            back_url=url_for("admin.accounts"), button="停用账号", undoable=True,
         )  # fmt: skip
     try:
         account_services.set_active(db.session, account.id, active, actor_id=current_scope().account_id,

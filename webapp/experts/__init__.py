@@ -9,7 +9,7 @@ from expert_pool.experts import queries, services
 from expert_pool.experts.contacts import phone_lookup_hash
 from expert_pool.experts.identity import IdentityVault
 from expert_pool.experts.models import Expert, ExpertStatus
-from expert_pool.experts.scopes import may_manage_expert, may_view_full_id
+from expert_pool.experts.scopes import may_manage_expert, may_read_integrity, may_view_full_id
 from expert_pool.reviews import dissent
 from knowledge.accounts.models import Role
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
@@ -23,7 +23,6 @@ from webapp.pages import page_arg
 bp = Blueprint("experts", __name__, url_prefix="/experts")
 OFFICE = (Role.DRAW_OFFICE, Role.ADMIN)
 READERS = (Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR)
-REGULATORS = (Role.REGULATOR, Role.ADMIN)
 
 
 def vault() -> IdentityVault:
@@ -116,7 +115,7 @@ def detail(expert_id: int) -> ResponseReturnValue:
     full_id = services.reveal_id_number(db.session, expert, scope=scope, vault=vault()) if (
         may_view_full_id(scope) and expert.id_number_encrypted) else None  # fmt: skip
     # Reservations and refusals on reports are integrity figures for regulators (Decree 37 Art. 25-27).
-    figures = dissent.dissent_of(db.session, expert.id) if current_scope().role in REGULATORS else None
+    figures = dissent.dissent_of(db.session, expert.id, scope=scope) if may_read_integrity(scope) else None
     return render_template("experts/detail.html", expert=expert, full_id=full_id, specialties=services.SPECIALTIES,
                            can_manage=current_scope().role in OFFICE and may_manage_expert(scope, expert),
                            status_form=StatusForm(),

@@ -77,7 +77,7 @@ def index() -> ResponseReturnValue:
     scope = current_scope()
     if scope.role is Role.EXPERT:
         mine = reviews.reviews_of_expert(db.session, scope.expert_id or 0)
-        todo = todo_list(mine, scope.expert_id or 0)
+        todo = todo_list(db.session, mine, scope.expert_id or 0)
         return render_template("reviews/mine.html", reviews=mine, todo=todo, current=reviews.current_report)
     raw = request.args.get("conclusion", "")
     conclusion = Conclusion(raw) if raw in {c.value for c in Conclusion} else None

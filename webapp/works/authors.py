@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from expert_pool.experts import queries as expert_queries
 from expert_pool.experts.identity import IdentityVault
 from expert_pool.experts.models import Expert
-from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
 from knowledge.plans.authors import AUTHORS_MAX, AuthorInput
 from knowledge.plans.models import AuthorKind, PlanAuthor
 from webapp.experts import vault as expert_vault
@@ -18,7 +18,6 @@ ROWS_SHOWN = 6  # blank rows on a new form; more can be sent (up to AUTHORS_MAX)
 FIELDS = ("kind", "name", "unit", "credit_code", "id_number")
 # The kinds the blank rows start with: a plan names its compiler, its checker and its approver.
 DEFAULT_KINDS = (AuthorKind.COMPILER, AuthorKind.CHECKER, AuthorKind.APPROVER)
-MAY_SEE_POOL = (Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
 
 
 def vault() -> IdentityVault:
@@ -52,9 +51,10 @@ def author_fields(values: Mapping[str, str]) -> dict[str, object]:
     return {"author_form_rows": form_rows(values), "author_kinds": list(AuthorKind)}
 
 
-def pool_experts(authors: Iterable[PlanAuthor], role: Role) -> dict[int, Expert]:
-    """The pool expert each author is (by the keyed ID hash), by author id; empty for anyone but the office."""
-    if role not in MAY_SEE_POOL:
-        return {}
-    found = expert_queries.experts_by_id_hash(db.session, (a.id_hash for a in authors if a.id_hash))
+def pool_experts(authors: Iterable[PlanAuthor], scope: Scope) -> dict[int, Expert]:
+    """The pool expert each author is (by the keyed ID hash), by author id; empty for roles that do not read
+    the pool."""
+    found = expert_queries.experts_by_id_hash(
+        db.session, (a.id_hash for a in authors if a.id_hash), scope=scope
+    )
     return {a.id: found[a.id_hash] for a in authors if a.id_hash in found}

@@ -101,7 +101,7 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
         "works/plan_detail.html", version=version, work=work, report=find_sections(version.text), sections=SECTIONS,
         is_latest=latest is not None and latest.id == version.id, signable=signable,
         required=plan_services.required_signoffs(work), action_form=ActionForm(),
-        pool_experts=pool_experts(version.authors, scope.role),
+        pool_experts=pool_experts(version.authors, scope),
         similar=similar_plans(db.session, search_index(), version, scope),
         text_sections=shown_sections(version.text or ""), text_shown=TEXT_SHOWN,
         similar_reviews=similar_conclusions(search_index(), make_doc_id("plan", version.id), scope),
