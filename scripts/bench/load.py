@@ -98,7 +98,8 @@ def report(stats: Path, args: argparse.Namespace) -> int:
     worst = 0
     for row in rows:
         print(f"{row['Name']:<28}{row['Request Count']:>10}{row['Failure Count']:>10}"
-              f"{row['Median Response Time']:>11}{row['95%']:>9}{float(row['Requests/s']):>8.1f}")  # fmt: skip
+              f"{float(row['Median Response Time'] or 0):>11.0f}{float(row['95%'] or 0):>9.0f}"
+              f"{float(row['Requests/s']):>8.1f}")  # fmt: skip
         if row["Name"] != "Aggregated":
             worst = max(worst, int(float(row["95%"] or 0)))
     total = next(r for r in rows if r["Name"] == "Aggregated")
