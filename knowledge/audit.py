@@ -11,7 +11,7 @@ queue and the chain never forks. ``verify`` recomputes it and names a changed, i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -23,9 +23,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    ScalarSelect,
     String,
     Table,
     event,
+    func,
     select,
     update,
 )
@@ -44,6 +46,8 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_object", "object_type", "object_id"),
+        # The last row of an action in one index step: caches keyed by the last audited change read it per use.
+        Index("ix_audit_log_action", "action", "id"),
         CheckConstraint("outcome IN ('ok', 'denied', 'failed')", name="outcome"),
     )
 
@@ -294,6 +298,12 @@ def record_read(
     """A sensitive read or a refusal, which changes nothing else: recorded and committed on its own."""
     record(session, actor_id=actor_id, action=action, obj=obj, after=after, outcome=outcome)
     session.commit()
+
+
+def last_ids(actions: Sequence[str]) -> list[ScalarSelect[int | None]]:
+    """The id of the last row of each action, as scalar subqueries: one step down ``ix_audit_log_action`` each,
+    where one maximum over ``action IN (...)`` walks back through every later row of the log."""
+    return [select(func.max(AuditLog.id)).where(AuditLog.action == a).scalar_subquery() for a in actions]
 
 
 def _rows(session: Session) -> Iterator[AuditLog]:

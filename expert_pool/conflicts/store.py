@@ -9,16 +9,17 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Date, Select, func, select
+from sqlalchemy import Date, ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
 from expert_pool.conflicts import graph as cg
 from expert_pool.conflicts.models import PanelSitting
 from expert_pool.conflicts.records import PanelConclusion
 from expert_pool.experts.models import DeclaredConflict, Employment, Expert
-from knowledge.audit import AuditLog
+from knowledge import audit
 from knowledge.enterprises.models import Enterprise, EnterpriseGroupLink, Project, ProjectParticipant
 from knowledge.plans.models import PlanAuthor, PlanVersion
 from knowledge.registry.models import Work
@@ -51,11 +52,15 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
     Rows under the graph are never deleted by the services; any that ever is must be audited with one of
     GRAPH_ACTIONS. Highest ids come from the primary key index at once, where counts scan whole tables.
     """
-    parts: list[Any] = []
-    for model in _TABLES:
-        parts.append(select(func.max(model.id)).scalar_subquery())
-    parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(GRAPH_ACTIONS)).scalar_subquery())
-    return tuple(session.execute(select(*parts)).one())
+    return tuple(session.execute(select(*fingerprint_columns())).one())
+
+
+@cache
+def fingerprint_columns() -> tuple[ScalarSelect[Any], ...]:
+    """The fingerprint as scalar subqueries, for a caller that reads it with other values in one statement
+    (built once: constructing them costs more than running them)."""
+    parts = [select(func.max(model.id)).scalar_subquery() for model in _TABLES]
+    return (*parts, *audit.last_ids(GRAPH_ACTIONS))
 
 
 def rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Sequence[Any]]:
@@ -125,10 +130,11 @@ def load_data(session: Session) -> cg.GraphData:
     )  # fmt: skip
 
 
-def graph(session: Session) -> cg.ConflictGraph:
-    """The process's graph for this database, rebuilt first if its rows changed since it was built."""
+def graph(session: Session, current: tuple[Any, ...] | None = None) -> cg.ConflictGraph:
+    """The process's graph for this database, rebuilt first if its rows changed since it was built.
+    ``current``: the fingerprint, when the caller read it in this transaction with other values."""
     key = str(session.get_bind().engine.url)
-    current = fingerprint(session)
+    current = fingerprint(session) if current is None else tuple(current)
     with _lock:
         cached = _cache.get(key)
         if cached is not None and cached[0] == current:
@@ -168,11 +174,17 @@ def conflicts_for_work(
 
 
 def draw_checks(
-    session: Session, work: Work, *, on: date, policy: ConflictSettings
+    session: Session,
+    work: Work,
+    *,
+    on: date,
+    policy: ConflictSettings,
+    current: tuple[Any, ...] | None = None,
 ) -> tuple[dict[int, list[cg.ConflictPath]], Mapping[tuple[int, int], tuple[date, ...]]]:
     """What a draw's funnel reads from the graph, from one (fresh) graph: the work's conflicted experts with
-    their paths, and the days each two experts shared a panel (for the soft limit ``max_pair_sittings``)."""
-    built = graph(session)
+    their paths, and the days each two experts shared a panel (for the soft limit ``max_pair_sittings``).
+    ``current``: the graph's fingerprint, as ``graph`` takes it."""
+    built = graph(session, current)
     conflicted = cg.conflicted_experts(built, work.id, work.project_id, on=on, policy=conflict_policy(policy))
     return conflicted, built.index.shared_days
 

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import CompoundSelect, Select, and_, bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from expert_pool.conflicts.soft_limits import crowded_pairs
 from expert_pool.conflicts.store import draw_checks
+from expert_pool.conflicts.store import fingerprint_columns as graph_fingerprint_columns
 from expert_pool.credit import rules as credit
 from expert_pool.credit.ledger import credit_policy
 from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
@@ -23,7 +35,7 @@ from expert_pool.draws.notify import Contact
 from expert_pool.draws.panel import Candidate
 from expert_pool.experts.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
 from expert_pool.policy import PoolPolicy
-from knowledge.audit import AuditLog
+from knowledge import audit
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.regions import City
 from knowledge.registry.models import Work
@@ -128,20 +140,36 @@ _lock = threading.Lock()
 _snapshots: dict[str, tuple[tuple[Any, ...], PoolSnapshot]] = {}
 
 
+class Fingerprints(NamedTuple):
+    """What the funnel's caches are keyed by, read in one statement: the pool snapshot's and the graph's."""
+
+    pool: tuple[Any, ...]
+    graph: tuple[Any, ...]
+
+
 @cache
-def _pool_fingerprint_statement() -> Select[Any]:
-    """Built once: constructing a statement costs more than running it (so for the facts below)."""
-    parts = [select(func.max(m.id)).scalar_subquery() for m in (Expert, ExpertSpecialty, CreditEventRow)]
-    parts.append(select(func.max(AuditLog.id)).where(AuditLog.action.in_(POOL_ACTIONS)).scalar_subquery())
-    return select(*parts)
+def fingerprint_columns() -> tuple[ScalarSelect[Any], ...]:
+    """Both fingerprints as scalar subqueries, for a caller that reads them with other values (``read_fingerprints``
+    splits them): built once, as constructing a statement costs more than running it (so for the facts below)."""
+    pool = [select(func.max(m.id)).scalar_subquery() for m in (Expert, ExpertSpecialty, CreditEventRow)]
+    return (*pool, *audit.last_ids(POOL_ACTIONS), *graph_fingerprint_columns())
 
 
-def _pool_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
-    return (today, *session.execute(_pool_fingerprint_statement()).one())
+def read_fingerprints(values: Sequence[Any]) -> Fingerprints:
+    """The fingerprints from the values of ``fingerprint_columns``, in that order."""
+    pool = len(fingerprint_columns()) - len(graph_fingerprint_columns())
+    return Fingerprints(tuple(values[:pool]), tuple(values[pool:]))
 
 
-def pool_snapshot(session: Session, today: date) -> PoolSnapshot:
-    key, current = str(session.get_bind().engine.url), _pool_fingerprint(session, today)
+def fingerprints(session: Session) -> Fingerprints:
+    return read_fingerprints(session.execute(select(*fingerprint_columns())).one())
+
+
+def pool_snapshot(session: Session, today: date, current: tuple[Any, ...] | None = None) -> PoolSnapshot:
+    """The snapshot for ``today``, rebuilt first if a row under it changed. ``current``: the pool's fingerprint,
+    when the caller read it in this transaction (``Fingerprints.pool``)."""
+    key = str(session.get_bind().engine.url)
+    current = (today, *(fingerprints(session).pool if current is None else current))
     with _lock:
         cached = _snapshots.get(key)
         if cached is not None and cached[0] == current:
@@ -231,16 +259,18 @@ def meeting_facts(
 
 def build_funnel(
     session: Session, work: Work, day: date, half_day: HalfDay, *, policy: PoolPolicy, today: date,
-    exclude_ids: frozenset[int] = frozenset(), pair_with: Iterable[int] = (),
+    exclude_ids: frozenset[int] = frozenset(), pair_with: Iterable[int] = (), checked: Fingerprints | None = None,
 ) -> Funnel:  # fmt: skip
     """The pool's slow-changing part comes from a checked snapshot; what changes per meeting is read fresh.
+    ``checked``: the caches' fingerprints, read in this transaction (``fingerprints``) if not given.
 
     Only the experts some exclusion may hold for are examined one by one: the others are candidates as
     they stand (a few of them with recent reviews).
     """
-    snapshot = pool_snapshot(session, today)
+    checked = checked or fingerprints(session)
+    snapshot = pool_snapshot(session, today, checked.pool)
     facts = meeting_facts(session, work, day, half_day, policy.recent_window_days)
-    conflicts, shared = draw_checks(session, work, on=day, policy=policy)
+    conflicts, shared = draw_checks(session, work, on=day, policy=policy, current=checked.graph)
     category = work.category
     pool = snapshot.of_category(category)
     examine_all = snapshot.base_score < policy.credit_floor or policy.max_same_constructor <= 0

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import JSON, ColumnElement, Select, Table, Text, bindparam, func, insert, select, text
+from sqlalchemy import JSON, ColumnElement, Table, Text, bindparam, func, insert, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningInsert
@@ -33,13 +33,22 @@ class Heads(NamedTuple):
 
 
 def read_heads(session: Session) -> Heads:
+    return heads_of(session.execute(select(*head_columns(session))).one())
+
+
+def heads_of(values: Sequence[Any]) -> Heads:
+    """The heads from the values of ``head_columns``, in that order."""
+    return Heads(values[0], values[1], (values[2], values[3]) if values[2] is not None else None)
+
+
+def head_columns(session: Session) -> tuple[Any, ...]:
+    """The heads as columns, for a caller that reads them with other values in one statement."""
     dialect = session.get_bind().dialect.name
-    row = session.execute(_heads(dialect, _has_lz4(session, dialect))).one()
-    return Heads(row[0], row[1], (row[2], row[3]) if row[2] is not None else None)
+    return _heads(dialect, _has_lz4(session, dialect))
 
 
 @cache
-def _heads(dialect: str, lz4: bool) -> Select[Any]:
+def _heads(dialect: str, lz4: bool) -> tuple[Any, ...]:
     """The heads as scalar subqueries, not the last record (whose candidates are large). On PostgreSQL with
     lz4, the same statement has this transaction compress what it stores with lz4 rather than pglz: pglz took
     about 3 ms over a province's candidate list (over 100 kB), lz4 a fraction of it. The stored values are
@@ -50,7 +59,7 @@ def _heads(dialect: str, lz4: bool) -> Select[Any]:
                           *chain.head_columns()]  # fmt: skip
     if dialect == "postgresql" and lz4:
         columns.append(func.set_config("default_toast_compression", "lz4", True))  # as SET LOCAL
-    return select(*columns)
+    return tuple(columns)
 
 
 def _has_lz4(session: Session, dialect: str) -> bool:

@@ -21,6 +21,7 @@ from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrang
 from expert_pool.draws.funnel import Funnel, build_funnel
 from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
 from expert_pool.draws.notify import Contact, invitation
+from expert_pool.draws.opening import read_opening
 from expert_pool.draws.panel import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy
 from expert_pool.draws.replay import replay
 from expert_pool.draws.selection import draw_panel
@@ -75,13 +76,21 @@ def record_hash(d: Draw) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_drawable(session: Session, work: Work, day: date, *, today: date) -> int:
-    """Decree 37 Art. 12: only an over-scale work whose signed plan awaits review; returns that plan version."""
+def check_drawable(
+    session: Session,
+    work: Work,
+    day: date,
+    *,
+    today: date,
+    latest: tuple[int | None, set[SignoffKind]] | None = None,
+) -> int:
+    """Decree 37 Art. 12: only an over-scale work whose signed plan awaits review; returns that plan version.
+    ``latest``: that version and the kinds of its signatures, when the caller read them (``opening``)."""
     if work.verdict is not Verdict.OVER_SCALE:
         raise DrawError("该工程不属于超过一定规模的危大工程，不需要抽取论证专家")
     if work.status is not WorkStatus.REVIEW_REQUESTED:
         raise DrawError(f"工程当前状态为“{work.status.label}”，须在施工单位申请论证后抽取")
-    version_id, signed = _latest_signoffs(session, work.id)
+    version_id, signed = latest or _latest_signoffs(session, work.id)
     if version_id is None or not set(required_signoffs(work)) <= signed:
         raise DrawError("方案尚未完成施工单位技术负责人和总监理工程师签字，不能抽取")
     if day <= today:
@@ -112,18 +121,21 @@ def request_draw(
     start if not given). ``place`` is required when given (the office's form); ``None`` leaves it to be named
     later (the API and the seed)."""
     today = now.astimezone(CST).date()
-    version_id = check_drawable(session, work, day, today=today)
+    opened = read_opening(session, work.id)
+    version_id = check_drawable(session, work, day, today=today, latest=opened.latest)
     where = clean(half_day, place or "", start, require_place=place is not None)
     policy = pool_policy(session)
     taken: frozenset[int] = frozenset()
-    for _ in range(ATTEMPTS):
-        funnel = build_funnel(session, work, day, half_day, policy=policy, today=today, exclude_ids=taken)
+    for attempt in range(ATTEMPTS):
+        opening = opened if attempt == 0 else read_opening(session, work.id)
+        funnel = build_funnel(session, work, day, half_day, policy=policy, today=today, exclude_ids=taken,
+                              checked=opening.checked)  # fmt: skip
         draw_seed = seed or secrets.token_hex(16)
         p_policy = panel_policy(work, policy)
         panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed), apart=funnel.apart)
         try:
             draw = _store(session, work, version_id, day, half_day, funnel, funnel.candidates, p_policy,
-                          panel, draw_seed, actor_id=actor_id, now=now, policy=policy, where=where)  # fmt: skip
+                          panel, draw_seed, actor_id=actor_id, now=now, policy=policy, where=where, heads=opening.heads)  # fmt: skip
         except (IntegrityError, OperationalError):
             # Another draw took the chain position or one of these experts meanwhile (PostgreSQL: a unique
             # violation; SQLite: a stale read snapshot cannot become a write): start again from fresh data,
@@ -158,9 +170,9 @@ def _store(
     session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: Funnel,
     candidates: list[Candidate], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
     now: datetime, policy: PoolPolicy, top_up_of: int | None = None, top_up: dict[str, Any] | None = None,
-    where: Arrangement | None = None,
+    where: Arrangement | None = None, heads: record_row.Heads | None = None,
 ) -> Draw:  # fmt: skip
-    last = record_row.read_heads(session)
+    last = heads or record_row.read_heads(session)
     reveal = meeting_start(day, half_day) - timedelta(days=policy.reveal_days_before)
     facts: dict[str, Any] = {
         "seq": (last.seq or 0) + 1, "work_id": work.id, "plan_version_id": version_id, "meeting_day": day,

@@ -81,12 +81,11 @@ HASH_METHOD = "scrypt:1024:8:1"
 # Where a draw's time goes: (label, file, function) read from the profile, per draw.
 HOTSPOTS: tuple[tuple[str, str, str], ...] = (
     ("request_draw, whole", "expert_pool/draws/services.py", "request_draw"),
-    ("check_drawable (latest plan and its signatures)", "expert_pool/draws/services.py", "check_drawable"),
+    ("read_opening (signatures, fingerprints, heads)", "expert_pool/draws/opening.py", "read_opening"),
     ("build_funnel", "expert_pool/draws/funnel.py", "build_funnel"),
-    ("  pool_snapshot (fingerprint; rebuilt on change)", "expert_pool/draws/funnel.py", "pool_snapshot"),
+    ("  pool_snapshot (rebuilt on a changed fingerprint)", "expert_pool/draws/funnel.py", "pool_snapshot"),
     ("  meeting_facts (leave, bookings, seat counts)", "expert_pool/draws/funnel.py", "meeting_facts"),
-    ("  conflicts_for_work", "expert_pool/conflicts/store.py", "conflicts_for_work"),
-    ("    fingerprint (8 MAX)", "expert_pool/conflicts/store.py", "fingerprint"),
+    ("  draw_checks (conflicts from the cached graph)", "expert_pool/conflicts/store.py", "draw_checks"),
     ("  _reasons, for the flagged experts only", "expert_pool/draws/funnel.py", "_reasons"),
     ("draw_panel", "expert_pool/draws/selection.py", "draw_panel"),
     ("_store", "expert_pool/draws/services.py", "_store"),
