@@ -127,6 +127,8 @@ def _plan(version: PlanVersion, work: Work, facts: ProjectFacts) -> Document:
         "category_name": CATEGORY_NAMES.get(work.category, work.category),
         "verdict": work.verdict.value,
         "project_id": work.project_id,
+        "plan_key": str(work.id),
+        "plan_version": version.number,
         "year": year,
         "date": day,
         "sections": sections,

@@ -8,16 +8,17 @@ import logging
 import re
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 import jieba
 from whoosh.analysis import Token, Tokenizer
 
+from search_index import normalize as _normalize
+
 # Bump when the dictionary or the tokenization changes: every document's version hash changes with it, so
 # SearchIndex.check() reports the whole index stale and a rebuild follows.
-ANALYSIS_VERSION = "3"
+ANALYSIS_VERSION = "5"
 
 # Terms of 建办质〔2018〕31号 and of the JGJ/GB standards that plans cite, kept whole by the segmenter. Only
 # nouns: a compound such as 基坑开挖 would win over 深基坑 in 深基坑开挖 (深/基坑开挖), so actions stay apart.
@@ -61,13 +62,38 @@ SMW工法桩 型钢水泥土搅拌墙
 管井降水 深井降水
 专项方案 专项施工方案
 超危大工程 超过一定规模
+模板支撑体系 模板支撑系统
+支护 围护
+支护结构 围护结构
+安装拆卸 安拆 装拆
+防坠落装置 防坠装置
 """
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
     tuple(line.split()) for line in _SYNONYM_TEXT.strip().splitlines()
 )
 
 # One-way: a broader word also finds its narrower ones, never the reverse.
-NARROWER: dict[str, tuple[str, ...]] = {"深基坑": ("超深基坑",), "脚手架": ("爬架", "盘扣架", "悬挑架")}
+# A narrower word brings its synonyms along (起重机械 finds 塔吊 through 塔式起重机).
+NARROWER: dict[str, tuple[str, ...]] = {
+    "深基坑": ("超深基坑",),
+    "脚手架": ("爬架", "盘扣架", "悬挑架"),
+    # The supports of JGJ 162-2008 (模板支架), JGJ 130-2011 (满堂支撑架) and JGJ/T 231-2021 (盘扣式支架).
+    "模板支撑体系": ("模板支架", "满堂支撑架", "承插型盘扣式钢管支架", "扣件式钢管支撑", "承重支撑体系"),
+    # 建筑起重机械 of 建设部令第166号 and the mobile cranes of 建办质〔2018〕31号's 起重吊装 works.
+    "起重机械": (
+        "塔式起重机",
+        "施工升降机",
+        "物料提升机",
+        "门式起重机",
+        "桥式起重机",
+        "缆索起重机",
+        "架桥机",
+        "汽车起重机",
+        "履带起重机",
+    ),
+    # The hoist's anti-fall device (JGJ 215-2010) is one kind of 防坠落装置.
+    "防坠落装置": ("防坠安全器",),
+}
 
 # Terms whose parts would change their meaning: 不通过 must not be found by 通过.
 OPAQUE_TERMS = frozenset({"不通过"})
@@ -88,17 +114,9 @@ _init_lock = threading.Lock()
 jieba.setLogLevel(logging.WARNING)
 
 
-@functools.cache
-def _fold(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch).lower()
-    return folded if len(folded) == 1 else ch
-
-
 def normalize(text: str) -> str:
-    """NFKC (full-width to half-width) and lower case, one character for one, so offsets stay valid."""
-    if text.isascii():
-        return text.lower()
-    return "".join(map(_fold, text))
+    """``search_index.normalize.fold``: half-width, lower case, simplified script, one character for one."""
+    return _normalize.fold(text)
 
 
 def _build() -> jieba.Tokenizer:
@@ -111,7 +129,7 @@ def _build() -> jieba.Tokenizer:
 
 def _all_terms() -> list[str]:
     words = set(DOMAIN_TERMS) | {w for group in SYNONYM_GROUPS for w in group}
-    words |= {w for words in NARROWER.values() for w in words}
+    words |= {w for broad, words in NARROWER.items() for w in (broad, *words)}
     return sorted(normalize(w) for w in words)
 
 
@@ -144,13 +162,15 @@ def _is_word(token: str) -> bool:
 
 
 def words(text: str) -> Iterator[tuple[str, int, int]]:
-    """Accurate-mode words of the normalized text as (word, start, end), stop words and punctuation left out."""
+    """Accurate-mode words of the normalized text as (word, start, end), stop words and punctuation left out;
+    spaces between two Chinese characters are not read (``normalize.squeeze``), offsets are the text's."""
     start = 0
-    for sentence in _SENTENCE_END.split(normalize(text)):
+    joined, kept = _normalize.squeeze(normalize(text))
+    for sentence in _SENTENCE_END.split(joined):
         for word, is_word in _cut(sentence) if len(sentence) <= 500 else _segment(sentence):
             end = start + len(word)
             if is_word:
-                yield word, start, end
+                yield (word, start, end) if kept is None else (word, kept[start], kept[end - 1] + 1)
             start = end
 
 
@@ -163,10 +183,17 @@ def _segment(sentence: str) -> tuple[tuple[str, bool], ...]:
 _cut = functools.lru_cache(maxsize=8192)(_segment)
 
 
+# Words of whole texts known ahead: a rebuild's writer process puts here, per batch, what the segmentation
+# cache (``segcache``) holds for the batch's texts, and clears it after the batch.
+known_words: dict[str, list[str]] = {}
+
+
 def word_list(text: str) -> list[str]:
     """The words of ``words(text)`` without their offsets: what indexing needs, several times faster."""
+    if (known := known_words.get(text)) is not None:
+        return known
     found: list[str] = []
-    for sentence in _SENTENCE_END.split(normalize(text)):
+    for sentence in _SENTENCE_END.split(_normalize.squeeze_text(normalize(text))):
         found.extend(_sentence_words(sentence) if len(sentence) <= 500 else _real_words(sentence))
     return found
 
@@ -180,7 +207,22 @@ _sentence_words = functools.lru_cache(maxsize=16384)(_real_words)
 
 
 def query_words(text: str) -> list[str]:
-    return [word for word, _, _ in words(text)]
+    """The words of a query; a document or standard number (建质〔2009〕87号, JGJ 120-2012) as its one canonical
+    token (``normalize.number_tokens``) in place of the words it was cut into."""
+    numbers = _normalize.number_tokens(normalize(text), query=True)
+    if not numbers:
+        return [word for word, _, _ in words(text)]
+    found: list[str] = []
+    placed: set[int] = set()
+    for word, start, end in words(text):
+        spans = [i for i, (_, a, b) in enumerate(numbers) if a < end and start < b]
+        if not spans:
+            found.append(word)
+        for i in spans:
+            if i not in placed:
+                placed.add(i)
+                found.append(numbers[i][0])
+    return found
 
 
 @functools.lru_cache(maxsize=65536)
@@ -192,6 +234,8 @@ def subwords(word: str) -> tuple[str, ...]:
     """
     if decimal := _DECIMAL.fullmatch(word):
         return (decimal.group(1),)
+    if prefixes := _normalize.code_prefixes(word):
+        return prefixes
     if len(word) < 3 or not is_cjk(word) or word in OPAQUE_TERMS:
         return ()
     freq = segmenter().FREQ
@@ -209,7 +253,7 @@ def subwords(word: str) -> tuple[str, ...]:
 def expand(word: str) -> tuple[str, ...]:
     """The word, its synonyms and its narrower words: what a query word may match."""
     word = normalize(word)
-    return (word, *(w for w in _synonyms().get(word, ()) if w != word))
+    return (word, *(w for w in _synonyms().get(word, ()) if w != word), *_normalize.alternatives(word))
 
 
 @functools.cache
@@ -219,7 +263,8 @@ def _synonyms() -> dict[str, tuple[str, ...]]:
         for word in group:
             table[normalize(word)] = tuple(normalize(w) for w in group)
     for broad, narrow in NARROWER.items():
-        table[broad] = (*table.get(broad, (broad,)), *narrow)
+        narrower = [w for n in narrow for w in table.get(normalize(n), (normalize(n),))]
+        table[broad] = tuple(dict.fromkeys((*table.get(broad, (broad,)), *narrower)))
     return table
 
 
@@ -253,11 +298,15 @@ class WordTokenizer(_BaseTokenizer):
     the build's time goes with the number of postings."""
 
     def terms(self, text: str, mode: str) -> Iterator[tuple[str, int]]:
+        pos = -1
         for pos, (word, _, _) in enumerate(words(text)):
             if mode == "index":
                 for sub in subwords(word):
                     yield sub, pos
             yield word, pos
+        if mode == "index":
+            for token in _normalize.index_tokens(text):
+                yield token, pos + 1
 
     def index_terms(self, text: str) -> list[str]:
         """``terms(text, "index")`` without positions, built as a list: the rebuild's hot path."""
@@ -265,6 +314,7 @@ class WordTokenizer(_BaseTokenizer):
         for word in word_list(text):
             found.extend(subwords(word))
             found.append(word)
+        found.extend(_normalize.index_tokens(text))
         return found
 
 
@@ -323,7 +373,7 @@ def pair(left: str, right: str) -> str:
 
 def phrase_pairs(text: str) -> list[str]:
     """The pair terms a quoted phrase must all match; empty for a phrase of one word."""
-    found = query_words(text)
+    found = [word for word, _, _ in words(text)]  # as the index cut them: no canonical number tokens
     return [pair(a, b) for a, b in itertools.pairwise(found) if is_pairable(a) and is_pairable(b)]
 
 

@@ -9,6 +9,10 @@ only those steps; the writer processes split the documents between them. Whoosh'
 as long (``whoosh.multiproc``, two processes) to 3 times (analysed in two processes, one public writer) on 20,000
 documents (``scripts/bench/search_bulk.py``). On a whoosh-reloaded other than the verified one, one process writes
 with Whoosh's own SegmentWriter instead (the multiprocessing writer forks, which a web process must not).
+
+Segmenting the texts with jieba took most of the writer processes' time (issue 19: 25,000 province
+documents, 115 s of one core for the title, units and body texts alone); a writer process reads a batch's words
+from the segmentation cache (``segcache``) a previous rebuild left, and segments only the texts it lacks.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ import multiprocessing
 import queue
 import traceback
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 
-from search_index import whoosh_private
+from search_index import analysis, whoosh_private
+from search_index.segcache import SegCache
 
 JOB_BATCH = 200
+# The fields whose texts the segmentation cache keeps; ``pairs`` is their join (documents.to_fields).
+CACHED_FIELDS = ("title", "units", "body")
 WAIT = 1.0  # seconds between checks that the writer processes are still alive
 
 Fields = dict[str, Any]
@@ -36,36 +44,66 @@ class BuildError(RuntimeError):
 
 def fill(
     ix: whoosh_index.Index, docs: Iterable[Fields], *, procs: int, limitmb: int, total: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, cache_path: Path | None = None,
 ) -> int:  # fmt: skip
     """Write the field dicts into the empty index ``ix`` with ``procs`` writer processes (1: in this one), each
-    making one segment; returns how many. The caller removes the index directory if this raises."""
+    making one segment; returns how many. The caller removes the index directory if this raises. The texts'
+    words come from the segmentation cache file ``cache_path`` where it has them (``segcache``; None: none)."""
     if procs <= 1 or not whoosh_private.check_version():
         writer = whoosh_private.new_writer(ix, limitmb=limitmb)
+        cache = SegCache(cache_path)
         try:
-            count = _feed(docs, writer.add_document, total, progress)
+            count = _feed(docs, lambda batch: _write(writer, batch, cache), total, progress)
         except BaseException:
             writer.cancel()
+            cache.close()
             raise
         writer.commit(optimize=False)
-        return count
-    return _parallel(ix, docs, procs, limitmb, total, progress)
+    else:
+        count = _parallel(ix, docs, procs, limitmb, total, progress, cache_path)
+        cache = SegCache(cache_path)
+    cache.prune()
+    cache.close()
+    return count
 
 
 def _feed(
-    docs: Iterable[Fields], add: Callable[..., Any], total: int | None, progress: Progress | None
+    docs: Iterable[Fields], add: Callable[[list[Fields]], None], total: int | None, progress: Progress | None
 ) -> int:
+    """The documents to ``add`` in batches of JOB_BATCH; returns how many."""
     count = 0
+    batch: list[Fields] = []
     for count, fields in enumerate(docs, 1):
-        add(**fields)
-        if progress and count % JOB_BATCH == 0:
-            progress(count, total)
+        batch.append(fields)
+        if len(batch) >= JOB_BATCH:
+            add(batch)
+            batch = []
+            if progress:
+                progress(count, total)
+    if batch:
+        add(batch)
     return count
+
+
+def _write(writer: Any, batch: list[Fields], cache: SegCache) -> None:
+    """A batch into ``writer``, its texts' words first read from (or written to) the cache in one go."""
+    words = cache.words_of(fields.get(name, "") for fields in batch for name in CACHED_FIELDS)
+    known = analysis.known_words
+    known.update(words)
+    for fields in batch:
+        parts = [fields.get(name, "") for name in CACHED_FIELDS]
+        if fields.get("pairs") == "\n".join(parts):  # words never cross a line break
+            known[fields["pairs"]] = [word for part in parts if part for word in words[part]]
+    try:
+        for fields in batch:
+            writer.add_document(**fields)
+    finally:
+        known.clear()
 
 
 def _parallel(
     ix: whoosh_index.Index, docs: Iterable[Fields], procs: int, limitmb: int, total: int | None,
-    progress: Progress | None,
+    progress: Progress | None, cache_path: Path | None,
 ) -> int:  # fmt: skip
     # spawn, not fork: the caller may have threads (a web process's index writer) and open database connections.
     ctx = multiprocessing.get_context("spawn")
@@ -73,24 +111,14 @@ def _parallel(
     results: Any = ctx.Queue()
     folder = ix.storage.folder
     strict = whoosh_private.fast_path.strict
-    workers = [ctx.Process(target=_work, args=(folder, ix.indexname, limitmb, strict, jobs, results), daemon=True)
-               for _ in range(procs)]  # fmt: skip
+    workers = [ctx.Process(target=_work, args=(folder, ix.indexname, limitmb, strict, cache_path, jobs,
+                                               results), daemon=True) for _ in range(procs)]  # fmt: skip
     # The parent's writer holds the generation's lock and writes its table of contents.
     parent = whoosh_private.BulkWriter(ix, limitmb=16)
     try:
         for worker in workers:
             worker.start()
-        batch: list[Fields] = []
-
-        def add(**fields: Any) -> None:
-            batch.append(fields)
-            if len(batch) >= JOB_BATCH:
-                _put(jobs, list(batch), workers, results)
-                batch.clear()
-
-        count = _feed(docs, add, total, progress)
-        if batch:
-            _put(jobs, batch, workers, results)
+        count = _feed(docs, lambda batch: _put(jobs, batch, workers, results), total, progress)
         for _ in workers:
             _put(jobs, None, workers, results)
         segments = []
@@ -137,20 +165,21 @@ def _result(results: Any, workers: list[Any]) -> Any:
         return value
 
 
-def _work(folder: str, indexname: str, limitmb: int, strict: bool, jobs: Any, results: Any) -> None:
+def _work(
+    folder: str, indexname: str, limitmb: int, strict: bool, cache_path: Path | None, jobs: Any, results: Any
+) -> None:
     """One writer process: documents from the queue into a segment of its own, handed back to the parent with
     the counts of the paths taken."""
-    from search_index.analysis import warm_up
-
     try:
-        warm_up()
+        analysis.warm_up()
         whoosh_private.fast_path.strict = strict
         writer = whoosh_private.BulkWriter(
             whoosh_index.open_dir(folder, indexname), limitmb=limitmb, locked=False
         )
+        cache = SegCache(cache_path)
         while (batch := jobs.get()) is not None:
-            for fields in batch:
-                writer.add_document(**fields)
+            _write(writer, batch, cache)
+        cache.close()
         segment = whoosh_private.finish_segment(writer)
         results.put((True, (segment, whoosh_private.fast_path.counts())))
     except BaseException:

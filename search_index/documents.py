@@ -10,7 +10,10 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from search_index.analysis import ANALYSIS_VERSION, normalize
+from search_index.analysis import ANALYSIS_VERSION
+from search_index.folding import version_code
+from search_index.normalize import fold as normalize
+from search_index.normalize import number_tokens, squeeze
 from search_index.schema import SCHEMA_VERSION
 
 SearchDocument = Mapping[str, Any]
@@ -21,7 +24,8 @@ doc_id "plan:12", kind "plan" | "review" | "work", title, url, city (code, e.g. 
 ("pass" | "pass_after_revision" | "fail" | ""), enterprise_ids (ints: units that may see it), expert_ids (ints:
 reviewers who may see it), published (bool), project_id, year (int), date (ISO string or date), units (names),
 body (full text), sections (plans: [(number, heading, text)]), and for reviews conclusion_text, required_changes,
-expert_findings (text or list of texts).
+expert_findings (text or list of texts). A plan version also has plan_key (the plan it is a version of: its
+versions share it) and plan_version (its number): results show one hit per plan (``folding``).
 """
 
 KINDS = frozenset({"plan", "review", "work"})
@@ -139,6 +143,8 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
         "expert_ids": _ids(doc, "expert_ids"),
         "published": "1" if doc.get("published") else "0",
         "project_id": str(doc.get("project_id") or ""),
+        "plan_key": str(doc.get("plan_key") or ""),
+        "plan_version": version_code(doc["plan_version"]) if doc.get("plan_version") else "",
         "year": str(doc.get("year") or ""),
         "date": _date(doc.get("date")),
         "units": units,
@@ -197,9 +203,19 @@ def section_anchor(label: str) -> str:
     return "sec-" + "".join(label.split()) if label.strip() else ""
 
 
-def _spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+def _spans(folded: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the needles are in the normalized text, read as the segmenter reads it (without OCR's spaces between
+    two Chinese characters, ``normalize.squeeze``); a canonical number token (建质〔2009〕87号, jgj120) where the
+    text writes that number in any spelling (建质[2009]87号, JGJ 120-2012)."""
+    text, kept = squeeze(folded)
     taken = bytearray(len(text))
     spans: list[tuple[int, int]] = []
+    wanted = set(needles)
+    numbered = any(ch.isdigit() for needle in wanted for ch in needle)  # every number token has a digit
+    for token, start, end in number_tokens(text) if numbered else ():
+        if token in wanted and not any(taken[start:end]):
+            spans.append((start, end))
+            taken[start:end] = b"\x01" * (end - start)
     for needle in needles:
         start = text.find(needle)
         while start >= 0 and len(spans) < 200:
@@ -208,6 +224,8 @@ def _spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
                 spans.append((start, end))
                 taken[start:end] = b"\x01" * (end - start)
             start = text.find(needle, end)
+    if kept is not None:
+        spans = [(kept[a], kept[b - 1] + 1) for a, b in spans]
     return sorted(spans)
 
 

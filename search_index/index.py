@@ -25,6 +25,7 @@ from search_index.documents import DocumentError, SearchDocument, to_fields
 from search_index.postings import SegmentCache
 from search_index.query import Allowed, Hit, SearchRequest, SearchResult
 from search_index.schema import build_schema, is_current
+from search_index.segcache import FILENAME as SEGCACHE_FILE
 from search_index.view import FACET_LIMIT as FACET_LIMIT
 from search_index.view import FACETS as FACETS
 from search_index.view import MORE_LIKE_TEXT as MORE_LIKE_TEXT
@@ -272,7 +273,9 @@ class SearchIndex:
         try:
             name, ix = self._create_generation()
             try:
-                count = _fill(ix, iter_docs, total, progress, self.build_procs)
+                count = _fill(
+                    ix, iter_docs, total, progress, self.build_procs, self.directory / SEGCACHE_FILE
+                )
             except BaseException:
                 shutil.rmtree(self.directory / name, ignore_errors=True)
                 raise
@@ -337,14 +340,14 @@ class SearchIndex:
 
 def _fill(
     ix: whoosh_index.Index, docs: Iterable[SearchDocument], total: int | None, progress: Progress | None,
-    procs: int,
+    procs: int, cache_path: Path | None = None,
 ) -> int:  # fmt: skip
     """Write every document into the empty index ``ix``: a large rebuild with several writer processes
     (``bulk``), each making one segment that is kept as it is; merging them would cost as much again as writing
     them, and a search reads two segments about as fast as one."""
     parallel = procs > 1 and (total or 0) >= PARALLEL_MIN_DOCS
     count = bulk.fill(ix, _checked(docs), procs=procs if parallel else 1, limitmb=BUILD_LIMIT_MB, total=total,
-                      progress=progress)  # fmt: skip
+                      progress=progress, cache_path=cache_path)  # fmt: skip
     if progress:
         progress(count, total)
     return count

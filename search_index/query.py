@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,9 +10,11 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 
+from search_index import expansion
 from search_index.analysis import expand, is_cjk, is_pairable, normalize, phrase_pairs, query_words
+from search_index.expansion import Contains as Contains
+from search_index.normalize import join_numbers
 from search_index.schema import TEXT_FIELDS
-from search_index.whoosh_private import ExpandingTerm
 
 FIELD_ALIASES: dict[str, str] = {
     **dict.fromkeys(("标题", "题目", "title"), "title"),
@@ -46,6 +47,8 @@ OPERATORS = {
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _LEXEME = re.compile(r'\s*(?:(?P<paren>[()])|"(?P<phrase>[^"]*)"|(?P<field>[^\s:()"]+):|(?P<word>[^\s()"]+))')
 SORTS = ("relevance", "date")
+# A strict AND of several words that finds fewer documents than this offers the OR of its words ("扩大检索").
+BROADER_BELOW = 5
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,18 @@ class Hit:
     snippets: list[str]
     # The label of the passage each snippet comes from (a plan's section heading; see documents.section_anchor).
     places: list[str] = field(default_factory=list)
+    # A plan's older versions found too, newest first, folded under this one (search_index.folding).
+    older: list[OlderVersion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OlderVersion:
+    """An older version of a hit's plan: what the "另有 N 个历史版本" line links to."""
+
+    doc_id: str
+    title: str
+    url: str
+    date: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,18 @@ class SearchResult:
     per_page: int
     message: str = ""
     used_fallback: bool = False
+    # When a strict AND found fewer than BROADER_BELOW documents, or partial matches fill its page: the OR of its
+    # words ("扩大检索").
+    broader_query: str = ""
+    # The page where a strict AND's results run out is filled with documents holding only some of its words
+    # (``View.partial``), ranked after every strict hit; ``partial_total`` is how many such documents exist.
+    partial: list[Hit] = field(default_factory=list)
+    partial_total: int = 0
+
+    @property
+    def few(self) -> bool:
+        """Whether a strict AND found so few documents that the broader search is offered outright."""
+        return bool(self.broader_query) and self.total < BROADER_BELOW
 
     @property
     def pages(self) -> int:
@@ -139,55 +166,10 @@ class SearchResult:
 class ParsedQuery:
     query: wq.Query
     terms: tuple[str, ...]
+    # The OR of a strict AND's words, offered when the AND finds few documents (``View.search``).
+    broader: str = ""
     message: str = ""
     used_fallback: bool = False
-
-
-class Contains(ExpandingTerm):
-    """The words of a field that contain one character: what a one-character query word (桩) matches, so
-    灌注桩 is found. The field's words are read once per index segment (segments never change their words)."""
-
-    def __init__(self, fieldname: str, char: str, boost: float = 1.0) -> None:
-        self.fieldname = fieldname
-        self.text = char
-        self.boost = boost
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Contains and (other.fieldname, other.text) == (self.fieldname, self.text)
-
-    def __hash__(self) -> int:
-        return hash((Contains, self.fieldname, self.text))
-
-    def __repr__(self) -> str:
-        return f"Contains({self.fieldname!r}, {self.text!r})"
-
-    def btexts(self, ixreader: Any) -> list[bytes]:
-        needle = self.text.encode("utf-8")  # UTF-8 never matches a character inside another one
-        found: set[bytes] = set()
-        for leaf, _ in ixreader.leaf_readers():
-            found.update(t for t in _lexicon(leaf, self.fieldname) if needle in t)
-        return sorted(found)
-
-
-_LEXICONS: dict[tuple[str, str], tuple[bytes, ...]] = {}
-_LEXICONS_MAX = 64
-_LEXICONS_LOCK = threading.Lock()
-
-
-def _lexicon(leaf: Any, fieldname: str) -> tuple[bytes, ...]:
-    """A segment's words of a field; the caller holds the lock of the searcher ``leaf`` belongs to."""
-    segment = leaf.segment()
-    if segment is None:  # an empty index
-        return ()
-    key = (segment.segment_id(), fieldname)
-    found = _LEXICONS.get(key)
-    if found is None:
-        found = tuple(leaf.lexicon(fieldname)) if fieldname in leaf.indexed_field_names() else ()
-        with _LEXICONS_LOCK:  # the cache is shared by every searcher of the process
-            while len(_LEXICONS) >= _LEXICONS_MAX:
-                _LEXICONS.pop(next(iter(_LEXICONS)))
-            _LEXICONS[key] = found
-    return found
 
 
 class QuerySyntaxError(ValueError):
@@ -196,7 +178,7 @@ class QuerySyntaxError(ValueError):
 
 def parse_query(text: str) -> ParsedQuery:
     """The Whoosh query for a search box string, and the words to highlight; never raises."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).strip()
+    text = unicodedata.normalize("NFKC", join_numbers(text or "")).translate(_QUOTES).strip()
     if not text:
         return ParsedQuery(wq.Every(), ())
     try:
@@ -306,14 +288,28 @@ class _Parser:
         raise QuerySyntaxError("括号不配对" if kind == "paren" else f"{value.upper()} 的位置不对")
 
 
-def _compile_top(tree: Node) -> tuple[wq.Query, tuple[str, ...]]:
+def _compile_top(tree: Node) -> tuple[wq.Query, tuple[str, ...], str]:
+    """The query, the words to highlight, and the OR of a strict AND's words (the broader search)."""
     terms: list[str] = []
     compiled = _compile(tree, terms)
     if compiled is None:
-        return wq.NullQuery, ()
+        return wq.NullQuery, (), ""
     if isinstance(compiled, wq.Not):
         compiled = wq.And([wq.Every(), compiled])
-    return compiled, tuple(dict.fromkeys(terms))
+    texts = _plain_texts(tree)
+    words = [w for t in texts for w in query_words(t) if not _is_char(w) or len(query_words(t)) == 1]
+    if boost := expansion.adjacency(phrase_pairs(" ".join(texts))):
+        compiled = wq.AndMaybe(compiled, boost)
+    broader = " OR ".join(dict.fromkeys(words)) if len(set(words)) > 1 else ""
+    return compiled, tuple(dict.fromkeys(terms)), broader
+
+
+def _plain_texts(tree: Node) -> list[str]:
+    """The words of a query that is only words (no field, phrase or operator), each as typed; else none."""
+    leaves = tree[1] if tree[0] == "and" else [tree]
+    if all(leaf[0] == "word" and leaf[2] is None for leaf in leaves):
+        return [leaf[1] for leaf in leaves]
+    return []
 
 
 def _compile(node: Node, terms: list[str]) -> wq.Query | None:
@@ -350,16 +346,29 @@ def _leaf(kind: str, text: str, fieldname: str | None, terms: list[str]) -> wq.Q
 
 
 def _words(text: str, fields: Iterable[str] | None, terms: list[str], kind: str) -> wq.Query | None:
-    """Every word must match (in one of the fields); a word matches any of its synonyms unless quoted."""
-    fields = tuple(fields) if fields else None
-    parts = []
-    for word in query_words(text):
+    """Every word must match (in one of the fields); a word matches any of its synonyms and its parts unless
+    quoted (``expansion.word_query``). A single character the segmenter cut off a longer run (分 and 项 of
+    分部分项) only adds to the score; typed on its own it stands for the words that contain it."""
+    searched = tuple(fields) if fields else TEXT_FIELDS
+    found = query_words(text)
+    has_words = any(not _is_char(w) for w in found)
+    required, optional = [], []
+    for word in found:
         variants = (word,) if kind == "phrase" else expand(word)
         terms.extend(variants)
-        if len(word) == 1 and is_cjk(word):
-            parts.append(wq.Or([Contains(f, word) for f in fields or TEXT_FIELDS]))
+        if _is_char(word) and has_words:
+            optional.append(expansion.in_fields(word, searched))
+        elif _is_char(word):
+            required.append(wq.Or([Contains(f, word, boost=expansion.weight(f)) for f in searched]))
         else:
-            parts.append(wq.Or([wq.Term(f, v) for f in fields or TEXT_FIELDS for v in variants]))
-    if not parts:
+            required.append(expansion.word_query(word, variants, searched, with_parts=kind != "phrase"))
+            if kind != "phrase":
+                terms.extend(v for part in expansion.parts(word) for v in expand(part))
+    if not required:
         return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+    query = required[0] if len(required) == 1 else wq.And(required)
+    return wq.AndMaybe(query, wq.Or(optional)) if optional else query
+
+
+def _is_char(word: str) -> bool:
+    return len(word) == 1 and is_cjk(word)

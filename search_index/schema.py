@@ -11,9 +11,10 @@ from search_index.analysis import PairTokenizer, WordTokenizer
 from search_index.whoosh_private import frequency_value
 
 # Bump with any change below: an index with another version is reported outdated and rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
-# Free text without a field prefix searches these; BM25F weighs them by their field_boost.
+# Free text without a field prefix searches these; they store plain frequencies (no field_boost), the query
+# weighs them (expansion.FIELD_WEIGHTS), so the weights are tuned without a rebuild.
 TEXT_FIELDS = ("title", "units", "body")
 
 # Single-valued codes: a filter and a facet each.
@@ -50,7 +51,7 @@ def build_schema() -> Schema:
         doc_id=ID(stored=True, unique=True, sortable=True),
         version=ID(sortable=True),
         kind=ID(stored=True),
-        title=WordsField(short_text, stored=True, field_boost=3.0),
+        title=WordsField(short_text, stored=True),
         url=STORED(),
         city=ID(stored=True),
         district=ID(),
@@ -63,9 +64,11 @@ def build_schema() -> Schema:
         expert_ids=KEYWORD(),
         published=ID(),
         project_id=ID(),
+        plan_key=ID(sortable=True),  # one hit per plan (folding.py): the plan a version belongs to
+        plan_version=ID(sortable=True),
         year=ID(),
         date=ID(stored=True, sortable=True),
-        units=WordsField(short_text, field_boost=1.5),
+        units=WordsField(short_text),
         body=WordsField(WordTokenizer()),
         pairs=WordsField(PairTokenizer()),
         passages=STORED(),

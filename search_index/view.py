@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import heapq
 import threading
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from itertools import chain
-from math import log
 from typing import Any, cast
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search_index import ranking
 from search_index.documents import likeness_text, placed_snippets
-from search_index.postings import SegmentCache, bm25, open_files, union
-from search_index.query import Allowed, Contains, Hit, SearchRequest, SearchResult, parse_query
+from search_index.facet_counts import FACET_LIMIT as FACET_LIMIT
+from search_index.facet_counts import count_inverted
+from search_index.facet_counts import top as _top
+from search_index.folding import PLAN_KEY, PLAN_VERSION, PlanVersions
+from search_index.postings import SegmentCache, TermPostings, open_files, union
+from search_index.query import (
+    BROADER_BELOW,
+    Allowed,
+    Contains,
+    Hit,
+    OlderVersion,
+    ParsedQuery,
+    SearchRequest,
+    SearchResult,
+    parse_query,
+)
 from search_index.schema import FACET_FIELDS
 
 FACETS = {name: name for name in FACET_FIELDS} | {"enterprise": "enterprise_ids"}
-FACET_LIMIT = 30
 MORE_LIKE_TEXT = 4000
 KEY_TERMS = 12
 # A result of up to this many documents is ranked by scoring every one of them.
@@ -31,14 +44,6 @@ FORWARD_MIN_VALUES = 200
 FORWARD_MAX_SHARE = 0.15
 # Documents in the term sets a searcher keeps (combined over segments) before it starts again: about 60 MB.
 TERM_SET_BUDGET = 1_000_000
-
-
-def _top(counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The FACET_LIMIT largest counts, ties by value; sorting all 20,000 enterprises with a key took 30 ms."""
-    if len(counted) > FACET_LIMIT:
-        least = heapq.nlargest(FACET_LIMIT, (n for _, n in counted))[-1]
-        counted = [c for c in counted if c[1] >= least]
-    return sorted(counted, key=lambda c: (-c[1], c[0]))[:FACET_LIMIT]
 
 
 class View:
@@ -60,7 +65,7 @@ class View:
         self.generation = generation
         self.ix = ix
         self.is_current = is_current
-        self.searcher: Searcher = ix.searcher()
+        self.searcher: Searcher = ix.searcher(weighting=ranking.Weighting())  # what ranking.score computes
         self.lock = threading.RLock()
         registry = {} if segments is None else segments
         self.segments: list[SegmentCache] = []
@@ -89,6 +94,7 @@ class View:
         self._allowed: dict[Allowed, frozenset[int]] = {}
         self._dates: list[str] | None = None
         self._lists: dict[str, list[tuple[str, ...]]] = {}
+        self._plans: PlanVersions | None = None
 
     # ---- sets
 
@@ -130,8 +136,10 @@ class View:
             return self.term_docs(q.fieldname, q.text)
         if isinstance(q, Contains):
             return union(self.term_docs(q.fieldname, t) for t in self.btexts(q))
-        if isinstance(q, wq.Or):
+        if isinstance(q, wq.Or | ranking.BestOf):
             return union(self.evaluate(c) for c in q.subqueries)
+        if isinstance(q, wq.AndMaybe):  # the second part only adds to the score
+            return self.evaluate(q.a)
         if isinstance(q, wq.And):
             wanted = sorted((self.evaluate(c) for c in q.subqueries if not isinstance(c, wq.Not)), key=len)
             unwanted = [self.evaluate(c.query) for c in q.subqueries if isinstance(c, wq.Not)]
@@ -209,54 +217,18 @@ class View:
 
     # ---- ranking
 
-    def _segment_of(self, docnum: int) -> SegmentCache:
-        return self.segments[bisect_right(self._offsets, docnum) - 1]
+    def segment_term(self, fieldname: str, btext: bytes) -> list[tuple[SegmentCache, TermPostings]]:
+        """A term's postings in each segment that has it."""
+        return [(s, p) for s in self.segments if (p := s.term(fieldname, btext)) is not None]
 
-    def scoring_terms(self, q: wq.Query) -> list[tuple[str, bytes, float]]:
-        """(field, term, boost) of every word the query asks for (not those it excludes)."""
-        if isinstance(q, wq.Term):
-            text = q.text.encode("utf-8") if isinstance(q.text, str) else q.text
-            return [(q.fieldname, text, q.boost)]
-        if isinstance(q, Contains):
-            return [(q.fieldname, t, q.boost) for t in self.btexts(q)]
-        if isinstance(q, wq.And | wq.Or):
-            return [t for c in q.subqueries for t in self.scoring_terms(c)]
-        return []
+    def avg_length(self, fieldname: str) -> float:
+        with self.lock:
+            return (self.searcher.reader().field_length(fieldname) / self.doc_count_all) or 1.0
 
     def rank(self, q: wq.Query, found: set[int], count: int) -> list[tuple[int, float]]:
-        """The ``count`` best documents of ``found`` by BM25F (Whoosh's formula and constants).
-
-        A result of more than ``EXACT_MAX`` documents is ranked among the champions of its words (their best
-        documents, ``postings.CHAMPIONS`` per word and segment): scoring 80,000 documents in Python takes longer
-        than the whole page may. Should the champions hold fewer than ``count`` documents, all are scored."""
-        terms = [t for t in self.scoring_terms(q) if self.term_docs(t[0], t[1])]
-        if not terms:
-            return [(n, 0.0) for n in sorted(found)[:count]]
-        reader = self.searcher.reader()
-        avgfl = {f: (reader.field_length(f) / self.doc_count_all) or 1.0 for f, _, _ in terms}
-        candidates: set[int] | frozenset[int] = found
-        if len(found) > EXACT_MAX:
-            best: set[int] = set()
-            for fieldname, btext, _ in terms:
-                for segment in self.segments:
-                    posting = segment.term(fieldname, btext)
-                    if posting is not None:
-                        best.update(segment.champions(fieldname, posting, avgfl[fieldname]))
-            best &= found
-            if len(best) >= count:
-                candidates = best
-        scores = dict.fromkeys(candidates, 0.0)
-        for fieldname, btext, boost in terms:
-            docs = self.term_docs(fieldname, btext)
-            idf = log(self.doc_count_all / (len(docs) + 1)) + 1
-            for docnum in docs & candidates if len(docs) > len(candidates) else candidates & docs:
-                segment = self._segment_of(docnum)
-                posting = segment.term(fieldname, btext)
-                if posting is None:
-                    continue
-                length = segment.lengths(fieldname)[docnum - segment.offset]
-                scores[docnum] += boost * bm25(idf, posting.weight(docnum), length, avgfl[fieldname])
-        return heapq.nlargest(count, scores.items(), key=lambda item: (item[1], -item[0]))
+        """The ``count`` best documents of ``found`` (``ranking.rank``: BM25F with an IDF floor, synonyms scored
+        once; champion lists past ``EXACT_MAX`` documents)."""
+        return ranking.rank(self, q, found, count, EXACT_MAX)
 
     def dates(self) -> list[str]:
         """The date of every document number, read once per searcher."""
@@ -294,25 +266,10 @@ class View:
                 forward = self.forward(FACETS[name])
                 counted = list(Counter(chain.from_iterable(map(forward.__getitem__, found))).items())
             else:
-                counted = self._count_inverted(found, values)
+                counted = count_inverted(found, values)
             counts = _top(counted)
             facets[name] = [(int(v) if name in ("year", "enterprise") else v, n) for v, n in counts]
         return facets
-
-    @staticmethod
-    def _count_inverted(
-        found: set[int], values: list[tuple[str, list[frozenset[int]], int]]
-    ) -> list[tuple[str, int]]:
-        counted: list[tuple[str, int]] = []
-        top: list[int] = []  # the FACET_LIMIT largest counts, smallest first
-        for value, parts, size in values:
-            if len(top) == FACET_LIMIT and size < top[0]:
-                break
-            n = sum(len(found & docs) if len(docs) < len(found) else len(docs & found) for docs in parts)
-            if n:
-                counted.append((value, n))
-                (heapq.heappushpop if len(top) == FACET_LIMIT else heapq.heappush)(top, n)
-        return counted
 
     def forward(self, fieldname: str) -> list[tuple[str, ...]]:
         """Every document's values of a field, by document number (per searcher, from the segments')."""
@@ -321,9 +278,16 @@ class View:
             self._lists[key] = [values for s in self.segments for values in s.forward(fieldname)]
         return self._lists[key]
 
+    def plans(self) -> PlanVersions:
+        """Which plan versions have a newer one (one hit per plan), read once per searcher."""
+        if self._plans is None:
+            plans = self.docs("kind", "plan") - self.deleted
+            self._plans = PlanVersions(self.column(PLAN_KEY), self.column(PLAN_VERSION), plans)
+        return self._plans
+
     def search(self, request: SearchRequest) -> SearchResult:
         parsed = parse_query(request.q)
-        found = self.matches(parsed.query, request)
+        found, folded = self.plans().fold(self.matches(parsed.query, request))
         start, end = (request.page - 1) * request.per_page, request.page * request.per_page
         hits = []
         if found and start < len(found):
@@ -331,7 +295,8 @@ class View:
                 page = [(n, 0.0) for n in self.newest(found, end)[start:]]
             else:
                 page = self.rank(parsed.query, found, end)[start:]
-            hits = [self.hit(docnum, score, parsed.terms) for docnum, score in page]
+            hits = [self.fold_under(self.hit(n, score, parsed.terms), folded.get(n)) for n, score in page]
+        partial, partial_total = self.partial(parsed, request, found, start, end)
         return SearchResult(
             total=len(found),
             hits=hits,
@@ -340,7 +305,37 @@ class View:
             per_page=request.per_page,
             message=parsed.message,
             used_fallback=parsed.used_fallback,
+            broader_query=parsed.broader if len(found) < BROADER_BELOW or partial else "",
+            partial=partial,
+            partial_total=partial_total,
         )
+
+    def partial(
+        self, parsed: ParsedQuery, request: SearchRequest, found: set[int], start: int, end: int
+    ) -> tuple[list[Hit], int]:
+        """The page where a strict AND's results run out is filled with the best documents that hold only some
+        of its words (the OR, ``parsed.broader``), after all that hold every word; with their count. A plan
+        shown among the strict results is not shown again."""
+        if not parsed.broader or request.sort != "relevance" or not start <= len(found) < end:
+            return [], 0
+        broad = parse_query(parsed.broader)
+        plans = self.plans()
+        others, folded = plans.fold(self.matches(broad.query, request) - found)
+        shown_plans = {plans.keys[n] for n in found if plans.keys[n]}
+        others = {n for n in others if not plans.keys[n] or plans.keys[n] not in shown_plans}
+        if not others:
+            return [], 0
+        ranked = self.rank(broad.query, others, end - len(found))
+        hits = [self.fold_under(self.hit(n, score, broad.terms), folded.get(n)) for n, score in ranked]
+        return hits, len(others)
+
+    def fold_under(self, hit: Hit, older: list[int] | None) -> Hit:
+        """A plan's hit with the older versions found too (newest first) folded under it."""
+        olds = [self.stored_fields(n) for n in older or ()]
+        found = [
+            OlderVersion(o["doc_id"], o.get("title", ""), o.get("url", ""), o.get("date", "")) for o in olds
+        ]
+        return replace(hit, older=found) if found else hit
 
     def hit(self, docnum: int, score: float | None, terms: tuple[str, ...]) -> Hit:
         stored = self.stored_fields(docnum)

@@ -15,8 +15,13 @@ Run from the repository root: ``.venv/bin/python scripts/bench/search.py [--work
    type) beside FTS5, with the ratio.
 5. Measures how long a committed change takes to be found: a work registered through the service (outbox row in
    the same transaction), applied by a ``flask search worker`` process (default interval), polled by search.
+6. Relevance (issue 19, ``search_ranking.py``): recall@10, MRR and nDCG@10 of the engine beside FTS5 on
+   the labelled set of ``tests/search_relevance`` mixed with demo plans.
 
-Prints every figure and exits 1 when a target (issue 11, p95 on a 2-core machine) is missed.
+The rebuild reads the segmentation cache (``search_index.segcache``) a previous rebuild in the same ``--workdir``
+left: its target (issue 19: 6 minutes) is for a warm cache, the first rebuild's (cold) is issue 16's 8 minutes.
+
+Prints every figure and exits 1 when a target (issues 11 and 19, p95 on a 2-core machine) is missed.
 
 The data (stage 1) is made by ``search_data.py`` and the FTS5 baseline (stage 3) by ``search_fts.py``, beside
 this file.
@@ -44,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 from flask import Flask  # noqa: E402
 from search_data import make_app, seed  # noqa: E402
 from search_fts import Fts, build_fts, permission_cities  # noqa: E402
+from search_ranking import DISTRACTORS, relevance  # noqa: E402
+from search_ranking import verdicts as relevance_verdicts  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -51,12 +58,15 @@ from expert_pool.reviews.search_docs import CATALOGUE  # noqa: E402
 from search_index.analysis import warm_up  # noqa: E402
 from search_index.index import SearchIndex  # noqa: E402
 from search_index.query import Allowed, SearchRequest, parse_query  # noqa: E402
+from search_index.segcache import FILENAME as SEGCACHE_FILE  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
-TARGETS_MS = {"one": 80.0, "phrase": 50.0, "page": 80.0}
+# Issue 11; issue 19 tightened the full page and the phrase ("the speed targets still hold": 50 and 20 ms).
+TARGETS_MS = {"one": 80.0, "phrase": 20.0, "page": 50.0}
 PAGE_RATIO = 6.0
 VISIBILITY_S = 5.0
-REBUILD_S = 8 * 60.0
+REBUILD_S = 6 * 60.0  # issue 19: with the segmentation cache of the previous rebuild
+REBUILD_COLD_S = 8 * 60.0  # the first rebuild, segmenting every text
 VISIBILITY_ROUNDS = 5
 
 # A few queries per type (cycled over the runs), words common in plans and conclusions of several categories.
@@ -96,6 +106,8 @@ def rebuild(app: Flask) -> tuple[SearchIndex, dict[str, float]]:
                     flush=True,
                 )
 
+        cached = cache_entries(Path(app.config["SEARCH_INDEX_DIR"]) / SEGCACHE_FILE)
+        print(f"segmentation cache: {cached:,} texts before the rebuild ({'warm' if cached else 'cold'})")
         load_before, cpu_before = os.getloadavg()[0], cpu_seconds()
         report = index.rebuild(CATALOGUE.iter_all(session), total=total, progress=progress)
         cpu, load_after = cpu_seconds() - cpu_before, os.getloadavg()[0]
@@ -104,13 +116,21 @@ def rebuild(app: Flask) -> tuple[SearchIndex, dict[str, float]]:
     size = sum(
         p.stat().st_size for p in (Path(app.config["SEARCH_INDEX_DIR"]) / report.generation).rglob("*")
     )
-    figures = {"documents": report.count, "seconds": report.seconds, "size_mb": size / 2**20, "cpu": cpu}
+    figures = {"documents": report.count, "seconds": report.seconds, "size_mb": size / 2**20, "cpu": cpu,
+               "warm": float(cached > 0)}  # fmt: skip
     # Other processes on the machine slow a rebuild down; the CPU time it took does not depend on them.
     print(f"rebuild CPU time (this process and the writer processes): {cpu:.0f} s; "
           f"load average {load_before:.1f} before, {load_after:.1f} after", flush=True)  # fmt: skip
     print(f"rebuild: {report.count:,} documents in {report.seconds:.0f} s ({report.seconds / 60:.1f} min), "
           f"{report.count / report.seconds:.0f} documents/s, index {size / 2**20:.0f} MB", flush=True)  # fmt: skip
     return index, figures
+
+
+def cache_entries(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as con:
+        return int(con.execute("SELECT count(*) FROM words").fetchone()[0])
 
 
 def cpu_seconds() -> float:
@@ -276,8 +296,12 @@ def verdicts(
         misses.append(f"results page p95 {ratio:.1f}× FTS5 > {PAGE_RATIO:.0f}×")
     if max(delays) >= VISIBILITY_S:
         misses.append(f"visibility {max(delays):.2f} s ≥ {VISIBILITY_S:.0f} s")
-    if rebuilt["seconds"] >= REBUILD_S:
-        misses.append(f"rebuild {rebuilt['seconds'] / 60:.1f} min ≥ {REBUILD_S / 60:.0f} min")
+    limit = REBUILD_S if rebuilt.get("warm", 1.0) else REBUILD_COLD_S
+    if rebuilt["seconds"] >= limit:
+        cache = "warm" if rebuilt.get("warm", 1.0) else "cold"
+        misses.append(
+            f"rebuild {rebuilt['seconds'] / 60:.1f} min ≥ {limit / 60:.0f} min (segmentation cache {cache})"
+        )
     return misses
 
 
@@ -288,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--skip-rebuild", action="store_true", help="reuse the Whoosh index and FTS5 file in --workdir"
     )
+    parser.add_argument("--relevance-distractors", type=int, default=DISTRACTORS,
+                        help="demo plans mixed into the labelled relevance set")  # fmt: skip
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -311,10 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = measure(index, con, args.runs)
         stage("visibility: commit → outbox → flask search worker → found")
         delays, _ = visibility(app, index, workdir)
+        stage("relevance: the labelled set (tests/search_relevance), engine beside FTS5")
+        engine, _ = relevance(args.relevance_distractors)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    misses += verdicts(rebuilt, figures, delays)
+    misses += verdicts(rebuilt, figures, delays) + relevance_verdicts(engine)
     stage("targets")
     for miss in misses:
         print(f"MISSED: {miss}")

@@ -22,9 +22,9 @@ PRIVATE_MODULE = "whoosh_private.py"
 # Whoosh's documented modules; the codec, reading, writing, matching, column and util.numeric internals are read
 # in whoosh_private only.
 PUBLIC_WHOOSH = {"whoosh", "whoosh.index", "whoosh.query", "whoosh.searching", "whoosh.fields", "whoosh.analysis",
-                 "whoosh.matching", "whoosh.util.filelock"}  # fmt: skip
-# Whoosh classes made to be subclassed: a field type (WordsField) and a tokenizer.
-PUBLIC_BASES = {"TEXT", "Tokenizer"}
+                 "whoosh.matching", "whoosh.scoring", "whoosh.util.filelock"}  # fmt: skip
+# Whoosh classes made to be subclassed: a field type (WordsField), a tokenizer, a weighting model (ranking.py).
+PUBLIC_BASES = {"TEXT", "Tokenizer", "BM25F"}
 FIRST_PARTY = {"search_index", "knowledge", "expert_pool", "webapp", "tests", "scripts"}
 
 

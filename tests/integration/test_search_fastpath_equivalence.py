@@ -26,6 +26,7 @@ from search_index import index as index_module
 from search_index.documents import to_fields
 from search_index.index import BUILD_LIMIT_MB, SearchIndex
 from search_index.query import Allowed, Filters, SearchRequest, parse_query
+from search_index.ranking import Weighting
 from search_index.schema import build_schema
 from search_index.view import View
 from tests.integration.search_recall import CATEGORY_NAMES, CITY_NAMES
@@ -43,7 +44,7 @@ UNITS = (
     "南通四建集团有限公司",
 )
 RANKED = ["监测", "脚手架", "混凝土 验算", "钢支撑 监测", "塔吊 OR 爬架", '"监测 施工"', "标题:脚手架", "桩",
-          "单位:中铁十四局", "深基坑 降水 开挖", "类别:基坑"]  # fmt: skip
+          "单位:中铁十四局", "深基坑 降水 开挖", "类别:基坑", "高支模 剪刀撑", "悬挑脚手架"]  # fmt: skip
 UNRANKED = ["深基坑 NOT 降水", "-监测", "(高支模 OR 脚手架) NOT 荷载", "结论:不通过", "年份:2023 监测"]
 GRANT = Allowed(cities=frozenset({"suzhou", "wuxi"}), enterprise_ids=frozenset({3}))
 GRANT_FILTER = wq.Or([wq.Term("city", "suzhou"), wq.Term("city", "wuxi"), wq.Term("enterprise_ids", "3")])
@@ -168,10 +169,10 @@ def ranking(view: View, q: str, count: int) -> list[tuple[str, float]]:
 
 
 def whoosh_ranking(ix: whoosh_index.Index, q: str, count: int) -> list[tuple[str, float]]:
-    """Whoosh's BM25F (its default), the ``count`` best of every match: asked for its top ``count`` only,
-    Whoosh 2.7.5 drops good documents of an OR of more than two terms on an index under 5,000 documents (its
+    """Whoosh's BM25F (with the IDF floor of ``ranking.Weighting``), the ``count`` best of every match: asked
+    for its top ``count`` only, Whoosh 2.7.5 drops good documents of an OR of more than two terms on an index under 5,000 documents (its
     preloaded union, ``query.compound.PreloadedOr``), so its full ranking is the reference."""
-    with ix.searcher() as stock:
+    with ix.searcher(weighting=Weighting()) as stock:
         hits = stock.search(parse_query(q).query, limit=None)
         return [(hit["doc_id"], hit.score) for hit in hits[:count]]
 

@@ -275,3 +275,43 @@ def test_a_web_process_warms_the_search_after_its_first_request(app, client, cor
             thread.join(10)
     with app.app_context():
         assert "city" in index.view()._facets  # the facet values are read, not left to the first search
+
+
+def test_a_strict_and_with_few_results_offers_the_broader_search_on_the_page_and_in_the_api(
+    client, session, corpus
+):
+    admin = make_account(session, Role.ADMIN)
+    login(client, admin)
+    html = page(client, "/search/?q=钢支撑 吴中")
+    assert total(html) == 1 and "扩大检索" in html
+    href = re.search(r'id="search-broader">[^<]*<a href="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    assert parse_qs(urlsplit(href.replace("&amp;", "&")).query) == {"q": ["钢支撑 OR 吴中"]}
+    assert total(page(client, href.replace("&amp;", "&"))) > 1  # the other plan, the work named 吴中
+    assert "扩大检索" not in page(client, "/search/?q=钢支撑")  # one word: nothing to loosen
+    body = client.get("/api/v1/search?q=钢支撑 吴中", headers=bearer(session, admin)).get_json()
+    assert body["total"] == 1 and body["broader_query"] == "钢支撑 OR 吴中"
+    assert (
+        client.get("/api/v1/search?q=钢支撑", headers=bearer(session, admin)).get_json()["broader_query"]
+        == ""
+    )
+
+
+def test_partial_matches_fill_the_page_after_the_strict_ones_and_keep_to_the_callers_scope(
+    client, session, corpus
+):
+    admin = make_account(session, Role.ADMIN)
+    login(client, admin)
+    html = page(client, "/search/?q=钢支撑 吴中")
+    assert total(html) == 1
+    strict, partial = html.split('id="search-partial"')
+    assert "吴中深基坑专项施工方案" in strict and "玄武深基坑专项施工方案" in partial
+    assert "以下结果只包含部分检索词" in partial
+    body = client.get("/api/v1/search?q=钢支撑 吴中", headers=bearer(session, admin)).get_json()
+    assert any("玄武深基坑专项施工方案" in h["title"] for h in body["partial_items"])
+    assert body["partial_total"] >= 1
+    client.post("/auth/logout")
+    suzhou = make_account(session, Role.REGULATOR, city=City.SUZHOU)
+    login(client, suzhou)
+    assert "玄武" not in results(page(client, "/search/?q=钢支撑 吴中"))
+    body = client.get("/api/v1/search?q=钢支撑 吴中", headers=bearer(session, suzhou)).get_json()
+    assert all("玄武" not in h["title"] for h in body["partial_items"])

@@ -45,21 +45,30 @@ HIT_SCHEMA = {"type": "object", "properties": {
     "snippets": {"type": "array", "items": {"type": "string"},
                  "description": "HTML 片段：文档文字已转义，命中词以 <mark> 标出"},
     "places": {"type": "array", "items": {"type": "string"}, "description": "各片段所在的章节（方案的章节标题）"},
-    "snippet_urls": {"type": "array", "items": {"type": "string"}, "description": "各片段所在章节的链接"}}}  # fmt: skip
+    "snippet_urls": {"type": "array", "items": {"type": "string"}, "description": "各片段所在章节的链接"},
+    "older": {"type": "array", "description": "同一方案的其他（较旧）版本，新→旧：结果每个方案只列一条（最新版本）",
+              "items": {"type": "object", "properties": {k: {"type": "string"} for k in ("doc_id", "title", "url",
+                                                                                          "date")}}}}}  # fmt: skip
 FACET_SCHEMA = {
     "type": "array",
     "items": {"type": "object", "properties": {"value": {}, "count": {"type": "integer"}}},
 }
 RESULT_SCHEMA = {"type": "object", "properties": {
-    "items": {"type": "array", "items": HIT_SCHEMA}, "total": {"type": "integer"}, "page": {"type": "integer"},
+    "items": {"type": "array", "items": HIT_SCHEMA},
+    "total": {"type": "integer", "description": "结果数（同一方案的各版本计为一条）"}, "page": {"type": "integer"},
     "per_page": {"type": "integer"}, "pages": {"type": "integer"},
     "facets": {"type": "object", "additionalProperties": FACET_SCHEMA,
                "description": "各维度取值与计数（只计调用者有权查看的文档）"},
-    "message": {"type": "string", "description": "检索语法无法理解时，说明已改按关键词检索"}}}  # fmt: skip
+    "message": {"type": "string", "description": "检索语法无法理解时，说明已改按关键词检索"},
+    "broader_query": {"type": "string", "description": "各词须同时出现而结果不足 5 条、或结果页以部分匹配补足时，建议的扩大检索（各词任一出现，OR）；否则为空"},
+    "partial_items": {"type": "array", "items": HIT_SCHEMA,
+                      "description": "完全匹配的结果在本页用完时，以只包含部分检索词的文档补足本页（排在全部完全匹配之后）"},
+    "partial_total": {"type": "integer", "description": "只包含部分检索词的文档数"}}}  # fmt: skip
 
 
 def _hit_json(hit: Hit, shown: ShownHit) -> dict[str, Any]:
-    return {**vars(hit), "url": shown.url, "snippet_urls": shown.snippet_urls}
+    older = [{**vars(o), "url": url} for o, (_, url, _) in zip(hit.older, shown.older, strict=True)]
+    return {**vars(hit), "url": shown.url, "snippet_urls": shown.snippet_urls, "older": older}
 
 
 def result_json(result: SearchResult, script_root: str = "") -> dict[str, Any]:
@@ -67,7 +76,9 @@ def result_json(result: SearchResult, script_root: str = "") -> dict[str, Any]:
         "items": [_hit_json(hit, show_hit(hit, script_root)) for hit in result.hits],
         "total": result.total, "page": result.page, "per_page": result.per_page, "pages": result.pages,
         "facets": {name: [{"value": v, "count": n} for v, n in values] for name, values in result.facets.items()},
-        "message": result.message,
+        "message": result.message, "broader_query": result.broader_query,
+        "partial_items": [_hit_json(hit, show_hit(hit, script_root)) for hit in result.partial],
+        "partial_total": result.partial_total,
     }  # fmt: skip
 
 

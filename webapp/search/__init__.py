@@ -90,9 +90,11 @@ def index() -> ResponseReturnValue:
             0, [], {}, args.page, PER_PAGE, message="检索服务暂时不可用，请稍后再试或联系管理员"
         )
     hits = [show_hit(h, request.script_root) for h in result.hits]
+    partial = [show_hit(h, request.script_root) for h in result.partial]
     return render_template(
-        "search/index.html", args=args, errors=errors, result=result, hits=hits,
+        "search/index.html", args=args, errors=errors, result=result, hits=hits, partial=partial,
         page=Page(hits, result.total, result.page, result.per_page),
         facets=facet_groups(result, args, enterprise_names(db.session, result)),
         sorts=SORT_LABELS, sort_urls={k: _url(request.args.to_dict(), sort=k) for k in SORT_LABELS},
+        broader_url=_url(request.args.to_dict(), q=result.broader_query) if result.broader_query else "",
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import has_request_context, request
@@ -37,6 +37,8 @@ class ShownHit:
     snippet_urls: list[
         str
     ]  # where each snippet's passage is: a plan's section on its page, else the document
+    # A plan's older versions found too (title, url, date), newest first: folded under the newest one.
+    older: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def snippet_url(hit: Hit, label: str, url: str) -> str:
@@ -44,8 +46,12 @@ def snippet_url(hit: Hit, label: str, url: str) -> str:
     return f"{url}#{quote(anchor)}" if anchor else url
 
 
+def _rooted(url: str, script_root: str) -> str:
+    return script_root + url if url.startswith("/") else url
+
+
 def show_hit(hit: Hit, script_root: str = "") -> ShownHit:
-    url = script_root + hit.url if hit.url.startswith("/") else hit.url
+    url = _rooted(hit.url, script_root)
     places = hit.places or [""] * len(hit.snippets)
     return ShownHit(
         doc_id=hit.doc_id, kind=hit.kind, kind_label=KIND_LABELS.get(hit.kind, hit.kind), title=hit.title,
@@ -54,6 +60,7 @@ def show_hit(hit: Hit, script_root: str = "") -> ShownHit:
         # The fragments are built by search_index.documents.snippets: document text html-escaped, <mark> ours.
         snippets=[Markup(s) for s in hit.snippets],  # noqa: S704
         snippet_urls=[snippet_url(hit, label, url) for label in places],
+        older=[(o.title, _rooted(o.url, script_root), o.date) for o in hit.older],
     )  # fmt: skip
 
 
