@@ -46,6 +46,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "registry": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts"},
         "plans": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry"},
         "search_docs": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
+        "site": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
         "demo": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts", "registry", "plans"},
     },
     # reviews -> draws -> conflicts -> experts; credit below the draws and reviews that record its events;
