@@ -85,11 +85,20 @@ def _json(value: object) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+# Problems of a chain check kept in its audit row (and shown): the first ones say where the chain broke.
+SHOWN_PROBLEMS = 50
+
+
 @dataclass(frozen=True)
 class Verification:
     checked: int
-    problems: list[str]
+    problems: list[str]  # the first SHOWN_PROBLEMS of them, as recorded
     at: datetime
+    problem_count: int | None = None  # all of them, when more than listed
+
+    @property
+    def found(self) -> int:
+        return self.problem_count if self.problem_count is not None else len(self.problems)
 
     @property
     def is_sound(self) -> bool:
@@ -102,6 +111,22 @@ def verify_chain(session: Session, *, actor_id: int, now: datetime) -> Verificat
     acting(session, actor_id, can_read_audit, REFUSAL)
     checked, problems = audit.verify(session)
     audit.record_read(session, actor_id=actor_id, action="audit_verify", obj=("audit_log", "*"),
-                      after={"checked": checked, "problems": len(problems)},
+                      after={"checked": checked, "problems": len(problems), "details": problems[:SHOWN_PROBLEMS]},
                       outcome="ok" if not problems else "failed")  # fmt: skip
     return Verification(checked, problems, now)
+
+
+def last_verification(session: Session, *, actor_id: int) -> Verification | None:
+    """The result of the account's latest chain check, as it recorded it (the page shows it after a redirect,
+    so reloading the page does not check again); None when it never checked."""
+    acting(session, actor_id, can_read_audit, REFUSAL)
+    row = session.scalars(
+        select(AuditLog)
+        .where(AuditLog.action == "audit_verify", AuditLog.actor_id == actor_id)
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row.after:
+        return None
+    details = [str(p) for p in row.after.get("details", [])]
+    return Verification(int(row.after.get("checked", 0)), details, row.at, int(row.after.get("problems", 0)))

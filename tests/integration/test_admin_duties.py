@@ -61,6 +61,7 @@ def _actions(session, target):
             lambda a: audit_log.read(session, audit_log.AuditFilter(), actor_id=a),
             lambda a: audit_log.export_csv(session, audit_log.AuditFilter(), actor_id=a),
             lambda a: audit_log.verify_chain(session, actor_id=a, now=now),
+            lambda a: audit_log.last_verification(session, actor_id=a),
         ],
     }
 
@@ -193,6 +194,19 @@ def test_the_audit_administrators_reads_exports_and_checks_are_audited(session, 
     assert rows[0].after == {"object_type": "account", "page": 2}
     assert rows[1].after["rows"] == csv_text.count("\n") - 1
     assert result.is_sound and rows[2].outcome == "ok"
+    again = audit_log.last_verification(session, actor_id=auditor.id)
+    assert again is not None and again.is_sound and again.checked == result.checked and again.found == 0
+
+
+def test_a_failed_check_is_read_back_with_its_problems_and_their_count(session, staff, monkeypatch):
+    auditor = staff[Role.AUDIT_ADMIN]
+    assert audit_log.last_verification(session, actor_id=auditor.id) is None
+    problems = [f"第{n}条记录被改动" for n in range(1, 61)]
+    monkeypatch.setattr(audit_log.audit, "verify", lambda _session: (70, problems))
+    audit_log.verify_chain(session, actor_id=auditor.id, now=utcnow())
+    shown = audit_log.last_verification(session, actor_id=auditor.id)
+    assert shown is not None and not shown.is_sound and shown.checked == 70
+    assert shown.found == 60 and shown.problems == problems[: audit_log.SHOWN_PROBLEMS]
 
 
 def test_a_security_administrator_lifts_the_locks_on_a_name(session, staff):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from knowledge.accounts import signin
 from knowledge.accounts.models import Account, Role
@@ -86,8 +86,18 @@ def test_the_audit_administrators_page_export_and_check_are_audited(client, sess
     assert "校验审计日志链" in page and "导出CSV" in page
     export = client.get("/admin/audit/export.csv?object_type=account")
     assert export.headers["Content-Type"].startswith("text/csv") and "序号" in export.get_data(as_text=True)
-    checked = client.post("/admin/audit/verify").get_data(as_text=True)
+    response = client.post("/admin/audit/verify")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/audit?checked=1")
+    checked = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "审计链完整" in checked
+    seq = session.scalar(select(func.max(AuditLog.seq)))
+    assert "审计链完整" in client.get("/admin/audit?checked=1").get_data(
+        as_text=True
+    )  # a reload reads it back
+    assert session.scalar(select(func.count()).where(AuditLog.action == "audit_verify")) == 1
+    assert (
+        session.scalar(select(func.max(AuditLog.seq))) > seq
+    )  # the reload's read of the log, not a new check
     rows = session.scalars(
         select(AuditLog).where(AuditLog.actor_id == auditor.id).order_by(AuditLog.seq)
     ).all()

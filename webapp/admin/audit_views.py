@@ -3,7 +3,7 @@ them is itself recorded in the log (knowledge/accounts/audit_log.py)."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
@@ -31,12 +31,18 @@ def _criteria() -> audit_log.AuditFilter:
 @login_required
 def audit() -> ResponseReturnValue:
     criteria = _criteria()
+    actor_id = current_scope().account_id
     try:
-        page = audit_log.read(db.session, criteria, actor_id=current_scope().account_id, page=page_arg())
+        page = audit_log.read(db.session, criteria, actor_id=actor_id, page=page_arg())
+        shown = (
+            audit_log.last_verification(db.session, actor_id=actor_id)
+            if request.args.get("checked")
+            else None
+        )
     except PermissionDenied:
         abort(403)
     return render_template("admin/audit.html", page=page, criteria=criteria, actions=ACTION_LABELS,
-                           form=Form(), verification=None)  # fmt: skip
+                           form=Form(), verification=shown)  # fmt: skip
 
 
 @bp.route("/audit/export.csv")
@@ -55,11 +61,8 @@ def export_audit() -> ResponseReturnValue:
 def verify_audit() -> ResponseReturnValue:
     if not Form().validate_on_submit():
         abort(400)
-    scope = current_scope()
     try:
-        verification = audit_log.verify_chain(db.session, actor_id=scope.account_id, now=utcnow())
-        page = audit_log.read(db.session, audit_log.AuditFilter(), actor_id=scope.account_id)
+        audit_log.verify_chain(db.session, actor_id=current_scope().account_id, now=utcnow())
     except PermissionDenied:
         abort(403)
-    return render_template("admin/audit.html", page=page, criteria=audit_log.AuditFilter(),
-                           actions=ACTION_LABELS, form=Form(), verification=verification)  # fmt: skip
+    return redirect(url_for("admin.audit", checked=1))  # the result is read back from its audit row
