@@ -312,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--skip-rebuild", action="store_true", help="reuse the Whoosh index and FTS5 file in --workdir"
     )
+    parser.add_argument("--keep-fts", action="store_true",
+                        help="reuse the FTS5 file in --workdir while rebuilding the Whoosh index (a warm rebuild)")  # fmt: skip
     parser.add_argument("--relevance-distractors", type=int, default=DISTRACTORS,
                         help="demo plans mixed into the labelled relevance set")  # fmt: skip
     args = parser.parse_args(argv)
@@ -331,7 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage("FTS5: the same documents, segmented the same way")
         fts_path = workdir / "fts5.db"
         con = (
-            sqlite3.connect(fts_path) if args.skip_rebuild and fts_path.exists() else build_fts(app, fts_path)
+            sqlite3.connect(fts_path)
+            if (args.skip_rebuild or args.keep_fts) and fts_path.exists()
+            else build_fts(app, fts_path)
         )
         stage(f"queries: one warm searcher, {args.runs} runs per type, milliseconds")
         figures = measure(index, con, args.runs)
