@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from knowledge.regions import CITY_NAMES as REGION_NAMES
+from knowledge.search_docs import CATEGORY_NAMES
 from tests.search_relevance import (
     corpus_excavation,
     corpus_formwork,
@@ -16,30 +18,8 @@ from tests.search_relevance import (
     corpus_scaffold,
 )
 
-CITY_NAMES = {
-    "nanjing": "南京市",
-    "wuxi": "无锡市",
-    "xuzhou": "徐州市",
-    "changzhou": "常州市",
-    "suzhou": "苏州市",
-    "nantong": "南通市",
-    "lianyungang": "连云港市",
-    "huaian": "淮安市",
-    "yancheng": "盐城市",
-    "yangzhou": "扬州市",
-    "zhenjiang": "镇江市",
-    "taizhou": "泰州市",
-    "suqian": "宿迁市",
-}
-CATEGORY_NAMES = {
-    "excavation": "基坑工程",
-    "formwork": "模板工程及支撑体系",
-    "lifting": "起重吊装及起重机械安装拆卸工程",
-    "scaffolding": "脚手架工程",
-    "demolition": "拆除工程",
-    "underground": "暗挖工程",
-    "other": "其它",
-}
+# The names the catalogue indexes (knowledge/search_docs.py), so the set reads as the product's documents do.
+CITY_NAMES = {city.value: name for city, name in REGION_NAMES.items()}
 PARTS = (corpus_excavation, corpus_formwork, corpus_lifting, corpus_scaffold, corpus_other)
 
 
