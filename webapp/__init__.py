@@ -48,6 +48,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import knowledge.outbox  # noqa: F401
     import knowledge.plans.models  # noqa: F401
     import knowledge.registry.models  # noqa: F401
+    import knowledge.site.hazard_models  # noqa: F401
+    import knowledge.site.inspection_models  # noqa: F401
+    import knowledge.site.models  # noqa: F401
 
     config = config or Config()
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
@@ -101,6 +104,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         reports,
         reviews,
         search,
+        site,
         works,
     )
     from webapp.cli import register_cli
@@ -121,6 +125,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(reviews.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
@@ -143,6 +143,11 @@ class CreditEventRow(Base):
     """One entry of an expert's credit ledger (DOMAIN 6); the score is derived, never stored."""
 
     __tablename__ = "credit_event"
+    # One event per cause (an invitation, an inspection's finding for an expert…): the source names it.
+    __table_args__ = (
+        Index("uq_credit_event_source", "source", unique=True,
+              sqlite_where=text("source <> ''"), postgresql_where=text("source <> ''")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)

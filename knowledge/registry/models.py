@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
@@ -56,6 +56,8 @@ class Work(Base):
     status: Mapped[WorkStatus] = mapped_column(
         enum_column(WorkStatus, "status"), default=WorkStatus.REGISTERED
     )
+    # A stop order (责令停工) on one of the work's hazards holds its workflow until lifted (knowledge.site).
+    is_stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -183,6 +183,8 @@ def reclassify_work(
 
 def move(session: Session, work: Work, target: WorkStatus, *, actor_id: int | None, reason: str = "") -> None:
     """Move the work if the workflow allows it, with an audit row; the caller commits."""
+    if work.is_stopped:
+        raise WorkflowError("该工程已被责令停工，停工令解除前不能变更状态")
     check_move(work.status, target)
     before = work.status
     work.status = target
@@ -194,7 +196,8 @@ def move(session: Session, work: Work, target: WorkStatus, *, actor_id: int | No
 
 
 def record_site_move(session: Session, work: Work, target: WorkStatus, *, scope: Scope) -> Work:
-    """Briefing (交底), start, acceptance (验收), close: recorded by the constructor or supervisor."""
+    """Close an accepted work: recorded by the constructor or supervisor. Briefing, start and acceptance are site
+    records with their own checks (knowledge.site.records)."""
     if not can_record_site_move(scope, participants_of(work.project)):
         raise PermissionDenied("只有本项目的施工单位或监理单位可以记录现场进展")
     if MANUAL_MOVES.get(work.status) is not target:

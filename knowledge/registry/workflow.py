@@ -53,8 +53,11 @@ STATUS_LABELS: dict[str, str] = {
 S = WorkStatus
 # A new plan version may be submitted at any point before the works start (Art. 16: a reviewed plan
 # that changes is reviewed again), except while a panel is examining one.
+# A change on site (briefed or under way) is a new version too: sign-off, review again if over scale, and a new
+# briefing before the works go on (Art. 16; the version in force is never edited).
 _REDRAFTABLE = (S.REGISTERED, S.PLAN_DRAFTED, S.CONSTRUCTOR_SIGNED, S.SUPERVISOR_SIGNED,
-                S.PASSED_AFTER_REVISION, S.FAILED, S.IN_FORCE, S.REVIEW_REQUESTED)  # fmt: skip
+                S.PASSED_AFTER_REVISION, S.FAILED, S.IN_FORCE, S.REVIEW_REQUESTED, S.BRIEFED,
+                S.IN_PROGRESS)  # fmt: skip
 TRANSITIONS: dict[WorkStatus, frozenset[WorkStatus]] = {
     S.REGISTERED: frozenset({S.PLAN_DRAFTED}),
     S.PLAN_DRAFTED: frozenset({S.PLAN_DRAFTED, S.CONSTRUCTOR_SIGNED}),
@@ -71,20 +74,21 @@ TRANSITIONS: dict[WorkStatus, frozenset[WorkStatus]] = {
     S.FAILED: frozenset({S.PLAN_DRAFTED}),
     # Art. 15 (交底), 17-18 (on site), 21 (验收).
     S.IN_FORCE: frozenset({S.PLAN_DRAFTED, S.BRIEFED}),
-    S.BRIEFED: frozenset({S.IN_PROGRESS}),
-    S.IN_PROGRESS: frozenset({S.ACCEPTED}),
+    S.BRIEFED: frozenset({S.PLAN_DRAFTED, S.IN_PROGRESS}),
+    S.IN_PROGRESS: frozenset({S.PLAN_DRAFTED, S.ACCEPTED}),
     S.ACCEPTED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
 }
 assert all(S.PLAN_DRAFTED in TRANSITIONS[s] for s in _REDRAFTABLE)
 
-# Moves a person records by hand on the work's page; the others follow from plans, sign-offs, reviews.
+# Moves a person records by hand on the work's page; the others follow from plans, sign-offs, reviews and site
+# records (a plan briefing moves an in-force work to briefed; a passed acceptance, signed by both, to accepted).
+# Starting the works is the site's move (knowledge.site.records.start_works: a briefing on the version in force).
 MANUAL_MOVES: dict[WorkStatus, WorkStatus] = {
-    S.IN_FORCE: S.BRIEFED,
-    S.BRIEFED: S.IN_PROGRESS,
-    S.IN_PROGRESS: S.ACCEPTED,
     S.ACCEPTED: S.CLOSED,
 }
+# Statuses in which the latest plan version is the one in force on site.
+IN_FORCE_STATUSES = frozenset({S.IN_FORCE, S.BRIEFED, S.IN_PROGRESS, S.ACCEPTED, S.CLOSED})
 # Parameters can be corrected until the plan goes to review: later the reviewed verdict stands.
 RECLASSIFIABLE = frozenset({S.REGISTERED, S.PLAN_DRAFTED, S.CONSTRUCTOR_SIGNED, S.SUPERVISOR_SIGNED})
 MANUAL_MOVE_LABELS: dict[WorkStatus, str] = {

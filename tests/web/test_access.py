@@ -16,7 +16,12 @@ from tests.factories import (
     make_project,
     make_work,
 )
+from tests.site_access import hazards as site_hazards
+from tests.site_access import inspections as site_inspections
+from tests.site_access import records as site_records
+from tests.site_access import timeline as site_timeline
 
+SITE_PARTS = (site_records, site_inspections, site_hazards, site_timeline)
 ALL = set(Role)
 # The security and the audit administrator reach their own pages only (webapp/admin/duties.py).
 BUSINESS = ALL - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
@@ -98,6 +103,11 @@ POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "admin.reset_
              "reviews.check_in", "reviews.record_presence", "reviews.leader", "reviews.report_absence",
              "reviews.decide_absence", "reviews.change_arrangement"}  # fmt: skip
 QUERY = {"works.create": {"project_id"}}
+# The site-control pages keep their own rows, one module per part (tests/web/access_site_*.py).
+for _part in SITE_PARTS:
+    MATRIX.update(_part.MATRIX)
+    POST_ONLY |= _part.POST_ONLY
+    QUERY.update(_part.QUERY)
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
 HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
 HIDDEN["reports.report_pdf"] = BUSINESS  # a report of a review one may see, but no such report
@@ -113,9 +123,12 @@ def world(app, session):
     draw = make_draw_record(session, work, version)
     review = open_review(session, draw)
     session.commit()
-    return {"review_id": review.id, "report_id": 1,"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
+    world = {"review_id": review.id, "report_id": 1,"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
             "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id, "draw_id": draw.id,
             "account_id": make_account(session, Role.REGULATOR).id}  # fmt: skip
+    for part in SITE_PARTS:
+        world.update(part.extend_world(app, session, world))
+    return world
 
 
 def url_for_endpoint(app, endpoint, world):

@@ -75,4 +75,16 @@ def domain_error(exc: DomainError) -> ResponseReturnValue:
     return json_error(exc.status, exc.code, exc.message, **extra)
 
 
-from webapp.api import accounts, draws, registry, reviews, search, verify, works  # noqa: E402,F401
+from webapp.api import (  # noqa: E402,F401
+    accounts,
+    draws,
+    registry,
+    reviews,
+    search,
+    site_hazards,
+    site_inspections,
+    site_records,
+    site_timeline,
+    verify,
+    works,
+)

@@ -1,0 +1,3 @@
+"""site_hazards."""
+
+from webapp.api import route  # noqa: F401

@@ -1,0 +1,3 @@
+"""site_inspections."""
+
+from webapp.api import route  # noqa: F401

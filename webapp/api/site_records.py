@@ -1,0 +1,3 @@
+"""site_records."""
+
+from webapp.api import route  # noqa: F401

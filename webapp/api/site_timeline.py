@@ -1,0 +1,3 @@
+"""site_timeline."""
+
+from webapp.api import route  # noqa: F401

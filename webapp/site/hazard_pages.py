@@ -1,0 +1,3 @@
+"""hazard_pages."""
+
+from webapp.site import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""inspection_pages."""
+
+from webapp.site import bp  # noqa: F401

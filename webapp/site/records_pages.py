@@ -1,0 +1,3 @@
+"""records_pages."""
+
+from webapp.site import bp  # noqa: F401

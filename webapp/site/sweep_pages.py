@@ -1,0 +1,3 @@
+"""sweep_pages."""
+
+from webapp.site import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""timeline_pages."""
+
+from webapp.site import bp  # noqa: F401
