@@ -31,6 +31,9 @@ import knowledge.enterprises.models  # noqa: F401
 import knowledge.outbox  # noqa: F401
 import knowledge.plans.models  # noqa: F401
 import knowledge.registry.models  # noqa: F401
+import knowledge.site.hazard_models  # noqa: F401
+import knowledge.site.inspection_models  # noqa: F401
+import knowledge.site.models  # noqa: F401
 from knowledge.db import Base
 from webapp import create_app
 from webapp.config import TestConfig

@@ -92,9 +92,6 @@ IN_FORCE_STATUSES = frozenset({S.IN_FORCE, S.BRIEFED, S.IN_PROGRESS, S.ACCEPTED,
 # Parameters can be corrected until the plan goes to review: later the reviewed verdict stands.
 RECLASSIFIABLE = frozenset({S.REGISTERED, S.PLAN_DRAFTED, S.CONSTRUCTOR_SIGNED, S.SUPERVISOR_SIGNED})
 MANUAL_MOVE_LABELS: dict[WorkStatus, str] = {
-    S.BRIEFED: "记录方案交底",
-    S.IN_PROGRESS: "记录开始施工",
-    S.ACCEPTED: "记录验收",
     S.CLOSED: "关闭",
 }
 

@@ -217,12 +217,18 @@ def test_bad_uploads_leave_everything_as_it_was(session, site, tmp_path):
     assert not (tmp_path / "up").exists() or list((tmp_path / "up").iterdir()) == []
 
 
-def test_site_moves_in_order_by_site_parties_only(session, site):
+def test_briefing_start_and_acceptance_are_no_longer_one_click_moves(session, site):
+    """Issue 20: they are site records with their own checks (tests/integration/test_site_records.py)."""
     work = make_work(session, site["project"], status=WorkStatus.IN_FORCE)
-    with pytest.raises(WorkflowError, match="不能变更为"):
-        work_services.record_site_move(session, work, WorkStatus.ACCEPTED, scope=site["scopes"]["gc"])
+    for target in (WorkStatus.BRIEFED, WorkStatus.IN_PROGRESS, WorkStatus.ACCEPTED):
+        with pytest.raises(WorkflowError):
+            work_services.record_site_move(session, work, target, scope=site["scopes"]["gc"])
+    assert work.status is WorkStatus.IN_FORCE
+
+
+def test_closing_an_accepted_work_is_for_site_parties_only(session, site):
+    work = make_work(session, site["project"], status=WorkStatus.ACCEPTED)
     with pytest.raises(PermissionDenied):
-        work_services.record_site_move(session, work, WorkStatus.BRIEFED, scope=site["scopes"]["other"])
-    for target in (WorkStatus.BRIEFED, WorkStatus.IN_PROGRESS, WorkStatus.ACCEPTED, WorkStatus.CLOSED):
-        work_services.record_site_move(session, work, target, scope=site["scopes"]["sup"])
+        work_services.record_site_move(session, work, WorkStatus.CLOSED, scope=site["scopes"]["other"])
+    work_services.record_site_move(session, work, WorkStatus.CLOSED, scope=site["scopes"]["sup"])
     assert work.status is WorkStatus.CLOSED

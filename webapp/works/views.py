@@ -23,7 +23,7 @@ from knowledge.registry import services as work_services
 from knowledge.registry.decisions import can_reclassify, can_request_review, manual_move
 from knowledge.registry.models import Work
 from knowledge.registry.rules import Verdict
-from knowledge.registry.workflow import MANUAL_MOVE_LABELS, STATUS_LABELS, WorkStatus
+from knowledge.registry.workflow import IN_FORCE_STATUSES, MANUAL_MOVE_LABELS, STATUS_LABELS, WorkStatus
 from webapp.auth import current_scope, role_required
 from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db
@@ -154,7 +154,8 @@ def detail(work_id: int) -> ResponseReturnValue:
         can_request_review=can_request_review(work.status, work.verdict, is_builder=is_builder),
         can_edit=can_reclassify(work.status, may_register=can_register_work(scope, participants)),
         manual=manual_move(work.status, may_record=can_record_site_move(scope, participants)),
-        manual_labels=MANUAL_MOVE_LABELS, parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
+        manual_labels=MANUAL_MOVE_LABELS, site_statuses={s.value for s in IN_FORCE_STATUSES},
+        parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
         missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
         history=account_queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
         draws=draws_of_work(db.session, work.id),
