@@ -318,7 +318,10 @@ def register_cli(app: Flask) -> None:
         from expert_pool.demo.pool import seed_pool
         from expert_pool.demo.reviews import seed_reviews
         from expert_pool.experts.identity import IdentityVault
+        from knowledge.clock import CST
+        from knowledge.db import utcnow
         from knowledge.demo.seed import seed_demo
+        from knowledge.demo.site import seed_site
 
         has_data = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
         if has_data and if_empty:
@@ -339,6 +342,8 @@ def register_cli(app: Flask) -> None:
                 reviews = seed_reviews(db.session, scale=scale, seed=seed, on_progress=progress,
                                        upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
                 authors = seed_plan_authors(db.session, seed=seed, on_progress=progress)
+                site = seed_site(db.session, scale=scale, seed=seed, today=utcnow().astimezone(CST).date(),
+                                 upload_dir=current_app.config["UPLOAD_DIR"], on_progress=progress)  # fmt: skip
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
             finally:
@@ -351,6 +356,7 @@ def register_cli(app: Flask) -> None:
             )
             click.echo(f"{reviews.label}；其中论证数据用时 {reviews.elapsed_seconds:.1f} 秒")
             click.echo(authors.label)
+            click.echo(site.label)
         print_demo_accounts(create_demo_accounts(keep_password=demo))
 
     @app.cli.command("create-admin")
