@@ -206,3 +206,18 @@ def test_parallel_signatures_of_one_kind_leave_one(app, session):
     assert len([r for r in results if isinstance(r, int)]) == 1, results
     assert all(isinstance(r, DuplicateError) for r in results if not isinstance(r, int)), results
     assert count(session, AcceptanceSignature) == 1
+
+
+def test_a_plan_change_on_site_is_a_new_version_signed_again_and_briefed_again(session, app):
+    from knowledge.plans import services as plan_services
+    from tests.factories import PLAN_AUTHORS, SAMPLE_PLAN, TEST_VAULT
+
+    world = make_site_world(session, app.config["UPLOAD_DIR"], status=WorkStatus.IN_PROGRESS)
+    upload = plan_services.PlanUpload(SAMPLE_PLAN.encode(), "变更方案.txt", "变更后的方案", authors=PLAN_AUTHORS)
+    changed = plan_services.submit_version(session, world.work, upload, scope=world.scope("gc"),
+                                           upload_dir=app.config["UPLOAD_DIR"], max_bytes=10**6, vault=TEST_VAULT)  # fmt: skip
+    assert world.work.status is WorkStatus.PLAN_DRAFTED  # the works wait for the changed plan's sign-off
+    assert session.get(type(world.version), world.version.id).number == 1  # the old version stays as it was
+    with pytest.raises(WorkflowError, match="不能记录交底"):
+        records.record_briefing(session, world.work, briefing(changed.id), scope=world.scope("gc"), today=TODAY,
+                                upload_dir=app.config["UPLOAD_DIR"])  # fmt: skip
