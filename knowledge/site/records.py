@@ -266,6 +266,8 @@ def record_acceptance(
         raise PermissionDenied("只有本项目的施工单位可以发起验收记录")
     if work.status is not WorkStatus.IN_PROGRESS:
         raise WorkflowError(f"工程当前为“{work.status.label}”，只有施工中的工程可以验收")
+    if work.is_stopped:
+        raise WorkflowError("该工程已被责令停工，停工令解除前不能验收")
     version = version_in_force(session, work)
     assert version is not None  # in progress: the plan is in force
     if data.result is AcceptanceResult.FAILED and not data.note.strip():

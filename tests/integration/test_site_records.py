@@ -175,6 +175,14 @@ def test_a_stopped_work_cannot_move(session, app):
     with pytest.raises(WorkflowError, match="责令停工"):
         records.start_works(session, world.work, scope=world.scope("gc"))
     session.rollback()
+    world.work.status = WorkStatus.IN_PROGRESS
+    session.commit()
+    with pytest.raises(WorkflowError, match="停工令解除前不能验收"):
+        accept(session, world)
+    session.rollback()
+    assert count(session, Acceptance) == 0
+    world.work.status = WorkStatus.BRIEFED
+    session.commit()
     assert session.get(Work, world.work.id).status is WorkStatus.BRIEFED
 
 
