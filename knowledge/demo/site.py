@@ -7,6 +7,7 @@ a sweep half done. Rows are built in Python and written with bulk inserts in one
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 import secrets
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -397,10 +399,6 @@ class _SiteSeeder:
 
 def _demo_photo(rng: random.Random) -> bytes:
     """A small generated picture (a site seen as coloured bands), not a real photograph."""
-    import io
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (160, 120), (135, 170, 200))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 70, 160, 120), fill=(150, 120, 90))
