@@ -22,11 +22,22 @@ from knowledge.enterprises.models import ParticipantRole
 from knowledge.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from knowledge.plans.models import PlanVersion
 from knowledge.registry.models import Work
-from knowledge.registry.workflow import IN_FORCE_STATUSES
+from knowledge.registry.workflow import IN_FORCE_STATUSES, WorkStatus
 from knowledge.site import files as site_files
-from knowledge.site.access import can_rectify, can_view_site, is_authority_for
+from knowledge.site.access import can_rectify, can_view_site, is_authority_for, is_builder
 from knowledge.site.hazard_catalogue import clause_label, item
-from knowledge.site.hazard_loop import PARTY_OF, Event, Level, Party, Step, apply, deadline, replay
+from knowledge.site.hazard_loop import (
+    FROM_STATES,
+    PARTY_OF,
+    Event,
+    Level,
+    Party,
+    State,
+    Step,
+    apply,
+    deadline,
+    replay,
+)
 from knowledge.site.hazard_loop import Hazard as LoopHazard
 from knowledge.site.hazard_models import Hazard, HazardEvent, HazardEvidence, Source
 from knowledge.site.inspection_models import Inspection, InspectionItem, SystemFlag
@@ -161,6 +172,7 @@ def take_step(
     event = HazardEvent(hazard_id=hazard.id, seq=len(hazard.events) + 1, step=step, party=party, day=day,
                         note=note, account_id=scope.account_id)  # fmt: skip
     session.add(event)
+    hazard.events.append(event)  # the loop of a later step in the same session sees this one
     try:
         session.flush()
     except IntegrityError as exc:
@@ -188,3 +200,49 @@ def _project(session: Session, hazard: Hazard, after: LoopHazard) -> None:
         select(Hazard.id).where(Hazard.work_id == work.id, Hazard.id != hazard.id, Hazard.is_stopped).limit(1)
     )
     work.is_stopped = after.stopped or others_stopped is not None
+
+
+def record_self_check_hazard(
+    session: Session, work: Work, data: HazardInput, *, scope: Scope, today: date
+) -> Hazard:
+    """The constructor records a hazard its own check found (排查 by the unit itself): the builder of the
+    project only, on a work not yet closed, dated no later than today, citing an item that concerns the work."""
+    participants = [(p.enterprise_id, p.role) for p in work.project.participants]
+    if not is_builder(scope, participants):
+        raise PermissionDenied("只有本项目的施工单位可以登记自查发现的隐患")
+    if work.status is WorkStatus.CLOSED:
+        raise ValidationError("该危大工程已完工销项，不能再登记自查隐患")
+    if data.found_on > today:
+        raise ValidationError("发现日期不能晚于今天", field="found_on")
+    if data.catalogue_key:
+        cited = item(data.catalogue_key)
+        if not cited.concerns_every_work and cited.category != work.category:
+            raise ValidationError(
+                f"所选条款（{clause_label(cited)}）不适用于该类危大工程", field="catalogue_key"
+            )
+    own = HazardInput(data.level, data.description, data.found_on, Source.SELF_CHECK, data.catalogue_key,
+                      found_by_own_check=True)  # fmt: skip
+    hazard = open_hazard(session, work, own, actor_id=scope.account_id)
+    session.commit()
+    return hazard
+
+
+def available_steps(scope: Scope, hazard: Hazard) -> list[Step]:
+    """The steps this account may take on the hazard now (the pages show a form for each, and only those)."""
+    found = []
+    for step in Step:
+        try:
+            party = party_of(scope, hazard, step)
+        except PermissionDenied:
+            continue
+        if hazard.state not in FROM_STATES[step] or (
+            hazard.state is State.CLOSED and step is not Step.LIFT_STOP
+        ):
+            continue
+        if (step is Step.SUPERVISE and hazard.is_supervised) or (step is Step.STOP and hazard.is_stopped):
+            continue
+        if step is Step.LIFT_STOP and not hazard.is_stopped:
+            continue
+        if party is PARTY_OF[step]:
+            found.append(step)
+    return found

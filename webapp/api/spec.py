@@ -86,7 +86,8 @@ class ApiSpec:
         if op.form is not None:
             encoding = {part: {"contentType": "application/json"} for part in op.form_json_parts}
             multipart = {"schema": op.form, **({"encoding": encoding} if encoding else {})}
-            doc["requestBody"] = {"required": True, "content": {"multipart/form-data": multipart}}
+            content = doc.get("requestBody", {}).get("content", {})  # a JSON body stays offered beside it
+            doc["requestBody"] = {"required": True, "content": {**content, "multipart/form-data": multipart}}
         return doc
 
     def _errors(self, path: str, op: Operation) -> list[int]:
