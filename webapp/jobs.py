@@ -97,3 +97,15 @@ def sign_draw_chain_digest() -> int | None:
             return sign_digest(db.session, digest_key_from_config(), now=utcnow()).head_seq
         except DrawError:  # an empty chain has nothing to sign yet
             return None
+
+
+@huey.task()
+def scan_flags(run_id: int) -> int:
+    """The system-flag scan started from the page (a ScanRun row); a finished run is not scanned again."""
+    from knowledge.clock import CST
+    from knowledge.db import utcnow
+    from knowledge.site.flag_scan import run_scan
+    from webapp.extensions import db
+
+    with _app().app_context():
+        return run_scan(db.session, run_id, today=utcnow().astimezone(CST).date()).flagged

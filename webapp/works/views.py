@@ -155,6 +155,7 @@ def detail(work_id: int) -> ResponseReturnValue:
         can_edit=can_reclassify(work.status, may_register=can_register_work(scope, participants)),
         manual=manual_move(work.status, may_record=can_record_site_move(scope, participants)),
         manual_labels=MANUAL_MOVE_LABELS, site_statuses={s.value for s in IN_FORCE_STATUSES},
+        role_is_regulator=scope.role is Role.REGULATOR,
         parameter_labels=PARAMETER_LABELS, parameter_units=PARAMETER_UNITS,
         missing_labels=[PARAMETER_LABELS.get(code, code) for code in work.missing],
         history=account_queries.history(db.session, "work", work.id), status_labels=STATUS_LABELS,
