@@ -27,6 +27,8 @@ class Work(Base):
         Index("ix_work_city_status", "city", "status"),
         Index("ix_work_verdict", "verdict"),
         Index("ix_work_planned_start", "planned_start"),
+        # Covers the sweeps' "under way" filter and what their coverage counts (knowledge.site.sweep_services).
+        Index("ix_work_under_way", "status", "planned_start", "city", "category", "project_id"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)

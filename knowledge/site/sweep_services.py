@@ -13,13 +13,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, exists, func, or_, select, true, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
-from knowledge.enterprises.models import Enterprise, Project, ProjectParticipant
+from knowledge.enterprises.models import Enterprise, ProjectParticipant
 from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
 from knowledge.pagination import Page, paginate
 from knowledge.regions import City
@@ -165,38 +178,60 @@ def coverage(session: Session, sweep: Sweep, *, city: City | None) -> Coverage:
 
 
 def compute_coverage(session: Session, sweep: Sweep, *, city: City | None) -> Coverage:
-    """``sweeps.coverage`` over the database: one lean row per work under way, one per participant."""
-    seen = select(Inspection.work_id).where(
-        Inspection.inspected_on >= sweep.starts_on, Inspection.inspected_on <= sweep.ends_on
+    """``sweeps.coverage`` over the database, aggregated by the database in one statement: the works under way
+    (read from the covering index ``ix_work_under_way``) marked reached or not, counted per city and category, and
+    the enterprises on their projects counted once each."""
+    seen = (
+        select(Inspection.work_id)
+        .where(Inspection.inspected_on >= sweep.starts_on, Inspection.inspected_on <= sweep.ends_on)
+        .distinct()
+        .cte("seen")
     )
-    rows = session.execute(
-        select(type_coerce(Work.city, String()), Work.category, Work.project_id, Work.id.in_(seen)).where(
-            under_way(sweep, city)
+    done = case((Work.id.in_(select(seen.c.work_id)), 1), else_=0)
+    uw = (
+        select(
+            type_coerce(Work.city, String()).label("city"), Work.category, Work.project_id, done.label("done")
         )
-    ).all()
+        .where(under_way(sweep, city))
+        .cte("uw")
+    )
+    projects = select(uw.c.project_id, func.max(uw.c.done).label("done")).group_by(uw.c.project_id).subquery()
+    per_enterprise = (
+        select(ProjectParticipant.enterprise_id, func.max(projects.c.done).label("done"))
+        .join(projects, projects.c.project_id == ProjectParticipant.project_id)
+        .group_by(ProjectParticipant.enterprise_id)
+        .subquery()
+    )
+    cells = select(uw.c.city, uw.c.category, func.sum(uw.c.done), func.count()).group_by(
+        uw.c.city, uw.c.category
+    )
+    enterprises_row = select(
+        literal(_ENTERPRISES), literal(""), func.coalesce(func.sum(per_enterprise.c.done), 0), func.count()
+    ).select_from(per_enterprise)
     by_city: dict[str, list[int]] = {}
     by_category: dict[str, list[int]] = {}
-    projects: dict[int, bool] = {}
-    for row_city, category, project_id, done in rows:
-        for table, cell_key in ((by_city, City(row_city).value), (by_category, str(category))):
+    enterprises = Share(0, 0)
+    rows = [
+        (str(c), str(k), int(n or 0), int(t))
+        for c, k, n, t in session.execute(cells.union_all(enterprises_row)).tuples()
+    ]
+    for row_city, category, reached_n, total in rows:
+        if row_city == _ENTERPRISES:
+            enterprises = Share(reached_n, total)
+            continue
+        for table, cell_key in ((by_city, City(row_city).value), (by_category, category)):
             cell = table.setdefault(cell_key, [0, 0])
-            cell[0] += bool(done)
-            cell[1] += 1
-        projects[project_id] = projects.get(project_id, False) or bool(done)
-    parts = select(ProjectParticipant.project_id, ProjectParticipant.enterprise_id)
-    if city is not None:
-        parts = parts.join(Project, Project.id == ProjectParticipant.project_id).where(Project.city == city)
-    enterprises: dict[int, bool] = {}
-    for project_id, enterprise_id in session.execute(parts):
-        on = projects.get(project_id)
-        if on is not None:
-            enterprises[enterprise_id] = enterprises.get(enterprise_id, False) or on
+            cell[0] += reached_n
+            cell[1] += total
     works = Share(sum(v[0] for v in by_city.values()), sum(v[1] for v in by_city.values()))
     return Coverage(
-        works=works, enterprises=Share(sum(enterprises.values()), len(enterprises)), cranes=Share(0, 0),
+        works=works, enterprises=enterprises, cranes=Share(0, 0),
         by_city={k: Share(*v) for k, v in sorted(by_city.items())},
         by_category={k: Share(*v) for k, v in sorted(by_category.items())},
     )  # fmt: skip
+
+
+_ENTERPRISES = "~enterprises"  # the marker row of the enterprise share (no city is spelt so)
 
 
 def works_left(sweep: Sweep, city: City | None) -> Select[Any]:
