@@ -161,6 +161,27 @@ ACTION_LABELS: dict[str, str] = {
     "plan_download": "下载方案文件",
     "revision_download": "下载修改后方案文件",
     "report_pdf": "下载论证报告PDF",
+    # Site control (issue 20).
+    "site_briefing": "记录交底",
+    "site_monitoring": "登记第三方监测",
+    "site_alarm": "记录监测报警",
+    "site_alarm_handling": "记录报警处置",
+    "site_acceptance": "记录验收",
+    "site_acceptance_sign": "验收签字",
+    "inspection_record": "监督检查",
+    "hazard_open": "登记隐患",
+    "hazard_submit": "提交整改",
+    "hazard_send_back": "退回整改",
+    "hazard_close": "隐患销号",
+    "hazard_supervise": "挂牌督办",
+    "hazard_stop": "责令停工",
+    "hazard_lift_stop": "解除停工",
+    "hazards_export": "导出隐患清单",
+    "hazards_register_export": "导出重大隐患报送数据",
+    "hazard_evidence_download": "下载整改证明材料",
+    "sweep_open": "开启排查轮次",
+    "flag_confirm": "系统预警确认为隐患",
+    "flag_dismiss": "排除系统预警",
 }
 
 

@@ -93,6 +93,7 @@ class _Work:
     technical_lead: str
     chief_supervisor: str
     safety_officer: str
+    planned: date | None = None
 
 
 def seed_site(
@@ -165,7 +166,7 @@ class _SiteSeeder:
                 self.session.execute(
                     update(Work).where(Work.id.in_(ids[i : i + CHUNK])).values(status=status)
                 )
-        rows = [r for r in rows if r.status in ON_SITE]
+        rows = [r for r in rows if r.status in ON_SITE or r.status is WorkStatus.IN_FORCE]
         units: dict[int, dict[ParticipantRole, int]] = {}
         for project_id, enterprise_id, role in self.session.execute(
             select(ProjectParticipant.project_id, ProjectParticipant.enterprise_id, ProjectParticipant.role)
@@ -180,7 +181,7 @@ class _SiteSeeder:
             start = r.planned_start or self.today - timedelta(days=self.rng.randint(20, 200))
             works.append(_Work(r.id, r.city, r.district, r.category, r.verdict, r.status, min(start, self.today),
                                r.version_id, gc, parties.get(ParticipantRole.MONITOR), r.technical_lead or "技术负责人",
-                               r.chief_supervisor or "总监理工程师", r.safety_officer or "安全员"))  # fmt: skip
+                               r.chief_supervisor or "总监理工程师", r.safety_officer or "安全员", r.planned_start))  # fmt: skip
         return works
 
     def advance(self, status: WorkStatus) -> WorkStatus:
@@ -204,6 +205,8 @@ class _SiteSeeder:
     def records(self, works: list[_Work], *_: int) -> dict[str, int]:
         briefings, monitorings, alarms, handlings, acceptances, signatures = [], [], [], [], [], []
         for w in works:
+            if w.status is WorkStatus.IN_FORCE:  # not yet briefed
+                continue
             day = w.start - timedelta(days=self.rng.randint(1, 5))
             for kind, audience in (
                 (BriefingKind.PLAN, "项目部管理人员"),
@@ -258,8 +261,11 @@ class _SiteSeeder:
         self.write(Sweep, [{"id": sweep_id, "name": f"{half.year}年{'上' if half.month == 1 else '下'}半年危大工程隐患排查",
                             "starts_on": half, "ends_on": sweep_end, "city": None, "opened_by": self.recorder,
                             "opened_at": self.at(half)}])  # fmt: skip
-        under_way = [w for w in works if w.status in UNDER_WAY]
-        pool = under_way + [w for w in works if w.status not in UNDER_WAY]
+        # The sweep's works: on site, or in force and due to start within it (sweep_services.under_way).
+        under_way = [w for w in works if w.status in UNDER_WAY or w.status is WorkStatus.IN_FORCE and w.planned
+                     is not None and w.planned <= sweep_end]  # fmt: skip
+        ids = {w.id for w in under_way}
+        pool = under_way + [w for w in works if w.id not in ids]
         if not pool:
             return {}
         fail_rate = min(0.5, n_hazards / max(1, n_inspections) / 6)
@@ -277,6 +283,8 @@ class _SiteSeeder:
             in_sweep = n < len(under_way) and n in swept
             day = (self.rng_day(half, self.today) if in_sweep
                    else self.rng_day(w.start, min(self.today, half - timedelta(days=1)) if w.start < half else self.today))  # fmt: skip
+            if not in_sweep and w.id in ids and half <= day <= sweep_end:
+                continue  # the sweep is half done: a work it has not reached has no inspection within it
             self.inspection(w, day, sweep_id if in_sweep and half <= day <= sweep_end else None, fail_rate, rows,
                             with_photo=self.upload_dir is not None and n_inspections <= 1000)  # fmt: skip
             if len(rows["hazards"]) >= n_hazards:

@@ -120,11 +120,12 @@ def area_of(sweep: Sweep, scope: Scope) -> City | None:
 
 
 def under_way(sweep: Sweep, city: City | None) -> ColumnElement[bool]:
-    """Works in the area under way in the sweep's period (``flags.under_way`` read at the sweep's end)."""
+    """Works in the area on site in the sweep's period: briefed or under way, or in force with the planned start
+    on or before the sweep's end. A work whose plan is not in force cannot be inspected (there is no plan to
+    inspect against); one that passed its planned start without a plan is the system flags' matter (flags.py)."""
     started = Work.status.in_(STARTED)
-    due = and_(
-        Work.planned_start.is_not(None), Work.planned_start <= sweep.ends_on, Work.status.not_in(FINISHED)
-    )
+    due = and_(Work.status == WorkStatus.IN_FORCE, Work.planned_start.is_not(None),
+               Work.planned_start <= sweep.ends_on)  # fmt: skip
     clause = or_(started, due)
     return and_(Work.city == city, clause) if city is not None else clause
 
@@ -211,10 +212,10 @@ def compute_coverage(session: Session, sweep: Sweep, *, city: City | None) -> Co
     by_city: dict[str, list[int]] = {}
     by_category: dict[str, list[int]] = {}
     enterprises = Share(0, 0)
-    rows = [
-        (str(c), str(k), int(n or 0), int(t))
-        for c, k, n, t in session.execute(cells.union_all(enterprises_row)).tuples()
+    result: list[tuple[Any, Any, Any, Any]] = [
+        tuple(r) for r in session.execute(cells.union_all(enterprises_row))
     ]
+    rows = [(str(c), str(k), int(n or 0), int(t)) for c, k, n, t in result]
     for row_city, category, reached_n, total in rows:
         if row_city == _ENTERPRISES:
             enterprises = Share(reached_n, total)
