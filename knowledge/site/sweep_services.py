@@ -212,9 +212,7 @@ def compute_coverage(session: Session, sweep: Sweep, *, city: City | None) -> Co
     by_city: dict[str, list[int]] = {}
     by_category: dict[str, list[int]] = {}
     enterprises = Share(0, 0)
-    result: list[tuple[Any, Any, Any, Any]] = [
-        tuple(r) for r in session.execute(cells.union_all(enterprises_row))
-    ]
+    result: list[Any] = list(session.execute(cells.union_all(enterprises_row)))
     rows = [(str(c), str(k), int(n or 0), int(t)) for c, k, n, t in result]
     for row_city, category, reached_n, total in rows:
         if row_city == _ENTERPRISES:
