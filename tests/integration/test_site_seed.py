@@ -29,7 +29,7 @@ from knowledge.site.checklist import checklist_for
 from knowledge.site.hazard_loop import State
 from knowledge.site.hazard_models import Hazard
 from knowledge.site.hazards import loop_state
-from knowledge.site.inspection_models import Inspection, InspectionPhoto, Sweep
+from knowledge.site.inspection_models import FlagState, Inspection, InspectionPhoto, Sweep, SystemFlag
 from knowledge.site.models import Acceptance, AcceptanceSigner, Briefing, BriefingKind
 
 TODAY = date(2026, 12, 1)
@@ -115,3 +115,12 @@ def test_the_same_seed_writes_the_same_rows_and_a_second_run_is_refused(session,
         seed_site(again, scale="small", today=TODAY, upload_dir=tmp_path / "again")
         assert hazard_rows(again) == hazard_rows(session)
     engine.dispose()
+
+
+def test_the_demo_has_system_flags_confirmed_dismissed_and_open(session, seeded):
+    states = Counter(session.scalars(select(SystemFlag.state)))
+    assert (
+        states[FlagState.CONFIRMED] == 3 and states[FlagState.DISMISSED] == 1 and states[FlagState.OPEN] > 0
+    )
+    flagged = list(session.scalars(select(Hazard).where(Hazard.flag_id.is_not(None))))
+    assert len(flagged) == 3 and all(h.catalogue_key and h.level.value == "major" for h in flagged)
