@@ -96,7 +96,11 @@ def test_bad_briefings_are_refused_with_a_message(session, app, world, who, chan
 
 def test_monitoring_unit_must_be_a_monitoring_participant_of_the_project(session, world):
     gc = world.scope("gc")
-    for code in (world.enterprises["outsider"].credit_code, world.enterprises["supervisor"].credit_code, "bad"):
+    for code in (
+        world.enterprises["outsider"].credit_code,
+        world.enterprises["supervisor"].credit_code,
+        "bad",
+    ):
         with pytest.raises(ValidationError, match="第三方监测单位"):
             records.engage_monitoring(session, world.work, credit_code=code, starts_on=TODAY, scheme="", scope=gc,
                                       today=TODAY)  # fmt: skip
@@ -120,7 +124,9 @@ def test_monitoring_unit_must_be_a_monitoring_participant_of_the_project(session
     records.handle_alarm(session, alarm, measures="加密监测，坑边卸载", handled_on=TODAY, scope=world.scope("supervisor"),
                          today=TODAY)  # fmt: skip
     with pytest.raises(DuplicateError):
-        records.handle_alarm(session, alarm, measures="again", handled_on=TODAY, scope=world.scope("gc"), today=TODAY)
+        records.handle_alarm(
+            session, alarm, measures="again", handled_on=TODAY, scope=world.scope("gc"), today=TODAY
+        )
     session.refresh(alarm)
     assert alarm.handling is not None and alarm.handling.measures.startswith("加密监测")
 
@@ -155,7 +161,10 @@ def test_a_failed_acceptance_signed_by_both_does_not_accept_the_works(session, a
     with pytest.raises(ValidationError, match="写明问题"):
         accept(session, world, AcceptanceResult.FAILED)
     failed = accept(session, world, AcceptanceResult.FAILED, "立杆间距超出方案")
-    for kind, who in ((AcceptanceSigner.TECHNICAL_LEAD, "gc"), (AcceptanceSigner.CHIEF_SUPERVISOR, "supervisor")):
+    for kind, who in (
+        (AcceptanceSigner.TECHNICAL_LEAD, "gc"),
+        (AcceptanceSigner.CHIEF_SUPERVISOR, "supervisor"),
+    ):
         records.sign_acceptance(session, failed, kind, signer_name="签字人", scope=world.scope(who))
     assert world.work.status is WorkStatus.IN_PROGRESS
 
@@ -221,7 +230,9 @@ def test_a_plan_change_on_site_is_a_new_version_signed_again_and_briefed_again(s
     from tests.factories import PLAN_AUTHORS, SAMPLE_PLAN, TEST_VAULT
 
     world = make_site_world(session, app.config["UPLOAD_DIR"], status=WorkStatus.IN_PROGRESS)
-    upload = plan_services.PlanUpload(SAMPLE_PLAN.encode(), "变更方案.txt", "变更后的方案", authors=PLAN_AUTHORS)
+    upload = plan_services.PlanUpload(
+        SAMPLE_PLAN.encode(), "变更方案.txt", "变更后的方案", authors=PLAN_AUTHORS
+    )
     changed = plan_services.submit_version(session, world.work, upload, scope=world.scope("gc"),
                                            upload_dir=app.config["UPLOAD_DIR"], max_bytes=10**6, vault=TEST_VAULT)  # fmt: skip
     assert world.work.status is WorkStatus.PLAN_DRAFTED  # the works wait for the changed plan's sign-off

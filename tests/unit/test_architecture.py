@@ -48,7 +48,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "search_docs": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
         "site": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
         "cranes": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans", "site"},
-        "demo": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts", "registry", "plans", "site", "cranes"},
+        "demo": KNOWLEDGE_KERNEL
+        | {"spreadsheets", "enterprises", "accounts", "registry", "plans", "site", "cranes"},
     },
     # reviews -> draws -> conflicts -> experts; credit below the draws and reviews that record its events;
     # the policy reads credit's rules and the conflict limits; demo above everything it seeds.

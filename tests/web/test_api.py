@@ -220,8 +220,22 @@ def test_every_non_public_api_route_needs_a_token(app, client):
         if not rule.rule.startswith("/api/v1") or rule.endpoint in public:
             continue
         url = rule.rule.replace("<int:", "<").replace("<token_id>", "1")
-        names = ("enterprise_id", "project_id", "work_id", "version_id", "draw_id", "review_id", "report_id",
-                 "hazard_id", "inspection_id", "sweep_id", "flag_id", "monitoring_id", "alarm_id", "acceptance_id")
+        names = (
+            "enterprise_id",
+            "project_id",
+            "work_id",
+            "version_id",
+            "draw_id",
+            "review_id",
+            "report_id",
+            "hazard_id",
+            "inspection_id",
+            "sweep_id",
+            "flag_id",
+            "monitoring_id",
+            "alarm_id",
+            "acceptance_id",
+        )
         for name in names:
             url = url.replace(f"<{name}>", "1")
         assert "<" not in url, f"add the argument of {rule.rule} here"

@@ -23,7 +23,9 @@ def test_the_site_flow_through_the_pages(app, client, session):
     wid = world.work.id
     as_(client, world, "gc")
     detail = client.get(f"/works/{wid}").get_data(as_text=True)
-    assert "记录方案交底" not in detail and f"/site/works/{wid}/records" in detail  # no one-click briefing any more
+    assert (
+        "记录方案交底" not in detail and f"/site/works/{wid}/records" in detail
+    )  # no one-click briefing any more
     page = client.get(f"/site/works/{wid}/briefings/new").get_data(as_text=True)
     assert f"第{world.version.number}版" in page
     form = {"kind": "plan", "plan_version_id": str(world.version.id), "briefed_on": "2026-11-30", "briefer": "李技术",
@@ -60,7 +62,9 @@ def test_monitoring_alarm_and_handling_pages(app, client, session):
     alarm = session.scalars(select(MonitoringAlarm)).one()
     assert alarm.raised_at.hour == 0 and alarm.raised_at.minute == 30  # 08:30 in China is 00:30 UTC
     as_(client, world, "supervisor")
-    client.post(f"/site/alarms/{alarm.id}/handling", data={"handled_on": "2026-11-20", "measures": "停止坑边堆载"})
+    client.post(
+        f"/site/alarms/{alarm.id}/handling", data={"handled_on": "2026-11-20", "measures": "停止坑边堆载"}
+    )
     page = client.get(f"/site/works/{wid}/records").get_data(as_text=True)
     assert "红色报警" in page and "停止坑边堆载" in page
     as_(client, world, "outsider")
@@ -79,9 +83,13 @@ def test_acceptance_is_signed_by_each_party_in_its_own_account(app, client, sess
     refused = client.post(f"/site/acceptances/{acceptance.id}/sign", data={"kind": "chief_supervisor", "signer_name": "冒签"},
                           follow_redirects=True)  # fmt: skip
     assert refused.status_code == 403
-    client.post(f"/site/acceptances/{acceptance.id}/sign", data={"kind": "technical_lead", "signer_name": "李技术"})
+    client.post(
+        f"/site/acceptances/{acceptance.id}/sign", data={"kind": "technical_lead", "signer_name": "李技术"}
+    )
     as_(client, world, "supervisor")
-    client.post(f"/site/acceptances/{acceptance.id}/sign", data={"kind": "chief_supervisor", "signer_name": "赵总监"})
+    client.post(
+        f"/site/acceptances/{acceptance.id}/sign", data={"kind": "chief_supervisor", "signer_name": "赵总监"}
+    )
     session.expire_all()
     assert session.get(Work, wid).status is WorkStatus.ACCEPTED
 
@@ -96,7 +104,9 @@ def test_regulators_read_but_do_not_record(app, client, session):
 
 
 def token(session, account):
-    return {"Authorization": f"Bearer {signin.create_token(session, account, 'site', now=utcnow(), valid_for=None)[1]}"}
+    return {
+        "Authorization": f"Bearer {signin.create_token(session, account, 'site', now=utcnow(), valid_for=None)[1]}"
+    }
 
 
 def test_the_api_records_and_refuses_like_the_pages(app, client, session):
@@ -113,5 +123,7 @@ def test_the_api_records_and_refuses_like_the_pages(app, client, session):
     assert client.post(f"/api/v1/works/{wid}/briefings", json=body, headers=sup).status_code == 403
     other = token(session, world.accounts["other_city"])
     assert client.get(f"/api/v1/works/{wid}/site-records", headers=other).status_code == 404
-    got = client.get(f"/api/v1/works/{wid}/site-records", headers=token(session, world.accounts["regulator"])).json
+    got = client.get(
+        f"/api/v1/works/{wid}/site-records", headers=token(session, world.accounts["regulator"])
+    ).json
     assert got["status"] == "in_progress" and got["briefings"][0]["attendees"] == ["张三"]
