@@ -7,11 +7,9 @@ a sweep half done. Rows are built in Python and written with bulk inserts in one
 from __future__ import annotations
 
 import hashlib
-import io
 import random
 import secrets
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -19,7 +17,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -27,6 +24,7 @@ from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
 from knowledge.accounts.permissions import Scope
 from knowledge.demo.loader import ProgressCallback
+from knowledge.demo.site_loops import LoopHistories, demo_photo
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.errors import ValidationError
 from knowledge.plans.models import PlanVersion
@@ -38,7 +36,7 @@ from knowledge.site import files as site_files
 from knowledge.site import flag_scan, flag_services
 from knowledge.site.checklist import checklist_for
 from knowledge.site.hazard_catalogue import CURRENT_VERSION, clause_label, item
-from knowledge.site.hazard_loop import Event, Level, Party, Step, deadline, replay
+from knowledge.site.hazard_loop import Level, Step, deadline, replay
 from knowledge.site.hazard_models import Hazard, HazardEvent, HazardEvidence, Source
 from knowledge.site.inspection_models import (
     FlagState,
@@ -169,7 +167,7 @@ class _SiteSeeder:
         self.upload_dir = Path(upload_dir) / "site" if upload_dir is not None else None
         self.ids: dict[str, int] = {}
         self.thumb: str | None = None
-        self.taken: set[Step] = set()
+        self.histories = LoopHistories(rng, today, with_evidence=self.upload_dir is not None)
 
     def next_id(self, model: Any) -> int:
         table = model.__tablename__
@@ -366,7 +364,7 @@ class _SiteSeeder:
                rows: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
         level = Level.MAJOR if key else Level.ORDINARY
         hid = self.next_id(Hazard)
-        events = list(self.loop(level, day))
+        events = list(self.histories.loop(level, day))
         state = replay(level, day, events)
         for seq, e in enumerate(events, 1):
             eid = self.next_id(HazardEvent)
@@ -389,40 +387,10 @@ class _SiteSeeder:
             "created_at": self.at(day, 12),
         })  # fmt: skip
 
-    def loop(self, level: Level, found: date) -> Iterator[Event]:
-        """A plausible history up to today: most closed, some sent back, some overdue and supervised, some
-        stopped; the first chance of each rarer step always takes it, so even the small demo shows every one."""
-        due, age = deadline(level, found), (self.today - found).days
-        roll = self.rng.random()
-        if self.upload_dir is not None and (age > 30 and roll < 0.7 or roll < 0.25):
-            submit = min(self.today, found + timedelta(days=self.rng.randint(1, max(1, (due - found).days))))
-            yield Event(Step.SUBMIT, Party.RESPONSIBLE_UNIT, submit, 1, "已按要求整改完毕，附整改照片")
-            if self.rare(Step.SEND_BACK, 0.2):
-                yield Event(Step.SEND_BACK, Party.AUTHORITY, submit, 0, "整改不到位，请补充材料")
-            elif self.rng.random() < 0.85:
-                yield Event(
-                    Step.CLOSE,
-                    Party.AUTHORITY,
-                    min(self.today, submit + timedelta(days=2)),
-                    0,
-                    "核验合格，同意销号",
-                )
-            return
-        if level is Level.MAJOR and self.rare(Step.STOP, 0.4):
-            yield Event(Step.STOP, Party.AUTHORITY, found, 0, "存在重大事故隐患，责令停工整改")
-        if self.today > due and self.rare(Step.SUPERVISE, 0.5):
-            yield Event(Step.SUPERVISE, Party.AUTHORITY, due + timedelta(days=1), 0, "逾期未整改，挂牌督办")
-
-    def rare(self, step: Step, chance: float) -> bool:
-        taken = self.rng.random() < chance or step not in self.taken
-        if taken:
-            self.taken.add(step)
-        return taken
-
     def stored_photo(self, name: str) -> dict[str, Any]:
         """A generated picture written under the upload folder; the columns of a StoredFile row."""
         assert self.upload_dir is not None
-        data = _demo_photo(self.rng)
+        data = demo_photo(self.rng)
         checked = site_files.check_photo(site_files.Upload(data, name))
         stored, thumb = site_files.store(checked, self.upload_dir)
         self.thumb = thumb
@@ -433,15 +401,3 @@ class _SiteSeeder:
         columns = self.stored_photo("现场照片.png")
         return {**columns, "id": self.next_id(InspectionPhoto), "item_id": item_id, "thumb_name": self.thumb,
                 "width": 160, "height": 120}  # fmt: skip
-
-
-def _demo_photo(rng: random.Random) -> bytes:
-    """A small generated picture (a site seen as coloured bands), not a real photograph."""
-    image = Image.new("RGB", (160, 120), (135, 170, 200))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 70, 160, 120), fill=(150, 120, 90))
-    for x in range(10, 150, 30):
-        draw.rectangle((x, 30 + rng.randint(0, 20), x + 8, 90), fill=(90, 90, 95))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
