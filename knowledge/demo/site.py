@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
 from knowledge.accounts.permissions import Scope
-from knowledge.demo.loader import ProgressCallback
+from knowledge.demo.loader import ProgressCallback, advance_sequences
 from knowledge.demo.site_loops import LoopHistories, demo_photo
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.errors import ValidationError
@@ -223,8 +223,11 @@ class _SiteSeeder:
         return status
 
     def write(self, model: Any, rows: list[dict[str, Any]]) -> int:
+        """Rows with their ids given by hand; the id sequence is moved past them (PostgreSQL)."""
         for i in range(0, len(rows), CHUNK):
             self.session.execute(insert(model), rows[i : i + CHUNK])
+        if rows:
+            advance_sequences(self.session, [model.__table__])
         return len(rows)
 
     def at(self, day: date, hour: int = 9) -> datetime:
