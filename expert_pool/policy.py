@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from expert_pool.conflicts.soft_limits import MIN_PAIR_LIMIT
 from expert_pool.credit.ledger import credit_policy
 from expert_pool.credit.rules import CREDIT_POLICY_BOUNDS, CREDIT_POLICY_LABELS, CreditPolicy
-from expert_pool.settings import PolicySetting, check_bounds, coerce_value, stored_values
 from knowledge import audit
 from knowledge.errors import ValidationError
+from knowledge.settings import PolicySetting, check_bounds, coerce_value, stored_values
+from knowledge.site import deadlines
 
 MIN_PANEL_SIZE = (
     5  # Decree 37 Art. 12: a review meeting has at least 5 experts (draws.panel checks each draw)
@@ -121,6 +122,9 @@ def set_policy(session: Session, group: str, values: dict[str, Any], *, actor_id
         }
         check_bounds(updated, CREDIT_POLICY_BOUNDS, CREDIT_POLICY_LABELS)
         CreditPolicy.from_dict(updated)
+    elif group == deadlines.GROUP:
+        current = deadlines.deadline_policy(session).to_dict()
+        updated = deadlines.checked(deadlines.deadline_policy(session), values).to_dict()
     else:
         raise ValidationError(f"未知的政策组：{group}")
     changed = {k: v for k, v in updated.items() if current.get(k) != v}

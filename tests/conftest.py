@@ -24,13 +24,13 @@ import expert_pool.conflicts.models  # noqa: F401 - every table on the metadata
 import expert_pool.draws.models  # noqa: F401
 import expert_pool.experts.models  # noqa: F401
 import expert_pool.reviews.models  # noqa: F401
-import expert_pool.settings  # noqa: F401
 import knowledge.accounts.models  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.enterprises.models  # noqa: F401
 import knowledge.outbox  # noqa: F401
 import knowledge.plans.models  # noqa: F401
 import knowledge.registry.models  # noqa: F401
+import knowledge.settings  # noqa: F401
 import knowledge.site.hazard_models  # noqa: F401
 import knowledge.site.inspection_models  # noqa: F401
 import knowledge.site.models  # noqa: F401

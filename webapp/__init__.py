@@ -41,13 +41,13 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import expert_pool.draws.models  # noqa: F401
     import expert_pool.experts.models  # noqa: F401
     import expert_pool.reviews.models  # noqa: F401
-    import expert_pool.settings  # noqa: F401
     import knowledge.accounts.models  # noqa: F401
     import knowledge.audit  # noqa: F401
     import knowledge.enterprises.models  # noqa: F401
     import knowledge.outbox  # noqa: F401
     import knowledge.plans.models  # noqa: F401
     import knowledge.registry.models  # noqa: F401
+    import knowledge.settings  # noqa: F401
     import knowledge.site.hazard_models  # noqa: F401
     import knowledge.site.inspection_models  # noqa: F401
     import knowledge.site.models  # noqa: F401

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from expert_pool.credit import rules as credit
 from expert_pool.experts.models import CreditAppeal, CreditEventRow, Expert, ExpertStatus
 from expert_pool.experts.scopes import CREDIT_ROLES, check_manage
-from expert_pool.settings import stored_values
 from knowledge import audit
 from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
 from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
+from knowledge.settings import stored_values
 
 
 def events_of(session: Session, expert_id: int) -> list[credit.CreditEvent]:

@@ -75,7 +75,8 @@ STEP_LABELS: dict[Step, str] = {
     Step.LIFT_STOP: "解除停工",
 }
 
-# Deadlines are policy, not law (DOMAIN.md section 8: "default: a major hazard 7 days, others 15").
+# Deadlines are policy, not law (DOMAIN.md section 8: "default: a major hazard 7 days, others 15"): these are the
+# defaults; the admin sets the province's figures on the policy page (knowledge.site.deadlines).
 DEADLINE_DAYS: dict[Level, int] = {Level.MAJOR: 7, Level.ORDINARY: 15}
 
 # Who takes each step.
@@ -120,10 +121,13 @@ class Hazard:
     supervised: bool = False
     stopped: bool = False
     closed_on: date | None = None
+    due: date | None = (
+        None  # the deadline set when it was found (the policy of that day); None: today's default
+    )
 
     @property
     def deadline(self) -> date:
-        return deadline(self.level, self.found_on)
+        return self.due if self.due is not None else deadline(self.level, self.found_on)
 
     def is_overdue(self, today: date) -> bool:
         """Past its deadline with the unit's move awaited (open or sent back): a rectification submitted in time
@@ -131,9 +135,10 @@ class Hazard:
         return self.state in (State.OPEN, State.SENT_BACK) and today > self.deadline
 
 
-def deadline(level: Level, found_on: date) -> date:
-    """The day by which the responsible unit must have rectified a hazard found on ``found_on``."""
-    return found_on + timedelta(days=DEADLINE_DAYS[level])
+def deadline(level: Level, found_on: date, days: int | None = None) -> date:
+    """The day by which the responsible unit must have rectified a hazard found on ``found_on``: ``days`` later
+    (the policy's figure for the level), or the default's."""
+    return found_on + timedelta(days=DEADLINE_DAYS[level] if days is None else days)
 
 
 def apply(hazard: Hazard, event: Event) -> Hazard:
@@ -177,9 +182,11 @@ def apply(hazard: Hazard, event: Event) -> Hazard:
     return replace(hazard, stopped=False)
 
 
-def replay(level: Level, found_on: date, events: Iterable[Event]) -> Hazard:
-    """The hazard its recorded events make, checked step by step. :raises LoopError: at the first bad step."""
-    hazard = Hazard(level, found_on)
+def replay(level: Level, found_on: date, events: Iterable[Event], due: date | None = None) -> Hazard:
+    """The hazard its recorded events make, checked step by step (``due``: its deadline as set when found).
+
+    :raises LoopError: at the first bad step."""
+    hazard = Hazard(level, found_on, due=due)
     last = found_on
     for event in events:
         if event.on < last:

@@ -25,6 +25,7 @@ from knowledge.registry.models import Work
 from knowledge.registry.workflow import IN_FORCE_STATUSES, WorkStatus
 from knowledge.site import files as site_files
 from knowledge.site.access import can_rectify, can_view_site, is_authority_for, is_builder
+from knowledge.site.deadlines import deadline_policy
 from knowledge.site.hazard_catalogue import clause_label, item
 from knowledge.site.hazard_loop import (
     FROM_STATES,
@@ -120,7 +121,8 @@ def open_hazard(
         inspection_id=inspection.id if inspection else None,
         inspection_item_id=inspection_item.id if inspection_item else None, flag_id=flag.id if flag else None,
         responsible_id=responsible_unit(work), found_on=data.found_on,
-        deadline=deadline(data.level, data.found_on), found_by_own_check=data.found_by_own_check,
+        deadline=deadline(data.level, data.found_on, deadline_policy(session).days(data.level)),
+        found_by_own_check=data.found_by_own_check,
         accountability=accountability(session, work, before=data.found_on),
         plan_version_id=version.id if version else None, created_by=actor_id,
     )  # fmt: skip
@@ -144,7 +146,7 @@ def get_hazard_for(session: Session, scope: Scope, hazard_id: int) -> Hazard:
 
 def loop_state(hazard: Hazard) -> LoopHazard:
     events = [Event(e.step, e.party, e.day, len(e.evidence), e.note) for e in hazard.events]
-    return replay(hazard.level, hazard.found_on, events)
+    return replay(hazard.level, hazard.found_on, events, due=hazard.deadline)
 
 
 def party_of(scope: Scope, hazard: Hazard, step: Step) -> Party:

@@ -40,13 +40,14 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "audit": {"db", "keyed_chain"},
         "identity": {"errors"},
         "keyed_chain": set(),
+        "settings": {"db", "errors"},
         "spreadsheets": {"audit", "errors", "regions"},
         "enterprises": KNOWLEDGE_KERNEL,
         "accounts": KNOWLEDGE_KERNEL | {"enterprises"},
         "registry": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts"},
         "plans": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry"},
         "search_docs": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
-        "site": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
+        "site": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans", "settings"},
         "cranes": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans", "site"},
         "demo": KNOWLEDGE_KERNEL
         | {"spreadsheets", "enterprises", "accounts", "registry", "plans", "site", "cranes"},
@@ -55,15 +56,14 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     # the policy reads credit's rules and the conflict limits; demo above everything it seeds.
     "expert_pool": {
         "errors": set(),
-        "settings": set(),
         "pdf": set(),
         "experts": {"errors"},
-        "credit": {"errors", "settings", "experts"},
+        "credit": {"errors", "experts"},
         "conflicts": {"errors", "experts"},
-        "policy": {"errors", "settings", "credit", "conflicts"},
-        "draws": {"errors", "settings", "pdf", "experts", "credit", "conflicts", "policy"},
-        "reviews": {"errors", "settings", "pdf", "experts", "credit", "conflicts", "policy", "draws"},
-        "demo": {"errors", "settings", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
+        "policy": {"errors", "credit", "conflicts"},
+        "draws": {"errors", "pdf", "experts", "credit", "conflicts", "policy"},
+        "reviews": {"errors", "pdf", "experts", "credit", "conflicts", "policy", "draws"},
+        "demo": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
     },
 }
 

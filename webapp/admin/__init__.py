@@ -18,6 +18,7 @@ from knowledge.accounts import services as account_services
 from knowledge.accounts.models import Role
 from knowledge.enterprises.models import Enterprise
 from knowledge.errors import DomainError, PermissionDenied, ValidationError
+from knowledge.site import deadlines
 from webapp.admin.forms import AccountForm
 from webapp.auth import current_scope, role_required
 from webapp.extensions import db
@@ -91,7 +92,7 @@ def policy() -> ResponseReturnValue:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
-            flash("政策参数已保存，之后的抽取按新参数执行并记录在抽取记录中", "success")
+            flash("政策参数已保存，之后的抽取和新发现的隐患按新参数执行", "success")
         return redirect(url_for("admin.policy"))
     return render_template(
         "admin/policy.html",
@@ -100,6 +101,8 @@ def policy() -> ResponseReturnValue:
         credit=credit_policy(db.session).to_dict(),
         labels=pool_policy_store.POLICY_LABELS,
         credit_labels=CREDIT_POLICY_LABELS,
+        site=deadlines.deadline_policy(db.session).to_dict(),
+        site_labels=deadlines.LABELS,
     )
 
 

@@ -1,4 +1,5 @@
-"""Stored policy values (DOMAIN: every number marked **policy**): the table the admin edits, read by group."""
+"""Stored policy values (DOMAIN: every number marked **policy**): the table the admin edits, read by group (the
+pool's and credit's in expert_pool.policy, the hazard deadlines in knowledge.site.deadlines)."""
 
 from __future__ import annotations
 
