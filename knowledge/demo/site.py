@@ -24,7 +24,7 @@ from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
 from knowledge.accounts.permissions import Scope
 from knowledge.demo.loader import ProgressCallback, advance_sequences
-from knowledge.demo.site_loops import LoopHistories, demo_photo
+from knowledge.demo.site_loops import LoopHistories, demo_photo, last_inspections
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.errors import ValidationError
 from knowledge.plans.models import PlanVersion
@@ -320,6 +320,7 @@ class _SiteSeeder:
                             with_photo=self.upload_dir is not None and n_inspections <= 1000)  # fmt: skip
             if len(rows["hazards"]) >= n_hazards:
                 fail_rate = 0.0
+        last_inspections(rows)
         counts = {"site_inspection": self.write(Inspection, rows["ins"]),
                   "site_inspection_item": self.write(InspectionItem, rows["items"]),
                   "site_inspection_photo": self.write(InspectionPhoto, rows["photos"]),

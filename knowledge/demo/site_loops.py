@@ -1,4 +1,5 @@
-"""Plausible histories of demo hazards through their loop, and the small generated pictures the demo stores."""
+"""Plausible histories of demo hazards through their loop, who inspected before each, and the small generated
+pictures the demo stores."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -61,3 +63,16 @@ def demo_photo(rng: random.Random) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def last_inspections(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Each hazard's accountability names the work's last inspection before the one that found it (责任倒查)."""
+    by_work: dict[int, list[tuple[date, int, list[str]]]] = {}
+    for ins in rows["ins"]:
+        by_work.setdefault(ins["work_id"], []).append((ins["inspected_on"], ins["id"], ins["inspectors"]))
+    for hazard in rows["hazards"]:
+        earlier = [i for i in by_work.get(hazard["work_id"], []) if i[0] < hazard["found_on"]]
+        if earlier:
+            day, ins_id, inspectors = max(earlier, key=lambda i: (i[0], i[1]))
+            hazard["accountability"] = {**hazard["accountability"], "last_inspection": {
+                "id": ins_id, "on": day.isoformat(), "inspectors": inspectors}}  # fmt: skip

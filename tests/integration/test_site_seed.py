@@ -124,3 +124,14 @@ def test_the_demo_has_system_flags_confirmed_dismissed_and_open(session, seeded)
     )
     flagged = list(session.scalars(select(Hazard).where(Hazard.flag_id.is_not(None))))
     assert len(flagged) == 3 and all(h.catalogue_key and h.level.value == "major" for h in flagged)
+
+
+def test_a_hazard_names_the_works_last_inspection_before_it(session, seeded):
+    for hazard in session.scalars(select(Hazard)):
+        earlier = list(session.scalars(select(Inspection).where(
+            Inspection.work_id == hazard.work_id, Inspection.inspected_on < hazard.found_on)))  # fmt: skip
+        last = hazard.accountability.get("last_inspection")
+        if earlier:
+            assert last["on"] == max(i.inspected_on for i in earlier).isoformat()
+        else:
+            assert last is None
