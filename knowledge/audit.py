@@ -182,6 +182,11 @@ ACTION_LABELS: dict[str, str] = {
     "sweep_open": "开启排查轮次",
     "flag_confirm": "系统预警确认为隐患",
     "flag_dismiss": "排除系统预警",
+    # Construction cranes (issue 21).
+    "crane_register": "起重机械产权备案",
+    "crane_owner_change": "起重机械产权变更",
+    "crane_certificate_revoke": "撤销起重机械证书",
+    "crane_certificate_pdf": "下载起重机械证书PDF",
 }
 
 

@@ -43,6 +43,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import expert_pool.reviews.models  # noqa: F401
     import knowledge.accounts.models  # noqa: F401
     import knowledge.audit  # noqa: F401
+    import knowledge.cranes.models  # noqa: F401
     import knowledge.enterprises.models  # noqa: F401
     import knowledge.outbox  # noqa: F401
     import knowledge.plans.models  # noqa: F401
@@ -96,6 +97,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         api,
         auth,
         classify,
+        cranes,
         draws,
         enterprises,
         experts,
@@ -126,6 +128,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(site.bp)
+    app.register_blueprint(cranes.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)

@@ -36,3 +36,17 @@ class ConclusionMismatchError(CraneError):
 
 class SpotCheckPolicyError(CraneError):
     """Spot-check settings that cannot be applied (a percentile outside 1-99, a window of no months…)."""
+
+
+class RegistrationRefusedError(CraneError):
+    """An ownership registration refused by 建设部令第166号 第七条; ``reasons`` holds every reason found."""
+
+    code = "registration_refused"
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("；".join(reasons))
+        self.reasons = reasons
+
+
+class CertificateError(CraneError):
+    """A certificate that cannot be issued, revoked or verified as asked (already revoked, malformed code…)."""

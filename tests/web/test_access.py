@@ -16,12 +16,13 @@ from tests.factories import (
     make_project,
     make_work,
 )
+from tests.site_access import cranes as site_cranes
 from tests.site_access import hazards as site_hazards
 from tests.site_access import inspections as site_inspections
 from tests.site_access import records as site_records
 from tests.site_access import timeline as site_timeline
 
-SITE_PARTS = (site_records, site_inspections, site_hazards, site_timeline)
+SITE_PARTS = (site_records, site_inspections, site_hazards, site_timeline, site_cranes)
 ALL = set(Role)
 # The security and the audit administrator reach their own pages only (webapp/admin/duties.py).
 BUSINESS = ALL - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
@@ -91,6 +92,8 @@ PUBLIC = {
     "reports.verify",
     "reports.verify_form",
     "reports.chain_digest_file",
+    "cranes.verify",
+    "cranes.verify_form",
 }
 POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "admin.reset_two_factor",
              "admin.disable_account", "admin.enable_account", "admin.verify_audit", "admin.unlock_sign_in", "auth.two_factor_cancel",

@@ -214,6 +214,7 @@ def test_every_non_public_api_route_needs_a_token(app, client):
         "api.classify_catalogue",
         "api.verify_draw",
         "api.verify_report",
+        "api.verify_certificate",
         "api.draw_chain",  # the keyed draw chain's head and signed digests: public on purpose (issue 18)
     }
     for rule in app.url_map.iter_rules():
@@ -235,6 +236,8 @@ def test_every_non_public_api_route_needs_a_token(app, client):
             "monitoring_id",
             "alarm_id",
             "acceptance_id",
+            "machine_id",
+            "certificate_id",
         )
         for name in names:
             url = url.replace(f"<{name}>", "1")

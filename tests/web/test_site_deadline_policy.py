@@ -35,7 +35,10 @@ def test_the_admin_sets_the_days_and_new_hazards_take_them(app, client, session)
     after = open_one(session, world)
     assert after.deadline == FOUND + timedelta(days=10)
     assert session.get(type(before), before.id).deadline == FOUND + timedelta(days=15)  # kept as given
-    assert hazards.loop_state(session.get(type(before), before.id)).is_overdue(FOUND + timedelta(days=12)) is False
+    assert (
+        hazards.loop_state(session.get(type(before), before.id)).is_overdue(FOUND + timedelta(days=12))
+        is False
+    )
 
 
 def test_bad_deadlines_are_refused_with_a_message_and_nothing_changes(app, client, session):

@@ -77,6 +77,7 @@ def domain_error(exc: DomainError) -> ResponseReturnValue:
 
 from webapp.api import (  # noqa: E402,F401
     accounts,
+    cranes,
     draws,
     registry,
     reviews,
