@@ -67,7 +67,13 @@ def enrolled_account(client, session, clock, role=Role.ADMIN):
 
 def page_endpoints(app) -> list[str]:
     """Every GET page without URL arguments, but the public ones."""
-    public = {"auth.login", "auth.two_factor_code", "main.healthz", "reports.verify_form"}
+    public = {
+        "auth.login",
+        "auth.two_factor_code",
+        "main.healthz",
+        "reports.verify_form",
+        "cranes.verify_form",
+    }
     return sorted(
         str(r.rule) for r in app.url_map.iter_rules()
         if "GET" in r.methods and not r.arguments and not r.endpoint.startswith(("api.", "static", "bootstrap."))
