@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.passwords import hash_password
-from knowledge.accounts.permissions import Scope
 from knowledge.demo.loader import ProgressCallback, advance_sequences
+from knowledge.demo.site_flags import seed_flags
 from knowledge.demo.site_loops import LoopHistories, demo_photo, last_inspections
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.errors import ValidationError
@@ -33,19 +33,16 @@ from knowledge.registry.rules import Verdict
 from knowledge.registry.scope_tables import EXCAVATION
 from knowledge.registry.workflow import WorkStatus
 from knowledge.site import files as site_files
-from knowledge.site import flag_scan, flag_services
 from knowledge.site.checklist import checklist_for
 from knowledge.site.hazard_catalogue import CURRENT_VERSION, clause_label, item
 from knowledge.site.hazard_loop import Level, Step, deadline, replay
 from knowledge.site.hazard_models import Hazard, HazardEvent, HazardEvidence, Source
 from knowledge.site.inspection_models import (
-    FlagState,
     Inspection,
     InspectionItem,
     InspectionPhoto,
     ItemResult,
     Sweep,
-    SystemFlag,
 )
 from knowledge.site.models import (
     Acceptance,
@@ -125,27 +122,9 @@ def seed_site(
         if on_progress is not None:
             on_progress(f"现场数据：{label}", n, len(steps))
     session.commit()
-    summary.counts.update(_flags(session, today, seeder.recorder))
+    summary.counts.update(seed_flags(session, today, seeder.recorder))
     summary.elapsed_seconds = time.perf_counter() - started
     return summary
-
-
-def _flags(session: Session, today: date, recorder: int) -> dict[str, int]:
-    """Run the system-flag scan over the seeded registry, confirm three flags into hazards and dismiss one."""
-    now = datetime.combine(today, clock_time(12, 0), tzinfo=UTC)
-    run, _ = flag_scan.start_scan(session, scope=None, now=now)
-    flag_scan.run_scan(session, run.id, today=today)
-    scope = Scope(recorder, Role.REGULATOR)  # the seed acts as the province's regulator
-    found = session.scalars(
-        select(SystemFlag).where(SystemFlag.state == FlagState.OPEN).order_by(SystemFlag.id).limit(4)
-    ).all()
-    for flag in found[:3]:
-        flag_services.confirm_flag(session, flag, scope=scope, today=today, now=now)
-    for flag in found[3:]:
-        flag_services.dismiss_flag(
-            session, flag, scope=scope, now=now, reason="经核实该工程已取得论证意见，登记数据尚未同步"
-        )
-    return {"site_system_flag": session.scalar(select(func.count(SystemFlag.id))) or 0}
 
 
 def _recorder(session: Session) -> int:
