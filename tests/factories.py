@@ -100,7 +100,7 @@ def make_account(session: Session, role: Role = Role.ADMIN, **overrides: Any) ->
         "role": role,
         "two_factor_waived": True,
     }
-    if role is Role.PROJECT_TEAM and "enterprise_id" not in overrides:
+    if role.binds_enterprise and "enterprise_id" not in overrides:
         fields["enterprise_id"] = make_enterprise(session).id
     if role is Role.EXPERT and "expert_id" not in overrides:
         fields["expert_id"] = make_expert(session).id

@@ -43,7 +43,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import expert_pool.reviews.models  # noqa: F401
     import knowledge.accounts.models  # noqa: F401
     import knowledge.audit  # noqa: F401
+    import knowledge.cranes.inspection_models  # noqa: F401
     import knowledge.cranes.models  # noqa: F401
+    import knowledge.cranes.site_models  # noqa: F401
     import knowledge.enterprises.models  # noqa: F401
     import knowledge.outbox  # noqa: F401
     import knowledge.plans.models  # noqa: F401

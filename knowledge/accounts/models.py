@@ -18,6 +18,8 @@ class Role(StrEnum):
     DRAW_OFFICE = "draw_office"
     EXPERT = "expert"
     REGULATOR = "regulator"
+    # An inspector of a crane inspection body (检验检测机构), bound to the body's enterprise.
+    INSPECTION_BODY = "inspection_body"
     # Separation of duties (GB/T 22239-2019 8.1.4.2 d, 8.1.5.1-8.1.5.3): the system administrator keeps the
     # stored value "admin"; the security and the audit administrator each do their own work and nothing else.
     ADMIN = "admin"
@@ -31,6 +33,7 @@ class Role(StrEnum):
             "draw_office": "抽取办公室",
             "expert": "评审专家",
             "regulator": "监管人员",
+            "inspection_body": "检验机构",
             "admin": "系统管理员",
             "security_admin": "安全管理员",
             "audit_admin": "审计管理员",
@@ -40,6 +43,11 @@ class Role(StrEnum):
     def has_city_scope(self) -> bool:
         """Roles that belong to the province (city NULL) or to one city."""
         return self in (Role.DRAW_OFFICE, Role.REGULATOR)
+
+    @property
+    def binds_enterprise(self) -> bool:
+        """Roles that act for one enterprise: a project team, an inspection body's inspector."""
+        return self in (Role.PROJECT_TEAM, Role.INSPECTION_BODY)
 
     @property
     def is_business(self) -> bool:
@@ -52,6 +60,9 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint("role <> 'project_team' OR enterprise_id IS NOT NULL", name="team_has_enterprise"),
         CheckConstraint("role <> 'expert' OR expert_id IS NOT NULL", name="expert_has_record"),
+        CheckConstraint(
+            "role <> 'inspection_body' OR enterprise_id IS NOT NULL", name="inspector_has_enterprise"
+        ),
         CheckConstraint(
             "city IS NULL OR role IN ('draw_office', 'regulator')", name="city_only_for_scoped_roles"
         ),

@@ -47,8 +47,8 @@ class AccountInput:
 
 def _check_account_binding(data: AccountInput) -> None:
     """Each role is bound to what it acts for (issue 2: team → enterprise, expert → record)."""
-    if data.role is Role.PROJECT_TEAM and data.enterprise_id is None:
-        raise ValidationError("项目团队账号必须绑定一个单位", field="enterprise_id")
+    if data.role.binds_enterprise and data.enterprise_id is None:
+        raise ValidationError(f"{data.role.label}账号必须绑定一个单位", field="enterprise_id")
     if data.role is Role.EXPERT and data.expert_id is None:
         raise ValidationError("专家账号必须绑定一条专家记录", field="expert_id")
     if data.city is not None and not data.role.has_city_scope:
@@ -116,7 +116,7 @@ def create_account(
         password_hash=password_hash,
         role=data.role,
         city=data.city if data.role.has_city_scope else None,
-        enterprise_id=data.enterprise_id if data.role is Role.PROJECT_TEAM else None,
+        enterprise_id=data.enterprise_id if data.role.binds_enterprise else None,
         expert_id=data.expert_id if data.role is Role.EXPERT else None,
         must_change_password=data.must_change_password,
     )
@@ -159,7 +159,7 @@ def _bind(session: Session, account: Account, role: Role, binding: BindingInput)
     _check_bindings_exist(session, probe.enterprise_id, probe.expert_id, account_id=account.id)
     account.role = role
     account.city = binding.city if role.has_city_scope else None
-    account.enterprise_id = binding.enterprise_id if role is Role.PROJECT_TEAM else None
+    account.enterprise_id = binding.enterprise_id if role.binds_enterprise else None
     account.expert_id = binding.expert_id if role is Role.EXPERT else None
 
 

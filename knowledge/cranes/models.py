@@ -26,10 +26,11 @@ CODE_LENGTH = 16
 
 class CertificateKind(StrEnum):
     OWNERSHIP = "ownership"  # 产权备案证明
+    USE_SIGN = "use_sign"  # 使用登记标志 (166号令 第十七条)
 
     @property
     def label(self) -> str:
-        return {"ownership": "建筑起重机械产权备案证明"}[self.value]
+        return {"ownership": "建筑起重机械产权备案证明", "use_sign": "建筑起重机械使用登记标志"}[self.value]
 
 
 class Machine(Base):
@@ -116,6 +117,11 @@ class Certificate(Base):
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("crane_certificate.id"), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
+    # For a use-registration sign: the use registration it proves (``registration_id`` is then the ownership
+    # registration in force when it was issued). Names the table: site_models, above this module, declares it.
+    use_registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crane_use_registration.id"), index=True
+    )
 
     registration: Mapped[OwnershipRegistration] = relationship(back_populates="certificates")
     supersedes: Mapped[Certificate | None] = relationship(
@@ -141,3 +147,4 @@ class CertificateRevocation(Base):
 
     certificate: Mapped[Certificate] = relationship(back_populates="revocation")
     revoker: Mapped[Account | None] = relationship()
+

@@ -59,6 +59,9 @@ class Hazard(Base):
     inspection_item_id: Mapped[int | None] = mapped_column(ForeignKey("site_inspection_item.id"), unique=True)
     flag_id: Mapped[int | None] = mapped_column(ForeignKey("site_system_flag.id"), unique=True)
     responsible_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    # A hazard found on a construction crane on the site (its file lists it; a use registration is refused
+    # while a major one is open).
+    machine_id: Mapped[int | None] = mapped_column(ForeignKey("crane_machine.id"), index=True)
     found_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
     # 责任倒查 (DOMAIN.md section 8): whether the unit's own checks had found it, who should have, and the plan

@@ -16,13 +16,17 @@ from tests.factories import (
     make_project,
     make_work,
 )
+from tests.site_access import crane_reports as site_crane_reports
+from tests.site_access import crane_sites as site_crane_sites
+from tests.site_access import crane_spot_checks as site_crane_spot_checks
 from tests.site_access import cranes as site_cranes
 from tests.site_access import hazards as site_hazards
 from tests.site_access import inspections as site_inspections
 from tests.site_access import records as site_records
 from tests.site_access import timeline as site_timeline
 
-SITE_PARTS = (site_records, site_inspections, site_hazards, site_timeline, site_cranes)
+SITE_PARTS = (site_records, site_inspections, site_hazards, site_timeline, site_cranes, site_crane_sites,
+              site_crane_reports, site_crane_spot_checks)  # fmt: skip
 ALL = set(Role)
 # The security and the audit administrator reach their own pages only (webapp/admin/duties.py).
 BUSINESS = ALL - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
@@ -111,10 +115,21 @@ for _part in SITE_PARTS:
     MATRIX.update(_part.MATRIX)
     POST_ONLY |= _part.POST_ONLY
     QUERY.update(_part.QUERY)
+# An inspection body's inspectors work on the machines they inspect: the registry's projects, works, reviews, draws
+# and search are not theirs.
+NOT_FOR_INSPECTORS = ("draws.detail", "projects.detail", "projects.index", "reports.report_pdf", "reviews.detail",
+                      "reviews.index", "reviews.revision_compare", "reviews.revision_download", "search.index",
+                      "works.detail", "works.download", "works.export", "works.index", "works.plan_detail")  # fmt: skip
+for _endpoint in NOT_FOR_INSPECTORS:
+    MATRIX[_endpoint] = MATRIX[_endpoint] - {Role.INSPECTION_BODY}
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
 HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
-HIDDEN["reports.report_pdf"] = BUSINESS  # a report of a review one may see, but no such report
-HIDDEN["reviews.revision_compare"] = HIDDEN["reviews.revision_download"] = BUSINESS  # no revision
+HIDDEN["reports.report_pdf"] = BUSINESS - {
+    Role.INSPECTION_BODY
+}  # a report of a review one may see, but no such report
+HIDDEN["reviews.revision_compare"] = HIDDEN["reviews.revision_download"] = BUSINESS - {
+    Role.INSPECTION_BODY
+}  # no revision
 
 
 @pytest.fixture

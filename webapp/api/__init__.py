@@ -77,6 +77,9 @@ def domain_error(exc: DomainError) -> ResponseReturnValue:
 
 from webapp.api import (  # noqa: E402,F401
     accounts,
+    crane_reports,
+    crane_sites,
+    crane_spot_checks,
     cranes,
     draws,
     registry,

@@ -209,7 +209,7 @@ def _date(raw: str | None, name: str) -> date | None:
 )
 def list_projects() -> ResponseReturnValue:
     scope = current_scope()
-    if scope.role is Role.EXPERT:
+    if scope.role in (Role.EXPERT, Role.INSPECTION_BODY):  # as the pages: no registry list for them
         abort(403)
     page, per_page = page_args()
     result = projects.projects(

@@ -1,7 +1,9 @@
-"""Construction crane pages: the machine register, ownership registration, certificates and their verification."""
+"""Construction crane pages: the machine register, ownership registration, certificates and their verification;
+machines on sites (installation, acceptance, use registration, dismantling) and the machine's file; online
+inspection reports; the spot-check list of inspection bodies; the periodic bulletin."""
 
 from flask import Blueprint
 
 bp = Blueprint("cranes", __name__, url_prefix="/cranes")
 
-from webapp.cranes import pages  # noqa: E402,F401
+from webapp.cranes import inspection_pages, pages, site_pages, spot_check_pages  # noqa: E402,F401
