@@ -48,7 +48,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "plans": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry"},
         "search_docs": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
         "site": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans", "settings"},
-        "cranes": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans", "site"},
+        "cranes": KNOWLEDGE_KERNEL
+        | {"enterprises", "accounts", "registry", "plans", "site", "settings", "spreadsheets"},
         "demo": KNOWLEDGE_KERNEL
         | {"spreadsheets", "enterprises", "accounts", "registry", "plans", "site", "cranes"},
     },
