@@ -11,6 +11,7 @@ from expert_pool.conflicts.soft_limits import MIN_PAIR_LIMIT
 from expert_pool.credit.ledger import credit_policy
 from expert_pool.credit.rules import CREDIT_POLICY_BOUNDS, CREDIT_POLICY_LABELS, CreditPolicy
 from knowledge import audit
+from knowledge.cranes import spot_check_job
 from knowledge.errors import ValidationError
 from knowledge.settings import PolicySetting, check_bounds, coerce_value, stored_values
 from knowledge.site import deadlines
@@ -125,6 +126,11 @@ def set_policy(session: Session, group: str, values: dict[str, Any], *, actor_id
     elif group == deadlines.GROUP:
         current = deadlines.deadline_policy(session).to_dict()
         updated = deadlines.checked(deadlines.deadline_policy(session), values).to_dict()
+    elif group == spot_check_job.GROUP:
+        current = spot_check_job.policy_to_dict(spot_check_job.spot_check_policy(session))
+        updated = spot_check_job.policy_to_dict(
+            spot_check_job.checked(spot_check_job.policy_from_dict(current), values)
+        )
     else:
         raise ValidationError(f"未知的政策组：{group}")
     changed = {k: v for k, v in updated.items() if current.get(k) != v}

@@ -187,6 +187,23 @@ ACTION_LABELS: dict[str, str] = {
     "crane_owner_change": "起重机械产权变更",
     "crane_certificate_revoke": "撤销起重机械证书",
     "crane_certificate_pdf": "下载起重机械证书PDF",
+    "crane_machine_import_batch": "批量导入起重机械（汇总）",
+    "crane_machines_export": "导出起重机械清单",
+    "crane_qualification": "登记安装单位资质",
+    "crane_install_notice": "起重机械安装告知",
+    "crane_acceptance_open": "发起起重机械联合验收",
+    "crane_acceptance_sign": "起重机械联合验收签字",
+    "crane_use_register": "起重机械使用登记",
+    "crane_dismantle_notice": "起重机械拆卸告知",
+    "crane_machine_record": "记录起重机械维护保养或故障",
+    "crane_body_register": "登记检验检测机构",
+    "crane_report_start": "开始起重机械检验",
+    "crane_report_items": "填写起重机械检验项目",
+    "crane_report_publish": "出具起重机械检验报告",
+    "crane_report_pdf": "下载起重机械检验报告PDF",
+    "crane_spot_check_order": "下达检验机构抽查",
+    "crane_spot_check_result": "记录检验机构抽查结果",
+    "crane_bulletin_pdf": "下载起重机械安全通报",
 }
 
 

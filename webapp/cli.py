@@ -19,6 +19,7 @@ from knowledge.accounts import services as account_services
 from knowledge.accounts import two_factor_services
 from knowledge.accounts.models import Account, Role
 from knowledge.accounts.two_factor import requires_two_factor
+from knowledge.cranes.inspection_models import InspectionBody
 from knowledge.enterprises.models import Enterprise, ParticipantRole, ProjectParticipant
 from knowledge.errors import DomainError
 from knowledge.regions import City
@@ -46,6 +47,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("team", "项目技术负责人", Role.PROJECT_TEAM),
     DemoAccount("supervisor", "项目总监理工程师", Role.PROJECT_TEAM),  # the supervisor on the team's projects
     DemoAccount("expert", "评审专家", Role.EXPERT),
+    DemoAccount("inspector", "检验机构检验员", Role.INSPECTION_BODY),
 )
 
 
@@ -83,6 +85,8 @@ def _supervisor_of(contractor_id: int) -> int | None:
 
 
 def _enterprise_of(demo: DemoAccount) -> int | None:
+    if demo.role is Role.INSPECTION_BODY:
+        return db.session.scalar(select(InspectionBody.enterprise_id).order_by(InspectionBody.id).limit(1))
     if demo.role is not Role.PROJECT_TEAM:
         return None
     contractor = _busiest_contractor()
@@ -320,8 +324,10 @@ def register_cli(app: Flask) -> None:
         from expert_pool.experts.identity import IdentityVault
         from knowledge.clock import CST
         from knowledge.db import utcnow
+        from knowledge.demo.cranes import seed_cranes
         from knowledge.demo.seed import seed_demo
         from knowledge.demo.site import seed_site
+        from webapp.cranes.io_pages import crane_renderers
 
         has_data = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
         if has_data and if_empty:
@@ -344,6 +350,9 @@ def register_cli(app: Flask) -> None:
                 authors = seed_plan_authors(db.session, seed=seed, on_progress=progress)
                 site = seed_site(db.session, scale=scale, seed=seed, today=utcnow().astimezone(CST).date(),
                                  upload_dir=current_app.config["UPLOAD_DIR"], on_progress=progress)  # fmt: skip
+                cranes = seed_cranes(db.session, scale=scale, seed=seed, today=utcnow().astimezone(CST).date(),
+                                     inspector_password=DEMO_PASSWORD, keep_password=demo, on_progress=progress,
+                                     renderers=crane_renderers(current_app.config["PUBLIC_BASE_URL"]))  # fmt: skip
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
             finally:
@@ -357,6 +366,7 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{reviews.label}；其中论证数据用时 {reviews.elapsed_seconds:.1f} 秒")
             click.echo(authors.label)
             click.echo(site.label)
+            click.echo(cranes.label)
         print_demo_accounts(create_demo_accounts(keep_password=demo))
 
     @app.cli.command("create-admin")

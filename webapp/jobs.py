@@ -109,3 +109,7 @@ def scan_flags(run_id: int) -> int:
 
     with _app().app_context():
         return run_scan(db.session, run_id, today=utcnow().astimezone(CST).date()).flagged
+
+
+# The crane area's jobs (the spot-check list, the bulletin) register on the same queue when the consumer loads this module.
+from webapp.cranes import tasks as crane_tasks  # noqa: E402,F401

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from knowledge.cranes.errors import CertificateError
-from knowledge.cranes.models import Certificate, CertificateRevocation, OwnershipRegistration
+from knowledge.cranes.models import Certificate, CertificateKind, CertificateRevocation, OwnershipRegistration
+from knowledge.cranes.site_models import Installation, UseRegistration
 from knowledge.errors import NotFoundError
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -68,9 +69,12 @@ class Verdict:
     state: CertificateState
     replaced_by: Certificate | None
     revocation: CertificateRevocation | None
+    use_registration: UseRegistration | None = None  # for a use-registration sign (使用登记标志)
 
     @property
     def message(self) -> str:
+        if self.use_registration is not None:
+            return self._use_sign_message(self.use_registration)
         number = self.certificate.registration.number
         if self.state is CertificateState.REVOKED:
             assert self.revocation is not None
@@ -81,6 +85,20 @@ class Verdict:
         if self.state is CertificateState.SUPERSEDED:
             return f"该证书（备案编号 {number}）已被产权变更后的新证书替代，不再是现行证书"
         return f"该证书真实有效，是备案编号 {number} 的现行产权备案证明"
+
+    def _use_sign_message(self, use: UseRegistration) -> str:
+        if self.state is CertificateState.REVOKED:
+            assert self.revocation is not None
+            return (
+                f"该使用登记标志（使用登记编号 {use.number}）已于{self.revocation.revoked_on.isoformat()}撤销，"
+                f"不再有效；撤销原因：{self.revocation.reason}"
+            )
+        if self.state is CertificateState.SUPERSEDED:
+            return f"该使用登记标志（使用登记编号 {use.number}）已被替代，不再是现行标志"
+        ended = use.installation.ended_on
+        if ended is not None:
+            return f"该使用登记标志真实，使用登记编号 {use.number}；该机械已于{ended.isoformat()}拆卸告知，本次登记已终止"
+        return f"该使用登记标志真实有效，是使用登记编号 {use.number} 的现行建筑起重机械使用登记标志"
 
 
 def verify_code(session: Session, text: str) -> Verdict:
@@ -97,4 +115,11 @@ def verify_code(session: Session, text: str) -> Verdict:
     if certificate is None:
         raise NotFoundError(f"没有验证码为 {code} 的起重机械证书，请核对；证书可能是伪造的")
     state = state_of(certificate)
-    return Verdict(certificate, state, certificate.superseded_by, certificate.revocation)
+    use = None
+    if certificate.kind is CertificateKind.USE_SIGN and certificate.use_registration_id is not None:
+        use = session.scalar(
+            select(UseRegistration)
+            .where(UseRegistration.id == certificate.use_registration_id)
+            .options(joinedload(UseRegistration.installation).joinedload(Installation.project))
+        )
+    return Verdict(certificate, state, certificate.superseded_by, certificate.revocation, use)

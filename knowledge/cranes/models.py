@@ -147,4 +147,3 @@ class CertificateRevocation(Base):
 
     certificate: Mapped[Certificate] = relationship(back_populates="revocation")
     revoker: Mapped[Account | None] = relationship()
-

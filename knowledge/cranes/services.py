@@ -193,8 +193,13 @@ def current_registration(machine: Machine) -> OwnershipRegistration:
 
 
 def current_certificate(machine: Machine) -> Certificate | None:
-    """The certificate of the current registration that is neither superseded nor revoked."""
-    found = [c for c in current_registration(machine).certificates if state_of(c) is CertificateState.CURRENT]
+    """The ownership certificate of the current registration that is neither superseded nor revoked (a use sign
+    hangs on the same registration but is the site's, not the owner's)."""
+    found = [
+        c
+        for c in current_registration(machine).certificates
+        if c.kind is CertificateKind.OWNERSHIP and state_of(c) is CertificateState.CURRENT
+    ]
     return found[-1] if found else None
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from knowledge.accounts.models import Account
 from knowledge.cranes.models import Machine
 from knowledge.db import Base, UTCDateTime, enum_column, utcnow
-from knowledge.enterprises.models import Enterprise
+from knowledge.enterprises.models import Enterprise, Project
 from knowledge.regions import City
-from knowledge.registry.models import Project, Work
+from knowledge.registry.models import Work
 
 
 class InstallerQualification(Base):

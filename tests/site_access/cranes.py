@@ -18,8 +18,11 @@ MATRIX: dict[str, set[Role]] = {
     "cranes.register": {Role.PROJECT_TEAM, Role.ADMIN},
     "cranes.detail": READERS,
     "cranes.certificate_file": READERS,
+    "cranes.export": READERS,
+    "cranes.import_machines": {Role.PROJECT_TEAM, Role.ADMIN},
+    "cranes.import_template": {Role.PROJECT_TEAM, Role.ADMIN},
 }
-POST_ONLY: set[str] = {"cranes.revoke"}
+POST_ONLY: set[str] = {"cranes.revoke", "cranes.import_commit"}
 QUERY: dict[str, set[str]] = {}
 
 

@@ -130,6 +130,10 @@ HIDDEN["reports.report_pdf"] = BUSINESS - {
 HIDDEN["reviews.revision_compare"] = HIDDEN["reviews.revision_download"] = BUSINESS - {
     Role.INSPECTION_BODY
 }  # no revision
+for _part in SITE_PARTS:
+    PUBLIC |= getattr(_part, "PUBLIC", set())
+    for _endpoint, _roles in getattr(_part, "HIDDEN", {}).items():
+        HIDDEN[_endpoint] = HIDDEN.get(_endpoint, set()) | _roles
 
 
 @pytest.fixture

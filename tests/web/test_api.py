@@ -215,6 +215,7 @@ def test_every_non_public_api_route_needs_a_token(app, client):
         "api.verify_draw",
         "api.verify_report",
         "api.verify_certificate",
+        "api.verify_crane_report",
         "api.draw_chain",  # the keyed draw chain's head and signed digests: public on purpose (issue 18)
     }
     for rule in app.url_map.iter_rules():
@@ -238,6 +239,8 @@ def test_every_non_public_api_route_needs_a_token(app, client):
             "acceptance_id",
             "machine_id",
             "certificate_id",
+            "installation_id",
+            "bulletin_id",
         )
         for name in names:
             url = url.replace(f"<{name}>", "1")
@@ -261,7 +264,10 @@ def test_api_role_matrix(client, session, role):
     expected_create = 201 if role is Role.ADMIN else 403
     assert client.post("/api/v1/enterprises", json=body, headers=headers).status_code == expected_create
     duty_only = role in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)  # no business API (webapp/admin/duties.py)
-    no_registry = role in (Role.EXPERT, Role.INSPECTION_BODY)  # experts: through reviews; inspectors: machines
+    no_registry = role in (
+        Role.EXPERT,
+        Role.INSPECTION_BODY,
+    )  # experts: through reviews; inspectors: machines
     expected_list = 403 if no_registry or duty_only else 200
     assert client.get("/api/v1/projects", headers=headers).status_code == expected_list
     expected_get = 403 if duty_only else 404 if no_registry else 200

@@ -264,7 +264,11 @@ def test_only_the_demo_seed_waives_the_requirement(runner, session):
     result = runner.invoke(args=["seed-demo", "--scale", "small", "--demo"])
     assert result.exit_code == 0 and "演示账号：未强制双因素" in result.output
     waived = set(session.scalars(select(Account.username).where(Account.two_factor_waived)))
-    assert waived == {d.username for d in DEMO_ACCOUNTS if d.role not in (Role.PROJECT_TEAM, Role.EXPERT)}
+    assert waived == {
+        d.username
+        for d in DEMO_ACCOUNTS
+        if d.role not in (Role.PROJECT_TEAM, Role.EXPERT, Role.INSPECTION_BODY)
+    }
     assert {"admin", "office", "regulator"} <= waived
 
 

@@ -16,6 +16,7 @@ from expert_pool.credit.rules import CREDIT_POLICY_LABELS
 from knowledge.accounts import queries as account_queries
 from knowledge.accounts import services as account_services
 from knowledge.accounts.models import Role
+from knowledge.cranes import spot_check_job
 from knowledge.enterprises.models import Enterprise
 from knowledge.errors import DomainError, PermissionDenied, ValidationError
 from knowledge.site import deadlines
@@ -103,6 +104,8 @@ def policy() -> ResponseReturnValue:
         credit_labels=CREDIT_POLICY_LABELS,
         site=deadlines.deadline_policy(db.session).to_dict(),
         site_labels=deadlines.LABELS,
+        cranes=spot_check_job.policy_to_dict(spot_check_job.spot_check_policy(db.session)),
+        crane_labels=spot_check_job.LABELS,
     )
 
 

@@ -19,7 +19,8 @@ class BindingForm(Form):
 
     city = EnumSelectField("所属城市（监管、抽取办公室；留空为省级）", City, blank="省级 / 不适用")
     enterprise_credit_code = StringField(
-        "绑定单位统一社会信用代码（项目团队）", validators=[Optional(), Length(max=40, message="代码过长")]
+        "绑定单位统一社会信用代码（项目团队、检验机构）",
+        validators=[Optional(), Length(max=40, message="代码过长")],
     )
     expert_id = IntegerField(
         "绑定专家编号（评审专家）",

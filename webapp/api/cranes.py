@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 from flask.typing import ResponseReturnValue
 
 from knowledge.accounts.models import Role
@@ -17,10 +17,11 @@ from knowledge.cranes.certificates import state_of
 from knowledge.cranes.errors import CertificateError
 from knowledge.cranes.machines import HoistDrive, MachineType
 from knowledge.cranes.models import Certificate, Machine
+from knowledge.cranes.queries import MachineState
 from knowledge.cranes.service_age import SafetyAssessment
 from knowledge.regions import City
 from webapp.api import ApiError, route
-from webapp.api.params import Field, enum_arg, enum_value, json_body, page_args, page_json
+from webapp.api.params import Field, enum_value, json_body, page_args, page_json
 from webapp.api.spec import PAGE_PARAMS, page_of
 from webapp.auth import current_scope
 from webapp.cranes.pages import READERS, REGISTRANTS, render_certificate, today
@@ -46,8 +47,18 @@ VERIFY_SCHEMA = {"type": "object", "required": ["code", "state", "message"], "pr
     "revocation_reason": {"type": "string", "nullable": True}}}  # fmt: skip
 FILTER_PARAMS = [
     {"name": "type", "in": "query", "schema": {"type": "string", "enum": [t.value for t in MachineType]}},
-    {"name": "city", "in": "query", "schema": {"type": "string", "enum": [c.value for c in City]}},
-]
+    {"name": "city", "in": "query", "description": "备案地", "schema": {"type": "string", "enum": [c.value for c in City]}},
+    {"name": "owner", "in": "query", "description": "产权单位的统一社会信用代码（精确）或名称的一部分",
+     "schema": {"type": "string", "maxLength": queries.TEXT_MAX}},
+    {"name": "number", "in": "query", "description": "备案编号的一部分，如 苏E-T",
+     "schema": {"type": "string", "maxLength": queries.TEXT_MAX}},
+    {"name": "state", "in": "query", "description": "registered 已备案未安装；on_site 在用；dismantled 已拆卸",
+     "schema": {"type": "string", "enum": [s.value for s in MachineState]}},
+    {"name": "made_after", "in": "query", "description": "出厂日期不早于", "schema": _DATE},
+    {"name": "made_before", "in": "query", "description": "出厂日期不晚于", "schema": _DATE},
+    {"name": "past_age", "in": "query", "description": "1：仅超过安全评估年限的机械（建设部公告第659号）",
+     "schema": {"type": "string", "enum": ["0", "1"]}},
+]  # fmt: skip
 
 
 def certificate_json(c: Certificate) -> dict[str, Any]:
@@ -79,15 +90,19 @@ def _date(raw: Any, name: str) -> date:
         raise ApiError(400, "invalid_value", f"{name} 应为 YYYY-MM-DD 格式的日期", field=name) from None
 
 
-@route("/machines", "GET", summary="建筑起重机械清单（产权单位看本单位的，监管人员看本市或全省）", tag=TAG,
+@route("/machines", "GET", summary="建筑起重机械清单及筛选（产权单位看本单位的和本单位工地上的，监管人员看本市或全省）", tag=TAG,
        params=[*FILTER_PARAMS, *PAGE_PARAMS], response=page_of(MACHINE_SCHEMA), errors=(400, 403))  # fmt: skip
 def list_machines() -> ResponseReturnValue:
     _reader()
-    machine_type, city = enum_arg("type", MachineType), enum_arg("city", City)
+    found, errors = queries.parse_filter(request.args)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise ApiError(400, "invalid_parameter", message, field=name)
     page, per_page = page_args()
-    found = queries.machines_page(db.session, current_scope(), machine_type=machine_type, city=city, page=page,
-                                  per_page=per_page)  # fmt: skip
-    return page_json(found, machine_json)
+    machines = queries.filtered_page(
+        db.session, current_scope(), found, on=today(), page=page, per_page=per_page
+    )
+    return page_json(machines, machine_json)
 
 
 @route("/machines/<int:machine_id>", "GET", summary="起重机械详情：产权备案与证书", tag=TAG,

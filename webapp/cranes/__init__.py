@@ -6,4 +6,12 @@ from flask import Blueprint
 
 bp = Blueprint("cranes", __name__, url_prefix="/cranes")
 
-from webapp.cranes import inspection_pages, pages, site_pages, spot_check_pages  # noqa: E402,F401
+from webapp.cranes import (  # noqa: E402,F401
+    bulletin_pages,
+    cli,
+    inspection_pages,
+    io_pages,
+    pages,
+    site_pages,
+    spot_check_pages,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date
 
@@ -9,14 +10,17 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 
 from expert_pool.pdf.crane_certificate_pdf import certificate_pdf
+from expert_pool.pdf.crane_use_sign_pdf import use_sign_pdf
 from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.clock import CST
-from knowledge.cranes import certificates, queries, services
+from knowledge.cranes import certificates, queries, services, site_queries
 from knowledge.cranes.certificates import state_of
 from knowledge.cranes.errors import CertificateError
 from knowledge.cranes.machines import MachineType
 from knowledge.cranes.models import Certificate
+from knowledge.cranes.queries import MachineState
+from knowledge.cranes.site_models import UseRegistration
 from knowledge.errors import DomainError, NotFoundError, PermissionDenied
 from knowledge.regions import City
 from webapp.auth import current_scope, role_required
@@ -24,7 +28,7 @@ from webapp.clock import now
 from webapp.cranes import bp
 from webapp.cranes.forms import MachineForm, RevokeForm
 from webapp.extensions import db
-from webapp.forms import attach_error, enum_or_none
+from webapp.forms import attach_error
 
 READERS = (Role.PROJECT_TEAM, Role.REGULATOR, Role.ADMIN)
 REGISTRANTS = (Role.PROJECT_TEAM, Role.ADMIN)
@@ -47,14 +51,14 @@ def _page_arg() -> int:
 @bp.route("/")
 @role_required(*READERS)
 def index() -> ResponseReturnValue:
-    machine_type = enum_or_none(MachineType, request.args.get("type"))
-    city = enum_or_none(City, request.args.get("city"))
-    page = queries.machines_page(
-        db.session, current_scope(), machine_type=machine_type, city=city, page=_page_arg()
-    )
+    found, errors = queries.parse_filter(request.args)
+    page = queries.filtered_page(db.session, current_scope(), found, on=today(), page=_page_arg())
+    states = queries.states_of(db.session, [m.id for m in page.items])
+    filter_args = {k: v for k, v in request.args.items() if k in queries.FILTER_KEYS and v}
     return render_template(
-        "cranes/index.html", page=page, types=list(MachineType), cities=list(City),
-        machine_type=machine_type, city=city, may_register=current_scope().role in REGISTRANTS,
+        "cranes/index.html", page=page, types=list(MachineType), cities=list(City), machine_states=list(MachineState),
+        f=found, errors=errors, states=states, filter_args=filter_args,
+        may_register=current_scope().role in REGISTRANTS,
     )  # fmt: skip
 
 
@@ -98,14 +102,26 @@ def _certificate(certificate_id: int) -> Certificate:
         abort(404)
 
 
+def render_use_sign(certificate: Certificate, registration: UseRegistration) -> bytes:
+    return use_sign_pdf(certificate, registration, base_url=current_app.config["PUBLIC_BASE_URL"])
+
+
 @bp.route("/certificates/<int:certificate_id>.pdf")
 @role_required(*READERS)
 def certificate_file(certificate_id: int) -> ResponseReturnValue:
-    certificate = _certificate(certificate_id)
-    data = render_certificate(certificate)
+    """Either kind: the ownership certificate, or a use-registration sign (seen through its installation too)."""
+    try:
+        certificate = site_queries.get_certificate_for(db.session, current_scope(), certificate_id)
+    except NotFoundError:
+        abort(404)
+    use = site_queries.use_registration_of(db.session, certificate)
+    data = render_use_sign(certificate, use) if use else render_certificate(certificate)
+    if not certificate.sha256:  # a bulk-loaded certificate gets its fingerprint when its PDF is first made
+        certificate.sha256 = hashlib.sha256(data).hexdigest()
     audit.record_read(db.session, actor_id=current_scope().account_id, action="crane_certificate_pdf",
                       obj=("crane_certificate", certificate.id))  # fmt: skip
-    name = f"产权备案证明-{certificate.registration.number}-{certificate.verify_code}.pdf"
+    number = use.number if use else certificate.registration.number
+    name = f"{'使用登记标志' if use else '产权备案证明'}-{number}-{certificate.verify_code}.pdf"
     response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,0 +1,93 @@
+// Charts and progress displays bound by data attributes (the Content-Security-Policy forbids inline scripts):
+// - [data-chart="distribution"][data-chart-source=ID]: a bar per body, sorted, from the JSON in <script id=ID>,
+//   the body's bar in red, the threshold and the median as dashed lines (ECharts, served from /static/vendor);
+// - [data-progress-url]: polls the URL's JSON ({done, total, finished, error}) every two seconds, updates
+//   [data-progress-text] and [data-progress-bar] inside, and reloads the page when the job has finished.
+// Every page shows the same numbers without this file (a table, the server-rendered progress).
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function distribution(el, data) {
+    if (!window.echarts || !data) {
+      return;
+    }
+    var bars = data.values.map(function (v, i) {
+      return i === data.marked ? { value: v, itemStyle: { color: "#c0392b" } } : v;
+    });
+    var lines = [
+      { yAxis: data.threshold, name: "预警阈值", lineStyle: { color: "#e67e22" } },
+      { yAxis: data.median, name: "全省中位数", lineStyle: { color: "#7f8c8d" } },
+    ];
+    if (data.marked === null) {
+      lines.push({ yAxis: data.value, name: "本机构", lineStyle: { color: "#c0392b", type: "solid" } });
+    }
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      title: { text: data.title, left: "center", textStyle: { fontSize: 13 } },
+      grid: { left: 56, right: 140, top: 40, bottom: 36 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + data.unit; } },
+      xAxis: { type: "category", name: "机构（由小到大）", nameLocation: "middle", nameGap: 22,
+               data: data.values.map(function (_, i) { return i + 1; }), axisLabel: { show: false } },
+      yAxis: { type: "value", name: data.unit },
+      series: [{
+        type: "bar", data: bars, itemStyle: { color: "#5b8cc4" }, barCategoryGap: "20%",
+        markLine: { symbol: "none", label: { position: "end",
+                    formatter: function (p) { return p.name + "：" + Number(p.value).toFixed(1) + data.unit; } },
+                    lineStyle: { type: "dashed" }, data: lines },
+      }],
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function poll(el) {
+    var url = el.getAttribute("data-progress-url");
+    var text = el.querySelector("[data-progress-text]");
+    var bar = el.querySelector("[data-progress-bar]");
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (!p) {
+            return;
+          }
+          if (p.finished) {
+            window.location.reload();
+            return;
+          }
+          if (text) {
+            text.textContent = "进行中：" + p.done + " / " + p.total;
+          }
+          if (bar && p.total) {
+            bar.style.width = (100 * p.done / p.total).toFixed(1) + "%";
+            bar.parentNode.setAttribute("aria-valuenow", p.done);
+          }
+          window.setTimeout(tick, 2000);
+        })
+        .catch(function () { window.setTimeout(tick, 5000); });
+    }
+    window.setTimeout(tick, 2000);
+  }
+
+  function start() {
+    var charts = document.querySelectorAll("[data-chart='distribution']");
+    for (var i = 0; i < charts.length; i++) {
+      distribution(charts[i], readJson(charts[i].getAttribute("data-chart-source")));
+    }
+    var watched = document.querySelectorAll("[data-progress-url]");
+    for (var j = 0; j < watched.length; j++) {
+      poll(watched[j]);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
