@@ -18,7 +18,7 @@ def test_seed_demo_small_loads_data_and_every_role_can_sign_in(runner, session, 
         assert response.status_code == 302, demo.username
         assert client.get("/").status_code == 200
         client.post("/auth/logout")
-    team = session.scalar(select(Account).where(Account.role == Role.PROJECT_TEAM))
+    team = session.scalar(select(Account).where(Account.username == "team"))
     roles = session.scalars(
         select(ProjectParticipant.role).where(ProjectParticipant.enterprise_id == team.enterprise_id)
     )
