@@ -96,7 +96,9 @@ def main() -> int:
                 response = client.get(f"/cranes/reports/{report.id}.pdf")
                 pages.append((time.perf_counter() - t) * 1000)
                 assert response.status_code == 200, response.status_code
-            same = hashlib.sha256(response.data).hexdigest() == report.sha256 == hashlib.sha256(data).hexdigest()
+            same = (
+                hashlib.sha256(response.data).hexdigest() == report.sha256 == hashlib.sha256(data).hexdigest()
+            )
             page_median = statistics.median(pages)
             met = met and page_median < TARGET_MS and same
             print(f"{report.machine_type.label:<8} {len(report.items):>3} items, {args.photos} photos, "
