@@ -238,3 +238,14 @@ def test_the_api_keeps_other_bodies_and_roles_out(client, session, crew):
     assert_error(client.post(f"/api/v1/cranes/reports/{report.id}/items", json={"items": [{"key": 1}]},
                              headers=bearer(session, crew["inspector"])), 400, "invalid_value")  # fmt: skip
     assert count(session, ReportItem) == 0
+
+
+def test_an_inspectors_home_lists_his_bodys_inspections_under_way_and_not_anothers(client, session, crew):
+    mine = start(session, crew["inspector"], crew["machine"])
+    other_body = make_body(session)
+    theirs = start(session, make_inspector(session, other_body), make_machine(session))
+    make_published_report(session, crew["inspector"], make_machine(session))
+    login(client, crew["inspector"])
+    page = client.get("/").get_data(as_text=True)
+    assert f"/cranes/reports/{mine.id}/items" in page and f"/cranes/reports/{theirs.id}/items" not in page
+    assert "检验中的报告（1）" in page and "已出具 1 份" in page and "全省项目" not in page

@@ -9,6 +9,8 @@ from sqlalchemy import text
 
 from expert_pool.experts.models import Expert
 from knowledge.accounts.models import Role
+from knowledge.cranes import inspection_queries as crane_reports
+from knowledge.cranes.inspection_models import ReportState
 from knowledge.registry import projects
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db, search_index
@@ -22,14 +24,21 @@ def home() -> ResponseReturnValue:
     account = current_account()
     scope = current_scope()
     is_expert = account.role is Role.EXPERT
-    recent = [] if is_expert else projects.projects(db.session, scope, per_page=5).items
+    is_inspector = account.role is Role.INSPECTION_BODY
+    recent = [] if is_expert or is_inspector else projects.projects(db.session, scope, per_page=5).items
     expert = db.session.get(Expert, account.expert_id) if account.expert_id else None
+    drafts = published = None
+    if is_inspector:  # the body's inspections under way, and its latest reports
+        drafts = crane_reports.reports_page(db.session, scope, state=ReportState.DRAFT, per_page=10)
+        published = crane_reports.reports_page(db.session, scope, state=ReportState.PUBLISHED, per_page=5)
     return render_template(
         "main/home.html",
         account=account,
         counts=projects.counts(db.session, scope),
         recent_projects=recent,
         expert=expert,
+        drafts=drafts,
+        published=published,
     )
 
 

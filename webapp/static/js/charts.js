@@ -1,6 +1,6 @@
 // Charts and progress displays bound by data attributes (the Content-Security-Policy forbids inline scripts):
 // - [data-chart="distribution"][data-chart-source=ID]: a bar per body, sorted, from the JSON in <script id=ID>,
-//   the body's bar in red, the threshold and the median as dashed lines (ECharts, served from /static/vendor);
+//   the body's bar in red with a pin above it, the threshold and the median as dashed lines (ECharts, served from /static/vendor);
 // - [data-progress-url]: polls the URL's JSON ({done, total, finished, error}) every two seconds, updates
 //   [data-progress-text] and [data-progress-bar] inside, and reloads the page when the job has finished.
 // Every page shows the same numbers without this file (a table, the server-rendered progress).
@@ -40,6 +40,12 @@
         markLine: { symbol: "none", label: { position: "end",
                     formatter: function (p) { return p.name + "：" + Number(p.value).toFixed(1) + data.unit; } },
                     lineStyle: { type: "dashed" }, data: lines },
+        // A pin over the body's bar, so that its place shows even when its value is zero.
+        markPoint: data.marked === null ? undefined : {
+          symbol: "pin", symbolSize: 44, itemStyle: { color: "#c0392b" },
+          label: { formatter: "本机构", fontSize: 10 },
+          data: [{ coord: [data.marked, data.values[data.marked]], value: data.values[data.marked] }],
+        },
       }],
     });
     window.addEventListener("resize", function () { chart.resize(); });
