@@ -205,7 +205,7 @@ def make_plan_version(
     return version
 
 
-def make_draw_record(session: Session, work: Work, version: PlanVersion) -> Any:
+def make_draw_record(session: Session, work: Work, version: PlanVersion, seq: int = 1) -> Any:
     """A stored draw record with no seats (for pages that only need one to exist)."""
     from datetime import UTC, date, datetime
 
@@ -213,7 +213,7 @@ def make_draw_record(session: Session, work: Work, version: PlanVersion) -> Any:
     from expert_pool.draws.panel import PanelPolicy
     from expert_pool.draws.services import GENESIS, record_hash
 
-    draw = Draw(seq=1, work_id=work.id, plan_version_id=version.id, meeting_day=date(2026, 12, 1), half_day=HalfDay.AM,
+    draw = Draw(seq=seq, work_id=work.id, plan_version_id=version.id, meeting_day=date(2026, 12, 1), half_day=HalfDay.AM,
                 requested_at=datetime(2026, 11, 1, tzinfo=UTC), reveal_at=datetime(2026, 11, 30, tzinfo=UTC),
                 seed_hash="0" * 64, seed="s", algorithm="weighted-sample/1",
                 policy={"panel": PanelPolicy(home_city=work.city).to_dict(), "pool": {}},

@@ -78,7 +78,9 @@ class Draw(Base):
     alternates: Mapped[list[int]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    top_up_of: Mapped[int | None] = mapped_column(ForeignKey("draw.id"))
+    top_up_of: Mapped[int | None] = mapped_column(
+        ForeignKey("draw.id"), index=True
+    )  # a meeting's top-ups, read per page
 
     seats: Mapped[list[Seat]] = relationship(back_populates="draw", order_by="Seat.position")
     work: Mapped[Work] = relationship()

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from expert_pool.draws import arrangement, invitations
 from expert_pool.draws.models import Draw, Seat, SeatStatus
@@ -357,6 +357,8 @@ def reviews_query(scope: Scope, *, conclusion: Conclusion | None = None) -> Sele
         .join(Work, Work.id == Review.work_id)
         .join(Project, Project.id == Work.project_id)
         .where(visible_projects(scope))
+        # The list shows each review's work, project and report in force: loaded with the page, not per row.
+        .options(contains_eager(Review.work).contains_eager(Work.project), selectinload(Review.reports))
     )
     if conclusion is not None:
         final = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, select, true
+from sqlalchemy import ColumnElement, false, select, true
 
 from knowledge.accounts.models import Account, Role
 from knowledge.enterprises.models import ParticipantRole, Project, ProjectParticipant
@@ -50,10 +50,11 @@ def visible_projects(scope: Scope) -> ColumnElement[bool]:
     if scope.role.has_city_scope:
         return Project.city == scope.city
     if scope.role is Role.PROJECT_TEAM and scope.enterprise_id is not None:
-        return exists(
-            select(ProjectParticipant.id).where(
-                ProjectParticipant.project_id == Project.id,
-                ProjectParticipant.enterprise_id == scope.enterprise_id,
+        # An uncorrelated IN: SQLite would probe a correlated EXISTS once per project (66 ms against 0.1 ms at
+        # province scale, issue 22).
+        return Project.id.in_(
+            select(ProjectParticipant.project_id).where(
+                ProjectParticipant.enterprise_id == scope.enterprise_id
             )
         )
     return false()
