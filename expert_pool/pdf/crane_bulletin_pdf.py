@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, Paragraph
 
 from expert_pool.pdf.fonts import pdf_fonts
 from expert_pool.pdf.layout import WIDTH, Styles, gap, grid, numeral, render, styles, text
-from knowledge.cranes.bulletin import BulletinFigures, TypeCity
+from knowledge.cranes.bulletin_figures import BulletinFigures, TypeCity
 from knowledge.cranes.machines import MachineType
 from knowledge.regions import City
 

@@ -40,6 +40,7 @@ from knowledge.db import Base
 from knowledge.demo.crane_documents import CraneRenderers, hash_documents
 from knowledge.demo.crane_reports import Diary, ReportWriter, new_code, profile
 from knowledge.demo.crane_sites import CraneLife, Installer, Site, Timelines
+from knowledge.demo.crane_words import BODY_WORDS, LESSOR_WORDS, MAKERS, MOMENTS, TYPE_WEIGHTS
 from knowledge.demo.loader import ProgressCallback, advance_sequences
 from knowledge.enterprises.creditcode import make_code
 from knowledge.enterprises.models import Enterprise, EnterpriseType, ParticipantRole, ProjectParticipant
@@ -54,31 +55,6 @@ TABLES = ("enterprise", "account", "crane_installer_qualification", "crane_inspe
           "crane_registration", "crane_certificate", "crane_installation", "crane_inspection_report",
           "crane_inspection_item", "crane_acceptance", "crane_acceptance_signature", "crane_use_registration",
           "crane_dismantling", "crane_machine_record")  # fmt: skip
-TYPE_WEIGHTS = ((MachineType.TOWER_CRANE, 52), (MachineType.CONSTRUCTION_HOIST, 30),
-                (MachineType.MATERIAL_HOIST, 15), (MachineType.GANTRY_CRANE, 3))  # fmt: skip
-MAKERS = {
-    MachineType.TOWER_CRANE: (("徐工建机", ("XGT6013", "XGT7020", "XGA5013")), ("中联重科", ("TC6013", "TC7030")),
-                              ("永茂建机", ("STT293", "ST7027")), ("四川建机", ("C7022", "QTZ80"))),
-    MachineType.CONSTRUCTION_HOIST: (("中联重科", ("SC200/200",)), ("江苏标准", ("SC100/100", "SC200/200"))),
-    MachineType.MATERIAL_HOIST: (("江苏正兴", ("SSD100", "SSD150")),),
-    MachineType.GANTRY_CRANE: (("河南卫华", ("MH10-20",)),),
-}  # fmt: skip
-MOMENTS = (315, 400, 630, 800, 1000, 1250, 1600, 2000, 2500)
-LESSOR_WORDS = (
-    "恒升",
-    "宏达",
-    "建安",
-    "华力",
-    "通力",
-    "远大",
-    "鼎盛",
-    "盛邦",
-    "金塔",
-    "苏建",
-    "国泰",
-    "永安",
-)
-BODY_WORDS = ("特种设备", "建设工程质量", "建筑机械", "起重机械", "建科")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from expert_pool.pdf.crane_bulletin_pdf import bulletin_pdf
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
-from knowledge.cranes import bulletin
+from knowledge.cranes import bulletin, bulletin_figures
 from knowledge.cranes.errors import CraneError
 from knowledge.cranes.inspection_models import (
     Conclusion,
@@ -44,7 +44,7 @@ from tests.crane_spot_factories import (
 )
 from tests.factories import make_account, make_enterprise, make_project, make_work
 
-Q3 = bulletin.parse_period("2026Q3")
+Q3 = bulletin_figures.parse_period("2026Q3")
 NOW = datetime(2026, 10, 2, tzinfo=UTC)
 
 
@@ -54,7 +54,7 @@ NOW = datetime(2026, 10, 2, tzinfo=UTC)
     (" 2026 ", "2026", date(2026, 1, 1), date(2026, 12, 31)),
 ])  # fmt: skip
 def test_a_quarter_a_month_or_a_year_is_read(raw, label, start, end):
-    period = bulletin.parse_period(raw)
+    period = bulletin_figures.parse_period(raw)
     assert (period.label, period.start, period.end) == (label, start, end)
 
 
@@ -64,7 +64,7 @@ def test_a_quarter_a_month_or_a_year_is_read(raw, label, start, end):
 ])  # fmt: skip
 def test_a_bad_period_is_refused_with_a_chinese_message(raw, message):
     with pytest.raises(CraneError, match=message):
-        bulletin.parse_period(raw)
+        bulletin_figures.parse_period(raw)
 
 
 def register(session, machine, on, city):
@@ -149,8 +149,8 @@ def site_on_crane(session, machine, actor_id):
 def test_the_figures_of_a_known_quarter_are_right(session):
     world = known_world(session)
     steps: list[str] = []
-    figures = bulletin.gather(session, Q3, None, steps.append)
-    assert steps == list(bulletin.SECTIONS)
+    figures = bulletin_figures.gather(session, Q3, None, steps.append)
+    assert steps == list(bulletin_figures.SECTIONS)
     assert figures.registered == {(TOWER, City.SUZHOU): 1, (HOIST, City.SUZHOU): 1, (TOWER, City.NANJING): 1}
     assert figures.newly_registered == {HOIST: 1}
     assert figures.in_use == {(TOWER, City.SUZHOU): 1}
@@ -162,8 +162,8 @@ def test_the_figures_of_a_known_quarter_are_right(session):
     )
     assert [c.result for c in figures.spot_checks] == [SpotCheckResult.CONFIRMED.label]
     assert figures.past_age == {(TOWER, City.SUZHOU): 1, (HOIST, City.SUZHOU): 1}
-    assert figures.hazards == {City.SUZHOU: bulletin.HazardLine(found=2, major=1, open_at_end=1)}
-    nanjing = bulletin.gather(session, Q3, City.NANJING)
+    assert figures.hazards == {City.SUZHOU: bulletin_figures.HazardLine(found=2, major=1, open_at_end=1)}
+    nanjing = bulletin_figures.gather(session, Q3, City.NANJING)
     assert (
         nanjing.registered == {(TOWER, City.NANJING): 1} and nanjing.flagged == () and nanjing.hazards == {}
     )
@@ -177,9 +177,15 @@ def test_the_job_stores_the_pdf_whose_text_carries_the_figures(session, tmp_path
     scope = Scope.of(make_account(session, Role.REGULATOR))
     row = bulletin.request_bulletin(session, scope=scope, period="2026q3", city=None, now=NOW)
     built = bulletin.build_bulletin(session, row.id, render=bulletin_pdf)
-    assert built.finished_at and built.done == built.total == len(bulletin.SECTIONS) + 1 and built.error == ""
+    assert (
+        built.finished_at
+        and built.done == built.total == len(bulletin_figures.SECTIONS) + 1
+        and built.error == ""
+    )
     assert built.sha256 == hashlib.sha256(built.pdf).hexdigest()
-    assert bulletin_pdf(bulletin.gather(session, Q3, None)) == built.pdf  # the same figures, the same bytes
+    assert (
+        bulletin_pdf(bulletin_figures.gather(session, Q3, None)) == built.pdf
+    )  # the same figures, the same bytes
     (tmp_path / "b.pdf").write_bytes(built.pdf)
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
