@@ -204,6 +204,28 @@ ACTION_LABELS: dict[str, str] = {
     "crane_spot_check_order": "下达检验机构抽查",
     "crane_spot_check_result": "记录检验机构抽查结果",
     "crane_bulletin_pdf": "下载起重机械安全通报",
+    # The review meeting and its report (issues 16, 19).
+    "meeting_arrangement": "修改论证会安排",
+    "review_meeting": "登记论证会",
+    "review_check_in": "专家签到",
+    "review_absence_report": "报告专家缺席",
+    "review_absence_decision": "处理缺席报告",
+    "review_leader": "确定专家组组长",
+    "review_leader_vote": "推选专家组组长",
+    "review_opinion": "专家提交论证意见",
+    "review_draft": "起草论证报告",
+    "review_draft_withdrawn": "撤回论证报告草稿",
+    "review_final": "论证报告定稿",
+    "review_sign": "专家签署论证报告",
+    "review_refuse": "专家拒绝签署论证报告",
+    "review_refusal_answer": "答复专家拒签",
+    "revision_submit": "提交修改后方案",
+    "revision_confirm": "确认方案修改",
+    "reviews_export": "导出论证清单",
+    "signing_key_created": "生成专家签名密钥",
+    "review_rated": "评价论证报告质量",
+    "integrity_examined": "核查诚信分析发现",
+    "supervision_report_pdf": "下载安全监督报告",
 }
 
 

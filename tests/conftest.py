@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session
 import expert_pool.conflicts.models  # noqa: F401 - every table on the metadata
 import expert_pool.draws.models  # noqa: F401
 import expert_pool.experts.models  # noqa: F401
+import expert_pool.integrity.models  # noqa: F401
 import expert_pool.reviews.models  # noqa: F401
+import expert_pool.reviews.rating_models  # noqa: F401
+import expert_pool.supervision_report.models  # noqa: F401
 import knowledge.accounts.models  # noqa: F401
 import knowledge.audit  # noqa: F401
 import knowledge.cranes.inspection_models  # noqa: F401

@@ -100,9 +100,11 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         auth,
         classify,
         cranes,
+        dashboard,
         draws,
         enterprises,
         experts,
+        integrity,
         main,
         projects,
         reports,
@@ -113,6 +115,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     )
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
+    from webapp.main.workbench import register_workbench
     from webapp.search.cli import register_search_cli
     from webapp.security_headers import register_security_headers
     from webapp.templating import register_template_helpers
@@ -131,11 +134,14 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(cranes.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(integrity.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
+    register_workbench(app)
     register_cli(app)
     register_search_cli(app)
     if app.config.get("SEARCH_BACKGROUND_WRITER"):

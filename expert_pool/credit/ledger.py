@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
 from expert_pool.credit import rules as credit
@@ -20,6 +22,10 @@ from knowledge.settings import stored_values
 def events_of(session: Session, expert_id: int) -> list[credit.CreditEvent]:
     rows = list(session.scalars(select(CreditEventRow).where(CreditEventRow.expert_id == expert_id)
                                 .order_by(CreditEventRow.day, CreditEventRow.id)))  # fmt: skip
+    return _as_events(rows)
+
+
+def _as_events(rows: list[CreditEventRow]) -> list[credit.CreditEvent]:
     reversed_ids = {r.reversal_of for r in rows if r.reversal_of is not None}
     return [
         credit.CreditEvent(r.id, r.expert_id, r.day, credit.EventKind(r.kind), r.points, r.reason,
@@ -166,12 +172,47 @@ def ledger_rows(session: Session, expert_id: int) -> list[CreditEventRow]:
                                 .order_by(CreditEventRow.day.desc(), CreditEventRow.id.desc())))  # fmt: skip
 
 
-def ranking(session: Session, *, today: date, limit: int = 200) -> list[tuple[Expert, credit.Standing]]:
-    """Experts with ledger entries, lowest score first: where regulators look (DOMAIN 6)."""
-    ids = list(session.scalars(select(CreditEventRow.expert_id).distinct()))
-    experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_(ids)))}
-    standings = [(experts[i], standing(session, i, today=today)) for i in ids if i in experts]
-    return sorted(standings, key=lambda pair: (pair[1].score, pair[0].id))[:limit]
+@dataclass(frozen=True)
+class RankingRow:
+    """One line of the ranking: the period's score, and the sanction in force on the period's last day seen."""
+
+    expert: Expert
+    score: int
+    sanction: credit.Sanction
+    until: date | None
+
+
+def ranking(session: Session, *, period: credit.Period, today: date, limit: int = 200) -> list[RankingRow]:
+    """Experts with an event in ``period`` or a sanction in force at its end (or today, if sooner), lowest
+    score first: where regulators look (DOMAIN 6). The ledgers are read in one query, not one per expert."""
+    as_of = min(period.end, today)
+    rows = session.scalars(select(CreditEventRow).where(CreditEventRow.day <= as_of)
+                           .order_by(CreditEventRow.expert_id, CreditEventRow.day, CreditEventRow.id))  # fmt: skip
+    by_expert: dict[int, list[CreditEventRow]] = defaultdict(list)
+    for row in rows:
+        by_expert[row.expert_id].append(row)
+    policy = credit_policy(session)
+    found: list[tuple[int, int, credit.Sanction, date | None]] = []
+    for expert_id, own in by_expert.items():
+        events = _as_events(own)
+        now = credit.standing(events, policy=policy, today=as_of)
+        if now.sanction is credit.Sanction.NONE and not any(e.day in period for e in events):
+            continue
+        found.append(
+            (expert_id, credit.period_score(events, period=period, policy=policy), now.sanction, now.until)
+        )
+    found.sort(key=lambda f: (f[1], f[0]))
+    found = found[:limit]
+    experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.id.in_([f[0] for f in found])))}
+    return [
+        RankingRow(experts[i], score, sanction, until) for i, score, sanction, until in found if i in experts
+    ]
+
+
+def ranking_years(session: Session, *, today: date) -> list[int]:
+    """The years the ledger has events in, newest first, with ``today``'s year always offered."""
+    years = session.scalars(select(extract("year", CreditEventRow.day)).distinct())
+    return sorted({int(y) for y in years if y is not None} | {today.year}, reverse=True)
 
 
 def file_appeal(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -238,13 +238,71 @@ def reverse(event: CreditEvent, *, reversal_id: int, day: date, reason: str, rec
     )
 
 
-def credit_score(events: Iterable[CreditEvent], *, year: int, policy: CreditPolicy) -> int:
-    """The score of a calendar year (DOMAIN.md §6, "base score each year"), derived, never stored.
+# The earliest year a ranking may be asked for: the ledger holds nothing older.
+FIRST_RANKING_YEAR = 2000
+TRAILING_MONTHS = 12  # the rolling view: one year's length, so one base score (DOMAIN.md §6)
 
-    The base score plus the points of that year's events that count: reversals and reversed events do
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days a score is taken over, both ends included: a calendar year or the 12 months ending a day."""
+
+    start: date
+    end: date
+    year: int | None = None  # set for a calendar year, None for the rolling 12 months
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValidationError("统计期间的开始日期不能晚于结束日期", field="year")
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年" if self.year is not None else f"近12个月（{self.start}至{self.end}）"
+
+
+def calendar_year(year: int) -> Period:
+    """DOMAIN.md §6, "base score each year": the calendar year the score restarts from the base."""
+    return Period(date(year, 1, 1), date(year, 12, 31), year)
+
+
+def trailing_year(today: date) -> Period:
+    """The 12 months ending ``today`` (a year's length, so one base score, DOMAIN.md §6)."""
+    return Period(_add_months(today, -TRAILING_MONTHS) + timedelta(days=1), today)
+
+
+def period_of(year_text: str, *, today: date) -> Period:
+    """The period a ranking asks for: "" for the rolling 12 months, else a year from 2000 to ``today``'s.
+
+    :raises ValidationError: with a message in Chinese for anything else ("abc", "1800", next year).
+    """
+    text = year_text.strip()
+    if not text:
+        return trailing_year(today)
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise ValidationError(f"年份“{text[:10]}”无效：请填写四位数字的年份", field="year")
+    year = int(text)
+    if not FIRST_RANKING_YEAR <= year <= today.year:
+        raise ValidationError(
+            f"年份须在{FIRST_RANKING_YEAR}年至{today.year}年之间，收到{year}年", field="year"
+        )
+    return calendar_year(year)
+
+
+def period_score(events: Iterable[CreditEvent], *, period: Period, policy: CreditPolicy) -> int:
+    """The score over ``period`` (DOMAIN.md §6, "base score each year"), derived, never stored.
+
+    The base score plus the points of the period's events that count: reversals and reversed events do
     not. It is not capped at the base: bonuses may lift it above.
     """
-    return policy.base_score + sum(e.points for e in _counted(events) if e.day.year == year)
+    return policy.base_score + sum(e.points for e in _counted(events) if e.day in period)
+
+
+def credit_score(events: Iterable[CreditEvent], *, year: int, policy: CreditPolicy) -> int:
+    """The score of a calendar year (DOMAIN.md §6, "base score each year"): ``period_score`` of that year."""
+    return period_score(events, period=calendar_year(year), policy=policy)
 
 
 def sanction(score: int, *, policy: CreditPolicy) -> Sanction:

@@ -78,6 +78,29 @@ class Expert(Base):
     def specialty_codes(self) -> list[str]:
         return [s.category for s in self.specialties]
 
+    def status_on(self, day: date) -> ExpertStatus:
+        """The status in force on ``day``: a suspension is over from its ``suspended_until`` on (the first day
+        the expert is drawn again, as the draw funnel reads it), whether or not the row was updated since."""
+        if (
+            self.status is ExpertStatus.SUSPENDED
+            and self.suspended_until is not None
+            and self.suspended_until <= day
+        ):
+            return ExpertStatus.ACTIVE
+        return self.status
+
+    def status_text(self, day: date) -> str:
+        """The status in force on ``day`` for people: "暂停（至2027-03-01）" only while the suspension runs."""
+        status = self.status_on(day)
+        if status is ExpertStatus.SUSPENDED and self.suspended_until is not None:
+            return f"{status.label}（至{self.suspended_until.isoformat()}）"
+        return status.label
+
+    @property
+    def status_display(self) -> str:
+        """``status_text`` of today (UTC), for templates: every page showing an expert's status uses this."""
+        return self.status_text(utcnow().date())
+
 
 class ExpertSpecialty(Base):
     """A specialty, named by the work category code it qualifies the expert to review."""

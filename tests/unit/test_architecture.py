@@ -52,6 +52,9 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         | {"enterprises", "accounts", "registry", "plans", "site", "settings", "spreadsheets"},
         "demo": KNOWLEDGE_KERNEL
         | {"spreadsheets", "enterprises", "accounts", "registry", "plans", "site", "cranes"},
+        # Each role's open tasks read every area that keeps one waiting (issue 22 item 1).
+        "workbench": KNOWLEDGE_KERNEL
+        | {"enterprises", "accounts", "registry", "plans", "site", "cranes", "settings"},
     },
     # reviews -> draws -> conflicts -> experts; credit below the draws and reviews that record its events;
     # the policy reads credit's rules and the conflict limits; demo above everything it seeds.
@@ -65,6 +68,21 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "draws": {"errors", "pdf", "experts", "credit", "conflicts", "policy"},
         "reviews": {"errors", "pdf", "experts", "credit", "conflicts", "policy", "draws"},
         "demo": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
+        # The read side above the reviews (issue 22): workbench, figures, portraits, integrity, the periodic report.
+        "workbench": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
+        "analytics": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
+        "portraits": {"errors", "experts", "credit", "draws", "reviews"},
+        "integrity": {"errors", "experts", "credit", "draws", "reviews"},
+        "supervision_report": {
+            "errors",
+            "pdf",
+            "experts",
+            "credit",
+            "draws",
+            "reviews",
+            "analytics",
+            "integrity",
+        },
     },
 }
 

@@ -71,6 +71,17 @@ MATRIX = {
     "draws.detail": BUSINESS - {Role.EXPERT},
     "experts.credit_page": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
     "experts.my_credit": {Role.EXPERT},
+    "experts.portrait": {Role.REGULATOR, Role.ADMIN},
+    "experts.my_portrait": {Role.EXPERT},
+    "site.supervision_portraits": {Role.REGULATOR, Role.ADMIN},
+    "reviews.export": BUSINESS - {Role.EXPERT},
+    "dashboard.index": {Role.REGULATOR, Role.ADMIN},
+    "dashboard.csv": {Role.REGULATOR, Role.ADMIN},
+    "integrity.index": {Role.REGULATOR, Role.ADMIN},
+    "reports.supervision_reports": {Role.REGULATOR, Role.ADMIN},
+    "reports.supervision_progress": set(),  # the world holds no supervision report: 404 for its readers (HIDDEN)
+    "reports.supervision_file": set(),
+    "integrity.progress": {Role.REGULATOR, Role.ADMIN},
     "experts.import_experts": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.import_template": {Role.DRAW_OFFICE, Role.ADMIN},
     "experts.credit_ranking": {Role.DRAW_OFFICE, Role.ADMIN, Role.REGULATOR},
@@ -105,7 +116,7 @@ POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "admin.reset_
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
              "experts.my_leave", "experts.my_declaration", "draws.create", "draws.answer", "draws.contact",
              "experts.record_credit", "experts.reverse_credit", "experts.import_commit",
-             "experts.appeal", "experts.decide_appeal", "reviews.meeting", "reviews.opinion", "reviews.draft",
+             "experts.appeal", "experts.decide_appeal", "reviews.rate", "integrity.run", "integrity.examine", "reports.supervision_request", "reports.supervision_retry", "reviews.meeting", "reviews.opinion", "reviews.draft",
              "reviews.sign", "reviews.confirm_revision", "reviews.refuse", "reviews.answer_refusal",
              "reviews.check_in", "reviews.record_presence", "reviews.leader", "reviews.report_absence",
              "reviews.decide_absence", "reviews.change_arrangement"}  # fmt: skip
@@ -118,12 +129,13 @@ for _part in SITE_PARTS:
 # An inspection body's inspectors work on the machines they inspect: the registry's projects, works, reviews, draws
 # and search are not theirs.
 NOT_FOR_INSPECTORS = ("draws.detail", "projects.detail", "projects.index", "reports.report_pdf", "reviews.detail",
-                      "reviews.index", "reviews.revision_compare", "reviews.revision_download", "search.index",
+                      "reviews.index", "reviews.export", "reviews.revision_compare", "reviews.revision_download", "search.index",
                       "works.detail", "works.download", "works.export", "works.index", "works.plan_detail")  # fmt: skip
 for _endpoint in NOT_FOR_INSPECTORS:
     MATRIX[_endpoint] = MATRIX[_endpoint] - {Role.INSPECTION_BODY}
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
 HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
+HIDDEN["reports.supervision_progress"] = HIDDEN["reports.supervision_file"] = {Role.REGULATOR, Role.ADMIN}
 HIDDEN["reports.report_pdf"] = BUSINESS - {
     Role.INSPECTION_BODY
 }  # a report of a review one may see, but no such report
@@ -146,7 +158,7 @@ def world(app, session):
     review = open_review(session, draw)
     session.commit()
     world = {"review_id": review.id, "report_id": 1,"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
-            "work_id": work.id, "version_id": version.id, "fmt": "csv", "expert_id": make_expert(session).id, "draw_id": draw.id,
+            "work_id": work.id, "version_id": version.id, "fmt": "csv", "chart": "summary", "expert_id": make_expert(session).id, "draw_id": draw.id,
             "account_id": make_account(session, Role.REGULATOR).id}  # fmt: skip
     for part in SITE_PARTS:
         world.update(part.extend_world(app, session, world))

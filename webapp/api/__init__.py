@@ -89,6 +89,7 @@ from webapp.api import (  # noqa: E402,F401
     site_inspections,
     site_records,
     site_timeline,
+    tasks,
     verify,
     works,
 )

@@ -168,4 +168,4 @@ def add_employment(expert_id: int) -> ResponseReturnValue:
     return redirect(url_for("experts.detail", expert_id=expert.id))
 
 
-from webapp.experts import credit, imports, profile  # noqa: E402,F401
+from webapp.experts import credit, imports, portrait_pages, profile  # noqa: E402,F401

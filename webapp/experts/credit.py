@@ -13,7 +13,7 @@ from expert_pool.credit.ledger import credit_policy
 from expert_pool.experts.scopes import CREDIT_ROLES, may_manage_expert
 from knowledge.accounts.models import Role
 from knowledge.db import utcnow
-from knowledge.errors import DomainError, NotFoundError, PermissionDenied
+from knowledge.errors import DomainError, NotFoundError, PermissionDenied, ValidationError
 from webapp.auth import current_account, current_scope, role_required
 from webapp.experts import READERS, bp, expert_or_404
 from webapp.extensions import db
@@ -107,8 +107,14 @@ def reverse_credit(event_id: int) -> ResponseReturnValue:
 @bp.route("/credit/ranking")
 @role_required(*READERS)
 def credit_ranking() -> ResponseReturnValue:
-    return render_template("experts/ranking.html", rows=ledger.ranking(db.session, today=_today()),
-                           appeals=ledger.pending_appeals(db.session))  # fmt: skip
+    today, error = _today(), None
+    try:
+        period = credit.period_of(request.args.get("year", "")[:16], today=today)
+    except ValidationError as exc:
+        period, error = credit.trailing_year(today), f"{exc}；下面显示近12个月的排名"
+    return render_template("experts/ranking.html", rows=ledger.ranking(db.session, period=period, today=today),
+                           appeals=ledger.pending_appeals(db.session), period=period, today=today, error=error,
+                           as_of=min(period.end, today), years=ledger.ranking_years(db.session, today=today))  # fmt: skip
 
 
 @bp.route("/me/credit/<int:event_id>/appeal", methods=["POST"])

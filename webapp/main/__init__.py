@@ -14,6 +14,7 @@ from knowledge.cranes.inspection_models import ReportState
 from knowledge.registry import projects
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db, search_index
+from webapp.main.workbench import current_tasks, task_url, today
 
 bp = Blueprint("main", __name__)
 
@@ -31,9 +32,15 @@ def home() -> ResponseReturnValue:
     if is_inspector:  # the body's inspections under way, and its latest reports
         drafts = crane_reports.reports_page(db.session, scope, state=ReportState.DRAFT, per_page=10)
         published = crane_reports.reports_page(db.session, scope, state=ReportState.PUBLISHED, per_page=5)
+    tasks = current_tasks() if account.role.is_business else []
+    on = today()
     return render_template(
         "main/home.html",
         account=account,
+        tasks=tasks,
+        task_url=task_url,
+        today=on,
+        late=sum(1 for t in tasks if t.days_late(on) > 0),
         counts=projects.counts(db.session, scope),
         recent_projects=recent,
         expert=expert,

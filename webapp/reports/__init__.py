@@ -152,3 +152,6 @@ def chain_digest_file(day: str) -> ResponseReturnValue:
     document = chain_digest.as_document(found, chain_digest.public_key_hex(digest_key_from_config()))
     attachment = f"attachment; filename=draw-chain-digest-{found.day.isoformat()}.json"
     return document, 200, {"Content-Disposition": attachment}
+
+
+from webapp.reports import supervision_pages  # noqa: E402,F401

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from expert_pool.draws.reveal import reveal_names
 from expert_pool.experts import queries
 from expert_pool.policy import pool_policy
-from expert_pool.reviews import dissent
+from expert_pool.reviews import dissent, listing
 from expert_pool.reviews import meetings as reviews
 from expert_pool.reviews import revisions as review_revisions
 from expert_pool.reviews.models import Conclusion, Review
@@ -24,11 +35,12 @@ from knowledge.pagination import paginate
 from knowledge.plans import files as plan_files
 from knowledge.plans.extraction import ExtractionLimits
 from knowledge.plans.services import PlanUpload
+from knowledge.regions import city_choices
 from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import Form
-from webapp.pages import page_arg
+from webapp.reviews.filters import FILTER_KEYS, page_number, parse_filter
 from webapp.reviews.parse import responses_from
 from webapp.search.hits import similar_reviews
 from webapp.works.authors import author_fields, authors_from
@@ -36,6 +48,9 @@ from webapp.works.authors import vault as authors_vault
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 ANYONE = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.EXPERT, Role.REGULATOR, Role.ADMIN)
+# The list with filters and exports; an expert's list is his own page (his reviews and what he has to do).
+LISTERS = (Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 30
 
 
@@ -79,12 +94,38 @@ def index() -> ResponseReturnValue:
         mine = reviews.reviews_of_expert(db.session, scope.expert_id or 0)
         todo = todo_list(db.session, mine, scope.expert_id or 0)
         return render_template("reviews/mine.html", reviews=mine, todo=todo, current=reviews.current_report)
-    raw = request.args.get("conclusion", "")
-    conclusion = Conclusion(raw) if raw in {c.value for c in Conclusion} else None
-    page = paginate(db.session, reviews.reviews_query(scope, conclusion=conclusion),
-                    page_arg(), PER_PAGE)  # fmt: skip
-    return render_template("reviews/index.html", page=page, conclusion=conclusion, Conclusion=Conclusion,
-                           current=reviews.current_report)  # fmt: skip
+    found, errors = parse_filter(request.args)
+    stmt = listing.listed_reviews(scope, found)
+    page = paginate(db.session, stmt, page_number(request.args), PER_PAGE)
+    if page.page > page.pages:  # past the end (an old link, a hand-typed number): the last page instead
+        page = paginate(db.session, stmt, page.pages, PER_PAGE)
+    return render_template(
+        "reviews/index.html", page=page, f=found, errors=errors, Conclusion=Conclusion, cities=city_choices(),
+        categories=listing.CATEGORY_LABELS, by_city=listing.may_filter_by_city(scope),
+        by_expert=listing.may_filter_by_expert(scope), current=reviews.current_report,
+        export_args={k: v for k, v in request.args.items() if k in FILTER_KEYS and v},
+    )  # fmt: skip
+
+
+@bp.route("/export.<fmt>")
+@role_required(*LISTERS)
+def export(fmt: str) -> ResponseReturnValue:
+    """The filtered list (the page's scope and filters, every page) as CSV or XLSX; the export is audited."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    scope = current_scope()
+    found, _ = parse_filter(request.args)
+    filters = {k: v for k, v in request.args.items() if k in FILTER_KEYS}
+    audit.record_read(db.session, actor_id=scope.account_id, action="reviews_export", obj=("reviews", fmt),
+                      after={"format": fmt, "filters": filters})  # fmt: skip
+    rows = listing.iter_reviews(db.session, scope, found)
+    if fmt == "csv":
+        body, mimetype = listing.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = listing.to_xlsx(rows), XLSX
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=weida-reviews.{fmt}"
+    return response
 
 
 @bp.route("/<int:review_id>")
@@ -118,6 +159,7 @@ def detail(review_id: int) -> ResponseReturnValue:
         "refusals": dissent.refusals_of(review) if acc.refusals else [],
     }  # fmt: skip
     context |= meeting_pages.meeting_context(review, acc, scope, now)
+    context |= rating_pages.rating_context(review, scope)
     return render_template("reviews/detail.html", **context)
 
 
@@ -191,4 +233,4 @@ def revision(review_id: int) -> ResponseReturnValue:
                            **author_fields({}))  # fmt: skip
 
 
-from webapp.reviews import meeting_pages, opinion_pages, report_pages, revision_pages  # noqa: E402,F401
+from webapp.reviews import meeting_pages, opinion_pages, rating_pages, report_pages, revision_pages  # noqa: E402,F401

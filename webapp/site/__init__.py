@@ -7,6 +7,7 @@ bp = Blueprint("site", __name__, url_prefix="/site")
 from webapp.site import (  # noqa: E402,F401
     hazard_pages,
     inspection_pages,
+    portrait_pages,
     records_pages,
     sweep_pages,
     timeline_pages,

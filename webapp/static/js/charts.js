@@ -3,6 +3,9 @@
 //   the body's bar in red with a pin above it, the threshold and the median as dashed lines (ECharts, served from /static/vendor);
 // - [data-progress-url]: polls the URL's JSON ({done, total, finished, error}) every two seconds, updates
 //   [data-progress-text] and [data-progress-bar] inside, and reloads the page when the job has finished.
+// - [data-chart="bar" | "stacked-bar" | "pie" | "city-bar"][data-chart-source=ID]: the regulators' dashboard
+//   figures from {title, unit, categories, series: [{name, values}]} (bar, stacked-bar), {items: [{name, value}]}
+//   (pie, drawn as a donut) or {values, marked} (city-bar: the 13 cities, the selected one in red);
 // Every page shows the same numbers without this file (a table, the server-rendered progress).
 (function () {
   "use strict";
@@ -51,6 +54,82 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  var PALETTE = ["#5b8cc4", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#d4ac0d"];
+
+  function draw(el, option) {
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    option.animation = false;
+    option.color = PALETTE;
+    chart.setOption(option);
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function titled(data) {
+    return { show: false, text: data.title };  // the card names the figure above the chart
+  }
+
+  function bars(el, data, stacked) {
+    var series = data.series.map(function (s) {
+      return { type: "bar", name: s.name, data: s.values, stack: stacked ? "total" : undefined,
+               barMaxWidth: 36, emphasis: { focus: "series" } };
+    });
+    var many = data.categories.length > 6;
+    draw(el, {
+      title: titled(data),
+      legend: series.length > 1 ? { bottom: 0, type: "scroll" } : undefined,
+      grid: { left: 48, right: 16, top: 28, bottom: (series.length > 1 ? 36 : 12) + (many ? 56 : 16), containLabel: false },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
+                 valueFormatter: function (v) { return v + (data.unit || ""); } },
+      xAxis: { type: "category", data: data.categories,
+               axisLabel: { interval: 0, rotate: many ? 35 : 0, fontSize: 11 } },
+      yAxis: { type: "value", name: data.unit, minInterval: 1 },
+      series: series,
+    });
+  }
+
+  function pie(el, data) {
+    draw(el, {
+      title: titled(data),
+      legend: { bottom: 0, type: "scroll" },
+      tooltip: { trigger: "item", formatter: function (p) { return p.name + "：" + p.value + (data.unit || "") + "（" + p.percent + "%）"; } },
+      series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "52%"], data: data.items,
+                 label: { formatter: "{b}\n{c}" }, avoidLabelOverlap: true }],
+    });
+  }
+
+  function cityBar(el, data) {
+    var values = data.values.map(function (v, i) {
+      return i === data.marked ? { value: v, itemStyle: { color: "#c0392b" } } : v;
+    });
+    draw(el, {
+      title: titled(data),
+      grid: { left: 48, right: 16, top: 28, bottom: 56 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + (data.unit || ""); } },
+      xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: 35, fontSize: 11 } },
+      yAxis: { type: "value", name: data.unit, minInterval: 1 },
+      series: [{ type: "bar", data: values, itemStyle: { color: "#5b8cc4" }, barMaxWidth: 36,
+                 label: { show: true, position: "top", fontSize: 10 } }],
+    });
+  }
+
+  var KINDS = {
+    "bar": function (el, data) { bars(el, data, false); },
+    "stacked-bar": function (el, data) { bars(el, data, true); },
+    "pie": pie,
+    "city-bar": cityBar,
+  };
+
+  function figures() {
+    var els = document.querySelectorAll("[data-chart]");
+    for (var i = 0; i < els.length; i++) {
+      var render = KINDS[els[i].getAttribute("data-chart")];
+      var data = readJson(els[i].getAttribute("data-chart-source"));
+      if (render && window.echarts && data) {
+        render(els[i], data);
+      }
+    }
+  }
+
   function poll(el) {
     var url = el.getAttribute("data-progress-url");
     var text = el.querySelector("[data-progress-text]");
@@ -85,6 +164,7 @@
     for (var i = 0; i < charts.length; i++) {
       distribution(charts[i], readJson(charts[i].getAttribute("data-chart-source")));
     }
+    figures();
     var watched = document.querySelectorAll("[data-progress-url]");
     for (var j = 0; j < watched.length; j++) {
       poll(watched[j]);

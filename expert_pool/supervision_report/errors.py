@@ -1,0 +1,9 @@
+"""The supervision report's error family: a period or an area that cannot be read (Chinese messages)."""
+
+from __future__ import annotations
+
+from knowledge.errors import ValidationError
+
+
+class SupervisionReportError(ValidationError):
+    code = "supervision_report_error"

@@ -1,0 +1,1 @@
+"""The expert pool's open tasks on each role's workbench: requests, draws, invitations, meetings, reports, credit."""

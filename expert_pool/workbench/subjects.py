@@ -1,0 +1,9 @@
+"""How a workbench task names what it is about: the project, then the work, as a person recognises them."""
+
+from __future__ import annotations
+
+
+def of_work(project_name: str, work_name: str, detail: str = "") -> str:
+    """``项目名 · 工作名``, with a short note in brackets where one helps (how many, which version)."""
+    named = f"{project_name} · {work_name}"
+    return f"{named}（{detail}）" if detail else named

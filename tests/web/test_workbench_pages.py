@@ -1,0 +1,68 @@
+"""Issue 22 item 1: the workbench on each role's home page, the count in the navigation bar, and the same tasks
+in the JSON API — each task with its deadline, lateness and a link that opens it."""
+
+import re
+
+import pytest
+
+from knowledge.accounts.models import Role
+from knowledge.enterprises.models import ParticipantRole
+from knowledge.registry.workflow import WorkStatus
+from tests.factories import login, make_account, make_enterprise, make_plan_version, make_project, make_work
+from tests.web.test_api import bearer as auth
+
+
+@pytest.fixture
+def team_world(app, session):
+    gc, other = make_enterprise(session), make_enterprise(session)
+    project = make_project(session, [(gc, ParticipantRole.GENERAL_CONTRACTOR)])
+    work = make_work(session, project, status=WorkStatus.PLAN_DRAFTED)
+    version = make_plan_version(session, work, app.config["UPLOAD_DIR"])
+    return {
+        "team": make_account(session, Role.PROJECT_TEAM, enterprise_id=gc.id),
+        "outsider": make_account(session, Role.PROJECT_TEAM, enterprise_id=other.id),
+        "version": version,
+    }
+
+
+def test_team_home_lists_the_plan_to_sign_with_its_link_and_the_nav_counts_it(client, team_world):
+    login(client, team_world["team"])
+    page = client.get("/").get_data(as_text=True)
+    row = re.search(r'<tr class="task" data-kind="plan_sign">(.*?)</tr>', page, re.S).group(1)
+    assert f'href="/works/plans/{team_world["version"].id}"' in row
+    assert re.search(r'id="nav-workbench">工作台\s*<span class="badge[^"]*"[^>]*>1<', page)
+    assert "待办事项（1）" in page
+
+
+def test_the_api_returns_the_same_tasks_and_another_enterprise_sees_none(client, session, team_world):
+    body = client.get("/api/v1/tasks", headers=auth(session, team_world["team"])).get_json()
+    assert body["total"] == 1 and body["late"] == 0
+    task = body["tasks"][0]
+    assert (task["kind"], task["target"], task["target_id"]) == (
+        "plan_sign",
+        "plan_version",
+        team_world["version"].id,
+    )
+    assert task["url"] == f"/works/plans/{team_world['version'].id}" and task["days_late"] == 0
+    other = client.get("/api/v1/tasks", headers=auth(session, team_world["outsider"])).get_json()
+    assert other == {"total": 0, "late": 0, "tasks": []}
+
+
+def test_signing_the_plan_removes_the_task_and_the_count_at_once(client, session, team_world):
+    login(client, team_world["team"])
+    assert 'data-kind="plan_sign"' in client.get("/").get_data(as_text=True)  # the count is now cached
+    url = f"/works/plans/{team_world['version'].id}/sign"
+    confirm = client.post(url, data={"value": "constructor"}).get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm))
+    client.post(url, data=fields)
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-kind="plan_sign"' not in home and "目前没有待办事项" in home
+    assert not re.search(
+        r'id="nav-workbench">工作台\s*<span class="badge', home
+    )  # one's own POST clears the cache
+
+
+def test_an_admin_of_security_sees_no_workbench_and_no_count(client, session):
+    login(client, make_account(session, Role.SECURITY_ADMIN))
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="tasks"' not in page and "badge" not in page.split('id="nav-workbench"')[1].split("</a>")[0]

@@ -1,0 +1,95 @@
+"""The workbench at the web edge: each task's page, its JSON, and the count in the navigation bar."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app, request, session, url_for
+from flask_login import current_user
+
+from expert_pool.workbench.board import tasks_for
+from knowledge.clock import CST
+from knowledge.workbench.tasks import Task
+from webapp import clock
+from webapp.auth import current_scope
+from webapp.extensions import db
+
+# A task's target -> the page that opens it and the name of the id in its URL (a page not built: no link).
+PAGES: dict[str, tuple[str, str]] = {
+    "work": ("works.detail", "work_id"),
+    "plan_version": ("works.plan_detail", "version_id"),
+    "review": ("reviews.detail", "review_id"),
+    "review_opinion": ("reviews.detail", "review_id"),  # the opinion form is on the review's page
+    "review_plan": ("reviews.plan", "review_id"),
+    "report_sign": ("reviews.detail", "review_id"),
+    "revision_submit": ("reviews.revision", "review_id"),
+    "revision": ("reviews.revision_compare", "review_id"),
+    "draw": ("draws.detail", "draw_id"),
+    "hazard": ("site.hazard_detail", "hazard_id"),
+    "site_records": ("site.records_page", "work_id"),
+    "crane_installation": ("cranes.site_installation", "installation_id"),
+    "spot_flag": ("cranes.spot_flag", "spot_flag_id"),
+    "crane_report": ("cranes.report_items", "crane_report_id"),
+    "expert_credit": ("experts.credit_page", "expert_id"),  # the appeal's decision form is on the ledger page
+}
+# Pages that list the objects rather than show one: the task opens the list.
+LIST_PAGES: dict[str, str] = {
+    "invitation": "draws.my_invitations",
+    "site_flag": "site.flags",
+    "credit_event": "experts.my_credit",
+}
+COUNT_TTL_SECONDS = 60  # the navigation bar's count may lag others' actions by this much, never one's own
+
+
+def today() -> date:
+    return clock.now().astimezone(CST).date()
+
+
+def current_tasks() -> list[Task]:
+    return tasks_for(db.session, current_scope(), today(), clock.now())
+
+
+def task_url(task: Task) -> str | None:
+    if task.target in LIST_PAGES:
+        return url_for(LIST_PAGES[task.target])
+    endpoint, param = PAGES.get(task.target, ("", ""))
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **{param: task.target_id})
+
+
+def task_json(task: Task, on: date) -> dict[str, Any]:
+    return {
+        "kind": task.kind, "label": task.label, "subject": task.subject, "target": task.target,
+        "target_id": task.target_id, "due": task.due.isoformat() if task.due else None,
+        "days_late": task.days_late(on), "url": task_url(task),
+    }  # fmt: skip
+
+
+def nav_counts() -> dict[str, int] | None:
+    """Open and late tasks of the signed-in account, kept in its session for a minute; any POST of the
+    account clears them, so a task one has just done leaves the count on the next page."""
+    if not current_user.is_authenticated or not current_user.account.role.is_business:
+        return None
+    cached = session.get("workbench_counts")
+    if cached and time.time() - cached["at"] < COUNT_TTL_SECONDS:
+        return {"open": cached["open"], "late": cached["late"]}
+    on = today()
+    tasks = current_tasks()
+    counts = {"open": len(tasks), "late": sum(1 for t in tasks if t.days_late(on) > 0)}
+    session["workbench_counts"] = {**counts, "at": time.time()}
+    return counts
+
+
+def register_workbench(app: Flask) -> None:
+    @app.context_processor
+    def inject_counts() -> dict[str, Any]:
+        return {"task_counts": nav_counts}
+
+    @app.after_request
+    def forget_counts_after_write(response: Any) -> Any:
+        if request.method == "POST" and "workbench_counts" in session:
+            session.pop("workbench_counts")
+        return response
