@@ -97,6 +97,11 @@ def server(env: dict[str, str], offset_hours: float = 0) -> Iterator[str]:
 
 @pytest.fixture
 def seeded(tmp_path) -> dict[str, str]:
+    return seed_instance(tmp_path)
+
+
+def seed_instance(tmp_path: Path) -> dict[str, str]:
+    """A migrated instance with the small demo world, served from ``tmp_path``; its environment."""
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "DATABASE_URL", "REDIS_URL")}
     env |= {"INSTANCE_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
             "UPLOAD_DIR": str(tmp_path / "uploads"), "SEARCH_INDEX_DIR": str(tmp_path / "index"),

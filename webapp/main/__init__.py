@@ -17,6 +17,7 @@ from webapp.extensions import db, search_index
 from webapp.main.workbench import current_tasks, task_url, today
 
 bp = Blueprint("main", __name__)
+TASKS_SHOWN = 100  # the most urgent first; a province office can have many more open (all in /api/v1/tasks)
 
 
 @bp.route("/")
@@ -37,7 +38,8 @@ def home() -> ResponseReturnValue:
     return render_template(
         "main/home.html",
         account=account,
-        tasks=tasks,
+        tasks=tasks[:TASKS_SHOWN],
+        total_tasks=len(tasks),
         task_url=task_url,
         today=on,
         late=sum(1 for t in tasks if t.days_late(on) > 0),
