@@ -33,6 +33,7 @@ BUSINESS = ALL - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 # endpoint -> roles that get 200; every other signed-in role gets 403.
 MATRIX = {
     "main.home": ALL,
+    "main.task_count": BUSINESS,
     "enterprises.index": BUSINESS,
     "enterprises.detail": BUSINESS,
     "enterprises.create": {Role.ADMIN},

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -31,13 +31,19 @@ def consumer(env: dict[str, str]) -> Iterator[None]:
         proc.wait(timeout=20)
 
 
-def wait_for(page, selector: str, seconds: int = 120) -> None:
-    """Reload until ``selector`` shows (the page polls too; a reload keeps the test independent of the script)."""
+def wait_for(page, selector: str, seconds: int = 180) -> None:
+    """Wait until ``selector`` shows: the page polls the job and reloads itself when it ends; a navigation of
+    ours may cross that reload, so a failed one is simply tried again."""
+    url = page.url
     deadline = time.monotonic() + seconds
-    while not page.locator(selector).count():
-        assert time.monotonic() < deadline, f"{selector} did not appear"
-        time.sleep(2)
-        page.reload()
+    while True:
+        try:
+            page.wait_for_selector(selector, timeout=5_000)
+            return
+        except playwright.Error:
+            assert time.monotonic() < deadline, f"{selector} did not appear"
+        with suppress(playwright.Error):
+            page.goto(url)
 
 
 def test_regulator_journey_in_chromium(tmp_path):
@@ -47,6 +53,8 @@ def test_regulator_journey_in_chromium(tmp_path):
         with as_user(browser, url, "regulator") as page:
             page.goto(f"{url}/")
             assert page.locator("#tasks").count() == 1  # the regulator's workbench
+            page.wait_for_selector("#nav-task-count:not([hidden])")  # the count fetched after the page showed
+            assert page.inner_text("#nav-task-count").isdigit()
             page.click("#analysis-menu a.dropdown-toggle")
             page.click("#analysis-menu a:has-text('监管看板')")
             page.fill("#period", PERIOD)

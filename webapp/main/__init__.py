@@ -14,7 +14,7 @@ from knowledge.cranes.inspection_models import ReportState
 from knowledge.registry import projects
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db, search_index
-from webapp.main.workbench import current_tasks, task_url, today
+from webapp.main.workbench import current_tasks, nav_counts, task_url, today
 
 bp = Blueprint("main", __name__)
 TASKS_SHOWN = 100  # the most urgent first; a province office can have many more open (all in /api/v1/tasks)
@@ -49,6 +49,13 @@ def home() -> ResponseReturnValue:
         drafts=drafts,
         published=published,
     )
+
+
+@bp.route("/tasks/count")
+@login_required
+def task_count() -> ResponseReturnValue:
+    """The navigation bar's count of open and late tasks (fetched by behaviours.js after the page shows)."""
+    return jsonify(nav_counts())
 
 
 @bp.route("/healthz")

@@ -68,11 +68,11 @@ def task_json(task: Task, on: date) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def nav_counts() -> dict[str, int] | None:
+def nav_counts() -> dict[str, int]:
     """Open and late tasks of the signed-in account, kept in its session for a minute; any POST of the
     account clears them, so a task one has just done leaves the count on the next page."""
     if not current_user.is_authenticated or not current_user.account.role.is_business:
-        return None
+        return {"open": 0, "late": 0}
     cached = session.get("workbench_counts")
     if cached and time.time() - cached["at"] < COUNT_TTL_SECONDS:
         return {"open": cached["open"], "late": cached["late"]}
@@ -84,10 +84,6 @@ def nav_counts() -> dict[str, int] | None:
 
 
 def register_workbench(app: Flask) -> None:
-    @app.context_processor
-    def inject_counts() -> dict[str, Any]:
-        return {"task_counts": nav_counts}
-
     @app.after_request
     def forget_counts_after_write(response: Any) -> Any:
         if request.method == "POST" and "workbench_counts" in session:

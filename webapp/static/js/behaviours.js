@@ -32,3 +32,25 @@ document.addEventListener("submit", function (event) {
     }
   }
 });
+// The workbench's count in the navigation bar ([data-task-count-url]): fetched after the page is shown, so no page
+// waits for it; the server keeps it a minute per session and forgets it after one's own change.
+document.addEventListener("DOMContentLoaded", function () {
+  var badge = document.querySelector("[data-task-count-url]");
+  if (!badge || !window.fetch) {
+    return;
+  }
+  window.fetch(badge.getAttribute("data-task-count-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (counts) {
+      if (!counts || !counts.open) {
+        return;
+      }
+      var text = "待办 " + counts.open + " 项" + (counts.late ? "，逾期 " + counts.late + " 项" : "");
+      badge.textContent = String(counts.open);
+      badge.title = text;
+      badge.setAttribute("aria-label", text);
+      badge.className = "badge " + (counts.late ? "text-bg-danger" : "text-bg-light");
+      badge.hidden = false;
+    })
+    .catch(function () {});
+});
