@@ -204,17 +204,17 @@ def pass_rate_findings(
     session: Session, start: date, end: date, policy: rules.IntegrityPolicy
 ) -> list[Found]:
     rows = session.execute(
-        select(ReviewOpinion.expert_id, Work.category, ReviewOpinion.proposed.in_(PASSING), func.count())
+        select(ReviewOpinion.expert_id, Work.category, ReviewOpinion.proposed, func.count())
         .join(Review, Review.id == ReviewOpinion.review_id)
         .join(Work, Work.id == Review.work_id)
         .where(Review.held_on >= start, Review.held_on <= end)
-        .group_by(ReviewOpinion.expert_id, Work.category, ReviewOpinion.proposed.in_(PASSING))
+        .group_by(ReviewOpinion.expert_id, Work.category, ReviewOpinion.proposed)
     ).all()
     given: Counter[tuple[int, str]] = Counter()
     passed: Counter[tuple[int, str]] = Counter()
-    for expert_id, category, is_pass, n in rows:
+    for expert_id, category, proposed, n in rows:
         given[(expert_id, category)] += n
-        if is_pass:
+        if proposed in PASSING:
             passed[(expert_id, category)] += n
     rate = {c: sum(passed[k] for k in passed if k[1] == c) / sum(given[k] for k in given if k[1] == c)
             for c in {k[1] for k in given}}  # fmt: skip

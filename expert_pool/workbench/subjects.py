@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from knowledge.workbench.subjects import subject
+
 
 def of_work(project_name: str, work_name: str, detail: str = "") -> str:
-    """``项目名 · 工作名``, with a short note in brackets where one helps (how many, which version)."""
-    named = f"{project_name} · {work_name}"
-    return f"{named}（{detail}）" if detail else named
+    """``项目名 · 工作名``, with a short note in brackets where one helps (how many, which version); the same
+    wording as the registry's and the site's tasks (``knowledge.workbench.subjects``)."""
+    return subject(project_name, work_name, detail=detail)

@@ -2,11 +2,11 @@
 
 A project team registers an over-scale work and submits a plan; the constructor's and the supervisor's
 accounts sign it; the office draws a panel for a place and time, after the confirmation step (the team sees it
-sealed); each expert confirms; at the meeting the team reports a late expert absent, the experts check in on
-their own accounts and choose their leader, the office rejects the report (he came), the team records the
-meeting; each expert submits his opinion blind and signs, one with a recorded reservation that the team does not
-see and the province's regulator does; the team downloads the report, and the page its QR code points to says
-genuine.
+sealed); each expert confirms from his workbench (the home page's task opens the invitation); at the meeting the
+team reports a late expert absent, the experts check in on their own accounts and choose their leader, the office
+rejects the report (he came), the team records the meeting; each expert, led by his workbench's tasks, submits
+his opinion blind and signs, one with a recorded reservation that the team does not see and the province's
+regulator does; the team downloads the report, and the page its QR code points to says genuine.
 The meeting is days after the draw: the server is restarted with its clock moved to the meeting day
 (``CLOCK_OFFSET_HOURS``), the way the app runs a drill. Screenshots of the key pages are saved under
 ``test-artifacts/journey`` (or ``SCREENSHOT_DIR``).
@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -73,26 +74,29 @@ def flask(env: dict[str, str], *args: str) -> str:
 
 @contextmanager
 def server(env: dict[str, str], offset_hours: float = 0) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
-         "--no-reload"], cwd=ROOT, env=env | {"CLOCK_OFFSET_HOURS": str(offset_hours)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/auth/login", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read() if proc.stderr else "server died") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    # The server logs every request on stderr: into a file, never a pipe nobody reads (a full pipe stops it).
+    with tempfile.TemporaryFile(mode="w+") as log:
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
+             "--no-reload"], cwd=ROOT, env=env | {"CLOCK_OFFSET_HOURS": str(offset_hours)},
+            stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"{url}/auth/login", timeout=1)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        log.seek(0)
+                        raise AssertionError(log.read()[-2000:] or "server died") from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -203,7 +207,10 @@ def test_review_journey_in_chromium(seeded, tmp_path):
             assert len(experts) == 5
             for username, _ in experts:
                 with as_user(browser, url, username, EXPERT_PASSWORD) as page:
-                    page.goto(f"{url}/draws/invitations")
+                    page.goto(
+                        f"{url}/"
+                    )  # his workbench: the invitation, its reply deadline, a link to answer it
+                    page.click("tr.task[data-kind=invitation_answer] a")
                     assert "第三会议室" in page.inner_text("main") and "09:30" in page.inner_text("main")
                     page.click("button:has-text('确认参加')")
                     assert "已确认参加论证会" in page.inner_text(".alert-success")
@@ -315,7 +322,8 @@ def hold_meeting(browser, url: str, work_id: int, experts: list[tuple[str, str]]
     for n, (username, _) in enumerate(experts):
         with as_user(browser, url, username, EXPERT_PASSWORD) as page:
             page.goto(f"{url}/reviews/{review_id}/plan")  # reads the signed plan (logged)
-            page.goto(f"{url}/reviews/{review_id}")
+            page.goto(f"{url}/")  # the workbench leads to the opinion form
+            page.click(f"tr.task[data-kind=opinion_submit] a[href='/reviews/{review_id}']")
             if n == 1:  # blind: the first expert's findings are hidden until one's own is in
                 assert "专家甲发现" not in page.inner_text("main")
                 shot(page, "05-opinion-form-blind")
@@ -348,7 +356,8 @@ def conclude(browser, url: str, review_id: int, experts: list[tuple[str, str]]) 
         assert "草稿已生成" in page.inner_text(".alert-success")
     for username, _ in experts:
         with as_user(browser, url, username, EXPERT_PASSWORD) as page:
-            page.goto(f"{url}/reviews/{review_id}")
+            page.goto(f"{url}/")  # the workbench leads to the report waiting for his signature
+            page.click(f"tr.task[data-kind=report_sign] a[href='/reviews/{review_id}']")
             if username == experts[1][0]:  # one expert signs with a recorded reservation (保留意见)
                 page.check("#reserve")
                 page.fill("#reservation", RESERVATION)

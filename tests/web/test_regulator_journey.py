@@ -86,7 +86,10 @@ def test_regulator_journey_in_chromium(tmp_path):
         with as_user(browser, url, "regulator_sz") as page:
             page.goto(f"{url}/dashboard?period={PERIOD}&area=nanjing")
             assert "只能查看" in page.inner_text("main")
-            page.goto(f"{url}/site/supervision-portraits?period={PERIOD}")
-            assert "监督画像" in page.inner_text("h1")
+            page.goto(
+                f"{url}/site/supervision-portraits?period=2025"
+            )  # the demo's inspections: 2025 and 2026
+            assert "监督画像" in page.inner_text("h1") and page.locator("#no-data").count() == 0
+            page.wait_for_selector("#supervision-chart canvas")
             shot(page, "24-supervision-portraits-suzhou")
         browser.close()
