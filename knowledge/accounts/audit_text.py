@@ -70,6 +70,11 @@ FIELDS: dict[str, str] = {
 }  # fmt: skip
 
 
+# A panel's members are not named beside their seat or draw (DOMAIN 6: leaking panel identities is misconduct, and
+# the names are sealed until the reveal): there experts stay numbers, as the log stores them.
+PANEL_OBJECTS = ("seat", "draw")
+
+
 def references(entry: Entry) -> set[Ref]:
     """The objects whose names ``describe`` would use for ``entry``: its own object and those its details name."""
     refs = {(entry.object_type, entry.object_id)}
@@ -77,11 +82,13 @@ def references(entry: Entry) -> set[Ref]:
         for key, value in (details or {}).items():
             if key in REFERENCES and _is_id(value):
                 refs.add((REFERENCES[key], str(value)))
+    if entry.object_type in PANEL_OBJECTS:
+        refs = {r for r in refs if r[0] != "expert"}
     return refs
 
 
 def describe(entry: Entry, names: Names, vocabulary: Vocabulary | None = None) -> str:
-    """ "座位293（专家 张三）；抽取第37号记录" and the like: the object, then what was recorded or what changed
+    """ "座位293（专家5）；抽取第37号记录" and the like: the object, then what was recorded or what changed
     (a field the change left as it was is not repeated)."""
     words = vocabulary or {}
     subject = object_text(entry.object_type, entry.object_id, names)
@@ -167,8 +174,7 @@ def _lookups() -> dict[str, Callable[[list[int]], Any]]:
         "work": lambda ids: select(_work.c.id, _work.c.name, null()).where(_work.c.id.in_(ids)),
         "project": lambda ids: select(_project.c.id, _project.c.name, null()).where(_project.c.id.in_(ids)),
         "enterprise": lambda ids: select(_unit.c.id, _unit.c.name, null()).where(_unit.c.id.in_(ids)),
-        "seat": lambda ids: select(_seat.c.id, _expert.c.name, null())
-        .join(_expert, _expert.c.id == _seat.c.expert_id).where(_seat.c.id.in_(ids)),
+        "seat": lambda ids: select(_seat.c.id, _seat.c.expert_id, null()).where(_seat.c.id.in_(ids)),
         "draw": lambda ids: select(_draw.c.id, _work.c.name, null())
         .join(_work, _work.c.id == _draw.c.work_id).where(_draw.c.id.in_(ids)),
         "review": lambda ids: select(_review.c.id, _work.c.name, null())
@@ -184,8 +190,8 @@ def _lookups() -> dict[str, Callable[[list[int]], Any]]:
 def _name(object_type: str, name: object, extra: object) -> str:
     if object_type == "account":
         return f"{name}（{extra}）"
-    if object_type == "seat":
-        return f"专家 {name}"
+    if object_type == "seat":  # the expert's number, never his name (PANEL_OBJECTS)
+        return f"专家{name}"
     if object_type == "plan_version":
         return f"{name} 第{extra}版"
     return str(name)

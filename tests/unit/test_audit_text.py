@@ -20,13 +20,13 @@ class Row:
     after: dict[str, Any] | None = None
 
 
-NAMES = {("seat", "293"): "专家 张三", ("draw", "37"): "3#楼深基坑工程", ("expert", "5"): "张三"}
+NAMES = {("seat", "293"): "专家5", ("draw", "37"): "3#楼深基坑工程", ("expert", "5"): "张三"}
 STATUS = {"status": {"active": "在库", "suspended": "暂停"}}
 
 
 def test_a_seat_reads_with_its_expert_and_its_draw() -> None:
     row = Row("seat_confirm", "seat", "293", after={"draw": 37})
-    assert describe(row, NAMES) == "座位293（专家 张三）；抽取第37号记录（3#楼深基坑工程）"
+    assert describe(row, NAMES) == "座位293（专家5）；抽取第37号记录（3#楼深基坑工程）"
 
 
 def test_without_names_the_draw_still_reads_as_a_record_number() -> None:
@@ -35,7 +35,7 @@ def test_without_names_the_draw_still_reads_as_a_record_number() -> None:
 
 def test_references_name_the_object_and_the_objects_its_details_point_at() -> None:
     row = Row("seat_alternate", "seat", "293", after={"draw": 37, "replaces": 5, "reason": "x"})
-    assert references(row) == {("seat", "293"), ("draw", "37"), ("expert", "5")}
+    assert references(row) == {("seat", "293"), ("draw", "37")}  # a panel's members are never named by a seat
 
 
 def test_a_change_shows_old_and_new_in_chinese_and_skips_what_stayed() -> None:
