@@ -24,6 +24,7 @@ from knowledge.accounts.models import Account
 from knowledge.accounts.permissions import can_read_audit
 from knowledge.accounts.services import acting
 from knowledge.audit import AuditLog
+from knowledge.audit_labels import ACTION_LABELS
 from knowledge.clock import CST
 from knowledge.errors import ValidationError
 from knowledge.pagination import DEFAULT_PER_PAGE, Page, paginate
@@ -58,7 +59,7 @@ def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     :raises ValidationError: in Chinese, for a date that is no date, dates in the wrong order or an unknown action.
     """
     action = args.get("action", "").strip()[:64]
-    if action and action not in audit.ACTION_LABELS:
+    if action and action not in ACTION_LABELS:
         raise ValidationError(f"未知的操作“{action}”：请从列表中选择", field="action")
     actor = args.get("actor_id", "").strip()
     if actor and not (actor.isdigit() and len(actor) < 10):

@@ -26,6 +26,7 @@ KNOWLEDGE_KERNEL = {
     "pagination",
     "outbox",
     "audit",
+    "audit_labels",
     "identity",
     "keyed_chain",
 }
@@ -37,7 +38,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "clock": set(),
         "pagination": set(),
         "outbox": {"db"},
-        "audit": {"db", "keyed_chain"},
+        "audit": {"db", "keyed_chain", "audit_labels"},
+        "audit_labels": set(),
         "identity": {"errors"},
         "keyed_chain": set(),
         "settings": {"db", "errors"},

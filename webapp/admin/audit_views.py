@@ -12,7 +12,7 @@ from expert_pool.experts.models import ExpertStatus
 from knowledge.accounts import audit_log, audit_text
 from knowledge.accounts.audit_text import Vocabulary
 from knowledge.accounts.models import Role
-from knowledge.audit import ACTION_LABELS
+from knowledge.audit_labels import ACTION_LABELS
 from knowledge.db import utcnow
 from knowledge.errors import PermissionDenied, ValidationError
 from knowledge.regions import City
