@@ -3,13 +3,10 @@ the reviews an account may see, and the same rows as CSV and XLSX."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from openpyxl import Workbook
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +21,7 @@ from knowledge.pagination import like_pattern
 from knowledge.regions import City
 from knowledge.registry.models import Work
 from knowledge.registry.rules import catalogue
+from knowledge.spreadsheets.writing import csv_bytes, xlsx_bytes
 
 # 施工单位: the general contractor, and the specialist subcontractor that writes its own plan (37号令 第十条).
 CONSTRUCTOR_ROLES = (ParticipantRole.GENERAL_CONTRACTOR, ParticipantRole.SUBCONTRACTOR)
@@ -131,29 +129,9 @@ def row(review: Review) -> list[str | int]:
     ]
 
 
-def _safe(cell: str | int) -> str | int:
-    """Neutralise spreadsheet formulas in text a user typed (CSV/formula injection), as the registry export."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
-
-
 def to_csv(reviews: Iterable[Review]) -> bytes:
-    """UTF-8 with a BOM, which Excel opens correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    for review in reviews:
-        writer.writerow([_safe(c) for c in row(review)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(HEADERS, (row(r) for r in reviews))
 
 
 def to_xlsx(reviews: Iterable[Review]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("专家论证记录")
-    sheet.append(HEADERS)
-    for review in reviews:
-        sheet.append([_safe(c) for c in row(review)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes("专家论证记录", HEADERS, (row(r) for r in reviews))

@@ -28,6 +28,7 @@ from knowledge.audit_labels import ACTION_LABELS
 from knowledge.clock import CST
 from knowledge.errors import ValidationError
 from knowledge.pagination import DEFAULT_PER_PAGE, Page, paginate
+from knowledge.spreadsheets.writing import safe_cell
 
 EXPORT_MAX_ROWS = 100_000  # one export; narrower filters for more
 REFUSAL = "只有审计管理员可以查看、导出和校验审计日志"
@@ -157,7 +158,7 @@ def _export_rows(
     )
     texts = audit_text.describe_all(session, rows, vocabulary)
     return [
-        [_safe(c) for c in (r.seq, r.at.isoformat(), r.actor_id or "", r.actor.username if r.actor else "系统",
+        [safe_cell(c) for c in (r.seq, r.at.isoformat(), r.actor_id or "", r.actor.username if r.actor else "系统",
                             r.address or "", r.action_label, text, r.outcome_label, r.object_type, r.object_id,
                             _json(r.before), _json(r.after), r.mac)]
         for r, text in zip(rows, texts, strict=True)
@@ -169,13 +170,6 @@ def _record_export(session: Session, criteria: AuditFilter, *, actor_id: int, ro
     if fmt != "csv":
         after["format"] = fmt
     audit.record_read(session, actor_id=actor_id, action="audit_export", obj=("audit_log", "*"), after=after)
-
-
-def _safe(cell: object) -> object:
-    """Neutralise spreadsheet formulas in text someone typed (CSV/formula injection), as the other exports do."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
 
 
 def _json(value: object) -> str:

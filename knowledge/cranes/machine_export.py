@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from datetime import date
-
-from openpyxl import Workbook
 
 from knowledge.cranes.models import Machine
 from knowledge.cranes.queries import MachineState
 from knowledge.cranes.service_age import assessment_due, service_age_limit
+from knowledge.spreadsheets.writing import csv_bytes, xlsx_bytes
 
 HEADERS = ["备案编号", "机械类别", "制造单位", "规格型号", "出厂编号", "出厂日期", "额定能力", "产权单位",
            "产权单位统一社会信用代码", "备案地", "首次备案日期", "产权备案次数", "状态", "评估年限（年）",
@@ -41,34 +38,16 @@ def row(machine: Machine, state: MachineState, on: date) -> list[str | int]:
     ]
 
 
-def _safe(cell: str | int) -> str | int:
-    """Neutralise spreadsheet formulas in text a user typed (CSV/formula injection)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
+def to_csv(machines: Iterable[Machine], states: Mapping[int, MachineState], on: date) -> bytes:
+    return csv_bytes(HEADERS, _rows(machines, states, on))
+
+
+def to_xlsx(machines: Iterable[Machine], states: Mapping[int, MachineState], on: date) -> bytes:
+    return xlsx_bytes(SHEET, HEADERS, _rows(machines, states, on))
 
 
 def _rows(
     machines: Iterable[Machine], states: Mapping[int, MachineState], on: date
 ) -> Iterable[list[str | int]]:
     for machine in machines:
-        yield [_safe(c) for c in row(machine, states.get(machine.id, MachineState.REGISTERED), on)]
-
-
-def to_csv(machines: Iterable[Machine], states: Mapping[int, MachineState], on: date) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    writer.writerows(_rows(machines, states, on))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(machines: Iterable[Machine], states: Mapping[int, MachineState], on: date) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET)
-    sheet.append(HEADERS)
-    for cells in _rows(machines, states, on):
-        sheet.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        yield row(machine, states.get(machine.id, MachineState.REGISTERED), on)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date
 
-from openpyxl import Workbook
-
 from knowledge.registry.models import Work
 from knowledge.registry.rules import catalogue
+from knowledge.spreadsheets.writing import csv_bytes, xlsx_bytes
 
 _CATEGORY_LABELS = {c.code: c.label for c in catalogue()}
 _SUB_TYPE_LABELS = {(c.code, s.code): s.label for c in catalogue() for s in c.sub_types}
@@ -46,28 +43,9 @@ def row(work: Work) -> list[str | int]:
     ]
 
 
-def _safe(cell: str | int) -> str | int:
-    """Neutralise spreadsheet formulas in text a user typed (CSV/formula injection)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
-
-
 def to_csv(works: Iterable[Work]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    for work in works:
-        writer.writerow([_safe(c) for c in row(work)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(HEADERS, (row(w) for w in works))
 
 
 def to_xlsx(works: Iterable[Work]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("危大工程清单")
-    sheet.append(HEADERS)
-    for work in works:
-        sheet.append([_safe(c) for c in row(work)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes("危大工程清单", HEADERS, (row(w) for w in works))

@@ -21,6 +21,7 @@ from knowledge.registry.rules import catalogue
 from knowledge.site.hazard_loop import Step
 from knowledge.site.hazard_models import Hazard
 from knowledge.site.hazard_queries import is_overdue
+from knowledge.spreadsheets.writing import safe_cell
 
 _CATEGORY_LABELS = {c.code: c.label for c in catalogue()}
 
@@ -49,13 +50,6 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _safe(cell: Any) -> Any:
-    """Neutralise spreadsheet formulas in text a user typed (CSV/formula injection)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
-
-
 def list_row(hazard: Hazard, today: date) -> list[str | int]:
     return [
         hazard.id, hazard.work.project.name, hazard.work.name, hazard.city.label, hazard.district,
@@ -71,12 +65,12 @@ def list_csv(hazards: Iterable[Hazard], today: date) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(LIST_HEADERS)
     for hazard in hazards:
-        writer.writerow([_safe(c) for c in list_row(hazard, today)])
+        writer.writerow([safe_cell(c) for c in list_row(hazard, today)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def list_xlsx(hazards: Iterable[Hazard], today: date) -> bytes:
-    return _xlsx("隐患清单", LIST_HEADERS, ([_safe(c) for c in list_row(h, today)] for h in hazards))
+    return _xlsx("隐患清单", LIST_HEADERS, ([safe_cell(c) for c in list_row(h, today)] for h in hazards))
 
 
 def division_code(hazard: Hazard) -> str:
@@ -147,7 +141,7 @@ def register_xlsx(hazards: Iterable[Hazard]) -> bytes:
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
-    return _safe(value)
+    return safe_cell(value)
 
 
 def _xlsx(title: str, headers: list[str], rows: Iterable[list[Any]]) -> bytes:

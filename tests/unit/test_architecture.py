@@ -45,11 +45,12 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "settings": {"db", "errors"},
         "spreadsheets": {"audit", "errors", "regions"},
         "enterprises": KNOWLEDGE_KERNEL,
-        "accounts": KNOWLEDGE_KERNEL | {"enterprises"},
+        "accounts": KNOWLEDGE_KERNEL | {"enterprises", "spreadsheets"},
         "registry": KNOWLEDGE_KERNEL | {"spreadsheets", "enterprises", "accounts"},
         "plans": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry"},
         "search_docs": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans"},
-        "site": KNOWLEDGE_KERNEL | {"enterprises", "accounts", "registry", "plans", "settings"},
+        "site": KNOWLEDGE_KERNEL
+        | {"enterprises", "accounts", "registry", "plans", "settings", "spreadsheets"},
         "cranes": KNOWLEDGE_KERNEL
         | {"enterprises", "accounts", "registry", "plans", "site", "settings", "spreadsheets"},
         "demo": KNOWLEDGE_KERNEL
