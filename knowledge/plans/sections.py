@@ -198,3 +198,20 @@ def _parse_heading(raw: str) -> _Heading | None:
 
 def _matching_sections(body: str) -> list[int]:
     return [section.number for section in SECTIONS if any(phrase in body for phrase in section.key_phrases)]
+
+
+def section_texts(text: str) -> dict[int, str]:
+    """The text of each required section the plan has a heading for, cut at the headings ``find_sections``
+    chose (a section runs to the next chosen heading); empty when the text has none of them."""
+    report = find_sections(text)
+    numbers_of: dict[str, list[int]] = {}
+    for number, line in report.headings.items():
+        numbers_of.setdefault(line.strip(), []).append(number)
+    found: dict[int, list[str]] = {}
+    current: list[int] = []
+    for line in text.splitlines():
+        if line.strip() in numbers_of:
+            current = numbers_of[line.strip()]
+        for number in current:
+            found.setdefault(number, []).append(line)
+    return {number: "\n".join(lines) for number, lines in sorted(found.items())}

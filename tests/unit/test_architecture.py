@@ -76,6 +76,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "analytics": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
         "portraits": {"errors", "experts", "credit", "draws", "reviews"},
         "integrity": {"errors", "experts", "credit", "draws", "reviews"},
+        # Common problems of concluded reviews and of the site, and the plan pre-check (issue 23).
+        "precedents": {"errors", "experts", "draws", "reviews"},
         "supervision_report": {
             "errors",
             "pdf",
