@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
@@ -87,10 +87,26 @@ def start_of(review: Review) -> datetime:
     return arrangement.of_root(review.draw).starts_at(review.meeting_day)
 
 
+_SEATED = "meeting_seats"  # session.info key: review id -> every seat of its meeting, until the next write
+
+
 def confirmed_seats(session: Session, review: Review) -> list[Seat]:
-    """The experts seated at the meeting: every confirmed seat of the draw and its top-ups, in draw order."""
-    seats = [s for d in draws_of_meeting(session, review.draw) for s in d.seats]
-    return [s for s in seats if s.status is SeatStatus.CONFIRMED]
+    """The experts seated at the meeting: every confirmed seat of the draw and its top-ups, in draw order.
+
+    A page asks this several times (the panel, who is present, who may read, the report): the meeting's seats
+    are read once per session and forgotten at its next flush, commit or rollback (or when it holds a new draw
+    or seat not yet flushed); each seat's status is read afresh on every call."""
+    known: dict[int, list[Seat]] = session.info.setdefault(_SEATED, {})
+    if review.id not in known or any(isinstance(o, Seat | Draw) for o in session.new):
+        known[review.id] = [s for d in draws_of_meeting(session, review.draw) for s in d.seats]
+    return [s for s in known[review.id] if s.status is SeatStatus.CONFIRMED]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_seats(session: Session, *_: Any) -> None:
+    session.info.pop(_SEATED, None)
 
 
 def panel_ids(session: Session, review: Review) -> list[int]:

@@ -1,9 +1,10 @@
 """The statements a list page sends do not grow with its rows (issue 22: /reviews loaded each row's work, project
 and reports lazily, 93 statements a page on PostgreSQL)."""
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from expert_pool.reviews.meetings import open_review
+from expert_pool.reviews.models import Review
 from knowledge.accounts.models import Role
 from knowledge.enterprises.models import ParticipantRole
 from knowledge.regions import City
@@ -63,3 +64,26 @@ def test_the_reviews_list_sends_as_many_statements_for_twelve_rows_as_for_two(ap
         assert page.count("进行中") >= 12
         assert many <= few, (few, many)
         client.post("/auth/logout")
+
+
+def test_a_review_page_reads_its_meetings_draws_once(app, client, session):
+    """Issue 22 item 8: the panel, who is present, who may read and the report each asked for the meeting's draws
+    (four reads of the draw table per review page); now one read per request."""
+    contractor = make_enterprise(session)
+    add_reviews(app, session, contractor, 1, seq_from=1)
+    login(client, make_account(session, Role.REGULATOR))
+    review_id = session.scalars(select(Review.id)).one()
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def count(*args):
+        sent.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/reviews/{review_id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    meeting_reads = [s for s in sent if "OR draw.top_up_of" in s]
+    assert len(meeting_reads) == 1, meeting_reads

@@ -133,9 +133,10 @@ def export(fmt: str) -> ResponseReturnValue:
 def detail(review_id: int) -> ResponseReturnValue:
     review, acc = _review(review_id)
     scope, account, now = current_scope(), current_account(), clock.now()
-    panel = reviews.confirmed_seats(db.session, review)
+    # First, as it may commit its audit row (which forgets what the session has read).
     show_names = reveal_names(db.session, review.draw, role=account.role, account_id=account.id, now=now,
                               member=acc.member)  # fmt: skip
+    panel = reviews.confirmed_seats(db.session, review)
     opinions = reviews.opinions_for(db.session, review, scope=scope, acc=acc)
     me = scope.expert_id if acc.member else None
     draft, report = reviews.active_draft(review), reviews.current_report(review)
