@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from expert_pool.draws.models import Seat, SeatStatus
 from expert_pool.experts.models import Expert
 from expert_pool.reviews.models import Conclusion, RequiredChange, Review, ReviewOpinion, ReviewReport
 from knowledge.enterprises.models import Enterprise, ParticipantRole, Project
@@ -90,6 +91,10 @@ def concluded_review(
                     half_day=draw.half_day, held_on=held_on)  # fmt: skip
     session.add(review)
     session.flush()
+    for position, expert in enumerate(experts, 1):
+        session.add(
+            Seat(draw_id=draw.id, expert_id=expert.id, position=position, status=SeatStatus.CONFIRMED)
+        )
     for expert, said in zip(experts, itertools.cycle(findings or [{}]), strict=False):
         session.add(ReviewOpinion(review_id=review.id, expert_id=expert.id, checks={}, findings=said,
                                   proposed=conclusion))  # fmt: skip

@@ -106,6 +106,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         experts,
         integrity,
         main,
+        precedents,
         projects,
         reports,
         reviews,
@@ -136,6 +137,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(cranes.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(integrity.bp)
+    app.register_blueprint(precedents.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)

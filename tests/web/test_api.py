@@ -241,6 +241,7 @@ def test_every_non_public_api_route_needs_a_token(app, client):
             "certificate_id",
             "installation_id",
             "bulletin_id",
+            "category",
         )
         for name in names:
             url = url.replace(f"<{name}>", "1")

@@ -82,6 +82,7 @@ from webapp.api import (  # noqa: E402,F401
     crane_spot_checks,
     cranes,
     draws,
+    precedents,
     registry,
     reviews,
     search,

@@ -20,6 +20,7 @@ from webapp.auth import current_account, current_scope, role_required
 from webapp.confirmation import confirm_page, is_confirmed
 from webapp.extensions import db, search_index
 from webapp.forms import attach_error
+from webapp.precedents import precheck_context
 from webapp.search.hits import similar_conclusions, similar_plans
 from webapp.works import bp
 from webapp.works.authors import author_fields, authors_from, pool_experts, vault
@@ -105,6 +106,7 @@ def plan_detail(version_id: int) -> ResponseReturnValue:
         similar=similar_plans(db.session, search_index(), version, scope),
         text_sections=shown_sections(version.text or ""), text_shown=TEXT_SHOWN,
         similar_reviews=similar_conclusions(search_index(), make_doc_id("plan", version.id), scope),
+        **precheck_context(version),
     )  # fmt: skip
 
 
