@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 import expert_pool.conflicts.models  # noqa: F401 - every table on the metadata
@@ -96,10 +97,33 @@ def test_db(database: TestDatabase, tmp_path: Path) -> Iterator[TestDatabase]:
         return
     yield database
     engine = create_engine(database.url, **database.options)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        empty_tables(engine)
+    finally:
+        engine.dispose()
+
+
+def empty_tables(engine: Any) -> None:
+    """Delete every row and restart the sequences: a test's rows are few, and DELETE on ~90 small tables takes tens
+    of milliseconds where one TRUNCATE of them all takes seconds (each truncated table gets new files). The
+    append-only triggers (audit log, draws, reports) are set aside for this session only, as a replica does
+    (``session_replication_role``, a superuser's right); without that right it falls back to TRUNCATE."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(text(RESTART_SEQUENCES))
+    except DBAPIError:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+RESTART_SEQUENCES = """
+SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'S' AND n.nspname = current_schema()
+"""
 
 
 @pytest.fixture
