@@ -88,6 +88,8 @@ BUILDERS: dict[str, Builder] = {
         review_figures.review_counts(s, q.period, q.city)),
     "declines": lambda s, q: pool_figures.declines(s, q.period, q.city),
     "conflicts": lambda s, q: pool_figures.conflicts(s, q.period, q.city),
+    "failed_draws_by_city": lambda s, q: pool_figures.failed_draws_by_city(s, q.period, q.city),
+    "failed_draws_by_category": lambda s, q: pool_figures.failed_draws_by_category(s, q.period, q.city),
     "thin_pool": lambda s, q: pool_figures.thin_pool(s, q.period, q.city),
     "hazards": lambda s, q: site_figures.hazards(s, q.scope, q.period, q.city, today=q.today),
     "sweeps": lambda s, q: site_figures.sweeps(s, q.period, q.city),
@@ -103,7 +105,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "危大工程与专家论证",
         ("works_by_category", "works_by_verdict", "works_by_status", "reviews_by_conclusion"),
     ),
-    ("专家库", ("declines", "conflicts", "thin_pool")),
+    ("专家库", ("failed_draws_by_city", "failed_draws_by_category", "thin_pool", "declines", "conflicts")),
     ("现场监管", ("hazards", "sweeps")),
     ("建筑起重机械", ("crane_states", "crane_inspections")),
 )

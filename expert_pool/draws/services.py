@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from expert_pool.draws import chain, record_row
 from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrangement, clean, current
+from expert_pool.draws.failures import Refusal, keep_failure, record_failure
+from expert_pool.draws.feasibility import DrawInfeasible
 from expert_pool.draws.funnel import Funnel, build_funnel
-from expert_pool.draws.models import Booking, Draw, HalfDay, Notification, Seat, SeatStatus
+from expert_pool.draws.models import Booking, Draw, FailureKind, HalfDay, Notification, Seat, SeatStatus
 from expert_pool.draws.notify import Contact, invitation
 from expert_pool.draws.opening import read_opening
 from expert_pool.draws.panel import ALGORITHM_VERSION, Candidate, Panel, PanelPolicy
@@ -132,7 +134,13 @@ def request_draw(
                               checked=opening.checked)  # fmt: skip
         draw_seed = seed or secrets.token_hex(16)
         p_policy = panel_policy(work, policy)
-        panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed), apart=funnel.apart)
+        try:
+            panel = draw_panel(funnel.candidates, p_policy, random.Random(draw_seed), apart=funnel.apart)
+        except DrawInfeasible as exc:  # too few eligible experts: kept for the regulators, nothing else
+            refusal = Refusal.of(work, FailureKind.DRAW, seats=p_policy.panel_size, alternates=p_policy.alternates,
+                                 eligible=len(funnel.candidates))  # fmt: skip
+            keep_failure(session, refusal, exc, actor_id=actor_id, now=now)
+            raise
         try:
             draw = _store(session, work, version_id, day, half_day, funnel, funnel.candidates, p_policy,
                           panel, draw_seed, actor_id=actor_id, now=now, policy=policy, where=where, heads=opening.heads)  # fmt: skip
@@ -328,7 +336,9 @@ def top_up(
     """Alternates ran out: draw the missing seats under the same constraints (DOMAIN 4), as a new chained record.
 
     The staying members count towards the local quota and the specialties; everyone already drawn for this
-    meeting is excluded. The new record replays like any other (its inputs name it a top-up).
+    meeting is excluded. The new record replays like any other (its inputs name it a top-up). Refused for lack
+    of eligible experts (``DrawInfeasible``, before anything is written), it adds the refusal's ``DrawFailure``
+    to the session: the decline or expiry that asked for the top-up commits it with the office's notice.
     """
     work = session.get(Work, original.work_id)
     assert work is not None
@@ -341,8 +351,14 @@ def top_up(
     candidates = funnel.candidates + [Candidate.from_dict(known[i]) for i in staying]
     seats = p_policy.panel_size - len(staying)
     seed = secrets.token_hex(16)
-    panel = draw_top_up(staying, candidates, p_policy, random.Random(seed), seats=seats, alternates=0,
-                        apart=funnel.apart)  # fmt: skip
+    try:
+        panel = draw_top_up(staying, candidates, p_policy, random.Random(seed), seats=seats, alternates=0,
+                            apart=funnel.apart)  # fmt: skip
+    except DrawInfeasible as exc:
+        found = len(funnel.candidates)
+        refusal = Refusal.of(work, FailureKind.TOP_UP, seats=seats, alternates=0, eligible=found)
+        record_failure(session, refusal, exc, actor_id=actor_id, now=now)
+        raise
     draw = _store(session, work, original.plan_version_id, original.meeting_day, original.half_day,
                   funnel, candidates, p_policy, panel, seed, actor_id=actor_id, now=now, policy=policy,
                   top_up_of=original.top_up_of or original.id,

@@ -19,6 +19,8 @@ from expert_pool.supervision_report.inputs import area_title
 TITLE = "江苏省房屋建筑和市政基础设施工程安全监督报告"
 NO_DATA = "本期无数据"
 KEEP_ROWS = 15  # a table this short stays on one page with its chart
+# The pool's thin spots: the draws refused for lack of eligible experts first, then the margin of those made.
+THIN_SPOTS = ("failed_draws_by_city", "failed_draws_by_category", "thin_pool", "declines", "conflicts")
 # Column widths (fractions of the text block) of the tables whose text columns need room.
 WIDTHS: dict[str, tuple[float, ...]] = {
     "sanctions": (0.14, 0.1, 0.15, 0.13, 0.12, 0.13, 0.23),
@@ -141,7 +143,7 @@ def story_of(f: ReportFigures, st: Styles) -> list[Flowable]:
     story += _section("事故隐患及整改销号", 5, [*_pick(site, "hazards"), f.hazard_closure, *_pick(site, "sweeps")],
                       st, nums)  # fmt: skip
     story += _section("专家信用处理", 6, [f.sanctions], st, nums)
-    story += _section("专家库薄弱环节", 7, _pick(pool, "thin_pool", "declines", "conflicts"), st, nums)
+    story += _section("专家库薄弱环节", 7, _pick(pool, *THIN_SPOTS), st, nums)
     story += _integrity(f, st, 8, nums)
     story += _section("建筑起重机械", 9, cranes, st, nums)
     story += _section(f"预警清单（截至{f.as_of.isoformat()}）", 10, f.board.warnings, st, nums)
