@@ -227,11 +227,17 @@ def _rebuilt(group: Group) -> Group:
     return fresh
 
 
+def is_groupable(wording: Wording) -> bool:
+    """A wording with no term but generic ones (「现场检查记录不全」) says too little to be recognised again."""
+    return any(w > GENERIC_WEIGHT for w in wording.weights.values())
+
+
 def group_wordings(wordings: Iterable[Wording]) -> list[Group]:
-    """Every wording in one group (a full run): leader clustering in the given order, then one refinement."""
+    """Every groupable wording in one group (a full run): leader clustering in the given order, then one
+    refinement."""
     grouper = Grouper()
     for wording in wordings:
-        if wording.terms:
+        if is_groupable(wording):
             grouper.add(wording)
     grouper.refine()
     return grouper.groups

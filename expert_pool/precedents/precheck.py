@@ -3,7 +3,9 @@ terms in the section of the plan it concerns? Advice for the plan's authors and 
 
 A problem is **addressed** when every key term of it (``grouping.key_terms_of``, in any of its spellings:
 ``terms.variants``) appears in the plan's text of the section it concerns, and **not found** otherwise; the
-evidence names the section looked in and quotes the words found, or says what was missing. When the plan has
+evidence names the section looked in and quotes the words found, or says what was missing. A problem stated as
+a missing section (方案缺少“验收要求”内容: its key term is the section, ``terms.SECTION_MARK``) is addressed when the plan has a heading
+of that section, quoted as the evidence. When the plan has
 no heading of that section it is not found ("方案中未找到该章节"); when the plan has no heading of any required
 section its whole text is searched instead, and the evidence says so. Words found elsewhere in the plan are
 quoted too (the author may have put the calculation in another chapter), without changing the verdict.
@@ -15,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from expert_pool.precedents.terms import variants
+from expert_pool.precedents.terms import SECTION_MARK, variants
 from knowledge.plans.sections import section_texts, section_title
 from search_index.normalize import fold
 
@@ -102,7 +104,30 @@ def find(term: str, text: str, folded: str) -> Hit | None:
     return Hit(term, text[at : at + len(word)], " ".join(text[start:end].split()))
 
 
+def names_section(problem: KnownProblem) -> bool:
+    """A problem stated as a missing required section (方案缺少“验收要求”内容): its key term is the section."""
+    return any(t.startswith(SECTION_MARK) for t in problem.key_terms)
+
+
+def is_checkable(problem: KnownProblem) -> bool:
+    return bool(problem.key_terms) or names_section(problem)
+
+
+def _check_section(plan: PlanText, problem: KnownProblem) -> Check:
+    """A missing-section problem is addressed when the plan has a heading of that section."""
+    title = section_title(problem.section)
+    text = plan.sections.get(problem.section)
+    if text is None:
+        evidence = Evidence(problem.section if plan.sections else None, False, (), (title,))
+        return Check(problem, Verdict.NOT_FOUND, evidence)
+    heading = text.splitlines()[0].strip()
+    hit = Hit(title, heading, heading)
+    return Check(problem, Verdict.ADDRESSED, Evidence(problem.section, True, (hit,), ()))
+
+
 def check_problem(plan: PlanText, problem: KnownProblem) -> Check:
+    if names_section(problem):
+        return _check_section(plan, problem)
     has_headings = bool(plan.sections)
     section = problem.section if has_headings else None
     text = plan.sections.get(problem.section, "") if has_headings else plan.whole
@@ -123,5 +148,5 @@ def check_problem(plan: PlanText, problem: KnownProblem) -> Check:
 
 
 def check_plan(plan: PlanText, problems: Sequence[KnownProblem]) -> list[Check]:
-    """Each problem that has key terms, checked; in the order given (the most often raised first)."""
-    return [check_problem(plan, p) for p in problems if p.key_terms]
+    """Each problem that can be checked, in the order given (the most often raised first)."""
+    return [check_problem(plan, p) for p in problems if is_checkable(p)]

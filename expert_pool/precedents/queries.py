@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expert_pool.precedents.models import CommonProblem, PrecedentSource, ProblemOccurrence, SourceKind
-from expert_pool.precedents.precheck import Check, KnownProblem, PlanText, Verdict, check_plan, is_readable
+from expert_pool.precedents.precheck import (
+    Check,
+    KnownProblem,
+    PlanText,
+    Verdict,
+    check_plan,
+    is_checkable,
+    is_readable,
+)
 from expert_pool.reviews.meetings import panel_ids
 from expert_pool.reviews.models import Review
 from knowledge.accounts.models import Role
@@ -47,12 +55,10 @@ def ranked_problems(session: Session, category: str, sub_type: str, limit: int =
         select(CommonProblem).where(CommonProblem.category == category, CommonProblem.review_count > 0)
     ).all()
     ranked = sorted(
-        (p for p in problems if p.key_terms),
-        key=lambda p: (-(p.sub_type_reviews or {}).get(sub_type, 0), -p.review_count, p.id),
+        problems, key=lambda p: (-(p.sub_type_reviews or {}).get(sub_type, 0), -p.review_count, p.id)
     )
-    return [
-        KnownProblem(p.id, p.label, p.section, tuple(p.key_terms), p.review_count) for p in ranked[:limit]
-    ]
+    known = (KnownProblem(p.id, p.label, p.section, tuple(p.key_terms), p.review_count) for p in ranked)
+    return [k for k in known if is_checkable(k)][:limit]
 
 
 @dataclass(frozen=True)

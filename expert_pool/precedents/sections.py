@@ -1,6 +1,6 @@
 """Which of the nine required sections of a plan (建办质〔2018〕31号 三) a problem concerns, read from its words.
 
-A wording that names a section by its title (方案缺少“验收要求”内容) concerns that section. Otherwise the
+A wording that names a section as missing (方案缺少“验收要求”内容: ``terms.named_section``) concerns it. Otherwise the
 section whose cue words it holds, asked in the order of ``PRIORITY``: a finding about a calculation or a drawing
 (验算, 计算书, 详图) concerns 计算书及相关施工图纸 whatever it calculates, an emergency one 应急处置措施, then
 acceptance, the safety and monitoring measures, the staff, the schedule, the basis and the overview; what is
@@ -14,7 +14,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from expert_pool.precedents.terms import key_terms
+from expert_pool.precedents.terms import key_terms, named_section
 from knowledge.plans.sections import SECTIONS
 from search_index.analysis import normalize
 
@@ -44,19 +44,14 @@ def _cues() -> dict[int, tuple[str, ...]]:
     return found
 
 
-@functools.cache
-def _titles() -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(((normalize(s.title), s.number) for s in SECTIONS), key=lambda p: -len(p[0])))
-
-
 @functools.lru_cache(maxsize=65536)
 def section_of(text: str) -> int:
     """The section (1-9) a finding's wording concerns."""
     # The canonical terms too: 入土深度 is 嵌固深度.
     folded = normalize(text) + "|" + "|".join(key_terms(text))
-    for title, number in _titles():
-        if title in folded:
-            return number
+    named = named_section(text)
+    if named is not None:
+        return named
     cues = _cues()
     for number in PRIORITY:
         if any(cue in folded for cue in cues[number]):

@@ -5,6 +5,7 @@ a full run reports progress and a province is read in a fixed number of queries 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Collection, Iterator, Sequence
@@ -68,6 +69,7 @@ class Batch:
     statements: list[Statement]
 
 
+@functools.lru_cache(maxsize=65536)
 def wording_key(text: str) -> str:
     """Texts that differ only in punctuation, spaces, width or script are one wording."""
     return hashlib.sha1(_NOT_WORD.sub("", normalize(text)).encode()).hexdigest()
@@ -197,10 +199,12 @@ def inspection_batches(session: Session, ids: Sequence[int]) -> Iterator[Batch]:
             if iid not in seen:
                 seen.add(iid)
                 batch.sources.append(Grouped(SourceKind.INSPECTION, iid, 0, category, on))
-            # The checklist line says what is required; failed, it is the problem (its note may say more).
-            said = f"{text}（不符合）" + (f"：{note}" if note and note not in text else "")
-            batch.statements.append(Statement(OccurrenceSource.FAILED_ITEM, item_id, 0, work_id, category, sub_type,
-                                              city, on, said[:300], inspection_id=iid))  # fmt: skip
+            # The checklist line says what is required; failed, it is the problem. The inspector's note, when it
+            # says what was wrong, is a statement of its own (a note such as 已责令整改 says nothing to group).
+            said = [f"{text}（不符合）", *statements(note or "")]
+            for part, one in enumerate(said):
+                batch.statements.append(Statement(OccurrenceSource.FAILED_ITEM, item_id, part, work_id, category,
+                                                  sub_type, city, on, one[:300], inspection_id=iid))  # fmt: skip
         yield batch
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from knowledge.plans.sections import SECTIONS
 from search_index.analysis import SYNONYM_GROUPS, normalize, word_list
 from search_index.normalize import number_tokens
 
@@ -97,6 +98,7 @@ _FIELD_TEXT = """
 拆除顺序: 拆除顺序 拆除次序
 扬尘: 扬尘 降尘
 不一致: 不一致 不符 不相符 不统一 不对应
+不符合: 不符合 不满足
 """
 
 
@@ -109,7 +111,8 @@ GENERIC = _words("""
 验算 计算 计算书 稳定 稳定性 承载力 措施 施工 结构 设置 布置 安全 检查 作业 工程 强度 顺序 程序 人员 底部 顶部 上部 下部
 数量 位置 范围 图 图纸 平面图 平面布置图 剖面图 节点 详图 参数 取值 基坑 支护 支护结构 围护 围护结构 模板 支架 支撑
 支撑体系 模板支撑体系 模板支架 脚手架 架体 起重机械 吊装 拆除 周边 现场 工况 方法 工艺 流程 标准 规范 标准规范 条件
-情况 影响 分析 控制 质量 材料 设备 机械 规定 现行 版本 保护 防护 基础 不一致 监测 要点 部位 种类 形式 施工工艺 施工方法 工艺流程
+情况 影响 分析 控制 质量 材料 设备 机械 现行 版本 保护 防护 基础 不一致 监测 要点 部位 种类 形式 施工工艺 施工方法 工艺流程
+单位 记录 过程 操作
 """)
 
 # The requests and deficiencies every finding and change is written with: they say nothing of the problem.
@@ -121,6 +124,7 @@ BOILERPLATE = _words("""
 见 于 后 前 内 以 所 由 从 将 把 被 也 还 且 但 而 或 及时 具体 详细 充分 合理 要求 不 满足要求 一定 相应 对应 相符
 中未 予以 结合 实际 本工程 本项目 项目 报审 落实 做好 严格 确定 情形 若干 多处 部分内容 一律 所有 全部 均 该 此 进
 位于 表示 设定 中未见 图中 未在 文中 其中 当中 仍 尚 尚未 有待 引用 采用 选用 列出 列明 注明 标明 标注
+不符合 规定 发现 整改 责令 已责令 责令整改 限期 重大事故隐患 事故隐患 隐患 判定 判定为 重大 完成 方面
 """)
 
 # Write 验算 for every way findings say "check by calculation", 稳定 for 稳定性.
@@ -187,6 +191,8 @@ def variants(term: str) -> tuple[str, ...]:
 
 
 def weight(term: str) -> float:
+    if term.startswith(SECTION_MARK):
+        return FIELD_WEIGHT
     if term in BOILERPLATE:
         return 0.0
     if term in GENERIC:
@@ -196,17 +202,51 @@ def weight(term: str) -> float:
     return WORD_WEIGHT
 
 
+# The characters of issuers' abbreviations (建办质, 苏建质安, 建质规, 住建部…): the normaliser cannot tell where an
+# issuer starts in running text (按建办质〔2018〕31号), so the blanking runs back over these characters only.
+ISSUER_CHARACTERS = frozenset("建办质安规苏住城乡部发函字令厅省市标委")
+MAX_ISSUER = 6
+
+
 def _without_citations(folded: str) -> str:
-    """The folded text with document and standard numbers blanked out (the shortest issuer ending of each)."""
+    """The folded text with document numbers (and their issuer) and standard numbers blanked out."""
     spans: dict[int, int] = {}
     for _, start, end in number_tokens(folded):
-        spans[end] = max(spans.get(end, start), start)
+        spans[end] = max(spans.get(end, start), start)  # the shortest issuer ending of each number
     if not spans:
         return folded
     chars = list(folded)
     for end, start in spans.items():
+        while start > 0 and end - start < MAX_ISSUER + 12 and folded[start - 1] in ISSUER_CHARACTERS:
+            start -= 1
         chars[start:end] = _SEPARATOR * (end - start)
     return "".join(chars)
+
+
+# A required section named as missing (建办质〔2018〕31号 三): its title quoted (方案缺少“验收要求”内容), or between
+# 缺少/补充… and 内容/章节. The wording is then about the section, one term (章节:验收要求) in place of its words,
+# so that "the plan lacks its acceptance section" is not the problem "the acceptance procedure is unclear".
+SECTION_MARK = "章节:"
+
+
+@functools.cache
+def _section_pattern() -> re.Pattern[str]:
+    titles = "|".join(
+        re.escape(t) for t in sorted((normalize(s.title) for s in SECTIONS), key=len, reverse=True)
+    )
+    return re.compile(
+        rf"[“\"「『]\s*(?P<quoted>{titles})\s*[”\"」』]"
+        rf"|(?:缺少|缺|补充|增加|增补|无|未编制|未包含|没有)(?P<named>{titles})(?:内容|章节|一章|部分)"
+    )
+
+
+def named_section(text: str) -> int | None:
+    """The required section a wording names as missing, if it does."""
+    match = _section_pattern().search(normalize(text))
+    if match is None:
+        return None
+    title = match.group("quoted") or match.group("named")
+    return next(s.number for s in SECTIONS if normalize(s.title) == title)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -214,6 +254,9 @@ def key_terms(text: str) -> tuple[str, ...]:
     """The terms of ``text`` that say what it is about, canonical, in order, each once."""
     folded = _without_citations(normalize(text))
     found: list[str] = []
+    for match in _section_pattern().finditer(folded):
+        found.append(SECTION_MARK + (match.group("quoted") or match.group("named")))
+        folded = folded[: match.start()] + _SEPARATOR * (match.end() - match.start()) + folded[match.end() :]
     cursor = 0
     pieces: list[str] = []
     for match in _field_pattern().finditer(folded):
@@ -256,23 +299,25 @@ _DEFICIENCY = re.compile(
     r"未(?!来)|缺|无(?!误)|欠缺|遗漏|漏[项算列]|有误|错误|废止|过期|作废|失效|笼统|偏[大小高低少多紧短长]"
     r"|过[大小高低短长]|超[出过](?!规模)|不(?![大小]于|超过|低于|少于|多于|得|应|宜|仅|但|错)"
 )
-_VERBS = "补充|完善|细化|明确|增设|增加|调整|修改|复核|核对|核实|加密|更新|重新|注明|标明|标注|验算"
+_VERBS = "补充|完善|细化|明确|增设|增加|调整|修改|复核|核对|核实|加密|更新|重新|注明|标明|标注"
 # A change starts with its verb (补充…); a finding asks with a modal first (应在图中注明…, 建议进一步细化…).
 _REQUEST = re.compile(
-    rf"^(?:进一步)?(?:{_VERBS})|(?:应(?![急用])当?|须|需要?|建议|宜|请)[^，,。]{{0,12}}?(?:{_VERBS})"
+    rf"^(?:进一步)?(?:{_VERBS})|(?:应(?![急用])当?|须|需要?|建议|宜|请)[^，,。]{{0,12}}?(?:{_VERBS}|验算)"
 )
 
 
-def statements(text: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def statements(text: str) -> tuple[str, ...]:
     """The statements of a text: its sentences and enumerated items, without their numbering."""
     found = []
     for sentence in _SENTENCE_END.split(_GLUED_ENUMERATION.sub("\n", text or "")):
         sentence = _ENUMERATION.sub("", sentence).strip(" ，,、:：")
         if len(sentence) >= MIN_STATEMENT:
             found.append(sentence[:MAX_STATEMENT])
-    return found
+    return tuple(found)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_problem(statement: str) -> bool:
     """Whether an expert's statement points at a problem (a deficiency, or a change it asks for)."""
     folded = normalize(statement)

@@ -13,6 +13,7 @@ from expert_pool.precedents.grouping import (
     Wording,
     closeness,
     group_wordings,
+    is_groupable,
     key_terms_of,
     label_of,
     similarity,
@@ -20,7 +21,7 @@ from expert_pool.precedents.grouping import (
     weights_of,
 )
 from expert_pool.precedents.sections import section_of, section_of_group
-from expert_pool.precedents.terms import is_problem, key_terms, statements, variants
+from expert_pool.precedents.terms import is_problem, key_terms, named_section, statements, variants
 from tests.unit.precedent_findings import HAND_GROUPED
 from tests.unit.precedent_pairs import PAIRS
 
@@ -46,7 +47,7 @@ def test_a_cited_notice_or_standard_makes_no_term():
 
 def test_statements_split_enumerations_and_sentences():
     text = "1. 支护结构计算缺少坑底抗隆起验算。2. 监测报警值未明确；应急预案不具体"
-    assert statements(text) == ["支护结构计算缺少坑底抗隆起验算", "监测报警值未明确", "应急预案不具体"]
+    assert statements(text) == ("支护结构计算缺少坑底抗隆起验算", "监测报警值未明确", "应急预案不具体")
 
 
 def test_a_positive_remark_is_not_a_problem_but_a_deficiency_or_a_request_is():
@@ -186,3 +187,26 @@ def test_each_problem_concerns_the_section_its_words_point_to():
     assert section_of("方案缺少“应急处置措施”内容") == 8  # the section's title wins over 措施
     assert section_of("支护桩入土深度取值依据不足") == 9  # 入土深度 is 嵌固深度, a calculation
     assert section_of_group([("连墙件设置间距与计算书不一致", 1), ("连墙件布置间距偏大", 3)]) == 4
+
+
+def test_a_missing_section_is_its_own_problem_whatever_the_wording():
+    missing = ["方案缺少“验收要求”内容，不满足建办质〔2018〕31号规定的专项施工方案内容要求。",
+               "按建办质〔2018〕31号要求补充“验收要求”内容。", "方案中缺少验收要求章节。"]  # fmt: skip
+    unclear = ["验收程序及验收人员不明确。", "验收要求不具体，缺少验收标准。"]
+    found = group_wordings(Wording(t, t, key_terms(t)) for t in missing + unclear)
+    assert sorted(sorted(w.text for w in g.wordings) for g in found) == sorted(
+        [sorted(missing), sorted(unclear)]
+    )
+    assert key_terms(missing[0]) == ("章节:验收要求",) and named_section(missing[2]) == 7
+    assert named_section(unclear[1]) is None  # 验收要求 as words, not the section's name
+    assert all(section_of(t) == 7 for t in missing + unclear)
+
+
+def test_a_wording_of_generic_words_only_is_not_grouped():
+    assert not is_groupable(Wording("g", "现场检查记录不全", key_terms("现场检查记录不全")))
+    assert (
+        group_wordings(
+            [Wording("g", "现场发现不符合要求，已责令整改", key_terms("现场发现不符合要求，已责令整改"))]
+        )
+        == []
+    )

@@ -78,3 +78,12 @@ def test_an_empty_or_scanned_text_is_not_readable():
     assert not is_readable("")
     assert not is_readable("  \n\f 第1页 \n")
     assert is_readable(PLAN_TEXT)
+
+
+def test_a_missing_section_problem_is_addressed_by_the_sections_heading():
+    missing = KnownProblem(6, "按建办质〔2018〕31号要求补充“验收要求”内容", 7, ("章节:验收要求",), 5)
+    present = check_problem(PlanText.of(PLAN_TEXT), missing)
+    assert present.verdict is Verdict.ADDRESSED and present.evidence.found[0].word == "第七章 验收要求"
+    text = PLAN_TEXT.replace("第七章 验收要求", "第七章 其他")
+    absent = check_problem(PlanText.of(text), missing)
+    assert absent.verdict is Verdict.NOT_FOUND and absent.evidence.describe() == "方案中未找到“验收要求”章节"

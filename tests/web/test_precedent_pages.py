@@ -86,14 +86,13 @@ def test_the_plan_page_says_when_the_text_is_unreadable_or_precedents_are_too_fe
     assert 'data-status="too_few"' in page and "先例太少" in page
 
 
-def test_the_panel_reaches_the_precheck_from_the_plan_it_reads_and_others_do_not(
+def test_the_panel_sees_the_precheck_beside_the_plan_it_reads_and_others_do_not(
     app, client, session, grouped
 ):
     review = grouped.reviews[0]
     login(client, make_account(session, Role.EXPERT, expert_id=grouped.experts[1].id))
-    assert f"/problems/plans/{review.plan_version_id}" in client.get(f"/reviews/{review.id}/plan").get_data(
-        as_text=True
-    )
+    beside = client.get(f"/reviews/{review.id}/plan").get_data(as_text=True)
+    assert 'id="precheck"' in beside and 'data-status="checked"' in beside
     page = client.get(f"/problems/plans/{review.plan_version_id}").get_data(as_text=True)
     assert 'id="precheck"' in page
     assert client.get(f"/problems/plans/{grouped.plan.id}").status_code == 404  # not seated on its review

@@ -40,6 +40,7 @@ from webapp import clock
 from webapp.auth import current_account, current_scope, role_required
 from webapp.extensions import db, search_index
 from webapp.forms import Form
+from webapp.precedents import precheck_context
 from webapp.reviews.filters import FILTER_KEYS, page_number, parse_filter
 from webapp.reviews.parse import responses_from
 from webapp.search.hits import similar_reviews
@@ -181,7 +182,8 @@ def plan(review_id: int) -> ResponseReturnValue:
     reviews.record_reading(
         db.session, review, current_scope().expert_id or 0, download=False, now=clock.now()
     )
-    return render_template("reviews/plan.html", review=review, version=review.plan_version)
+    return render_template("reviews/plan.html", review=review, version=review.plan_version,
+                           **precheck_context(review.plan_version))  # fmt: skip
 
 
 @bp.route("/<int:review_id>/plan/download")
