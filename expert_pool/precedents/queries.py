@@ -39,6 +39,7 @@ TOP_PROBLEMS = 10
 MIN_PRECEDENTS = 10
 PAGE_READERS = (Role.REGULATOR, Role.DRAW_OFFICE, Role.ADMIN, Role.EXPERT)
 LINKED_REVIEWS = 12
+RECENT_QUARTERS = 8  # the page's trend: two years by quarter
 CATEGORY_LABELS = {c.code: c.label for c in catalogue()}
 SUB_TYPE_LABELS = {(c.code, s.code): s.label for c in catalogue() for s in c.sub_types}
 
@@ -141,6 +142,7 @@ class ProblemCounts:
     by_city: Counter[str] = field(default_factory=Counter)
     by_month: Counter[str] = field(default_factory=Counter)  # YYYY-MM
     by_quarter: Counter[str] = field(default_factory=Counter)  # YYYYQn
+    by_year: Counter[int] = field(default_factory=Counter)
     review_ids: list[int] = field(default_factory=list)  # newest first
 
 
@@ -177,7 +179,8 @@ def _occasions(
             pc.total += 1
             pc.by_city[c.value] += 1
             pc.by_month[f"{on:%Y-%m}"] += 1
-            pc.by_quarter[f"{on.year}Q{(on.month - 1) // 3 + 1}"] += 1
+            pc.by_quarter[quarter_of(on)] += 1
+            pc.by_year[on.year] += 1
             if review_id is None:
                 pc.site += 1
             else:
@@ -185,6 +188,16 @@ def _occasions(
                 if len(pc.review_ids) < LINKED_REVIEWS:
                     pc.review_ids.append(review_id)
     return counts
+
+
+def quarter_of(on: date) -> str:
+    return f"{on.year}Q{(on.month - 1) // 3 + 1}"
+
+
+def last_quarters(latest: date, count: int) -> list[str]:
+    """The ``count`` quarters up to the one of ``latest``, oldest first."""
+    index = latest.year * 4 + (latest.month - 1) // 3
+    return [f"{i // 4}Q{i % 4 + 1}" for i in range(index - count + 1, index + 1)]
 
 
 def top_problems(
@@ -207,8 +220,13 @@ class ProblemsView:
     city: City | None  # the reader's city when confined to it
     rows: list[ProblemCounts]
     precedents: int
-    quarters: list[str]
+    years: list[int]
+    quarters: list[str]  # the last RECENT_QUARTERS quarters with any occurrence in the view, oldest first
     may_open_reviews: bool
+
+    def peak(self, row: ProblemCounts) -> int:
+        """The row's largest quarter of the trend (its bars are drawn against it)."""
+        return max((row.by_quarter[q] for q in self.quarters), default=0)
 
 
 def check_page_reader(scope: Scope) -> None:
@@ -229,9 +247,11 @@ def problems_view(
     city = scope.city if scope.role.has_city_scope else None
     counts = _occasions(session, category, city=city, start=None, end=None, sub_type=sub_type)
     rows = sorted(counts.values(), key=lambda c: (-c.total, c.problem.id))
-    quarters = sorted({q for r in rows for q in r.by_quarter})
-    return ProblemsView(category, sub_type or None, city, rows, precedent_count(session, category), quarters,
-                        scope.role is not Role.EXPERT)  # fmt: skip
+    years = sorted({y for r in rows for y in r.by_year})
+    latest = max((r.problem.last_on for r in rows if r.problem.last_on), default=None)
+    quarters = last_quarters(latest, RECENT_QUARTERS) if latest else []
+    return ProblemsView(category, sub_type or None, city, rows, precedent_count(session, category), years,
+                        quarters, scope.role is not Role.EXPERT)  # fmt: skip
 
 
 def category_summary(session: Session) -> list[tuple[str, str, int, int]]:

@@ -21,6 +21,7 @@ text except for missing sections, so on it the measure says how much the pre-che
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -45,6 +46,7 @@ from expert_pool.precedents.precheck import (  # noqa: E402
     check_plan,
     is_checkable,
     is_readable,
+    names_section,
 )
 from expert_pool.precedents.sections import section_of_group  # noqa: E402
 from expert_pool.precedents.sources import Statement, wording_key  # noqa: E402
@@ -61,6 +63,7 @@ TARGETS = {"full_s": 120.0, "precheck_ms": 100.0}
 HELD_OUT = 0.2
 TIMED_PLANS = 200
 REGROUPED = 100
+KINDS = {True: "missing section", False: "content"}
 
 
 @dataclass
@@ -74,6 +77,7 @@ class Tally:
     top_shown: int = 0
     raised_any: int = 0  # every problem the panel raised (top or not)
     times: list[float] = field(default_factory=list)
+    kinds: dict[str, list[int]] = field(default_factory=dict)
 
 
 def full_run(session: Session) -> PrecedentRun:
@@ -122,8 +126,17 @@ def _groups(statements: list[Statement]) -> dict[str, tuple[grouping.Grouper, li
     return found
 
 
+@functools.cache
+def _ranked(category: str, sub_type: str) -> list[KnownProblem]:
+    grouper, members = _GROUPS[category]
+    return _top(grouper, members, sub_type)
+
+
+_GROUPS: dict[str, tuple[grouping.Grouper, list[list[Statement]]]] = {}
+
+
 def _top(grouper: grouping.Grouper, members: list[list[Statement]], sub_type: str) -> list[KnownProblem]:
-    """The category's checkable problems ranked as ``queries.ranked_problems`` ranks them."""
+    """Every checkable problem of the category ranked as ``queries.ranked_problems`` ranks them."""
     ranked = []
     for index, group in enumerate(grouper.groups):
         reviews = {s.review_id for s in members[index] if s.review_id is not None}
@@ -134,7 +147,7 @@ def _top(grouper: grouping.Grouper, members: list[list[Statement]], sub_type: st
         known = KnownProblem(index, label, section, terms, len(reviews))
         if reviews and is_checkable(known):
             ranked.append((-len(own), -len(reviews), index, known))
-    return [p for *_, p in sorted(ranked)[: queries.TOP_PROBLEMS]]
+    return [p for *_, p in sorted(ranked)]
 
 
 def held_out(session: Session) -> dict[str, Tally]:
@@ -176,8 +189,10 @@ def _measure(session: Session, review_id: int, category: str, said: list[Stateme
         return
     work = session.get(Work, version.work_id)
     assert work is not None
-    grouper, members = groups[category]
-    top = _top(grouper, members, work.sub_type)
+    _GROUPS.update(groups)
+    grouper = groups[category][0]
+    every = _ranked(category, work.sub_type)
+    top = every[: queries.TOP_PROBLEMS]
     started = time.perf_counter()
     checks = check_plan(PlanText.of(version.text), top)
     tally.times.append(time.perf_counter() - started)
@@ -193,6 +208,14 @@ def _measure(session: Session, review_id: int, category: str, said: list[Stateme
     tally.flagged += len(flagged)
     tally.flagged_raised += len(flagged & raised)
     tally.top_shown += len(shown)
+    for c in check_plan(PlanText.of(version.text), every):  # every problem, by kind: is there any skill?
+        kind = KINDS[names_section(c.problem)]
+        k = tally.kinds.setdefault(kind, [0, 0, 0, 0])  # checked, raised, flagged, flagged and raised
+        is_raised, is_flagged = c.problem.id in raised, c.verdict is Verdict.NOT_FOUND
+        k[0] += 1
+        k[1] += is_raised
+        k[2] += is_flagged
+        k[3] += is_raised and is_flagged
 
 
 def precheck_times(session: Session) -> list[float]:
@@ -222,7 +245,7 @@ def main() -> int:
     app = create_app(Config(), SQLALCHEMY_DATABASE_URI=args.database_url, SEARCH_BACKGROUND_WRITER=False)
     missed = []
     with app.app_context():
-        session = db.session
+        session = db.session()
         reviews = session.scalar(select(func.count()).select_from(Review))
         print(f"database: {db.engine.url.render_as_string(hide_password=True)} · {reviews} reviews")
         run = full_run(session)
@@ -255,6 +278,13 @@ def main() -> int:
                   f"{_share(t.flagged - t.flagged_raised, t.flagged):>7}{_share(t.flagged, checked):>11}"
                   f"{_share(t.top_shown - t.raised, t.top_shown):>10}"
                   f"{_share(t.raised, t.raised_any):>9}  {'; '.join(notes)}")  # fmt: skip
+        print("\nevery checkable problem of the category (not only the top ones), by kind:")
+        print(f"{'kind':<17}{'checks':>8}{'raised':>8}{'recall':>8}{'noise':>7}{'flag rate':>10}")
+        for kind in KINDS.values():
+            checked, raised, flagged, both = (sum(t.kinds.get(kind, [0] * 4)[i] for t in tallies.values())
+                                              for i in range(4))  # fmt: skip
+            print(f"{kind:<17}{checked:>8}{raised:>8}{_share(both, raised):>8}{_share(flagged - both, flagged):>7}"
+                  f"{_share(flagged, checked):>10}")  # fmt: skip
         pure = [x * 1000 for t in tallies.values() for x in t.times]
         if pure:
             print(f"pre-check, pure (text already loaded): median {statistics.median(pure):.1f} ms, "
