@@ -39,10 +39,17 @@ def running(session: Session, *, now: datetime) -> PrecedentRun | None:
 def start_run(session: Session, scope: Scope, *, now: datetime) -> tuple[PrecedentRun, bool]:
     """A new full run, or the one under way (False): a second click never starts a second recomputation."""
     check_runner(scope)
+    return start_system_run(session, now=now, started_by=scope.account_id)
+
+
+def start_system_run(
+    session: Session, *, now: datetime, started_by: int | None = None
+) -> tuple[PrecedentRun, bool]:
+    """The same for the command line (no account): one run at a time."""
     under_way = running(session, now=now)
     if under_way is not None:
         return under_way, False
-    run = PrecedentRun(started_by=scope.account_id, started_at=now)
+    run = PrecedentRun(started_by=started_by, started_at=now)
     session.add(run)
     session.commit()
     return run, True

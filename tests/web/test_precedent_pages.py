@@ -1,12 +1,15 @@
 """Issue 23: the common-problems pages (a provincial regulator's full run with progress, a city reader's city,
 the roles refused), the pre-check on the plan page and for the panel, and the same pre-check over the API."""
 
+import importlib
 import re
 
 import pytest
 
 from expert_pool.precedents import services
 from knowledge.accounts.models import Role
+from knowledge.accounts.permissions import Scope
+from knowledge.db import utcnow
 from knowledge.regions import City
 from tests.factories import login, make_account, make_enterprise, make_plan_version
 from tests.precedent_factories import make_precedent_world
@@ -142,3 +145,24 @@ def test_the_api_lists_a_category_within_the_readers_city(client, session, group
     assert_error(client.get("/api/v1/problems/nothing", headers=bearer(session, nanjing)), 404, "not_found")
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/plans/{version_id}/precheck" in paths and "/api/v1/problems/{category}" in paths
+
+
+def test_the_commands_recompute_and_update_as_the_page_and_the_job_do(app, runner, session, world):
+    first = runner.invoke(args=["precedents", "update"])
+    assert first.exit_code == 0 and "已归并 17 项来源" in first.output
+    assert "已归并 0 项来源" in runner.invoke(args=["precedents", "update"]).output  # nothing twice
+    done = runner.invoke(args=["precedents", "recompute"])
+    assert done.exit_code == 0 and "已读取 17 项来源" in done.output and "基坑工程" in done.output
+
+
+def test_the_jobs_run_on_the_configured_database_and_are_safe_twice(
+    app, session, world, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "jobs"))
+    tasks = importlib.import_module("webapp.precedents.tasks")
+    monkeypatch.setattr(tasks, "_app", lambda: app)
+    assert tasks.group_new_precedents.call_local() == 17
+    assert tasks.group_new_precedents.call_local() == 0
+    run, _ = services.start_run(session, Scope.of(make_account(session, Role.ADMIN)), now=utcnow())
+    assert tasks.run_full_grouping.call_local(run.id) == 17
+    assert tasks.run_full_grouping.call_local(run.id) == 17  # a finished run is left as it is

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -13,6 +14,7 @@ from expert_pool.precedents import queries, services
 from expert_pool.precedents.models import PrecedentRun
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
+from knowledge.db import utcnow
 from knowledge.errors import NotFoundError, PermissionDenied
 from knowledge.plans.models import PlanVersion
 from knowledge.plans.sections import SECTION_TITLES
@@ -105,3 +107,26 @@ def plan_precheck(version_id: int) -> ResponseReturnValue:
 def precheck_context(version: PlanVersion) -> dict[str, Any]:
     """The pre-check panel's context for a plan page whose view has already checked the reader may see it."""
     return {"precheck": queries.precheck_version(db.session, version), "precheck_sections": SECTION_TITLES}
+
+
+@bp.cli.command("recompute")
+def recompute_command() -> None:
+    """全量重算共性问题（与页面上的“全量重算”相同，在本进程中执行）。"""
+    run, is_new = services.start_system_run(db.session, now=utcnow())
+    if not is_new:
+        raise click.ClickException(f"已有全量重算正在进行（第{run.id}次，{run.done}/{run.total}）")
+    done = services.run_full(db.session, run.id)
+    problems = "，".join(
+        f"{queries.CATEGORY_LABELS.get(c, c)} {n}" for c, n in done.figures["problems"].items()
+    )
+    click.echo(
+        f"已读取 {done.total} 项来源、{done.figures['statements']} 条表述，用时 {done.figures['seconds']} 秒"
+    )
+    click.echo(f"共性问题：{problems}")
+
+
+@bp.cli.command("update")
+def update_command() -> None:
+    """归并新办结的论证、新的检查和隐患（与每5分钟的后台任务相同）。"""
+    done = services.update_new(db.session, now=utcnow())
+    click.echo(f"已归并 {done.sources} 项来源、{done.statements} 条表述，涉及 {done.problems} 个共性问题")
