@@ -232,6 +232,35 @@ def precheck_times(session: Session) -> list[float]:
     return times
 
 
+def print_held_out(tallies: dict[str, Tally]) -> None:
+    print(f"\nheld-out measure: the newest {HELD_OUT:.0%} of concluded reviews, problems from the older rest")
+    head = f"{'category':<14}{'reviews':>8}{'recall':>8}{'noise':>7}{'flags/plan':>11}" \
+           f"{'all-noise':>10}{'coverage':>9}  notes"  # fmt: skip
+    print(head)
+    for code, t in sorted(tallies.items()):
+        checked = t.reviews - t.too_few - t.unreadable
+        notes = []
+        if t.too_few:
+            notes.append(f"{t.too_few} too few precedents")
+        if t.unreadable:
+            notes.append(f"{t.unreadable} unreadable")
+        print(f"{code:<14}{t.reviews:>8}{_share(t.flagged_raised, t.raised):>8}"
+              f"{_share(t.flagged - t.flagged_raised, t.flagged):>7}{_share(t.flagged, checked):>11}"
+              f"{_share(t.top_shown - t.raised, t.top_shown):>10}"
+              f"{_share(t.raised, t.raised_any):>9}  {'; '.join(notes)}")  # fmt: skip
+    print("\nevery checkable problem of the category (not only the top ones), by kind:")
+    print(f"{'kind':<17}{'checks':>8}{'raised':>8}{'recall':>8}{'noise':>7}{'flag rate':>10}")
+    for kind in KINDS.values():
+        checked, raised, flagged, both = (sum(t.kinds.get(kind, [0] * 4)[i] for t in tallies.values())
+                                          for i in range(4))  # fmt: skip
+        print(f"{kind:<17}{checked:>8}{raised:>8}{_share(both, raised):>8}{_share(flagged - both, flagged):>7}"
+              f"{_share(flagged, checked):>10}")  # fmt: skip
+    pure = [x * 1000 for t in tallies.values() for x in t.times]
+    if pure:
+        print(f"pre-check, pure (text already loaded): median {statistics.median(pure):.1f} ms, "
+              f"max {max(pure):.1f} ms over {len(pure)} plans")  # fmt: skip
+
+
 def _share(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "—"
 
@@ -239,6 +268,9 @@ def _share(a: int, b: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument(
+        "--times-only", action="store_true", help="skip the held-out measure (the same anywhere)"
+    )
     args = parser.parse_args()
     if not args.database_url:
         parser.error("give --database-url (or DATABASE_URL) of a seeded database migrated to 0030")
@@ -260,35 +292,8 @@ def main() -> int:
             print(f"{code:<14}{problems:>9}{grouped:>9}  {label}")
         seconds, regrouped = incremental(session)
         print(f"\nincremental update: {regrouped} reviews grouped again in {seconds:.2f} s")
-        print(
-            f"\nheld-out measure: the newest {HELD_OUT:.0%} of concluded reviews, problems from the older rest"
-        )
-        tallies = held_out(session)
-        head = f"{'category':<14}{'reviews':>8}{'recall':>8}{'noise':>7}{'flags/plan':>11}" \
-               f"{'all-noise':>10}{'coverage':>9}  notes"  # fmt: skip
-        print(head)
-        for code, t in sorted(tallies.items()):
-            checked = t.reviews - t.too_few - t.unreadable
-            notes = []
-            if t.too_few:
-                notes.append(f"{t.too_few} too few precedents")
-            if t.unreadable:
-                notes.append(f"{t.unreadable} unreadable")
-            print(f"{code:<14}{t.reviews:>8}{_share(t.flagged_raised, t.raised):>8}"
-                  f"{_share(t.flagged - t.flagged_raised, t.flagged):>7}{_share(t.flagged, checked):>11}"
-                  f"{_share(t.top_shown - t.raised, t.top_shown):>10}"
-                  f"{_share(t.raised, t.raised_any):>9}  {'; '.join(notes)}")  # fmt: skip
-        print("\nevery checkable problem of the category (not only the top ones), by kind:")
-        print(f"{'kind':<17}{'checks':>8}{'raised':>8}{'recall':>8}{'noise':>7}{'flag rate':>10}")
-        for kind in KINDS.values():
-            checked, raised, flagged, both = (sum(t.kinds.get(kind, [0] * 4)[i] for t in tallies.values())
-                                              for i in range(4))  # fmt: skip
-            print(f"{kind:<17}{checked:>8}{raised:>8}{_share(both, raised):>8}{_share(flagged - both, flagged):>7}"
-                  f"{_share(flagged, checked):>10}")  # fmt: skip
-        pure = [x * 1000 for t in tallies.values() for x in t.times]
-        if pure:
-            print(f"pre-check, pure (text already loaded): median {statistics.median(pure):.1f} ms, "
-                  f"max {max(pure):.1f} ms over {len(pure)} plans")  # fmt: skip
+        if not args.times_only:
+            print_held_out(held_out(session))
         times = precheck_times(session)
         p95 = sorted(times)[int(len(times) * 0.95) - 1]
         print(f"\npre-check per plan (database, ranking, sections, terms): median {statistics.median(times):.1f} ms, "
