@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from knowledge.accounts.models import Role
 from tests.factories import PASSWORD, credit_code, make_account
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or ""
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))

@@ -14,6 +14,7 @@ The meeting is days after the draw: the server is restarted with its clock moved
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -44,7 +45,7 @@ from tests.factories import SAMPLE_PLAN
 from webapp.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or ""
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
     not (shutil.which("chromium") and shutil.which("pdftoppm") and shutil.which("zbarimg")),
@@ -84,14 +85,15 @@ def server(env: dict[str, str], offset_hours: float = 0) -> Iterator[str]:
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
+            deadline = time.monotonic() + 120  # a loaded 2-core machine takes a while to import the app
+            while True:
                 try:
-                    urllib.request.urlopen(f"{url}/auth/login", timeout=1)
+                    urllib.request.urlopen(f"{url}/auth/login", timeout=5)
                     break
                 except OSError:
-                    if proc.poll() is not None:
+                    if proc.poll() is not None or time.monotonic() > deadline:
                         log.seek(0)
-                        raise AssertionError(log.read()[-2000:] or "server died") from None
+                        raise AssertionError(log.read()[-2000:] or "server did not start") from None
                     time.sleep(0.1)
             yield url
         finally:
@@ -104,15 +106,31 @@ def seeded(tmp_path) -> dict[str, str]:
     return seed_instance(tmp_path)
 
 
-def seed_instance(tmp_path: Path) -> dict[str, str]:
-    """A migrated instance with the small demo world, served from ``tmp_path``; its environment."""
+def instance_env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "DATABASE_URL", "REDIS_URL")}
-    env |= {"INSTANCE_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-            "UPLOAD_DIR": str(tmp_path / "uploads"), "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+    env |= {"INSTANCE_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
+            "UPLOAD_DIR": str(folder / "uploads"), "SEARCH_INDEX_DIR": str(folder / "index"),
             "SEARCH_BACKGROUND_WRITER": "0", "PUBLIC_BASE_URL": "http://127.0.0.1:1"}  # fmt: skip
-    flask(env, "db", "upgrade")
-    flask(env, "seed-demo", "--scale", "small", "--demo")
     return env
+
+
+def seed_instance(tmp_path: Path) -> dict[str, str]:
+    """A migrated instance with the small demo world, served from ``tmp_path``; its environment.
+
+    The demo is seeded once per test run (the first journey to ask, under a file lock that the xdist workers
+    share) and copied for each journey: every journey still starts from the same fresh world, its own copy."""
+    shared = tmp_path.parents[1] if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path.parent
+    template = shared / "journey-demo-instance"
+    with (shared / "journey-demo-instance.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / "seeded").exists():
+            shutil.rmtree(template, ignore_errors=True)
+            env = instance_env(template)
+            flask(env, "db", "upgrade")
+            flask(env, "seed-demo", "--scale", "small", "--demo")
+            (template / "seeded").touch()
+    shutil.copytree(template, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("seeded"))
+    return instance_env(tmp_path)
 
 
 def db_of(env: dict[str, str]) -> Session:

@@ -66,7 +66,9 @@ def works_awaiting_draw(page: Page, url: str) -> list[str]:
     """The works list filtered to 已申请论证 (as the office filters it): the works' names."""
     page.goto(f"{url}/works/")
     page.select_option("main select[name=status]", WorkStatus.REVIEW_REQUESTED.value)
-    page.click("main form button:has-text('查询')")
+    with page.expect_navigation():
+        page.click("main form button:has-text('查询')")
+    page.wait_for_load_state("load")
     return page.locator("main tbody tr td:first-child a").all_inner_texts()
 
 
