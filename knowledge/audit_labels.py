@@ -59,6 +59,7 @@ ACTION_LABELS: dict[str, str] = {
     "credit_appeal_decision": "申诉处理",
     "policy_update": "修改政策参数",
     "draw": "抽取专家",
+    "draw_top_up": "补充抽取专家",
     "draw_view_names": "查看专家名单",
     "seat_confirm": "专家确认参会",
     "seat_declined": "专家谢绝",

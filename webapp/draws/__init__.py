@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from expert_pool.conflicts import store as conflict_store
-from expert_pool.draws import arrangement, contact_view, invitations
+from expert_pool.draws import arrangement, contact_view, invitations, short_panel
 from expert_pool.draws import services as draws
 from expert_pool.draws.models import Draw, HalfDay, Seat, SeatStatus
 from expert_pool.draws.panel import algorithm_name
@@ -106,11 +106,65 @@ def detail(draw_id: int) -> ResponseReturnValue:
     confirmed = sum(1 for s in draw.seats if s.status is SeatStatus.CONFIRMED)
     is_office = account.role in (*OFFICE, Role.REGULATOR)
     contactable = {s.id for s in draw.seats if contact_view.may_view_contact(current_scope(), s)}
+    meeting = draws.draws_of_meeting(db.session, draw) if is_office else []
     return render_template("draws/detail.html", draw=draw, work=work, show_names=show_names, experts=experts,
-                           contactable=contactable, form=Form(),
+                           contactable=contactable, form=Form(), meeting=meeting, short=_short(draw, now),
                            confirmed=confirmed, is_office=is_office, apart=apart, show_seed=seed_visible(draw, now),
                            algorithm=algorithm_name(draw.algorithm),
                            verification=draws.verify(db.session, draw) if is_office else None)  # fmt: skip
+
+
+def _short(draw: Draw, now: datetime) -> short_panel.Shortfall | None:
+    """What the top-up form offers: the meeting's missing seats, when this account may fill them now."""
+    if not short_panel.may_top_up(current_scope(), draw.work.city):
+        return None
+    try:
+        return short_panel.check_top_up(db.session, draw, scope=current_scope(), now=now)
+    except DomainError:
+        return None
+
+
+@bp.route("/<int:draw_id>/top-up", methods=["POST"])
+@role_required(*OFFICE)
+def top_up(draw_id: int) -> ResponseReturnValue:
+    """Draw the seats a short panel lacks (the automatic top-up could not), once the office has confirmed."""
+    draw = db.session.get(Draw, draw_id)
+    if draw is None:
+        abort(404)
+    _work(draw.work_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    back, scope, now = url_for("draws.detail", draw_id=draw.id), current_scope(), clock.now()
+    try:
+        if not is_confirmed():
+            return _confirm_top_up(short_panel.check_top_up(db.session, draw, scope=scope, now=now), back)
+        added = short_panel.top_up_panel(db.session, draw, scope=scope, now=now)
+    except PermissionDenied as exc:
+        return render_template("errors/error.html", status=403, title="无权补充抽取", message=str(exc)), 403
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back)
+    flash(f"补充抽取完成，种子哈希 {added.seed_hash[:16]}…，已向{len(added.seats)}名专家发出邀请", "success")
+    return redirect(url_for("draws.detail", draw_id=added.id))
+
+
+def _confirm_top_up(short: short_panel.Shortfall, back: str) -> ResponseReturnValue:
+    root = short.root
+    where = arrangement.of_root(root)
+    return confirm_page(
+        title=f"确认补充抽取论证专家：{root.work.name}",
+        consequences=[
+            f"论证会：{root.meeting_day.isoformat()} {root.half_day.label} {where.start_time:%H:%M} 开始"
+            f"{'，地点：' + where.place if where.place else ''}。",
+            f"在席专家{len(short.staying)}名，少于正选{short.panel_size}名：将从专家库随机补充抽取{short.missing}名"
+            "正选专家，不抽候补。",
+            "规则与首次抽取相同：在席专家计入本地名额和专业覆盖，已抽到本次论证会的专家和有回避情形的专家不再抽取。",
+            "补充抽取记录（含随机种子和候选名单）写入哈希链，不能撤销。",
+            "抽取后立即向入选专家发出邀请（含会议时间和地点）。",
+        ],
+        back_url=back, button="确认补充抽取",
+    )  # fmt: skip
 
 
 @bp.route("/seats/<int:seat_id>/contact", methods=["POST"])
