@@ -14,7 +14,7 @@ from expert_pool.workbench import expert_tasks, office_tasks, regulator_tasks, t
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.workbench.board import site_tasks
-from knowledge.workbench.tasks import Task, ordered
+from knowledge.workbench.tasks import Board, Task, Unloaded, ordered
 
 PoolTasks = Callable[..., list[Task]]
 BY_ROLE: dict[Role, PoolTasks] = {
@@ -31,9 +31,17 @@ def pool_tasks(session: Session, scope: Scope, *, today: date, now: datetime) ->
     return found(session, scope, today=today, now=now) if found else []
 
 
+def board(session: Session, scope: Scope, today: date, now: datetime) -> Board:
+    """Every open task of this account, latest first, with the open and late counts. ``today`` is the day in
+    Jiangsu; ``now`` (aware) places the hour-level deadlines: an invitation's reply deadline, a meeting's
+    arranged start. Long lists are loaded in part (their most urgent) and counted whole."""
+    unloaded = Unloaded()
+    tasks = ordered([*site_tasks(session, scope, today, unloaded), *pool_tasks(session, scope, today=today, now=now)],
+                    today)  # fmt: skip
+    late = sum(1 for t in tasks if t.days_late(today) > 0)
+    return Board(tasks, len(tasks) + unloaded.open, late + unloaded.late)
+
+
 def tasks_for(session: Session, scope: Scope, today: date, now: datetime) -> list[Task]:
-    """Every open task of this account, latest first. ``today`` is the day in Jiangsu; ``now`` (aware) places the
-    hour-level deadlines: an invitation's reply deadline, a meeting's arranged start."""
-    return ordered(
-        [*site_tasks(session, scope, today), *pool_tasks(session, scope, today=today, now=now)], today
-    )
+    """The loaded tasks of ``board``, latest first."""
+    return board(session, scope, today, now).tasks

@@ -3,14 +3,16 @@
 spot-check flags to act on (order a spot check, record its result).
 
 The area is the one the lists check: ``site.hazard_queries.visible_hazards``, the flags' city as in
-``site.flag_services.list_flags``, ``cranes.spot_check_services.visible_bodies``. Each list is one statement.
+``site.flag_services.list_flags``, ``cranes.spot_check_services.visible_bodies``. Each list is one statement; the
+hazards and the system flags, which run to tens of thousands in a province, are counted in the database and load
+their ``LOADED`` most urgent rows (the rest go to ``Unloaded``).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from knowledge.accounts.permissions import Scope
@@ -24,13 +26,13 @@ from knowledge.site.hazard_models import Hazard
 from knowledge.site.hazard_queries import AWAITING_UNIT, overdue, visible_hazards
 from knowledge.site.inspection_models import FlagState, SystemFlag
 from knowledge.workbench.subjects import subject
-from knowledge.workbench.tasks import Task
+from knowledge.workbench.tasks import LOADED, Task, Unloaded
 
 
-def regulator_tasks(session: Session, scope: Scope, today: date) -> list[Task]:
+def regulator_tasks(session: Session, scope: Scope, today: date, unloaded: Unloaded) -> list[Task]:
     return [
-        *hazard_tasks(session, scope, today),
-        *system_flag_tasks(session, scope),
+        *hazard_tasks(session, scope, today, unloaded),
+        *system_flag_tasks(session, scope, today, unloaded),
         *spot_flag_tasks(session, scope),
         *spot_result_tasks(session, scope),
     ]
@@ -55,38 +57,51 @@ def _hazard_task(hazard: Hazard) -> Task:
     )
 
 
-def hazard_tasks(session: Session, scope: Scope, today: date) -> list[Task]:
+def hazard_tasks(session: Session, scope: Scope, today: date, unloaded: Unloaded) -> list[Task]:
     """Submitted rectifications to verify (no deadline is set for it), hazards past their rectification deadline
-    (``Hazard.deadline``, set from ``site.deadlines`` when found) and the supervised ones still open, due then."""
-    waiting = or_(
-        Hazard.state == State.SUBMITTED,
-        and_(Hazard.state.in_(AWAITING_UNIT), Hazard.is_supervised),
-        overdue(today),
-    )
-    stmt = (
-        select(Hazard)
-        .where(visible_hazards(scope), waiting)
-        .options(joinedload(Hazard.work).joinedload(Work.project))
-        .order_by(Hazard.id)
-        .execution_options(populate_existing=True)
-    )
-    return [_hazard_task(h) for h in session.scalars(stmt)]
+    (``Hazard.deadline``, set from ``site.deadlines`` when found) and the supervised ones still open, due then.
+    The most urgent ``LOADED`` of each: the earliest deadlines, then the oldest submissions."""
+    submitted = Hazard.state == State.SUBMITTED
+    dated = and_(~submitted, or_(and_(Hazard.state.in_(AWAITING_UNIT), Hazard.is_supervised), overdue(today)))
+    area = visible_hazards(scope)
+    late = and_(dated, Hazard.deadline < today)
+    total, late_count = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(
+            area, or_(submitted, dated)
+        )
+    ).one()
+
+    def first(stmt: Select[tuple[Hazard]]) -> list[Hazard]:
+        stmt = stmt.options(joinedload(Hazard.work).joinedload(Work.project)).limit(LOADED)
+        return list(session.scalars(stmt.execution_options(populate_existing=True)))
+
+    hazards = [
+        *first(select(Hazard).where(area, dated).order_by(Hazard.deadline, Hazard.id)),
+        *first(select(Hazard).where(area, submitted).order_by(Hazard.id)),
+    ]
+    tasks = [_hazard_task(h) for h in hazards]
+    unloaded.add(int(total), int(late_count), tasks, today)
+    return tasks
 
 
 def _flag_area(scope: Scope) -> ColumnElement[bool]:
     return true() if scope.city is None else SystemFlag.city == scope.city
 
 
-def system_flag_tasks(session: Session, scope: Scope) -> list[Task]:
-    """Current open system flags of the area, to confirm into a hazard or dismiss (``site.flag_services``)."""
+def system_flag_tasks(session: Session, scope: Scope, today: date, unloaded: Unloaded) -> list[Task]:
+    """Current open system flags of the area, to confirm into a hazard or dismiss (``site.flag_services``): the
+    oldest ``LOADED``, the rest counted."""
+    where = (SystemFlag.is_current, SystemFlag.state == FlagState.OPEN, _flag_area(scope))
+    total = session.scalar(select(func.count()).select_from(SystemFlag).where(*where)) or 0
     stmt = (
         select(SystemFlag)
-        .where(SystemFlag.is_current, SystemFlag.state == FlagState.OPEN, _flag_area(scope))
+        .where(*where)
         .options(joinedload(SystemFlag.work).joinedload(Work.project))
         .order_by(SystemFlag.id)
+        .limit(LOADED)
         .execution_options(populate_existing=True)
     )
-    return [
+    tasks = [
         Task(
             kind="site_flag_decide",
             label="核实系统预警（确认为隐患或排除）",
@@ -96,6 +111,8 @@ def system_flag_tasks(session: Session, scope: Scope) -> list[Task]:
         )
         for f in session.scalars(stmt)
     ]
+    unloaded.add(total, 0, tasks, today)
+    return tasks
 
 
 def _body_name(body: InspectionBody) -> str:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+# A list that can run long (a province's open system flags: 100,000 at province scale) is counted in the database
+# and only its LOADED most urgent rows are loaded: the page shows the 100 most urgent of all lists.
+LOADED = 100
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,25 @@ def ordered(tasks: Iterable[Task], today: date) -> list[Task]:
                 t.due.isoformat() if t.due else "", t.kind, t.target_id)  # fmt: skip
 
     return sorted(tasks, key=key)
+
+
+@dataclass
+class Unloaded:
+    """Tasks of long lists that were counted in the database but not loaded (beyond ``LOADED`` of a list)."""
+
+    open: int = 0
+    late: int = 0
+
+    def add(self, total: int, late: int, loaded: Iterable[Task], today: date) -> None:
+        shown = list(loaded)
+        self.open += total - len(shown)
+        self.late += late - sum(1 for t in shown if t.days_late(today) > 0)
+
+
+@dataclass(frozen=True)
+class Board:
+    """An account's workbench: its loaded tasks in reading order, and how many are open and late in all."""
+
+    tasks: list[Task] = field(default_factory=list)
+    open: int = 0
+    late: int = 0

@@ -19,8 +19,9 @@ from knowledge.site.hazard_loop import Level, Step, deadline
 from knowledge.site.hazard_models import Source
 from knowledge.site.inspection_models import SystemFlag
 from knowledge.site.models import AcceptanceResult, AcceptanceSigner
+from knowledge.workbench import regulator_tasks
 from knowledge.workbench.board import site_tasks
-from knowledge.workbench.tasks import Task
+from knowledge.workbench.tasks import Task, Unloaded
 from tests.factories import make_account, make_enterprise, make_plan_version, make_project, make_work
 from tests.hazard_factories import FOUND_ON, evidence, make_hazard
 from tests.site_factories import SiteWorld, make_site_world
@@ -239,3 +240,25 @@ def test_a_city_regulator_with_three_worlds_costs_the_same_statements_as_with_on
     (one, one_tasks), (three, three_tasks) = counts
     assert (one_tasks, three_tasks) == (3, 9)
     assert one == three
+
+
+def test_long_lists_load_their_most_urgent_and_count_the_rest(session, app, monkeypatch):
+    """A province holds ~100,000 open system flags and ~20,000 hazards: the workbench counts them in the database
+    and loads only the most urgent ``LOADED`` of each list (the earliest deadlines), never the whole list."""
+    monkeypatch.setattr(regulator_tasks, "LOADED", 2)
+    world = make_site_world(session, app.config["UPLOAD_DIR"], city=City.WUXI)
+    made = [make_hazard(session, world, level=Level.ORDINARY, key=None) for _ in range(4)]
+    for shift, hazard in enumerate(made):  # deadlines 4, 3, 2 and 1 days before the day asked about
+        hazard.deadline = TODAY - timedelta(days=4 - shift)
+    for i in range(3):
+        session.add(SystemFlag(work_id=world.work.id, city=City.WUXI, rule="over_scale_without_review",
+                               fingerprint=f"{i}" * 32, hazard_key="2022-4-4", facts={}))  # fmt: skip
+    session.commit()
+    unloaded = Unloaded()
+    tasks = site_tasks(
+        session, Scope.of(make_account(session, Role.REGULATOR, city=City.WUXI)), TODAY, unloaded
+    )
+    hazards_loaded = [t for t in tasks if t.kind == "hazard_overdue"]
+    assert [t.target_id for t in hazards_loaded] == [made[0].id, made[1].id]  # the two latest
+    assert len([t for t in tasks if t.kind == "site_flag_decide"]) == 2
+    assert (unloaded.open, unloaded.late) == (2 + 1, 2)  # two hazards (both late) and one flag not loaded

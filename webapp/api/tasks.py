@@ -1,11 +1,12 @@
-"""API: the account's workbench, the same tasks as its home page (issue 22 item 1)."""
+"""API: the account's workbench, the same tasks as its home page (issue 22 item 1): every open task counted (``total``,
+``late``); ``tasks`` the loaded ones, most urgent first (a long list loads its 100 most urgent)."""
 
 from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
 from webapp.api import route
-from webapp.main.workbench import current_tasks, task_json, today
+from webapp.main.workbench import current_board, task_json, today
 
 TASK_SCHEMA = {
     "type": "object",
@@ -28,5 +29,5 @@ TASKS_SCHEMA = {
        response=TASKS_SCHEMA)  # fmt: skip
 def tasks() -> ResponseReturnValue:
     on = today()
-    items = [task_json(t, on) for t in current_tasks()]
-    return {"total": len(items), "late": sum(1 for t in items if t["days_late"] > 0), "tasks": items}
+    found = current_board()
+    return {"total": found.open, "late": found.late, "tasks": [task_json(t, on) for t in found.tasks]}

@@ -12,12 +12,15 @@ from knowledge.accounts.models import Role
 from knowledge.cranes import inspection_queries as crane_reports
 from knowledge.cranes.inspection_models import ReportState
 from knowledge.registry import projects
+from knowledge.workbench.tasks import Board
 from webapp.auth import current_account, current_scope
 from webapp.extensions import db, search_index
-from webapp.main.workbench import current_tasks, nav_counts, task_url, today
+from webapp.main.workbench import current_board, nav_counts, task_url, today
 
 bp = Blueprint("main", __name__)
-TASKS_SHOWN = 100  # the most urgent first; a province office can have many more open (all in /api/v1/tasks)
+TASKS_SHOWN = (
+    100  # the most urgent first; a province's regulator can have tens of thousands open (all counted)
+)
 
 
 @bp.route("/")
@@ -33,16 +36,16 @@ def home() -> ResponseReturnValue:
     if is_inspector:  # the body's inspections under way, and its latest reports
         drafts = crane_reports.reports_page(db.session, scope, state=ReportState.DRAFT, per_page=10)
         published = crane_reports.reports_page(db.session, scope, state=ReportState.PUBLISHED, per_page=5)
-    tasks = current_tasks() if account.role.is_business else []
+    found = current_board() if account.role.is_business else Board()
     on = today()
     return render_template(
         "main/home.html",
         account=account,
-        tasks=tasks[:TASKS_SHOWN],
-        total_tasks=len(tasks),
+        tasks=found.tasks[:TASKS_SHOWN],
+        total_tasks=found.open,
         task_url=task_url,
         today=on,
-        late=sum(1 for t in tasks if t.days_late(on) > 0),
+        late=found.late,
         counts=projects.counts(db.session, scope),
         recent_projects=recent,
         expert=expert,

@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask, current_app, request, session, url_for
 from flask_login import current_user
 
-from expert_pool.workbench.board import tasks_for
+from expert_pool.workbench.board import board
 from knowledge.clock import CST
-from knowledge.workbench.tasks import Task
+from knowledge.workbench.tasks import Board, Task
 from webapp import clock
 from webapp.auth import current_scope
 from webapp.extensions import db
@@ -47,8 +47,8 @@ def today() -> date:
     return clock.now().astimezone(CST).date()
 
 
-def current_tasks() -> list[Task]:
-    return tasks_for(db.session, current_scope(), today(), clock.now())
+def current_board() -> Board:
+    return board(db.session, current_scope(), today(), clock.now())
 
 
 def task_url(task: Task) -> str | None:
@@ -76,9 +76,8 @@ def nav_counts() -> dict[str, int]:
     cached = session.get("workbench_counts")
     if cached and time.time() - cached["at"] < COUNT_TTL_SECONDS:
         return {"open": cached["open"], "late": cached["late"]}
-    on = today()
-    tasks = current_tasks()
-    counts = {"open": len(tasks), "late": sum(1 for t in tasks if t.days_late(on) > 0)}
+    found = current_board()
+    counts = {"open": found.open, "late": found.late}
     session["workbench_counts"] = {**counts, "at": time.time()}
     return counts
 
