@@ -65,13 +65,14 @@ def hazard_tasks(session: Session, scope: Scope, today: date, unloaded: Unloaded
     dated = and_(~submitted, or_(and_(Hazard.state.in_(AWAITING_UNIT), Hazard.is_supervised), overdue(today)))
     area = visible_hazards(scope)
     late = and_(dated, Hazard.deadline < today)
-    total, late_count = session.execute(
+    row = session.execute(
         select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(
             area, or_(submitted, dated)
         )
     ).one()
+    total, late_count = int(row[0]), int(row[1])
 
-    def first(stmt: Select[tuple[Hazard]]) -> list[Hazard]:
+    def first(stmt: Select[Hazard]) -> list[Hazard]:
         stmt = stmt.options(joinedload(Hazard.work).joinedload(Work.project)).limit(LOADED)
         return list(session.scalars(stmt.execution_options(populate_existing=True)))
 
@@ -80,7 +81,7 @@ def hazard_tasks(session: Session, scope: Scope, today: date, unloaded: Unloaded
         *first(select(Hazard).where(area, submitted).order_by(Hazard.id)),
     ]
     tasks = [_hazard_task(h) for h in hazards]
-    unloaded.add(int(total), int(late_count), tasks, today)
+    unloaded.add(total, late_count, tasks, today)
     return tasks
 
 
