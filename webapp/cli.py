@@ -369,7 +369,8 @@ def register_cli(app: Flask) -> None:
             click.echo(cranes.label)
             if db.engine.dialect.name == "postgresql":  # fresh statistics after a bulk load: without them the
                 with db.engine.connect() as conn:  # planner takes 100,000 open flags for a hundred
-                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+                    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"ANALYZE {tables}")
         print_demo_accounts(create_demo_accounts(keep_password=demo))
 
     @app.cli.command("create-admin")
