@@ -77,6 +77,12 @@ MATRIX = {
     "site.supervision_portraits": {Role.REGULATOR, Role.ADMIN},
     "reviews.export": BUSINESS - {Role.EXPERT},
     "dashboard.index": {Role.REGULATOR, Role.ADMIN},
+    # The common problems (issue 23): regulators, the office, experts and the admin read them; a plan's pre-check
+    # is read by whoever may read the plan (an expert only when seated on its review).
+    "precedents.index": {Role.REGULATOR, Role.DRAW_OFFICE, Role.ADMIN, Role.EXPERT},
+    "precedents.category": {Role.REGULATOR, Role.DRAW_OFFICE, Role.ADMIN, Role.EXPERT},
+    "precedents.progress": {Role.REGULATOR, Role.DRAW_OFFICE, Role.ADMIN, Role.EXPERT},
+    "precedents.plan_precheck": {Role.PROJECT_TEAM, Role.DRAW_OFFICE, Role.REGULATOR, Role.ADMIN},
     "dashboard.csv": {Role.REGULATOR, Role.ADMIN},
     "integrity.index": {Role.REGULATOR, Role.ADMIN},
     "reports.supervision_reports": {Role.REGULATOR, Role.ADMIN},
@@ -111,7 +117,7 @@ PUBLIC = {
     "cranes.verify",
     "cranes.verify_form",
 }
-POST_ONLY = {"auth.logout", "auth.revoke", "admin.reset_password", "admin.reset_two_factor",
+POST_ONLY = {"precedents.run", "draws.top_up", "dashboard.problem_sweep", "auth.logout", "auth.revoke", "admin.reset_password", "admin.reset_two_factor",
              "admin.disable_account", "admin.enable_account", "admin.verify_audit", "admin.unlock_sign_in", "auth.two_factor_cancel",
              "auth.two_factor_recovery", "auth.two_factor_disable", "works.record_move", "works.request_review", "works.sign",
              "works.import_commit", "experts.change_status", "experts.add_employment", "experts.my_contact",
@@ -136,6 +142,7 @@ for _endpoint in NOT_FOR_INSPECTORS:
     MATRIX[_endpoint] = MATRIX[_endpoint] - {Role.INSPECTION_BODY}
 # Pages of one review: a signed-in role that may have such pages but is not bound to this one gets 404.
 HIDDEN = {endpoint: {Role.EXPERT} for endpoint in ("reviews.detail", "reviews.plan", "reviews.plan_download")}
+HIDDEN["precedents.plan_precheck"] = {Role.EXPERT}
 HIDDEN["reports.supervision_progress"] = HIDDEN["reports.supervision_file"] = {Role.REGULATOR, Role.ADMIN}
 HIDDEN["reports.report_pdf"] = BUSINESS - {
     Role.INSPECTION_BODY
@@ -159,7 +166,7 @@ def world(app, session):
     review = open_review(session, draw)
     session.commit()
     world = {"review_id": review.id, "report_id": 1,"enterprise_id": contractor.id, "project_id": project.id, "contractor": contractor,
-            "work_id": work.id, "version_id": version.id, "fmt": "csv", "chart": "summary", "expert_id": make_expert(session).id, "draw_id": draw.id,
+            "work_id": work.id, "version_id": version.id, "fmt": "csv", "chart": "summary", "category": "excavation", "expert_id": make_expert(session).id, "draw_id": draw.id,
             "account_id": make_account(session, Role.REGULATOR).id}  # fmt: skip
     for part in SITE_PARTS:
         world.update(part.extend_world(app, session, world))
