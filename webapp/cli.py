@@ -367,10 +367,14 @@ def register_cli(app: Flask) -> None:
             click.echo(authors.label)
             click.echo(site.label)
             click.echo(cranes.label)
-            if db.engine.dialect.name == "postgresql":  # fresh statistics after a bulk load: without them the
-                with db.engine.connect() as conn:  # planner takes 100,000 open flags for a hundred
+            if (
+                db.engine.dialect.name == "postgresql"
+            ):  # statistics and visibility maps after a bulk load: without
+                with db.engine.connect() as conn:  # them the planner took 100,000 open flags for a hundred
                     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"ANALYZE {tables}")
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                        f"VACUUM ANALYZE {tables}"
+                    )
         print_demo_accounts(create_demo_accounts(keep_password=demo))
 
     @app.cli.command("create-admin")

@@ -1,6 +1,9 @@
-"""Locust users for ``scripts/bench/load.py``: the demo accounts browsing as people do (DOMAIN 10).
+"""Locust users for ``scripts/bench/load.py``: the demo accounts of every role working as people do (DOMAIN 10).
 
-Each simulated user signs in once through the login form (CSRF token included), then browses its role's pages.
+Each simulated user signs in once through the login form (CSRF token included), then works its role's pages:
+the workbench, lists, a work, a review and its report PDF, search, the dashboard. Ids are taken from the pages
+the user has just seen (as a person follows links), never guessed. Request names group pages by kind, and
+``load.py`` holds each kind to its target.
 """
 
 from __future__ import annotations
@@ -12,14 +15,28 @@ import re
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "Demo@2024!")
+PERIOD = os.environ.get("LOAD_PERIOD", "2024")  # the demo's reviews fall in 2024
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WORK_LINK = re.compile(r'href="/works/(\d+)"')
-QUERIES = ["基坑", "高支模", "塔式起重机", "脚手架", "深基坑 支护", "模板支撑体系", "拆除", "监测"]
+REVIEW_LINK = re.compile(r'href="/reviews/(\d+)"')
+REPORT_PDF = re.compile(r'href="(/reviews/\d+/reports/\d+\.pdf)"')
+QUERIES = [
+    "基坑",
+    "高支模",
+    "塔式起重机",
+    "脚手架",
+    "深基坑 支护",
+    "模板支撑体系",
+    "拆除",
+    "监测",
+    "建质〔2009〕87号",
+]
+QUARTERS = [f"{PERIOD}Q{q}" for q in range(1, 5)] + [PERIOD]
 
 
 class SignedIn(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2.0)
+    wait_time = between(1.0, 3.0)  # think time between pages (issue 22 item 8)
     username = ""
 
     def on_start(self) -> None:
@@ -34,45 +51,101 @@ class SignedIn(HttpUser):
             if "/auth/login" in r.url:
                 r.failure(f"{self.username} could not sign in")
         self.work_ids: list[int] = []
+        self.review_ids: list[int] = []
+
+    def home(self) -> None:
+        page = self.client.get("/", name="/ (workbench)")
+        self.review_ids = [int(i) for i in REVIEW_LINK.findall(page.text)] or self.review_ids
+        self.client.get("/tasks/count", name="/tasks/count")
 
     def works(self) -> None:
         page = self.client.get(f"/works/?page={random.randint(1, 5)}", name="/works/?page=N")
         self.work_ids = [int(i) for i in WORK_LINK.findall(page.text)] or self.work_ids
-
-    def work(self) -> None:
         if self.work_ids:
             self.client.get(f"/works/{random.choice(self.work_ids)}", name="/works/<id>")
 
+    def reviews(self) -> None:
+        page = self.client.get(f"/reviews?page={random.randint(1, 5)}", name="/reviews?page=N")
+        self.review_ids = [int(i) for i in REVIEW_LINK.findall(page.text)] or self.review_ids
+
+    def review(self, pdf: bool = False) -> None:
+        if not self.review_ids:
+            return
+        page = self.client.get(f"/reviews/{random.choice(self.review_ids)}", name="/reviews/<id>")
+        found = REPORT_PDF.findall(page.text)
+        if pdf and found:
+            self.client.get(found[-1], name="/reviews/<id>/reports/<id>.pdf")
+
     def search(self) -> None:
         self.client.get("/search/", params={"q": random.choice(QUERIES)}, name="/search/?q=…")
+
+    def dashboard(self) -> None:
+        self.client.get("/dashboard", params={"period": random.choice(QUARTERS)}, name="/dashboard")
 
 
 class Regulator(SignedIn):
     weight = 3
     username = "regulator"
 
+    @task(2)
+    def workbench(self) -> None:
+        self.home()
+
     @task(3)
     def browse(self) -> None:
         self.works()
-        self.work()
+
+    @task(2)
+    def read_reviews(self) -> None:
+        self.reviews()
+        self.review(pdf=random.random() < 0.3)
 
     @task(2)
     def find(self) -> None:
         self.search()
 
+    @task(2)
+    def figures(self) -> None:
+        self.dashboard()
+
     @task(1)
-    def home(self) -> None:
-        self.client.get("/", name="/")
+    def hazards(self) -> None:
+        self.client.get("/site/hazards", name="/site/hazards")
+
+
+class CityRegulator(SignedIn):
+    weight = 1
+    username = "regulator_sz"
+
+    @task(2)
+    def figures(self) -> None:
+        self.dashboard()
+
+    @task(2)
+    def browse(self) -> None:
+        self.works()
+
+    @task(1)
+    def hazards(self) -> None:
+        self.client.get("/site/hazards", name="/site/hazards")
 
 
 class Team(SignedIn):
-    weight = 2
+    weight = 3
     username = "team"
+
+    @task(2)
+    def workbench(self) -> None:
+        self.home()
 
     @task(3)
     def browse(self) -> None:
         self.works()
-        self.work()
+
+    @task(1)
+    def read_reviews(self) -> None:
+        self.reviews()
+        self.review(pdf=random.random() < 0.3)
 
     @task(1)
     def find(self) -> None:
@@ -80,11 +153,36 @@ class Team(SignedIn):
 
 
 class Office(SignedIn):
-    weight = 1
+    weight = 2
     username = "office"
 
-    @task
+    @task(2)
+    def workbench(self) -> None:
+        self.home()
+
+    @task(2)
     def browse(self) -> None:
         self.works()
-        self.work()
+
+    @task(1)
+    def pool(self) -> None:
         self.client.get("/experts/", name="/experts/")
+
+    @task(1)
+    def read_reviews(self) -> None:
+        self.reviews()
+        self.review()
+
+
+class Expert(SignedIn):
+    weight = 1
+    username = "expert"
+
+    @task(3)
+    def workbench(self) -> None:
+        self.home()
+        self.review()
+
+    @task(1)
+    def portrait(self) -> None:
+        self.client.get("/experts/me/portrait", name="/experts/me/portrait")
