@@ -27,6 +27,7 @@ import expert_pool.draws.models  # noqa: F401
 import expert_pool.experts.models  # noqa: F401
 import expert_pool.integrity.models  # noqa: F401
 import expert_pool.precedents.models  # noqa: F401
+import expert_pool.precedents.stored_prechecks  # noqa: F401
 import expert_pool.reviews.models  # noqa: F401
 import expert_pool.reviews.rating_models  # noqa: F401
 import expert_pool.supervision_report.models  # noqa: F401

@@ -40,6 +40,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     import expert_pool.conflicts.models  # noqa: F401
     import expert_pool.draws.models  # noqa: F401
     import expert_pool.experts.models  # noqa: F401
+    import expert_pool.precedents.stored_prechecks  # noqa: F401
     import expert_pool.reviews.models  # noqa: F401
     import knowledge.accounts.models  # noqa: F401
     import knowledge.audit  # noqa: F401

@@ -113,6 +113,7 @@ def scan_flags(run_id: int) -> int:
 
 # The crane area's jobs (the spot-check list, the bulletin) register on the same queue when the consumer loads this module.
 from webapp.cranes import tasks as crane_tasks  # noqa: E402,F401
+from webapp.dashboard import tasks as dashboard_tasks  # noqa: E402,F401
 from webapp.integrity import tasks as integrity_tasks  # noqa: E402,F401
 from webapp.precedents import tasks as precedent_tasks  # noqa: E402,F401
 from webapp.reports import tasks as report_tasks  # noqa: E402,F401

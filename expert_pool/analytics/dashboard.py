@@ -1,6 +1,7 @@
 """The regulators' dashboard of a period and an area: its figures as tables grouped in sections, the 13 cities
-side by side (province-wide readers only), and the early-warning lists. Each table can also be built alone (its
-CSV). The queries are a fixed number, whatever the number of works (about 30 for the whole page)."""
+side by side (province-wide readers only), the early-warning lists, and the common problems of one work category
+(``problem_figures``). Each table can also be built alone (its CSV). The queries are a fixed number, whatever the
+number of works (about 45 for the whole page)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from expert_pool.analytics import cities, pool_figures, review_figures, site_figures, warnings
+from expert_pool.analytics import (
+    cities,
+    pool_figures,
+    problem_figures,
+    review_figures,
+    site_figures,
+    warnings,
+)
 from expert_pool.analytics.access import area_for
 from expert_pool.analytics.errors import AnalyticsError
 from expert_pool.analytics.periods import Period
@@ -29,13 +37,16 @@ class Query:
     measure: str
     today: date
     rows: int = warnings.SHOWN  # how many rows of each early-warning list
+    category: str = ""  # the work category of the common problems ("": the busiest)
 
 
 def make_query(
-    scope: Scope, period: Period, requested: City | None, *, asked: bool, measure: str, today: date
-) -> Query:
-    """:raises PermissionDenied: for an area outside the scope."""
-    return Query(scope, period, area_for(scope, requested, asked=asked), cities.parse_measure(measure), today)
+    scope: Scope, period: Period, requested: City | None, *, asked: bool, measure: str, today: date,
+    category: str = "",
+) -> Query:  # fmt: skip
+    """:raises PermissionDenied: for an area outside the scope; :raises AnalyticsError: for bad input."""
+    return Query(scope, period, area_for(scope, requested, asked=asked), cities.parse_measure(measure), today,
+                 category=problem_figures.parse_category(category))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class Dashboard:
     sections: tuple[Section, ...]
     cities: Table | None
     warnings: tuple[Table, ...]
+    problems: problem_figures.ProblemsSection | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -77,6 +89,14 @@ def _works(session: Session, q: Query) -> list[review_figures.WorkCell]:
     return review_figures.work_cells(session, q.period, q.city)
 
 
+def _problems(session: Session, q: Query) -> problem_figures.ProblemsSection:
+    return problem_figures.section(session, q.period, q.city, category=q.category, limit=q.rows)
+
+
+def _problem_table(index: int) -> Builder:
+    return lambda s, q: _problems(s, q).tables[index]
+
+
 Builder = Callable[[Session, Query], Table]
 BUILDERS: dict[str, Builder] = {
     "summary": lambda s, q: _summary(_works(s, q), review_figures.review_counts(s, q.period, q.city),
@@ -99,6 +119,7 @@ BUILDERS: dict[str, Builder] = {
     "late_works": lambda s, q: warnings.works_without_review(s, q.city, today=q.today, limit=q.rows),
     "unsigned_reports": lambda s, q: warnings.unsigned_reports(s, q.city, today=q.today, limit=q.rows),
     "overdue_hazards": lambda s, q: warnings.overdue_hazards(s, q.scope, q.city, today=q.today, limit=q.rows),
+    **{key: _problem_table(i) for i, key in enumerate(problem_figures.KEYS)},
 }  # fmt: skip
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -144,4 +165,5 @@ def dashboard(session: Session, q: Query) -> Dashboard:
     )
     summary = _summary(cells, reviews, review_figures.days_to_report(session, q.period, q.city))
     city_table = _cities(session, q) if q.scope.is_province_wide else None
-    return Dashboard(q, summary, sections, city_table, tuple(BUILDERS[k](session, q) for k in WARNINGS))
+    return Dashboard(q, summary, sections, city_table, tuple(BUILDERS[k](session, q) for k in WARNINGS),
+                     _problems(session, q))  # fmt: skip

@@ -19,6 +19,9 @@ class ChartKind(StrEnum):
     STACKED = "stacked-bar"  # the numeric columns stacked, one bar per row
     PIE = "pie"  # a donut of the second column
     CITIES = "city-bar"  # the 13 cities, the selected one marked
+    HBAR = "hbar"  # horizontal stacked bars, one per row: rows with long names (common problems)
+    LINE = "line"  # one line per numeric column, the rows along the axis (a trend)
+    MATRIX = "matrix"  # a heat map: rows by the numeric columns (problems by city)
     NONE = "none"  # a list: the table alone
 
 
@@ -32,7 +35,10 @@ class Table:
     unit: str = ""
     note: str = ""
     marked: str | None = None  # the row (first cell) to mark in a CITIES chart
-    series: int = 0  # how many numeric columns after the first make the chart (0: all)
+    series: int = 0  # how many numeric columns from ``chart_from`` make the chart (0: all)
+    chart_from: int = (
+        1  # the first column the chart reads (text columns such as a plan section come before it)
+    )
     target: str = ""  # what each row's first cell links to (work, review, hazard): the view makes the URL
     targets: tuple[int, ...] = field(default=(), compare=False)  # per row, the target's id
     total: int | None = None  # a list's full length when it shows only its first rows
@@ -45,7 +51,8 @@ class Table:
     def chart_data(self) -> dict[str, Any]:
         """What charts.js draws; the same numbers as ``rows``."""
         names = [str(r[0]) for r in self.rows]
-        width = self.series or len(self.columns) - 1
+        start = self.chart_from
+        width = self.series or len(self.columns) - start
         data: dict[str, Any] = {"title": self.title, "unit": self.unit, "categories": names}
         if self.chart is ChartKind.PIE:
             data["items"] = [
@@ -54,10 +61,15 @@ class Table:
         elif self.chart is ChartKind.CITIES:
             data["values"] = [_number(r[1]) for r in self.rows]
             data["marked"] = names.index(self.marked) if self.marked in names else None
+        elif self.chart is ChartKind.MATRIX:
+            data["columns"] = list(self.columns[start : start + width])
+            data["cells"] = [
+                [x, y, _number(r[start + x])] for y, r in enumerate(self.rows) for x in range(width)
+            ]
         else:
             data["series"] = [
                 {"name": self.columns[i], "values": [_number(r[i]) for r in self.rows]}
-                for i in range(1, 1 + width)
+                for i in range(start, start + width)
             ]
         return data
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.accounts.models import Account
@@ -50,6 +50,19 @@ class Sweep(Base):
     city: Mapped[City | None] = mapped_column(enum_column(City, "city"), nullable=True)
     opened_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A special sweep (专项排查) of the works listed in ``site_sweep_work`` rather than every work under way.
+    is_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What opened it in one step (a common problem of a period and an area): one sweep per origin, held here.
+    origin_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+
+class SweepWork(Base):
+    """A work of a special sweep, fixed when the sweep is opened."""
+
+    __tablename__ = "site_sweep_work"
+
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("site_sweep.id"), primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("work.id"), primary_key=True, index=True)
 
 
 class Inspection(Base):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.accounts.models import Role
@@ -17,7 +17,7 @@ from knowledge.regions import City
 from knowledge.registry.models import Work
 from knowledge.site.access import can_view_site
 from knowledge.site.hazard_models import Hazard
-from knowledge.site.inspection_models import Inspection, InspectionItem, InspectionPhoto, Sweep
+from knowledge.site.inspection_models import Inspection, InspectionItem, InspectionPhoto, Sweep, SweepWork
 
 NOT_FOUND = "检查记录不存在或无权查看"
 
@@ -103,10 +103,17 @@ def inspections_page(
 
 
 def sweeps_for(session: Session, work: Work, on: date) -> list[Sweep]:
-    """The sweeps an inspection of ``work`` on ``on`` may belong to: their period covers the day, their area the work."""
+    """The sweeps an inspection of ``work`` on ``on`` may belong to: their period covers the day, their area the
+    work (a special sweep's list names it)."""
+    listed = exists().where(SweepWork.sweep_id == Sweep.id, SweepWork.work_id == work.id)
     stmt = (
         select(Sweep)
-        .where(Sweep.starts_on <= on, Sweep.ends_on >= on, or_(Sweep.city.is_(None), Sweep.city == work.city))
+        .where(
+            Sweep.starts_on <= on,
+            Sweep.ends_on >= on,
+            or_(Sweep.city.is_(None), Sweep.city == work.city),
+            or_(Sweep.is_listed.is_(False), listed),
+        )
         .order_by(Sweep.starts_on.desc(), Sweep.id.desc())
     )
     return list(session.scalars(stmt))

@@ -36,7 +36,14 @@ from knowledge.site.hazards import (
     responsible_unit,
     version_in_force,
 )
-from knowledge.site.inspection_models import Inspection, InspectionItem, InspectionPhoto, ItemResult, Sweep
+from knowledge.site.inspection_models import (
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    ItemResult,
+    Sweep,
+    SweepWork,
+)
 from knowledge.site.models import Monitoring
 
 INSPECTORS_MAX = 10
@@ -270,4 +277,6 @@ def _sweep(session: Session, sweep_id: int | None, work: Work, on: date) -> Swee
         raise ValidationError(
             f"该工程不在排查轮次“{sweep.name}”的范围（{sweep.city.label}）内", field="sweep_id"
         )
+    if sweep.is_listed and session.get(SweepWork, (sweep.id, work.id)) is None:
+        raise ValidationError(f"该工程不在专项排查“{sweep.name}”的工程清单内", field="sweep_id")
     return sweep

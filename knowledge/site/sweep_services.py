@@ -1,5 +1,7 @@
 """Use cases and read side of sweeps (排查轮次, issue 20 item 4): open one, list those a regulator may see, and
-measure its coverage of the works under way, the enterprises on them and their cranes.
+measure its coverage of the works under way, the enterprises on them and their cranes. A special sweep (专项排查,
+issue 23 item 3) covers an explicit list of works instead of every work under way in its area, and is opened
+once per origin (``open_listed_sweep``).
 
 The coverage is ``sweeps.coverage`` computed by the database: at province scale (100,000 works) the pure function
 would first have to read every work, participant and inspection; grouped counts read two indexes instead
@@ -9,6 +11,7 @@ would first have to read every work, participant and inspection; grouped counts 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,12 +24,14 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
     true,
     type_coerce,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge import audit
@@ -38,7 +43,7 @@ from knowledge.pagination import Page, paginate
 from knowledge.regions import City
 from knowledge.registry.models import Work
 from knowledge.registry.workflow import WorkStatus
-from knowledge.site.inspection_models import Inspection, Sweep
+from knowledge.site.inspection_models import Inspection, Sweep, SweepWork
 from knowledge.site.sweeps import Coverage, Share
 from knowledge.site.sweeps import Sweep as SweepRule
 
@@ -61,7 +66,11 @@ def can_open_sweep(scope: Scope, city: City | None) -> bool:
     return scope.role is Role.REGULATOR and (scope.city is None or scope.city == city)
 
 
-def open_sweep(session: Session, data: SweepInput, *, scope: Scope) -> Sweep:
+def _checked_name(data: SweepInput, scope: Scope) -> str:
+    """The sweep's name, once the scope may open it and its dates hold.
+
+    :raises PermissionDenied, ValidationError: with a Chinese message.
+    """
     if scope.role is not Role.REGULATOR:
         raise PermissionDenied("只有监管人员可以开启排查轮次")
     if not can_open_sweep(scope, data.city):
@@ -74,15 +83,77 @@ def open_sweep(session: Session, data: SweepInput, *, scope: Scope) -> Sweep:
     SweepRule(data.starts_on, data.ends_on, data.city.value if data.city else None)  # checks the dates
     if (data.ends_on - data.starts_on).days > 366:
         raise ValidationError("一个排查轮次不能超过一年", field="ends_on")
+    return name
+
+
+def _audit_open(session: Session, sweep: Sweep, scope: Scope, **extra: object) -> None:
+    audit.record(session, actor_id=scope.account_id, action="sweep_open", obj=("sweep", sweep.id),
+                 after={"name": sweep.name, "starts_on": sweep.starts_on.isoformat(),
+                        "ends_on": sweep.ends_on.isoformat(), "city": sweep.city.value if sweep.city else None,
+                        **extra})  # fmt: skip
+
+
+def open_sweep(session: Session, data: SweepInput, *, scope: Scope) -> Sweep:
+    name = _checked_name(data, scope)
     sweep = Sweep(name=name, starts_on=data.starts_on, ends_on=data.ends_on, city=data.city,
                   opened_by=scope.account_id)  # fmt: skip
     session.add(sweep)
     session.flush()
-    audit.record(session, actor_id=scope.account_id, action="sweep_open", obj=("sweep", sweep.id),
-                 after={"name": name, "starts_on": data.starts_on.isoformat(), "ends_on": data.ends_on.isoformat(),
-                        "city": data.city.value if data.city else None})  # fmt: skip
+    _audit_open(session, sweep, scope)
     session.commit()
     return sweep
+
+
+_CHUNK = 1000  # work ids per IN list (SQLite's and psycopg's bound-parameter limits stay far away)
+
+
+def open_listed_sweep(
+    session: Session, data: SweepInput, *, scope: Scope, work_ids: Sequence[int], origin_key: str
+) -> tuple[Sweep, bool]:
+    """A special sweep (专项排查) of exactly ``work_ids``, each in the sweep's area, opened once per ``origin_key``:
+    a second call (a double click, two regulators at once) gets the sweep the first opened, and False. The key's
+    unique constraint holds it when both got past the first look.
+
+    :raises PermissionDenied, ValidationError: as ``open_sweep``; no works, or a work unknown or outside the area.
+    """
+    opened = sweeps_by_origin(session, [origin_key]).get(origin_key)
+    if opened is not None:
+        return opened, False
+    name = _checked_name(data, scope)
+    ids = sorted(set(work_ids))
+    if not ids:
+        raise ValidationError("专项排查须至少包含一项工程", field="works")
+    found: dict[int, City] = {}
+    for at in range(0, len(ids), _CHUNK):
+        chunk = ids[at : at + _CHUNK]
+        found.update((i, c) for i, c in session.execute(select(Work.id, Work.city).where(Work.id.in_(chunk))))
+    if len(found) != len(ids):
+        raise ValidationError("专项排查的工程清单中有不存在的工程", field="works")
+    if data.city is not None and any(c != data.city for c in found.values()):
+        raise ValidationError(f"专项排查的工程须在{data.city.label}范围内", field="works")
+    sweep = Sweep(name=name, starts_on=data.starts_on, ends_on=data.ends_on, city=data.city,
+                  opened_by=scope.account_id, is_listed=True, origin_key=origin_key)  # fmt: skip
+    session.add(sweep)
+    try:
+        session.flush()
+    except IntegrityError:  # opened by another request between the first look and this insert
+        session.rollback()
+        opened = sweeps_by_origin(session, [origin_key]).get(origin_key)
+        if opened is None:
+            raise
+        return opened, False
+    session.execute(insert(SweepWork), [{"sweep_id": sweep.id, "work_id": i} for i in ids])
+    _audit_open(session, sweep, scope, works=len(ids), origin=origin_key)
+    session.commit()
+    return sweep, True
+
+
+def sweeps_by_origin(session: Session, origin_keys: Sequence[str]) -> dict[str, Sweep]:
+    """The sweeps opened from these origins, by origin (one statement)."""
+    if not origin_keys:
+        return {}
+    found = session.scalars(select(Sweep).where(Sweep.origin_key.in_(list(origin_keys))))
+    return {s.origin_key: s for s in found if s.origin_key is not None}
 
 
 def may_see_sweeps(scope: Scope) -> bool:
@@ -122,7 +193,11 @@ def area_of(sweep: Sweep, scope: Scope) -> City | None:
 def under_way(sweep: Sweep, city: City | None) -> ColumnElement[bool]:
     """Works in the area on site in the sweep's period: briefed or under way, or in force with the planned start
     on or before the sweep's end. A work whose plan is not in force cannot be inspected (there is no plan to
-    inspect against); one that passed its planned start without a plan is the system flags' matter (flags.py)."""
+    inspect against); one that passed its planned start without a plan is the system flags' matter (flags.py).
+    A special sweep's works are its list, whatever their status."""
+    if sweep.is_listed:
+        listed = Work.id.in_(select(SweepWork.work_id).where(SweepWork.sweep_id == sweep.id))
+        return and_(Work.city == city, listed) if city is not None else listed
     started = Work.status.in_(STARTED)
     due = and_(Work.status == WorkStatus.IN_FORCE, Work.planned_start.is_not(None),
                Work.planned_start <= sweep.ends_on)  # fmt: skip

@@ -73,7 +73,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "demo": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
         # The read side above the reviews (issue 22): workbench, figures, portraits, integrity, the periodic report.
         "workbench": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
-        "analytics": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews"},
+        # The dashboard counts common problems and lists the works their pre-check flags (issue 23 item 3).
+        "analytics": {"errors", "experts", "credit", "conflicts", "policy", "draws", "reviews", "precedents"},
         "portraits": {"errors", "experts", "credit", "draws", "reviews"},
         "integrity": {"errors", "experts", "credit", "draws", "reviews"},
         # Common problems of concluded reviews and of the site, and the plan pre-check (issue 23).

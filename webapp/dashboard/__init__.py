@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-from webapp.dashboard import views  # noqa: E402,F401
+from webapp.dashboard import cli, views  # noqa: E402,F401

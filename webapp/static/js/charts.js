@@ -6,6 +6,9 @@
 // - [data-chart="bar" | "stacked-bar" | "pie" | "city-bar"][data-chart-source=ID]: the regulators' dashboard
 //   figures from {title, unit, categories, series: [{name, values}]} (bar, stacked-bar), {items: [{name, value}]}
 //   (pie, drawn as a donut) or {values, marked} (city-bar: the 13 cities, the selected one in red);
+// - [data-chart="line" | "hbar" | "matrix"]: a trend, one line per series; horizontal stacked bars for rows with
+//   long names (common problems, shortened on the axis, whole in the tooltip); a heat map of the rows by
+//   {columns} from {cells: [[column, row, value]]} (problems by city);
 // Every page shows the same numbers without this file (a table, the server-rendered progress).
 (function () {
   "use strict";
@@ -112,11 +115,76 @@
     });
   }
 
+  var LONG = 16;  // characters of a long name shown on an axis or in a legend
+
+  function shortened(name) {
+    return name.length > LONG ? name.slice(0, LONG - 1) + "…" : name;
+  }
+
+  function line(el, data) {
+    var series = data.series.map(function (s) {
+      return { type: "line", name: s.name, data: s.values, symbolSize: 6, emphasis: { focus: "series" } };
+    });
+    draw(el, {
+      title: titled(data),
+      legend: { bottom: 0, formatter: shortened, tooltip: { show: true }, itemGap: 12 },
+      grid: { left: 48, right: 24, top: 28, bottom: 112 },
+      tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) { return v + (data.unit || ""); } },
+      xAxis: { type: "category", data: data.categories, boundaryGap: false, axisLabel: { fontSize: 11 } },
+      yAxis: { type: "value", name: data.unit, minInterval: 1 },
+      series: series,
+    });
+  }
+
+  function horizontalBars(el, data) {
+    var series = data.series.map(function (s) {
+      return { type: "bar", name: s.name, data: s.values.slice().reverse(), stack: "total", barMaxWidth: 22,
+               emphasis: { focus: "series" } };
+    });
+    draw(el, {
+      title: titled(data),
+      legend: { bottom: 0 },
+      grid: { left: 8, right: 24, top: 16, bottom: 36, containLabel: true },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true,
+                 valueFormatter: function (v) { return v + (data.unit || ""); } },
+      xAxis: { type: "value", name: data.unit, minInterval: 1 },
+      yAxis: { type: "category", data: data.categories.slice().reverse(),
+               axisLabel: { formatter: shortened, fontSize: 11 } },
+      series: series,
+    });
+  }
+
+  function matrix(el, data) {
+    var top = data.cells.reduce(function (m, c) { return Math.max(m, c[2]); }, 0);
+    var rows = data.categories.length;
+    // Rows top-down in the table's order: the first (most often raised) problem at the top.
+    var cells = data.cells.map(function (c) { return [c[0], rows - 1 - c[1], c[2] || "-"]; });
+    draw(el, {
+      title: titled(data),
+      grid: { left: 8, right: 16, top: 8, bottom: 64, containLabel: true },
+      tooltip: { confine: true, formatter: function (p) {
+        return data.categories[rows - 1 - p.value[1]] + "<br>" + data.columns[p.value[0]] + "：" +
+          (p.value[2] === "-" ? 0 : p.value[2]) + (data.unit || "");
+      } },
+      xAxis: { type: "category", data: data.columns, splitArea: { show: true },
+               axisLabel: { interval: 0, rotate: 35, fontSize: 11 } },
+      yAxis: { type: "category", data: data.categories.slice().reverse(), splitArea: { show: true },
+               axisLabel: { formatter: shortened, fontSize: 11 } },
+      visualMap: { min: 0, max: Math.max(top, 1), calculable: false, orient: "horizontal", left: "center",
+                   bottom: 0, itemHeight: 120, itemWidth: 12, inRange: { color: ["#eef4fb", "#5b8cc4", "#c0392b"] } },
+      series: [{ type: "heatmap", data: cells, label: { show: true, fontSize: 10 },
+                 emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }],
+    });
+  }
+
   var KINDS = {
     "bar": function (el, data) { bars(el, data, false); },
     "stacked-bar": function (el, data) { bars(el, data, true); },
     "pie": pie,
     "city-bar": cityBar,
+    "line": line,
+    "hbar": horizontalBars,
+    "matrix": matrix,
   };
 
   function figures() {
