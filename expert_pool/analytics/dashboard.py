@@ -20,6 +20,7 @@ from expert_pool.analytics import (
     warnings,
 )
 from expert_pool.analytics.access import area_for
+from expert_pool.analytics.cache import FigureCache, data_version
 from expert_pool.analytics.errors import AnalyticsError
 from expert_pool.analytics.periods import Period
 from expert_pool.analytics.tables import ChartKind, Table, median
@@ -167,3 +168,12 @@ def dashboard(session: Session, q: Query) -> Dashboard:
     city_table = _cities(session, q) if q.scope.is_province_wide else None
     return Dashboard(q, summary, sections, city_table, tuple(BUILDERS[k](session, q) for k in WARNINGS),
                      _problems(session, q))  # fmt: skip
+
+
+def kept_dashboard(session: Session, q: Query, kept: FigureCache[Dashboard]) -> tuple[Dashboard, float]:
+    """The dashboard as ``kept`` for this period, area and reach (``cache``: until a change passes the outbox, at
+    most its freshness), with when it was computed. Readers of the same area and reach share it: the figures
+    depend on the account's role and city only."""
+    key = replace(q, scope=Scope(0, q.scope.role, q.scope.city))
+    board, at = kept.get(key, data_version(session), lambda: dashboard(session, q))
+    return replace(board, query=q), at

@@ -5,14 +5,15 @@ message."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from expert_pool.analytics import dashboard as figures
 from expert_pool.analytics import problem_sweeps
 from expert_pool.analytics.access import READERS
+from expert_pool.analytics.cache import FigureCache
 from expert_pool.analytics.cities import MEASURES
 from expert_pool.analytics.errors import AnalyticsError
 from expert_pool.analytics.periods import format_area, parse_area, parse_period, quarter_of
@@ -28,6 +29,15 @@ from webapp.extensions import db
 
 TARGETS = {"work": "works.detail", "review": "reviews.detail", "hazard": "site.hazard_detail"}
 TARGET_ARGS = {"work": "work_id", "review": "review_id", "hazard": "hazard_id"}
+
+
+def _kept() -> FigureCache[figures.Dashboard]:
+    """This app's kept dashboards (``DASHBOARD_FRESH_SECONDS``, 0: computed on every view)."""
+    found = current_app.extensions.get("dashboard_figures")
+    if found is None:
+        found = FigureCache(fresh_seconds=current_app.config["DASHBOARD_FRESH_SECONDS"])
+        current_app.extensions["dashboard_figures"] = found
+    return found
 
 
 def _today() -> date:
@@ -70,10 +80,11 @@ def index() -> ResponseReturnValue:
         return _refused(exc)
     except AnalyticsError as exc:
         return _page(board=None, error=str(exc), error_field=exc.field or "", values=_form_values()), 400
-    board = figures.dashboard(db.session, query)
+    board, computed_at = figures.kept_dashboard(db.session, query, _kept())
     values = {"period": query.period.label, "area": format_area(query.city), "measure": query.measure,
               "category": board.problems.category if board.problems else ""}  # fmt: skip
-    return _page(board=board, error=None, error_field="", values=values)
+    computed = datetime.fromtimestamp(computed_at, CST)
+    return _page(board=board, error=None, error_field="", values=values, computed=computed)
 
 
 @bp.route("/<chart>.csv", endpoint="csv")
@@ -109,6 +120,8 @@ def problem_sweep() -> ResponseReturnValue:
         db.session.rollback()
         return render_template("errors/error.html", status=400, title="无法开展专项排查", message=str(exc),
                                back=True), 400  # fmt: skip
+    if opened:
+        _kept().clear()  # the section shows which problems have a sweep: this one has now
     flash(
         "专项排查已开展" if opened else "该问题本期的专项排查已开展，以下为已有的排查轮次",
         "success" if opened else "info",
