@@ -46,3 +46,17 @@ def test_each_area_and_reach_is_kept_apart(app, client, session, world):  # noqa
     nanjing = client.get(Q3).get_data(as_text=True)
     assert "全省 · 2026年第三季度" in province and "南京市 · 2026年第三季度" in nanjing
     assert 'id="figure-cities"' in province and 'id="figure-cities"' not in nanjing
+
+
+def test_opening_a_problems_sweep_shows_at_once_on_the_kept_page(app, client, session):
+    from tests.problem_sweep_world import YEAR, build
+
+    app.config["DASHBOARD_FRESH_SECONDS"] = 60
+    sweeps = build(session, app.config["UPLOAD_DIR"])
+    login(client, make_account(session, Role.REGULATOR))
+    uplift = sweeps.problem(session, "抗隆起")
+    page = f"/dashboard?period={YEAR}"
+    assert f'id="open-sweep-{uplift.id}"' in client.get(page).get_data(as_text=True)
+    form = {"period": YEAR, "area": "province", "problem": str(uplift.id)}
+    assert client.post("/dashboard/problem-sweeps", data=form).status_code == 302
+    assert f'id="sweep-of-{uplift.id}"' in client.get(page).get_data(as_text=True)  # not the kept page
