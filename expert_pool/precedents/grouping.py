@@ -49,8 +49,9 @@ def similarity(a: Weighted, b: Weighted) -> float:
     shared = a.keys() & b.keys()
     if not any(a[t] > GENERIC_WEIGHT for t in shared):
         return 0.0
-    total = math.sqrt(sum(a.values()) * sum(b.values()))
-    return sum(a[t] for t in shared) / total if total else 0.0
+    # fsum is exact: the order the shared terms come in (which depends on the order of a and b) cannot change it.
+    total = math.sqrt(math.fsum(a.values()) * math.fsum(b.values()))
+    return math.fsum(a[t] for t in shared) / total if total else 0.0
 
 
 def weights_of(terms: Iterable[str]) -> dict[str, float]:
