@@ -3,37 +3,20 @@ top-up form, its confirmation, the new record, and the workbench without the tas
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from knowledge.accounts.models import Role
 from knowledge.regions import City
 from tests.factories import PASSWORD, make_account
 from tests.integration.test_draw_office_top_up import short_meeting
 from tests.integration.test_draws import site  # noqa: F401 - the same world as the service tests
+from tests.web.test_browser import ARGS, SHOTS, live_url  # noqa: F401 - the served app of the browser tests
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]  # fmt: skip
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def test_the_office_tops_up_a_short_panel_from_its_task(app, session, site, live_url):  # noqa: F811
