@@ -60,3 +60,9 @@ def test_opening_a_problems_sweep_shows_at_once_on_the_kept_page(app, client, se
     form = {"period": YEAR, "area": "province", "problem": str(uplift.id)}
     assert client.post("/dashboard/problem-sweeps", data=form).status_code == 302
     assert f'id="sweep-of-{uplift.id}"' in client.get(page).get_data(as_text=True)  # not the kept page
+
+
+def test_the_page_says_how_old_its_figures_may_be(app, client, session, world):  # noqa: F811
+    app.config["DASHBOARD_FRESH_SECONDS"] = 90
+    login(client, make_account(session, Role.REGULATOR))
+    assert "现场与起重机械数据最迟 90 秒后更新" in client.get(Q3).get_data(as_text=True)
