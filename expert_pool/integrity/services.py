@@ -15,8 +15,8 @@ from expert_pool.integrity.models import FindingKind, IntegrityFinding, Integrit
 from knowledge import audit
 from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
-from knowledge.db import utcnow
 from knowledge.errors import NotFoundError, PermissionDenied, ValidationError
+from knowledge.job_runs import keep_failure
 from knowledge.pagination import Page, paginate
 
 STALE_AFTER = timedelta(hours=1)  # a run not finished by then died with its process: a new one may start
@@ -62,9 +62,7 @@ def run_scan(session: Session, run_id: int) -> IntegrityRun:
         run.done = run.total = max(run.total, run.done + STEPS_AFTER_DRAWS)
         scan.store(session, run, found)
     except Exception as exc:
-        session.rollback()
-        run.error, run.finished_at = f"{type(exc).__name__}: {exc}"[:500], utcnow()
-        session.commit()
+        keep_failure(session, run, exc)
         raise
     return run
 

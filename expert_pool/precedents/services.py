@@ -20,6 +20,7 @@ from knowledge.accounts.models import Role
 from knowledge.accounts.permissions import Scope
 from knowledge.db import utcnow
 from knowledge.errors import NotFoundError, PermissionDenied
+from knowledge.job_runs import keep_failure
 
 STALE_AFTER = timedelta(hours=1)  # a run not finished by then died with its process: a new one may start
 Progress = Callable[[int, int], None]
@@ -81,9 +82,7 @@ def run_full(session: Session, run_id: int) -> PrecedentRun:
         run.finished_at = utcnow()
         session.commit()
     except Exception as exc:
-        session.rollback()
-        run.error, run.finished_at = f"{type(exc).__name__}: {exc}"[:500], utcnow()
-        session.commit()
+        keep_failure(session, run, exc)
         raise
     session.expire_all()
     return run

@@ -18,6 +18,7 @@ from knowledge.cranes.bulletin_figures import SECTIONS, BulletinFigures, Step, g
 from knowledge.cranes.inspection_models import Bulletin
 from knowledge.db import utcnow
 from knowledge.errors import NotFoundError, PermissionDenied
+from knowledge.job_runs import keep_failure
 from knowledge.regions import City
 
 
@@ -83,9 +84,7 @@ def build_bulletin(
         if step is not None:
             step("pdf")
     except Exception as exc:
-        session.rollback()
-        bulletin.error, bulletin.finished_at = f"{type(exc).__name__}: {exc}"[:500], utcnow()
-        session.commit()
+        keep_failure(session, bulletin, exc)
         raise
     return bulletin
 

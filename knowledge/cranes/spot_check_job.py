@@ -29,6 +29,7 @@ from knowledge.cranes.periods import add_months
 from knowledge.cranes.spot_checks import ReportRecord, SpotCheckList, SpotCheckPolicy, spot_check_list
 from knowledge.db import utcnow
 from knowledge.errors import NotFoundError, PermissionDenied
+from knowledge.job_runs import keep_failure
 from knowledge.settings import check_bounds, stored_values
 
 GROUP = "cranes"
@@ -177,9 +178,7 @@ def run_spot_checks(
         if run.finished_at is None:
             raise
     except Exception as exc:
-        session.rollback()
-        run.error, run.finished_at = f"{type(exc).__name__}: {exc}"[:500], utcnow()
-        session.commit()
+        keep_failure(session, run, exc)
         raise
     return run
 

@@ -23,6 +23,7 @@ from knowledge.accounts.permissions import Scope
 from knowledge.audit import AuditLog
 from knowledge.db import utcnow
 from knowledge.errors import NotFoundError, PermissionDenied
+from knowledge.job_runs import keep_failure
 from knowledge.plans.models import PlanSignoff, PlanVersion
 from knowledge.plans.services import required_signoffs
 from knowledge.registry.models import Work
@@ -205,8 +206,6 @@ def run_scan(
         run.finished_at = utcnow()
         session.commit()
     except Exception as exc:
-        session.rollback()
-        run.error, run.finished_at = f"{type(exc).__name__}: {exc}"[:500], utcnow()
-        session.commit()
+        keep_failure(session, run, exc)
         raise
     return run

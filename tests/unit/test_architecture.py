@@ -29,6 +29,7 @@ KNOWLEDGE_KERNEL = {
     "audit_labels",
     "identity",
     "keyed_chain",
+    "job_runs",
 }
 ALLOWED: dict[str, dict[str, set[str]]] = {
     "knowledge": {
@@ -42,6 +43,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "audit_labels": set(),
         "identity": {"errors"},
         "keyed_chain": set(),
+        "job_runs": {"db"},
         "settings": {"db", "errors"},
         "spreadsheets": {"audit", "errors", "regions"},
         "enterprises": KNOWLEDGE_KERNEL,
