@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from expert_pool.draws.services import Verification, verify_all
 from webapp.backup_database import BackupError, copy_database, database_facts, pg_schema, restore_database
-from webapp.config import KEYS_DIR
+from webapp.config import KEYS_DIR, PENDING_UPLOADS_DIR
 from webapp.extensions import db
 
 __all__ = ["BackupError", "RestoreResult", "create_backup", "read_backup", "restore_backup"]
@@ -97,14 +97,16 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> No
 
 
 def _upload_files(app: Flask, root: Path) -> list[Path]:
-    """Every regular file under the upload folder, except a key file should the folder hold one."""
+    """Every regular file under the upload folder, except a key file should the folder hold one and the imports
+    waiting an hour at most for their confirmation (webapp/pending_uploads.py)."""
     if not root.is_dir():
         return []
     keys = {(Path(app.instance_path) / k).resolve() for k in KEY_FILES}
     key_dir = (Path(app.instance_path) / KEYS_DIR).resolve()
+    pending = (root / PENDING_UPLOADS_DIR).resolve()
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()
                   and p.name not in KEY_FILES and p.resolve() not in keys
-                  and key_dir not in p.resolve().parents)  # fmt: skip
+                  and key_dir not in p.resolve().parents and pending not in p.resolve().parents)  # fmt: skip
 
 
 def _free_path(path: Path) -> Path:

@@ -19,6 +19,7 @@ def _instance_dir(given: str | Path | None) -> Path:
 
 
 KEYS_DIR = "keys"  # under the instance folder: 0700, each key file 0600, never in a backup
+PENDING_UPLOADS_DIR = "pending"  # under UPLOAD_DIR: imports waiting for confirmation, never in a backup
 
 
 def _instance_key(instance_dir: Path, env: str, filename: str, make: Callable[[], str]) -> str:
@@ -93,6 +94,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
+        # The upload store all nodes share (mounted from shared storage); why a folder: webapp/pending_uploads.py.
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
         self.SEARCH_BACKGROUND_WRITER = os.environ.get("SEARCH_BACKGROUND_WRITER", "0") == "1"
         # A web process without the writer thread reads the segmenter and the index's facet values in the

@@ -1,5 +1,24 @@
-"""Uploaded files waiting for the user's confirmation after a dry run (bulk imports): kept under instance/,
-named by a token that only the uploading account's session holds, gone after confirmation or an hour."""
+"""Uploaded files waiting for the user's confirmation after a dry run (bulk imports): kept in the shared upload
+store (UPLOAD_DIR/pending/), named by a token that only the uploading account's session holds, gone after
+confirmation or an hour.
+
+The upload store is a directory, UPLOAD_DIR, which a site with two or more application nodes mounts from shared
+storage (NFS or a NAS share, the same path and the same service account on every node), not the database's large
+objects (no ``UPLOAD_STORE=db``):
+
+- plan files run up to 25 MB (PLAN_MAX_MB) and a province keeps about a million over a decade: terabytes that in
+  PostgreSQL would be copied by every ``pg_basebackup`` of a new replica, streamed through the WAL to each one,
+  and written into every ``pg_dump`` that ``flask backup create`` takes, while nobody ever queries inside them;
+- ``flask backup create`` already archives the folder beside a consistent database copy, with a checksum per
+  file, and restores both (webapp/backup.py): nothing to add;
+- every reader and writer already goes through a path (``plan_files.store``/``stored_path``, ``site.files``),
+  written under a temporary name and renamed into place, which shared storage keeps atomic; Flask sends a file
+  in chunks from a path, where a large object needs a transaction held open for the whole download.
+
+So whatever two nodes must both see lives under UPLOAD_DIR, never under the per-node instance folder: a dry run
+checked on one node is confirmed on another (the session is a signed cookie both nodes read). The pending folder
+is left out of backups (webapp/backup.py): its files live an hour and are of no use after a restore.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +32,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, session
 
 from webapp.auth import current_account
+from webapp.config import PENDING_UPLOADS_DIR
 
 STORE_SECONDS = 3600
 
@@ -24,7 +44,7 @@ class PendingUploads:
     encrypted: bool = False  # files holding personal data are encrypted at rest with EXPERT_ID_KEY
 
     def folder(self) -> Path:
-        return Path(current_app.instance_path) / self.folder_name
+        return Path(current_app.config["UPLOAD_DIR"]) / PENDING_UPLOADS_DIR / self.folder_name
 
     def _fernet(self) -> Fernet:
         return Fernet(current_app.config["EXPERT_ID_KEY"].encode())
@@ -36,7 +56,9 @@ class PendingUploads:
         self._sweep(folder)
         self.discard()
         token = secrets.token_urlsafe(24)
-        (folder / f"{token}.bin").write_bytes(self._fernet().encrypt(data) if self.encrypted else data)
+        path, partial = folder / f"{token}.bin", folder / f".{token}.part"
+        partial.write_bytes(self._fernet().encrypt(data) if self.encrypted else data)
+        partial.replace(path)  # another node sees the whole file or none
         session[self.session_key] = {"token": token, "filename": filename, "account_id": current_account().id}
         return token
 
@@ -66,9 +88,9 @@ class PendingUploads:
 
     @staticmethod
     def _sweep(folder: Path) -> None:
-        """Remove files of dry runs nobody confirmed within the hour."""
+        """Remove files of dry runs nobody confirmed within the hour (and any a crash left half written)."""
         cutoff = time.time() - STORE_SECONDS
-        for path in folder.glob("*.bin"):
+        for path in folder.iterdir():
             try:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()

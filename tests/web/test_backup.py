@@ -212,3 +212,12 @@ def test_the_keys_are_never_in_the_archive(app, runner, session, seeded, tmp_pat
         assert not [name for name, data in parts.items() for key in keys if key in data]
         manifest = json.loads(parts[MANIFEST])
         assert manifest["keys_included"] is False and "EXPERT_ID_KEY" in manifest["keys_note"]
+
+
+def test_imports_waiting_for_confirmation_are_left_out(app, runner, session, seeded, tmp_path):
+    pending = Path(app.config["UPLOAD_DIR"]) / "pending" / "imports"
+    pending.mkdir(parents=True)
+    (pending / "token.bin").write_bytes(b"a dry run nobody confirmed yet")
+    parts = members(backup(runner, tmp_path / "backups"))
+    assert not [name for name in parts if "pending" in name]
+    assert json.loads(parts[MANIFEST])["uploads"] == len(uploads(app)) - 1

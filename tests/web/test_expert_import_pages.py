@@ -59,7 +59,7 @@ def experts(session):
 
 
 def stored_files(app):
-    return list((Path(app.instance_path) / "expert_imports").glob("*.bin"))
+    return list((Path(app.config["UPLOAD_DIR"]) / "pending" / "expert_imports").glob("*.bin"))
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def works(session):
 
 
 def stored_files(app):
-    return list((Path(app.instance_path) / "imports").glob("*.bin"))
+    return list((Path(app.config["UPLOAD_DIR"]) / "pending" / "imports").glob("*.bin"))
 
 
 @pytest.mark.parametrize(("role", "status"), [(Role.PROJECT_TEAM, 200), (Role.REGULATOR, 200), (Role.ADMIN, 200),
