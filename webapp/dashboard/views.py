@@ -120,8 +120,6 @@ def problem_sweep() -> ResponseReturnValue:
         db.session.rollback()
         return render_template("errors/error.html", status=400, title="无法开展专项排查", message=str(exc),
                                back=True), 400  # fmt: skip
-    if opened:
-        _kept().clear()  # the section shows which problems have a sweep: this one has now
     flash(
         "专项排查已开展" if opened else "该问题本期的专项排查已开展，以下为已有的排查轮次",
         "success" if opened else "info",
