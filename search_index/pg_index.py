@@ -1,0 +1,533 @@
+"""Search served by PostgreSQL: the interface of ``index.SearchIndex`` over the search table (``pg_store``).
+
+Any application node reads the same table, so two nodes see the same results after a change on either. Writes
+(the outbox's writer, a rebuild) hold a PostgreSQL advisory lock instead of a file under one node's instance
+folder. A rebuild fills a new table while searches read the old one, then swaps them in one transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import ProgrammingError
+from whoosh import query as wq
+
+from search_index.analysis import words as analysed_words
+from search_index.documents import DocumentError, SearchDocument, likeness_text, placed_snippets, to_fields
+from search_index.expansion import best_btexts
+from search_index.facet_counts import top
+from search_index.index import BUSY, OUTDATED, IndexCheck, IndexHealth, Progress, RebuildReport, WriteReport
+from search_index.pg_query import Compiler, Leaf, SqlQuery, Stats
+from search_index.pg_store import LEXICON, META, TABLE, VECTORS, VERSION, Store, chunks, row, tsquery_term
+from search_index.query import (
+    BROADER_BELOW,
+    Allowed,
+    Hit,
+    OlderVersion,
+    ParsedQuery,
+    SearchRequest,
+    SearchResult,
+    parse_query,
+)
+from search_index.view import FACETS, KEY_TERMS, MORE_LIKE_TEXT
+
+LOCK_KEY = 0x5EA2C4  # the advisory lock of the search table's writers
+BUILD_TABLE = f"{TABLE}_build"
+BATCH = 200
+# Document frequencies and lengths change slowly: read again after this many seconds.
+STATS_SECONDS = 300.0
+FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
+CONTAINS_CANDIDATES = 2000
+
+HEADS = f"""
+WITH found AS (
+    SELECT d.doc_id, d.plan_key, d.plan_version, d.date, {", ".join("d." + c for c in FACET_COLUMNS)},
+           d.enterprise_ids
+    FROM {{table}} d WHERE {{where}}
+), ranked AS (
+    SELECT found.*, row_number() OVER (
+        PARTITION BY CASE WHEN kind = 'plan' AND plan_key <> '' THEN 'k' || plan_key ELSE 'd' || doc_id END
+        ORDER BY plan_version DESC, doc_id DESC) AS rn
+    FROM found
+), heads AS (SELECT * FROM ranked WHERE rn = 1)
+"""
+
+
+class PgSearchIndex:
+    """The search table of one database. Thread-safe: each call takes its own connection from the pool."""
+
+    def __init__(self, engine: Engine, *, lock_timeout: float = 5.0) -> None:
+        self.engine = engine
+        self.lock_timeout = lock_timeout
+        self.store = Store()
+        self._lock = threading.Lock()
+        self._df: dict[Leaf, tuple[float, int]] = {}
+        self._sizes: tuple[float, int, dict[str, float]] | None = None
+        self._contains: dict[tuple[str, str], tuple[float, list[str]]] = {}
+        self._ready = False
+
+    # ---- the table
+
+    def ensure(self) -> None:
+        """Create the tables on first use (an empty table of this analysis version)."""
+        if self._ready:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            exists = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": TABLE}).scalar()
+            self.store.create(conn)
+            if not exists:
+                conn.execute(text(f"INSERT INTO {META} VALUES ('version', :v) ON CONFLICT (key) DO UPDATE "
+                                  "SET value = EXCLUDED.value"), {"v": VERSION})  # fmt: skip
+        self._ready = True
+
+    def is_current(self, conn: Connection) -> bool:
+        found = conn.execute(text(f"SELECT value FROM {META} WHERE key = 'version'")).scalar()
+        return found == VERSION
+
+    def drop(self) -> None:
+        """Remove the tables (tests; a move back to the Whoosh backend)."""
+        with self.engine.begin() as conn:
+            for table in (TABLE, BUILD_TABLE, LEXICON, META):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        self._ready = False
+        self.forget()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._df.clear()
+            self._sizes = None
+            self._contains.clear()
+
+    def warm(self) -> None:
+        self.ensure()
+
+    # ---- writes
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection | None]:
+        """A transaction holding the writers' lock, or None when it could not be had in ``lock_timeout``."""
+        self.ensure()
+        with self.engine.begin() as conn:
+            deadline = time.monotonic() + self.lock_timeout
+            while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar():
+                if time.monotonic() >= deadline:
+                    yield None
+                    return
+                time.sleep(0.05)
+            yield conn
+
+    def upsert(self, docs: Iterable[SearchDocument]) -> WriteReport:
+        """Add or replace documents by doc_id. :raises DocumentError: for a document of the wrong shape."""
+        rows = [row(to_fields(doc)) for doc in docs]
+        if not rows:
+            return WriteReport(ok=True)
+        with self._writing() as conn:
+            if conn is None:
+                return WriteReport(ok=False, detail=BUSY)
+            if not self.is_current(conn):
+                return WriteReport(ok=False, detail=OUTDATED)
+            for batch in chunks(rows, BATCH):
+                self.store.write(conn, batch)
+        return WriteReport(ok=True, count=len(rows))
+
+    def delete(self, doc_ids: Iterable[str]) -> WriteReport:
+        ids = list(doc_ids)
+        if not ids:
+            return WriteReport(ok=True)
+        with self._writing() as conn:
+            if conn is None:
+                return WriteReport(ok=False, detail=BUSY)
+            self.store.delete(conn, ids)
+        return WriteReport(ok=True, count=len(ids))
+
+    def rebuild(
+        self, iter_docs: Iterable[SearchDocument], total: int | None = None, progress: Progress | None = None
+    ) -> RebuildReport:
+        """Fill a new table with every document, then swap it in: searches read the old table meanwhile, and
+        writers wait (the lock is held throughout, so no change made meanwhile is lost). :raises DocumentError:
+        and leaves the live table as it was."""
+        started = time.perf_counter()
+        self.ensure()
+        build = Store(BUILD_TABLE)
+        with self.engine.connect() as conn:
+            deadline = time.monotonic() + self.lock_timeout
+            while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+                if time.monotonic() >= deadline:
+                    conn.rollback()
+                    return RebuildReport(ok=False, detail=BUSY)
+                time.sleep(0.1)
+            conn.commit()
+            try:
+                count = self._fill(conn, build, iter_docs, total, progress)
+                self._swap(conn)
+            except BaseException:
+                conn.rollback()
+                with conn.begin():
+                    conn.execute(text(f"DROP TABLE IF EXISTS {BUILD_TABLE}"))
+                raise
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.commit()
+        self.forget()
+        return RebuildReport(ok=True, count=count, seconds=time.perf_counter() - started, generation=VERSION)
+
+    def _fill(self, conn: Connection, build: Store, docs: Iterable[SearchDocument], total: int | None,
+              progress: Progress | None) -> int:  # fmt: skip
+        conn.execute(text(f"DROP TABLE IF EXISTS {BUILD_TABLE}"))
+        build.create(conn, indexes=False)
+        conn.commit()
+        seen: set[str] = set()
+        count = 0
+        for batch in chunks(docs, BATCH):
+            rows = []
+            for doc in batch:
+                fields = to_fields(doc)
+                if fields["doc_id"] in seen:
+                    raise DocumentError(fields["doc_id"], "重复的 doc_id")
+                seen.add(fields["doc_id"])
+                rows.append(row(fields))
+            build.write(conn, rows, lexicon=False)
+            conn.commit()
+            count += len(rows)
+            if progress:
+                progress(count, total)
+        build.index(conn)
+        conn.execute(text(f"ANALYZE {BUILD_TABLE}"))
+        conn.commit()
+        return count
+
+    def _swap(self, conn: Connection) -> None:
+        names = [r[0] for r in conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = :t AND schemaname = current_schema()"),
+            {"t": BUILD_TABLE})]  # fmt: skip
+        conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+        conn.execute(text(f"ALTER TABLE {BUILD_TABLE} RENAME TO {TABLE}"))
+        for name in names:
+            conn.execute(text(f"ALTER INDEX {name} RENAME TO {TABLE}{name[len(BUILD_TABLE) :]}"))
+        conn.execute(text(f"TRUNCATE {LEXICON}"))
+        conn.execute(text(f"INSERT INTO {META} VALUES ('version', :v) ON CONFLICT (key) DO UPDATE "
+                          "SET value = EXCLUDED.value"), {"v": VERSION})  # fmt: skip
+        conn.commit()
+        self._fill_lexicon(conn)
+
+    def _fill_lexicon(self, conn: Connection) -> None:
+        for field, (column, _) in VECTORS.items():
+            if field == "pairs":
+                continue
+            conn.execute(text(f"INSERT INTO {LEXICON} (field, term) SELECT DISTINCT :f, t FROM {TABLE}, "
+                              f"unnest(tsvector_to_array({column})) AS t ON CONFLICT DO NOTHING"), {"f": field})  # fmt: skip
+            conn.commit()
+
+    # ---- statistics
+
+    def _stats(self, conn: Connection) -> Stats:
+        return Stats(
+            doc_count=self._sizes_of(conn)[1],
+            frequencies=lambda leaves: self._frequencies(conn, leaves),
+            avg_length=lambda fieldname: self._sizes_of(conn)[2].get(fieldname, 1.0),
+            containing=lambda fieldname, char: self._containing(conn, fieldname, char),
+        )
+
+    def _sizes_of(self, conn: Connection) -> tuple[float, int, dict[str, float]]:
+        sizes = self._sizes
+        if sizes is None or time.monotonic() - sizes[0] > STATS_SECONDS:
+            lengths = ", ".join(f"coalesce(avg({n}), 0)" for _, n in VECTORS.values())
+            found = conn.execute(text(f"SELECT count(*), {lengths} FROM {TABLE}")).one()
+            averages = {f: float(found[i + 1]) or 1.0 for i, f in enumerate(VECTORS)}
+            sizes = self._sizes = (time.monotonic(), int(found[0]), averages)
+        return sizes
+
+    def _frequencies(self, conn: Connection, leaves: Sequence[Leaf]) -> dict[Leaf, int]:
+        now = time.monotonic()
+        found: dict[Leaf, int] = {}
+        missing = []
+        for leaf in dict.fromkeys(leaves):
+            known = self._df.get(leaf)
+            if known is not None and now - known[0] < STATS_SECONDS:
+                found[leaf] = known[1]
+            else:
+                missing.append(leaf)
+        for batch in chunks(missing, 50):
+            sql = SqlQuery()
+            counts = ", ".join(
+                f"(SELECT count(*) FROM {TABLE} WHERE {column} @@ CAST({sql.bind(tsquery_term(word))} AS tsquery))"
+                for column, word in batch
+            )
+            values = conn.execute(text(f"SELECT {counts}"), sql.params).tuples().one()
+            with self._lock:
+                if len(self._df) > 200_000:
+                    self._df.clear()
+                for leaf, n in zip(batch, values, strict=True):
+                    found[leaf] = int(n)
+                    self._df[leaf] = (now, int(n))
+        return found
+
+    def _containing(self, conn: Connection, fieldname: str, char: str) -> list[str]:
+        """The words of a field holding one character that a one-character query word stands for: the
+        ``expansion.MAX_PER_CHAR`` most documents use (as the Whoosh backend chooses them)."""
+        key = (fieldname, char)
+        known = self._contains.get(key)
+        if known is not None and time.monotonic() - known[0] < STATS_SECONDS:
+            return known[1]
+        terms = [r[0] for r in conn.execute(
+            text(f"SELECT term FROM {LEXICON} WHERE field = :f AND strpos(term, :c) > 0 ORDER BY length(term), term "
+                 "LIMIT :n"), {"f": fieldname, "c": char, "n": CONTAINS_CANDIDATES})]  # fmt: skip
+        column = VECTORS[fieldname][0]
+        frequency = self._frequencies(conn, [(column, t) for t in terms])
+        chosen = [b.decode() for b in best_btexts([t.encode() for t in terms],
+                                                  {t.encode(): frequency[(column, t)] for t in terms})]  # fmt: skip
+        with self._lock:
+            self._contains[key] = (time.monotonic(), chosen)
+        return chosen
+
+    # ---- reads
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        self.ensure()
+        parsed = parse_query(request.q)
+        with self.engine.connect() as conn:
+            if not self.is_current(conn):
+                return SearchResult(0, [], {}, request.page, request.per_page, message=OUTDATED)
+            stats = self._stats(conn)
+            sql = SqlQuery()
+            compiler = Compiler(stats, sql)
+            where = compiler.where(parsed.query, request.allowed, request.filters)  # type: ignore[arg-type]
+            cte = HEADS.format(table=TABLE, where=where)
+            total, facets = self._facets(conn, cte, sql.params)
+            start, end = (request.page - 1) * request.per_page, request.page * request.per_page
+            hits: list[Hit] = []
+            if total and start < total:
+                by_date = request.sort == "date" or isinstance(parsed.query, wq.Every)
+                page = self._ranked(conn, compiler, cte, parsed.query, end, by_date)[start:]
+                hits = self._hits(conn, cte, sql.params, page, parsed.terms)
+            partial, partial_total = self._partial(conn, parsed, request, where, sql, total, start, end)
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            page=request.page,
+            per_page=request.per_page,
+            message=parsed.message,
+            used_fallback=parsed.used_fallback,
+            broader_query=parsed.broader if total < BROADER_BELOW or partial else "",
+            partial=partial,
+            partial_total=partial_total,
+        )
+
+    def _facets(
+        self, conn: Connection, cte: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, list[tuple[Any, int]]]]:
+        sets = ", ".join(f"({c})" for c in FACET_COLUMNS)
+        rows = conn.execute(text(f"{cte} SELECT {', '.join(FACET_COLUMNS)}, "
+                                 f"GROUPING({', '.join(FACET_COLUMNS)}) AS g, count(*) FROM heads "
+                                 f"GROUP BY GROUPING SETS ({sets}, ())"), params).all()  # fmt: skip
+        total = 0
+        counted: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        width = len(FACET_COLUMNS)
+        for r in rows:
+            grouping, n = r[width], int(r[width + 1])
+            if grouping == (1 << width) - 1:
+                total = n
+                continue
+            for i, column in enumerate(FACET_COLUMNS):
+                if not grouping & (1 << (width - 1 - i)) and r[i]:
+                    counted[column].append((r[i], n))
+        if total:
+            enterprises = conn.execute(text(f"{cte} SELECT e, count(*) AS n FROM heads, unnest(enterprise_ids) AS e "
+                                            "GROUP BY e ORDER BY n DESC, e LIMIT 1000"), params)  # fmt: skip
+            counted["enterprise"] = [(str(e), int(n)) for e, n in enterprises.tuples()]
+        facets: dict[str, list[tuple[Any, int]]] = {}
+        for name in FACETS:
+            facets[name] = [
+                (int(v) if name in ("year", "enterprise") else v, n) for v, n in top(counted[name])
+            ]
+        return total, facets
+
+    def _ranked(self, conn: Connection, compiler: Compiler, cte: str, q: wq.Query, count: int,
+                by_date: bool) -> list[tuple[str, float]]:  # fmt: skip
+        sql = compiler.sql
+        limit = sql.bind(count)
+        if by_date:
+            rows = conn.execute(text(f"{cte} SELECT doc_id, 0 FROM heads ORDER BY date DESC, doc_id DESC "
+                                     f"LIMIT {limit}"), sql.params).all()  # fmt: skip
+            return [(r[0], 0.0) for r in rows]
+        compiler.prepare(q)
+        score = compiler.score(q)
+        return self._scored(conn, compiler, f"{cte} ", "heads", score, limit)
+
+    def _scored(self, conn: Connection, compiler: Compiler, prefix: str, source: str, score: str,
+                limit: str) -> list[tuple[str, float]]:  # fmt: skip
+        """Score the documents of ``source`` (a CTE of doc_ids): their vectors are read once per document into
+        plain copies (``|| ''``; OFFSET 0 keeps the subquery whole), then every word's ts_rank reads the copy."""
+        copies = [f"d.{VECTORS[f][0]} || CAST('' AS tsvector) AS {VECTORS[f][0]}, d.{VECTORS[f][1]}"
+                  for f in sorted(compiler.columns)]  # fmt: skip
+        codes = ", ".join(f"d.{c}" for c in ("kind", "city", "district", "category", "verdict", "conclusion", "year",
+                                             "project_id"))  # fmt: skip
+        inner = ", ".join(["d.doc_id", codes, *copies])
+        rows = conn.execute(text(f"{prefix}SELECT v.doc_id, {score} AS score FROM (SELECT {inner} FROM {source} s "
+                                 f"JOIN {TABLE} d ON d.doc_id = s.doc_id OFFSET 0) v "
+                                 f"ORDER BY score DESC, v.doc_id LIMIT {limit}"), compiler.sql.params).all()  # fmt: skip
+        return [(r[0], float(r[1])) for r in rows]
+
+    def _hits(self, conn: Connection, cte: str, params: dict[str, Any], page: list[tuple[str, float]],
+              terms: tuple[str, ...]) -> list[Hit]:  # fmt: skip
+        if not page:
+            return []
+        heads = [doc_id for doc_id, _ in page]
+        older: dict[str, list[str]] = {}
+        folded = conn.execute(text(f"{cte} SELECT h.doc_id, r.doc_id FROM heads h JOIN ranked r ON r.kind = 'plan' "
+                                   "AND r.plan_key = h.plan_key AND h.kind = 'plan' AND h.plan_key <> '' AND r.rn > 1 "
+                                   "WHERE h.doc_id = ANY(:page_ids) ORDER BY r.plan_version DESC, r.doc_id DESC"),
+                              {**params, "page_ids": heads}).tuples().all()  # fmt: skip
+        for head, doc_id in folded:
+            older.setdefault(head, []).append(doc_id)
+        stored = self._stored(conn, heads + [d for docs in older.values() for d in docs])
+        hits = []
+        for doc_id, score in page:
+            hit = _hit(stored[doc_id], score, terms)
+            olds = [stored[d] for d in older.get(doc_id, ())]
+            found = [OlderVersion(o["doc_id"], o["title"], o["url"], o["date"]) for o in olds]
+            hits.append(replace(hit, older=found) if found else hit)
+        return hits
+
+    def _stored(self, conn: Connection, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        rows = conn.execute(text(f"SELECT doc_id, kind, title, url, city, category, date, passages FROM {TABLE} "
+                                 "WHERE doc_id = ANY(:ids)"), {"ids": doc_ids}).mappings().all()  # fmt: skip
+        return {r["doc_id"]: dict(r) for r in rows}
+
+    def _partial(self, conn: Connection, parsed: ParsedQuery, request: SearchRequest, strict: str, sql: SqlQuery,
+                 total: int, start: int, end: int) -> tuple[list[Hit], int]:  # fmt: skip
+        """As ``View.partial``: the page where a strict AND's results run out is filled with the best documents
+        holding only some of its words, after all that hold every word; a plan shown among them not again."""
+        if not parsed.broader or request.sort != "relevance" or not start <= total < end:
+            return [], 0
+        broad = parse_query(parsed.broader)
+        compiler = Compiler(self._stats(conn), sql)
+        where = compiler.where(broad.query, request.allowed, request.filters)  # type: ignore[arg-type]
+        shown = compiler.where(parsed.query, request.allowed, request.filters, alias="s")  # type: ignore[arg-type]
+        others = (f"({where}) AND NOT ({strict}) AND NOT (d.kind = 'plan' AND d.plan_key <> '' AND d.plan_key IN "
+                  f"(SELECT s.plan_key FROM {TABLE} s WHERE {shown} AND s.plan_key <> ''))")  # fmt: skip
+        cte = HEADS.format(table=TABLE, where=others)
+        count = int(conn.execute(text(f"{cte} SELECT count(*) FROM heads"), sql.params).scalar() or 0)
+        if not count:
+            return [], 0
+        compiler.prepare(broad.query)
+        score = compiler.score(broad.query)
+        ranked = self._scored(conn, compiler, f"{cte} ", "heads", score, sql.bind(end - total))
+        return self._hits(conn, cte, sql.params, ranked, broad.terms), count
+
+    def more_like_this(
+        self, doc_id: str, *, same_category: bool = True, limit: int = 5, allowed: Allowed | str,
+        kind: str | None = None, before: str | None = None,
+    ) -> list[Hit]:  # fmt: skip
+        """Documents like this one (its key terms, weighed as Whoosh's Bo1 model does), among those the grant may
+        see, of its category by default, of ``kind``, dated on or before ``before``, never itself."""
+        grant = Allowed.all() if allowed == "all" else allowed
+        if not isinstance(grant, Allowed):
+            raise TypeError("allowed must be an Allowed or 'all'")
+        self.ensure()
+        with self.engine.connect() as conn:
+            stored = self._stored(conn, [doc_id]).get(doc_id)
+            if stored is None:
+                return []
+            category = conn.execute(
+                text(f"SELECT category FROM {TABLE} WHERE doc_id = :d"), {"d": doc_id}
+            ).scalar()
+            stats = self._stats(conn)
+            content = likeness_text(stored["title"], stored["passages"])[:MORE_LIKE_TEXT]
+            key_terms = self._key_terms(conn, stats, content)
+            if not key_terms:
+                return []
+            q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
+            sql = SqlQuery()
+            compiler = Compiler(stats, sql)
+            parts = [compiler.match(q), compiler.allowed(grant), f"d.doc_id <> {sql.bind(doc_id)}"]
+            if same_category and category:
+                parts.append(f"d.category = {sql.bind(category)}")
+            if kind is not None:
+                parts.append(f"d.kind = {sql.bind(kind)}")
+            if before is not None:
+                parts.append(f"d.date <> '' AND d.date <= {sql.bind(before)}")
+            where = " AND ".join(p for p in parts if p != "TRUE")
+            compiler.prepare(q)
+            score = compiler.score(q)
+            ranked = self._scored(conn, compiler, f"WITH pool AS (SELECT d.doc_id FROM {TABLE} d WHERE {where}) ",
+                                  "pool", score, sql.bind(limit))  # fmt: skip
+            found = self._stored(conn, [d for d, _ in ranked])
+        return [_hit(found[d], score_, ()) for d, score_ in ranked]
+
+    def _key_terms(self, conn: Connection, stats: Stats, content: str) -> list[tuple[str, float]]:
+        counts = Counter(
+            w for w, _, _ in analysed_words(content) if len(w) > 1 and not w.replace(".", "").isdigit()
+        )
+        candidates = [w for w, _ in counts.most_common(60)]
+        column = VECTORS["body"][0]
+        frequency = self._frequencies(conn, [(column, w) for w in candidates])
+        n = max(stats.doc_count, 1)
+        weights = []
+        for word in candidates:
+            f = frequency[(column, word)] / n
+            if f <= 0:
+                continue
+            weights.append((word, counts[word] * math.log2((1 + f) / f) + math.log2(1 + f)))
+        weights.sort(key=lambda item: -item[1])
+        return weights[:KEY_TERMS]
+
+    def contains(self, doc_id: str) -> bool:
+        self.ensure()
+        with self.engine.connect() as conn:
+            return bool(conn.execute(text(f"SELECT 1 FROM {TABLE} WHERE doc_id = :d"), {"d": doc_id}).first())
+
+    def doc_count(self) -> int:
+        self.ensure()
+        with self.engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar() or 0)
+
+    def check(self, expected: Mapping[str, str]) -> IndexCheck:
+        self.ensure()
+        with self.engine.connect() as conn:
+            indexed: dict[str, str] = dict(
+                conn.execute(text(f"SELECT doc_id, version FROM {TABLE}")).tuples().all()
+            )
+        return IndexCheck(
+            missing=sorted(set(expected) - set(indexed)),
+            stale=sorted(k for k in set(expected) & set(indexed) if expected[k] != indexed[k]),
+            extra=sorted(set(indexed) - set(expected)),
+        )
+
+    def health(self) -> IndexHealth:
+        try:
+            self.ensure()
+            with self.engine.connect() as conn:
+                documents = int(conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar() or 0)
+                current = self.is_current(conn)
+        except (ProgrammingError, OSError, Exception) as exc:  # noqa: BLE001 - a health check reports every failure
+            return IndexHealth(ok=False, documents=0, detail=type(exc).__name__)
+        if not current:
+            return IndexHealth(ok=False, documents=documents, detail=OUTDATED)
+        return IndexHealth(ok=True, documents=documents, detail=f"postgres:{VERSION}")
+
+
+def _hit(stored: dict[str, Any], score: float, terms: tuple[str, ...]) -> Hit:
+    placed = placed_snippets(stored.get("passages"), terms)
+    return Hit(
+        doc_id=stored["doc_id"],
+        kind=stored.get("kind") or "",
+        title=stored.get("title") or "",
+        url=stored.get("url") or "",
+        city=stored.get("city") or "",
+        category=stored.get("category") or "",
+        date=stored.get("date") or "",
+        score=float(score or 0.0),
+        snippets=[fragment for _, fragment in placed],
+        places=[label for label, _ in placed],
+    )
