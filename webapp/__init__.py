@@ -118,6 +118,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from webapp.cli import register_cli
     from webapp.errors import register_error_handlers
     from webapp.main.workbench import register_workbench
+    from webapp.replica import register_read_routing
     from webapp.search.cli import register_search_cli
     from webapp.security_headers import register_security_headers
     from webapp.templating import register_template_helpers
@@ -147,6 +148,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     register_workbench(app)
     register_cli(app)
     register_search_cli(app)
+    register_read_routing(app)  # after the blueprints: their sign-in checks read the primary
     if app.config.get("SEARCH_BACKGROUND_WRITER"):
         from webapp.search.worker import start_background_writer
 

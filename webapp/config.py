@@ -47,8 +47,7 @@ def _instance_key(instance_dir: Path, env: str, filename: str, make: Callable[[]
     return path.read_text().strip()
 
 
-def _database_url(instance_dir: Path) -> str:
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{instance_dir / 'weida.db'}")
+def _database_url(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -91,7 +90,13 @@ class Config:
         self.SIGNING_KEY_WRAP_KEY = _instance_key(
             instance, "SIGNING_KEY_WRAP_KEY", "signing_key_wrap_key", lambda: Fernet.generate_key().decode()
         )
-        self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'weida.db'}")
+        )
+        # A hot-standby replica for the lag-tolerant pages (webapp.replica); empty: everything reads the primary.
+        # A request after a write in the same browser session reads the primary for this many seconds.
+        self.DATABASE_REPLICA_URL = _database_url(os.environ.get("DATABASE_REPLICA_URL", ""))
+        self.REPLICA_AFTER_WRITE_SECONDS = float(os.environ.get("REPLICA_AFTER_WRITE_SECONDS", "10"))
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
         # The upload store all nodes share (mounted from shared storage); why a folder: webapp/pending_uploads.py.

@@ -11,8 +11,9 @@ from flask_wtf import CSRFProtect
 
 from knowledge.db import Base
 from search_index.index import SearchIndex
+from webapp.replica import RoutingSession
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
