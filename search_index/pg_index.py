@@ -262,7 +262,7 @@ class PgSearchIndex:
                 f"(SELECT count(*) FROM {TABLE} WHERE {column} @@ CAST({sql.bind(tsquery_term(word))} AS tsquery))"
                 for column, word in batch
             )
-            values = conn.execute(text(f"SELECT {counts}"), sql.params).tuples().one()
+            values: list[Any] = list(conn.execute(text(f"SELECT {counts}"), sql.params).one())
             with self._lock:
                 if len(self._df) > 200_000:
                     self._df.clear()
@@ -344,7 +344,7 @@ class PgSearchIndex:
         if total:
             enterprises = conn.execute(text(f"{cte} SELECT e, count(*) AS n FROM heads, unnest(enterprise_ids) AS e "
                                             "GROUP BY e ORDER BY n DESC, e LIMIT 1000"), params)  # fmt: skip
-            counted["enterprise"] = [(str(e), int(n)) for e, n in enterprises.tuples()]
+            counted["enterprise"] = [(str(r[0]), int(r[1])) for r in enterprises]
         facets: dict[str, list[tuple[Any, int]]] = {}
         for name in FACETS:
             facets[name] = [
@@ -387,9 +387,9 @@ class PgSearchIndex:
         folded = conn.execute(text(f"{cte} SELECT h.doc_id, r.doc_id FROM heads h JOIN ranked r ON r.kind = 'plan' "
                                    "AND r.plan_key = h.plan_key AND h.kind = 'plan' AND h.plan_key <> '' AND r.rn > 1 "
                                    "WHERE h.doc_id = ANY(:page_ids) ORDER BY r.plan_version DESC, r.doc_id DESC"),
-                              {**params, "page_ids": heads}).tuples().all()  # fmt: skip
-        for head, doc_id in folded:
-            older.setdefault(head, []).append(doc_id)
+                              {**params, "page_ids": heads}).all()  # fmt: skip
+        for r in folded:
+            older.setdefault(r[0], []).append(r[1])
         stored = self._stored(conn, heads + [d for docs in older.values() for d in docs])
         hits = []
         for doc_id, score in page:
@@ -495,9 +495,8 @@ class PgSearchIndex:
     def check(self, expected: Mapping[str, str]) -> IndexCheck:
         self.ensure()
         with self.engine.connect() as conn:
-            indexed: dict[str, str] = dict(
-                conn.execute(text(f"SELECT doc_id, version FROM {TABLE}")).tuples().all()
-            )
+            rows = conn.execute(text(f"SELECT doc_id, version FROM {TABLE}")).all()
+        indexed: dict[str, str] = {r[0]: r[1] for r in rows}
         return IndexCheck(
             missing=sorted(set(expected) - set(indexed)),
             stale=sorted(k for k in set(expected) & set(indexed) if expected[k] != indexed[k]),

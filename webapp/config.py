@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from search_index.backend import default_backend
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -98,6 +100,9 @@ class Config:
         self.DATABASE_REPLICA_URL = _database_url(os.environ.get("DATABASE_REPLICA_URL", ""))
         self.REPLICA_AFTER_WRITE_SECONDS = float(os.environ.get("REPLICA_AFTER_WRITE_SECONDS", "10"))
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+        # Search served by the PostgreSQL search table ("postgres", the default on PostgreSQL: every node reads
+        # the same table) or by the Whoosh index under SEARCH_INDEX_DIR ("whoosh", the default elsewhere).
+        self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or default_backend(self.SQLALCHEMY_DATABASE_URI)
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
         # The upload store all nodes share (mounted from shared storage); why a folder: webapp/pending_uploads.py.
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
@@ -173,6 +178,8 @@ class TestConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.SEARCH_BACKGROUND_WRITER = False  # tests start a writer themselves when they need one
         self.SEARCH_WARM = False
+        # The suite's apps search with Whoosh unless asked (tests of the PostgreSQL backend set it themselves).
+        self.SEARCH_BACKEND = os.environ.get("TEST_SEARCH_BACKEND", "whoosh")
         # Cheap scrypt parameters in tests only: the production method is checked by its own test.
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
         self.DASHBOARD_FRESH_SECONDS = 0.0  # tests change the data between views; the cache has its own tests

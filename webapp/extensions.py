@@ -10,7 +10,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from knowledge.db import Base
+from search_index.backend import SearchBackend
 from search_index.index import SearchIndex
+from search_index.pg_index import PgSearchIndex
 from webapp.replica import RoutingSession
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
@@ -20,10 +22,14 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 
 
-def search_index() -> SearchIndex:
-    """The app's Whoosh index, opened once per process."""
-    index = current_app.extensions.get("search_index")
+def search_index() -> SearchBackend:
+    """The app's search backend, opened once per process: the PostgreSQL search table or the Whoosh index
+    (``SEARCH_BACKEND``)."""
+    index: SearchBackend | None = current_app.extensions.get("search_index")
     if index is None:
-        index = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
+        if current_app.config["SEARCH_BACKEND"] == "postgres":
+            index = PgSearchIndex(db.engine)
+        else:
+            index = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
         current_app.extensions["search_index"] = index
     return index

@@ -16,6 +16,9 @@ from tests.integration.search_recall import DOCS
 from tests.integration.test_search_index import ALL, doc, find, ids
 
 
+pytestmark = pytest.mark.whoosh_only  # the Whoosh index's set operations, postings and champions
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _warm() -> None:
     analysis.warm_up()

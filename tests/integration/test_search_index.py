@@ -55,6 +55,7 @@ def test_a_document_of_the_wrong_shape_is_refused(index):
         index.upsert([{"doc_id": "plan:1", "kind": "memo", "title": "x"}])
 
 
+@pytest.mark.whoosh_only  # Whoosh's write lock (tests/integration/test_search_pg.py: the advisory lock)
 def test_a_held_write_lock_is_reported_not_raised(index):
     index.upsert([doc("plan:1", "深基坑")])
     writer = index.open().writer()

@@ -26,6 +26,7 @@ def _warm() -> None:
 # ---- rebuild, check, health
 
 
+@pytest.mark.whoosh_only  # generations on disk (tests/integration/test_search_pg.py: the table swap)
 def test_a_rebuild_swaps_generations_while_a_searcher_is_open(index):
     index.upsert([doc("plan:1", "深基坑")])
     old_view = index.view()
@@ -95,6 +96,7 @@ def test_a_rebuild_by_several_writer_processes_finds_what_one_process_finds(tmp_
     assert parallel.upsert([doc("plan:999", "新增的爬架方案")]).ok and find(parallel, "爬架").total
 
 
+@pytest.mark.whoosh_only  # generations on disk (tests/integration/test_search_pg.py: the table swap)
 def test_a_failed_rebuild_leaves_the_live_index_alone(index):
     index.upsert([doc("plan:1", "深基坑")])
 

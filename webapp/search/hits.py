@@ -15,7 +15,7 @@ from knowledge.accounts.permissions import Scope
 from knowledge.plans.models import PlanVersion
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS, allowed_for
 from search_index.documents import make_doc_id, section_anchor
-from search_index.index import SearchIndex
+from search_index.backend import SearchBackend
 from search_index.query import Hit
 from webapp.search.args import CITY_LABELS
 
@@ -65,7 +65,7 @@ def show_hit(hit: Hit, script_root: str = "") -> ShownHit:
 
 
 def similar_plans(
-    session: Session, index: SearchIndex, version: PlanVersion, scope: Scope, limit: int = 5
+    session: Session, index: SearchBackend, version: PlanVersion, scope: Scope, limit: int = 5
 ) -> list[ShownHit]:
     """Plans most like this one (key terms of its text) in its category that the account may see, one version
     per work (the most similar) and none of this work's own, which would always come first. Empty when the
@@ -89,7 +89,7 @@ def similar_plans(
 
 
 def similar_conclusions(
-    index: SearchIndex, model: str, scope: Scope, *, before: str | None = None, skip: str = "", limit: int = 5
+    index: SearchBackend, model: str, scope: Scope, *, before: str | None = None, skip: str = "", limit: int = 5
 ) -> list[ShownHit]:
     """Concluded reviews most like the indexed document ``model`` (a plan version or a review), of its
     category, that the account may see, held on or before ``before`` when given, never ``skip``. Empty when
@@ -103,7 +103,7 @@ def similar_conclusions(
     return [show_hit(hit, root) for hit in hits if hit.doc_id != skip][:limit]
 
 
-def similar_reviews(index: SearchIndex, review: Review, scope: Scope, limit: int = 5) -> list[ShownHit]:
+def similar_reviews(index: SearchBackend, review: Review, scope: Scope, limit: int = 5) -> list[ShownHit]:
     """Past conclusions most like this review, of its work's category, that the account may see: concluded
     reviews held on or before its meeting day, never itself (a previous review of the same work is a precedent
     and stays). The model is the review's own conclusion once final, else its plan version's text (so the

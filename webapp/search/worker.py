@@ -30,7 +30,8 @@ from knowledge.db import utcnow
 from knowledge.registry.models import Work
 from search_index.analysis import warm_up
 from search_index.documents import DocumentError, to_fields
-from search_index.index import SearchIndex, WriteReport
+from search_index.backend import SearchBackend
+from search_index.index import WriteReport
 from webapp.extensions import db, search_index
 
 LOCK_NAME = "search-writer.lock"
@@ -90,7 +91,7 @@ def _outcome(ids: list[str], write: WriteReport | BaseException) -> dict[str, tu
 
 
 def _write(
-    index: SearchIndex, docs: list[search_docs.Document], deletes: list[str]
+    index: SearchBackend, docs: list[search_docs.Document], deletes: list[str]
 ) -> dict[str, tuple[str, bool] | None]:
     outcome: dict[str, tuple[str, bool] | None] = {}
     for ids, is_delete in (([d["doc_id"] for d in docs], False), (deletes, True)):
@@ -114,7 +115,7 @@ def _beyond_registry(session: Session, last_action: dict[str, str]) -> list[str]
     return BEYOND_REGISTRY.doc_ids_for_works(session, select(Work.id).where(Work.id.in_(works)))
 
 
-def _apply_batch(session: Session, index: SearchIndex, limit: int, after_id: int) -> tuple[int, int, int]:
+def _apply_batch(session: Session, index: SearchBackend, limit: int, after_id: int) -> tuple[int, int, int]:
     rows = outbox.pending(session, limit, after_id=after_id)
     if not rows:
         session.rollback()
@@ -162,7 +163,7 @@ def _apply_batch(session: Session, index: SearchIndex, limit: int, after_id: int
     return len(done), len(rows) - len(done), last_id
 
 
-def apply_outbox(session: Session, index: SearchIndex, limit: int = BATCH) -> tuple[int, int]:
+def apply_outbox(session: Session, index: SearchBackend, limit: int = BATCH) -> tuple[int, int]:
     """Apply up to ``limit`` pending rows: (rows applied, rows failed). Each document is built from the
     database as it is now, so several rows of one document make one write. Rolls back whatever the session
     held; the caller must hold the writer lock (or be a test that is the only writer)."""
@@ -170,7 +171,7 @@ def apply_outbox(session: Session, index: SearchIndex, limit: int = BATCH) -> tu
     return applied, failed
 
 
-def drain(session: Session, index: SearchIndex, *, batch: int = BATCH) -> DrainReport:
+def drain(session: Session, index: SearchBackend, *, batch: int = BATCH) -> DrainReport:
     """Apply every pending row, batch by batch; a failing row is tried once per drain."""
     applied = failed = last_id = 0
     while True:
@@ -181,7 +182,7 @@ def drain(session: Session, index: SearchIndex, *, batch: int = BATCH) -> DrainR
 
 
 def write_pending(
-    session: Session, index: SearchIndex, path: Path, *, wait: float = 0.0
+    session: Session, index: SearchBackend, path: Path, *, wait: float = 0.0
 ) -> DrainReport | None:
     """One writer pass under the lock; None when another writer holds it (that one does the work)."""
     with writer_lock(path, wait=wait) as acquired:

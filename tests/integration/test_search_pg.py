@@ -1,0 +1,133 @@
+"""The PostgreSQL search backend's own behaviour (issue 24): the writers' advisory lock, the rebuild's table swap,
+an outdated table, two nodes on one table, the relevance set, and the app choosing the backend. The behaviour
+both backends share runs on both through the ``index`` and ``corpus`` fixtures (tests/integration/conftest.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from search_index import analysis
+from search_index.backend import default_backend
+from search_index.index import BUSY, OUTDATED
+from search_index.pg_index import LOCK_KEY, PgSearchIndex
+from search_index.pg_store import META, TABLE, vector
+from tests.integration.test_search_index import doc, find, ids
+from tests.integration.test_search_relevance import MRR_TARGET, RECALL_TARGET
+from tests.search_relevance.corpus import DOCS as LABELLED
+from tests.search_relevance.harness import engine_ranker, evaluate
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    analysis.warm_up()
+
+
+@pytest.fixture
+def pg(index: object) -> Iterator[PgSearchIndex]:
+    if not isinstance(index, PgSearchIndex):
+        pytest.skip("a test of the PostgreSQL backend")
+    yield index
+
+
+def test_a_tsvector_literal_keeps_our_tokens_as_they_are():
+    literal, count = vector(["深基坑", "基坑", "it's", "a\\b", "深基坑"] + ["基坑"] * 20)
+    assert count == 25
+    assert literal.startswith("'深基坑':1,5 '基坑':2,6,7,8,9,10,11,12 ")  # at most 8 positions a word
+    assert "'it''s':3" in literal and "'a\\\\b':4" in literal
+
+
+def test_the_default_backend_follows_the_database():
+    assert default_backend("postgresql+psycopg://u@h/db") == "postgres"
+    assert default_backend("sqlite:///x.db") == "whoosh"
+
+
+def test_a_held_writer_lock_is_reported_not_raised(pg):
+    assert pg.upsert([doc("plan:1", "深基坑")]).ok
+    with pg.engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        try:
+            report = pg.upsert([doc("plan:2", "塔吊")])
+            assert not report.ok and report.detail == BUSY
+            assert not pg.delete(["plan:1"]).ok
+            assert not pg.rebuild([doc("plan:3", "爬架")]).ok
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            holder.commit()
+    assert pg.upsert([doc("plan:2", "塔吊")]).ok
+    assert ids(find(pg, "塔吊 OR 深基坑")) == {"plan:1", "plan:2"}
+
+
+def test_a_rebuild_swaps_the_table_while_searches_go_on(pg):
+    pg.upsert([doc(f"plan:{n}", "深基坑") for n in range(20)])
+    totals, seen = [], []
+
+    def slow_docs():
+        for n in range(20):
+            if n == 10:  # another thread searches in the middle of the rebuild: the old table answers
+                found = threading.Thread(target=lambda: totals.append(find(pg, "深基坑").total))
+                found.start()
+                found.join()
+            yield doc(f"plan:{n}", "塔吊")
+
+    report = pg.rebuild(slow_docs(), 20, lambda n, t: seen.append((n, t)))
+    assert report.ok and report.count == 20 and seen[-1] == (20, 20)
+    assert totals == [20]
+    assert find(pg, "塔吊").total == 20 and find(pg, "深基坑").total == 0
+    assert pg.rebuild([doc("plan:4", "吊篮")]).ok  # again: the swapped table's names are free for the next
+    assert ids(find(pg, "吊篮")) == {"plan:4"} and find(pg, "塔吊").total == 0
+    assert find(pg, "吊").total == 1  # the lexicon was rebuilt with the table
+
+
+def test_a_failed_rebuild_leaves_the_live_table_alone(pg):
+    pg.upsert([doc("plan:1", "深基坑")])
+
+    def broken():
+        yield doc("plan:2", "塔吊")
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        pg.rebuild(broken())
+    assert find(pg, "深基坑").total == 1 and find(pg, "塔吊").total == 0
+    with pg.engine.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{TABLE}_build"}).scalar() is None
+    assert pg.upsert([doc("plan:3", "爬架")]).ok  # the lock was let go
+
+
+def test_a_table_of_another_analysis_asks_for_a_rebuild(pg):
+    pg.upsert([doc("plan:1", "深基坑")])
+    with pg.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {META} SET value = 'old' WHERE key = 'version'"))
+    assert find(pg, "深基坑").message == OUTDATED
+    assert pg.upsert([doc("plan:2", "塔吊")]).detail == OUTDATED
+    assert not pg.health().ok and pg.health().detail == OUTDATED
+    assert pg.rebuild([doc("plan:2", "塔吊")]).ok
+    assert pg.health().ok and ids(find(pg, "塔吊")) == {"plan:2"}
+
+
+def test_two_nodes_on_one_table_see_each_others_changes(pg):
+    other = PgSearchIndex(create_engine(pg.engine.url, **_same_schema(pg)))
+    try:
+        pg.upsert([doc("plan:1", "深基坑 支护")])
+        assert ids(find(other, "支护")) == {"plan:1"}
+        other.upsert([doc("plan:1", "塔吊 基础")])
+        assert find(pg, "支护").total == 0 and ids(find(pg, "塔吊")) == {"plan:1"}
+        other.delete(["plan:1"])
+        assert not pg.contains("plan:1")
+    finally:
+        other.engine.dispose()
+
+
+def _same_schema(pg: PgSearchIndex) -> dict[str, object]:
+    with pg.engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+    return {"connect_args": {"options": f"-csearch_path={schema}"}}
+
+
+def test_recall_and_mrr_on_the_labelled_set(pg):
+    assert pg.rebuild(LABELLED, len(LABELLED)).ok
+    recall, mrr, _ = evaluate(engine_ranker(pg)).overall()  # type: ignore[arg-type]
+    assert recall >= RECALL_TARGET and mrr >= MRR_TARGET, f"recall@10 {recall:.3f}, MRR {mrr:.3f}"
