@@ -14,6 +14,12 @@ page and failures. Each page kind is held to its target (ordinary page 300 ms, d
 PDF 1 s at p95); exits 1 when a request failed or a target was missed. Server errors are counted from gunicorn's
 access log (status 5xx) as well as by locust.
 
+Against nodes already running (two or more application nodes on one database, issue 24), ``--hosts`` names them;
+nothing is seeded or started, each simulated user works on one node (taken in turn), and the figures are printed
+per page, then per node and in total (requests, failures, median, p95, p99, req/s)::
+
+    .venv/bin/python scripts/bench/load.py --hosts http://127.0.0.1:5201,http://127.0.0.1:5202 --users 60
+
 Needs the bench extra: ``.venv/bin/pip install -e '.[bench]'``.
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import re
 import socket
@@ -90,12 +97,7 @@ def run_load(env: dict[str, str], args: argparse.Namespace, users: int, work: Pa
     try:
         wait_for(f"{host}/auth/login")
         prefix = work / f"stats-{users}"
-        subprocess.run(
-            [str(BIN / "locust"), "-f", str(ROOT / "scripts/bench/load_users.py"), "--headless",
-             "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s", "--host", host,
-             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        run_locust(env, args, users, host, prefix)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -105,12 +107,51 @@ def run_load(env: dict[str, str], args: argparse.Namespace, users: int, work: Pa
     errors = sum(
         1 for line in access_log.open(encoding="utf-8") if (m := STATUS.search(line)) and m[1] >= "500"
     )
-    return report(Path(f"{prefix}_stats.csv"), args, users, errors)
+    title = f"gunicorn -w {args.workers} --threads {args.threads}; {users} users for {args.seconds} s"
+    return report(Path(f"{prefix}_stats.csv"), title, errors)
 
 
-def report(stats: Path, args: argparse.Namespace, users: int, server_errors: int) -> int:
+def run_locust(env: dict[str, str], args: argparse.Namespace, users: int, host: str, prefix: Path) -> None:
+    subprocess.run(
+        [str(BIN / "locust"), "-f", str(ROOT / "scripts/bench/load_users.py"), "--headless",
+         "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s", "--host", host,
+         "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def run_on_hosts(
+    env: dict[str, str], args: argparse.Namespace, hosts: list[str], users: int, work: Path
+) -> int:
+    """The users spread over running nodes; figures per page, then per node and in total."""
+    for host in hosts:
+        wait_for(f"{host}/auth/login", seconds=10)
+    prefix, samples = work / f"stats-{users}", work / f"samples-{users}.csv"
+    run_locust(
+        env | {"LOAD_HOSTS": ",".join(hosts), "LOAD_SAMPLES": str(samples)}, args, users, hosts[0], prefix
+    )
+    rows = [(node, float(ms), int(status), failed == "1")
+            for node, _name, ms, status, failed in csv.reader(samples.open(encoding="utf-8"))]  # fmt: skip
+    title = f"{len(hosts)} nodes; {users} users for {args.seconds} s, each on one node in turn"
+    status = report(Path(f"{prefix}_stats.csv"), title, sum(1 for r in rows if r[2] >= 500))
+    print(f"\n{'node':<36}{'requests':>9}{'fail':>6}{'5xx':>6}{'median':>8}{'p95':>7}{'p99':>7}{'req/s':>7}")
+    for node in [*hosts, "total"]:
+        mine = [r for r in rows if node in ("total", r[0])]
+        times = sorted(r[1] for r in mine)
+        print(f"{node:<36}{len(mine):>9}{sum(r[3] for r in mine):>6}{sum(r[2] >= 500 for r in mine):>6}"
+              f"{percentile(times, 0.5):>8.0f}{percentile(times, 0.95):>7.0f}{percentile(times, 0.99):>7.0f}"
+              f"{len(mine) / args.seconds:>7.1f}")  # fmt: skip
+    return status
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least ``share`` of the values at or below it (0 for none)."""
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else 0.0
+
+
+def report(stats: Path, title: str, server_errors: int) -> int:
     rows = list(csv.DictReader(stats.open(encoding="utf-8")))
-    print(f"\ngunicorn -w {args.workers} --threads {args.threads}; {users} users for {args.seconds} s")
+    print(f"\n{title}")
     print(f"{'page':<36}{'requests':>9}{'fail':>6}{'median':>8}{'p95':>7}{'p99':>7}{'target':>8}{'req/s':>7}")
     missed = []
     for row in rows:
@@ -145,9 +186,16 @@ def main() -> int:
     parser.add_argument("--scale", choices=["small", "province"], default="small")
     parser.add_argument("--database-url", default="", help="an existing database (default: temporary SQLite)")
     parser.add_argument("--instance", default="", help="a kept instance folder (default: temporary)")
+    parser.add_argument(
+        "--hosts", default="", help="running nodes, comma-separated: nothing seeded or started"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="weida-load-") as tmp:
+        hosts = [h.strip().rstrip("/") for h in args.hosts.split(",") if h.strip()]
+        if hosts:
+            env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+            return max(run_on_hosts(env, args, hosts, int(u), Path(tmp)) for u in args.users.split(","))
         instance = Path(args.instance or Path(tmp) / "instance")
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
         env |= {"FLASK_APP": "wsgi", "INSTANCE_DIR": str(instance)}

@@ -4,15 +4,22 @@ Each simulated user signs in once through the login form (CSRF token included), 
 the workbench, lists, a work, a review and its report PDF, search, the dashboard. Ids are taken from the pages
 the user has just seen (as a person follows links), never guessed. Request names group pages by kind, and
 ``load.py`` holds each kind to its target.
+
+With ``LOAD_HOSTS`` (several nodes, comma-separated) each user works on one node, taken in turn, as a load balancer
+without sticky sessions would spread them; with ``LOAD_SAMPLES`` every request's node, name, time, status and
+failure are written to that CSV file at the end, for ``load.py``'s per-node figures.
 """
 
 from __future__ import annotations
 
+import csv
+import itertools
 import os
 import random
 import re
+from typing import Any
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "Demo@2024!")
 PERIOD = os.environ.get("LOAD_PERIOD", "2024")  # the demo's reviews fall in 2024
@@ -32,6 +39,25 @@ QUERIES = [
     "建质〔2009〕87号",
 ]
 QUARTERS = [f"{PERIOD}Q{q}" for q in range(1, 5)] + [PERIOD]
+HOSTS = [h.strip().rstrip("/") for h in os.environ.get("LOAD_HOSTS", "").split(",") if h.strip()]
+SAMPLES = os.environ.get("LOAD_SAMPLES", "")
+_turn = itertools.count()
+_samples: list[tuple[str, str, float, int, int]] = []
+
+
+@events.request.add_listener
+def _sample(name: str, response_time: float, context: dict[str, Any], response: Any = None,
+            exception: BaseException | None = None, **_: Any) -> None:  # fmt: skip
+    if SAMPLES:
+        status = int(getattr(response, "status_code", 0) or 0)
+        _samples.append((context.get("node", ""), name, response_time, status, int(exception is not None)))
+
+
+@events.quitting.add_listener
+def _write_samples(**_: Any) -> None:
+    if SAMPLES:
+        with open(SAMPLES, "w", newline="", encoding="utf-8") as out:
+            csv.writer(out).writerows(_samples)
 
 
 class SignedIn(HttpUser):
@@ -39,7 +65,12 @@ class SignedIn(HttpUser):
     wait_time = between(1.0, 3.0)  # think time between pages (issue 22 item 8)
     username = ""
 
+    def context(self) -> dict[str, Any]:
+        return {"node": self.client.base_url}
+
     def on_start(self) -> None:
+        if HOSTS:
+            self.client.base_url = HOSTS[next(_turn) % len(HOSTS)]
         page = self.client.get("/auth/login", name="/auth/login")
         token = CSRF.search(page.text)
         data = {
