@@ -44,3 +44,12 @@ def default_backend(database_url: str) -> str:
     """PostgreSQL serves search itself (every application node reads the same table); elsewhere the embedded
     Whoosh index under the instance folder."""
     return "postgres" if database_url.startswith("postgresql") else "whoosh"
+
+
+def check_backend(name: str, database_url: str) -> str:
+    """:raises ValueError: for an unknown backend, or the PostgreSQL one on another database."""
+    if name not in BACKENDS:
+        raise ValueError(f"SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+    if name == "postgres" and not database_url.startswith("postgresql"):
+        raise ValueError("SEARCH_BACKEND=postgres needs DATABASE_URL to be a PostgreSQL database")
+    return name

@@ -42,8 +42,10 @@ from search_index.view import FACETS, KEY_TERMS, MORE_LIKE_TEXT
 LOCK_KEY = 0x5EA2C4  # the advisory lock of the search table's writers
 BUILD_TABLE = f"{TABLE}_build"
 BATCH = 200
-# Document frequencies and lengths change slowly: read again after this many seconds.
+# Document frequencies change slowly: read again after this many seconds; the table's size and average lengths,
+# and the words holding a character, after SIZES_SECONDS (and at once after this process writes).
 STATS_SECONDS = 300.0
+SIZES_SECONDS = 30.0
 FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
 CONTAINS_CANDIDATES = 2000
 
@@ -107,6 +109,12 @@ class PgSearchIndex:
             self._sizes = None
             self._contains.clear()
 
+    def _changed(self) -> None:
+        """After this process wrote: sizes and the words holding a character are read again (cheap)."""
+        with self._lock:
+            self._sizes = None
+            self._contains.clear()
+
     def warm(self) -> None:
         self.ensure()
 
@@ -137,6 +145,7 @@ class PgSearchIndex:
                 return WriteReport(ok=False, detail=OUTDATED)
             for batch in chunks(rows, BATCH):
                 self.store.write(conn, batch)
+        self._changed()
         return WriteReport(ok=True, count=len(rows))
 
     def delete(self, doc_ids: Iterable[str]) -> WriteReport:
@@ -147,6 +156,7 @@ class PgSearchIndex:
             if conn is None:
                 return WriteReport(ok=False, detail=BUSY)
             self.store.delete(conn, ids)
+        self._changed()
         return WriteReport(ok=True, count=len(ids))
 
     def rebuild(
@@ -239,7 +249,7 @@ class PgSearchIndex:
 
     def _sizes_of(self, conn: Connection) -> tuple[float, int, dict[str, float]]:
         sizes = self._sizes
-        if sizes is None or time.monotonic() - sizes[0] > STATS_SECONDS:
+        if sizes is None or time.monotonic() - sizes[0] > SIZES_SECONDS:
             lengths = ", ".join(f"coalesce(avg({n}), 0)" for _, n in VECTORS.values())
             found = conn.execute(text(f"SELECT count(*), {lengths} FROM {TABLE}")).one()
             averages = {f: float(found[i + 1]) or 1.0 for i, f in enumerate(VECTORS)}
@@ -276,7 +286,7 @@ class PgSearchIndex:
         ``expansion.MAX_PER_CHAR`` most documents use (as the Whoosh backend chooses them)."""
         key = (fieldname, char)
         known = self._contains.get(key)
-        if known is not None and time.monotonic() - known[0] < STATS_SECONDS:
+        if known is not None and time.monotonic() - known[0] < SIZES_SECONDS:
             return known[1]
         terms = [r[0] for r in conn.execute(
             text(f"SELECT term FROM {LEXICON} WHERE field = :f AND strpos(term, :c) > 0 ORDER BY length(term), term "

@@ -196,7 +196,7 @@ class Compiler:
         if not df:
             return None
         self.columns.add(fieldname)
-        weight = boost * idf(self.stats.doc_count, df)
+        weight = boost * idf(max(self.stats.doc_count, df), df)  # counts read at different moments
         avg = self.stats.avg_length(fieldname) or 1.0
         term = self.sql.bind(tsquery_term(word))
         return (f"({weight:.6g} * ts_rank('{{1,1,1,1}}', v.{column}, CAST({term} AS tsquery), 0)"

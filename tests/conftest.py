@@ -123,6 +123,18 @@ def test_db(database: TestDatabase, tmp_path: Path) -> Iterator[TestDatabase]:
         engine.dispose()
 
 
+SEARCH_TABLES = "search_document, search_document_build, search_lexeme, search_meta"  # search_index.pg_store
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With the apps searching on PostgreSQL (TEST_SEARCH_BACKEND=postgres), tests of Whoosh's internals skip."""
+    if os.environ.get("TEST_SEARCH_BACKEND") == "postgres":
+        skip = pytest.mark.skip(reason="a test of the Whoosh index; the apps search on PostgreSQL")
+        for item in items:
+            if item.get_closest_marker("whoosh_only"):
+                item.add_marker(skip)
+
+
 def empty_tables(engine: Any) -> None:
     """Delete every row and restart the sequences: a test's rows are few, and DELETE on ~90 small tables takes tens
     of milliseconds where one TRUNCATE of them all takes seconds (each truncated table gets new files). The
@@ -134,6 +146,9 @@ def empty_tables(engine: Any) -> None:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
             conn.execute(text(RESTART_SEQUENCES))
+            conn.execute(
+                text(f"DROP TABLE IF EXISTS {SEARCH_TABLES}")
+            )  # an app's search table (PostgreSQL backend)
     except DBAPIError:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:

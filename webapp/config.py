@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
-from search_index.backend import default_backend
+from search_index.backend import check_backend, default_backend
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +102,10 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         # Search served by the PostgreSQL search table ("postgres", the default on PostgreSQL: every node reads
         # the same table) or by the Whoosh index under SEARCH_INDEX_DIR ("whoosh", the default elsewhere).
-        self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or default_backend(self.SQLALCHEMY_DATABASE_URI)
+        self.SEARCH_BACKEND = check_backend(
+            os.environ.get("SEARCH_BACKEND") or default_backend(self.SQLALCHEMY_DATABASE_URI),
+            self.SQLALCHEMY_DATABASE_URI,
+        )
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
         # The upload store all nodes share (mounted from shared storage); why a folder: webapp/pending_uploads.py.
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))

@@ -15,7 +15,6 @@ from search_index.schema import build_schema
 from tests.integration.search_recall import DOCS
 from tests.integration.test_search_index import ALL, doc, find, ids
 
-
 pytestmark = pytest.mark.whoosh_only  # the Whoosh index's set operations, postings and champions
 
 

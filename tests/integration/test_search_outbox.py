@@ -276,6 +276,7 @@ def _web_process(url: str, options: dict[str, Any], instance: str, index_dir: st
         raise SystemExit("; ".join(recorder.messages) or "writer thread did not stop")
 
 
+@pytest.mark.whoosh_only  # writer processes sharing one Whoosh index (test_search_pg: the advisory lock)
 def test_several_web_processes_at_once_lose_nothing_and_raise_nothing(app, session, site, test_db, runner):
     processes, per_process = 4, 8
     ctx = multiprocessing.get_context("spawn")

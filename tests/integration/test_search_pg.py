@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from search_index import analysis
-from search_index.backend import default_backend
+from search_index.backend import check_backend, default_backend
 from search_index.index import BUSY, OUTDATED
 from search_index.pg_index import LOCK_KEY, PgSearchIndex
 from search_index.pg_store import META, TABLE, vector
@@ -43,6 +43,11 @@ def test_a_tsvector_literal_keeps_our_tokens_as_they_are():
 def test_the_default_backend_follows_the_database():
     assert default_backend("postgresql+psycopg://u@h/db") == "postgres"
     assert default_backend("sqlite:///x.db") == "whoosh"
+    assert check_backend("whoosh", "postgresql+psycopg://u@h/db") == "whoosh"
+    with pytest.raises(ValueError, match="SEARCH_BACKEND"):
+        check_backend("elastic", "sqlite:///x.db")
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        check_backend("postgres", "sqlite:///x.db")
 
 
 def test_a_held_writer_lock_is_reported_not_raised(pg):

@@ -51,6 +51,7 @@ def test_healthz_checks_database_and_index(client):
     assert body["status"] == "ok" and body["checks"] == {"database": "ok", "index": "ok"}
 
 
+@pytest.mark.whoosh_only  # a Whoosh index folder that cannot be made
 def test_healthz_reports_a_broken_index(app, client, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")

@@ -259,6 +259,7 @@ def test_reindex_and_check_find_what_bypassed_the_outbox(runner, session, corpus
     assert rebuilt.exit_code == 0 and "检索索引已重建：5 篇文档" in rebuilt.output
 
 
+@pytest.mark.whoosh_only  # the Whoosh index's facet values read ahead; the search table needs no warming
 def test_a_web_process_warms_the_search_after_its_first_request(app, client, corpus):
     import threading
 

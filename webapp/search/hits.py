@@ -14,8 +14,8 @@ from expert_pool.reviews.models import Review
 from knowledge.accounts.permissions import Scope
 from knowledge.plans.models import PlanVersion
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS, allowed_for
-from search_index.documents import make_doc_id, section_anchor
 from search_index.backend import SearchBackend
+from search_index.documents import make_doc_id, section_anchor
 from search_index.query import Hit
 from webapp.search.args import CITY_LABELS
 
@@ -89,7 +89,13 @@ def similar_plans(
 
 
 def similar_conclusions(
-    index: SearchBackend, model: str, scope: Scope, *, before: str | None = None, skip: str = "", limit: int = 5
+    index: SearchBackend,
+    model: str,
+    scope: Scope,
+    *,
+    before: str | None = None,
+    skip: str = "",
+    limit: int = 5,
 ) -> list[ShownHit]:
     """Concluded reviews most like the indexed document ``model`` (a plan version or a review), of its
     category, that the account may see, held on or before ``before`` when given, never ``skip``. Empty when

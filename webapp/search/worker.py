@@ -29,8 +29,8 @@ from knowledge import outbox, search_docs
 from knowledge.db import utcnow
 from knowledge.registry.models import Work
 from search_index.analysis import warm_up
-from search_index.documents import DocumentError, to_fields
 from search_index.backend import SearchBackend
+from search_index.documents import DocumentError, to_fields
 from search_index.index import WriteReport
 from webapp.extensions import db, search_index
 
