@@ -39,7 +39,8 @@ from search_index.query import (
 )
 from search_index.view import FACETS, KEY_TERMS, MORE_LIKE_TEXT
 
-LOCK_KEY = 0x5EA2C4  # the advisory lock of the search table's writers
+# The advisory lock of the search table's writers: one per schema (the table lives in the connection's schema).
+LOCK_KEY = "hashtext(current_schema() || '.search_document')"
 BUILD_TABLE = f"{TABLE}_build"
 BATCH = 200
 # Document frequencies change slowly: read again after this many seconds; the table's size and average lengths,
@@ -83,7 +84,7 @@ class PgSearchIndex:
         if self._ready:
             return
         with self.engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"))
             exists = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": TABLE}).scalar()
             self.store.create(conn)
             if not exists:
@@ -126,7 +127,7 @@ class PgSearchIndex:
         self.ensure()
         with self.engine.begin() as conn:
             deadline = time.monotonic() + self.lock_timeout
-            while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar():
+            while not conn.execute(text(f"SELECT pg_try_advisory_xact_lock({LOCK_KEY})")).scalar():
                 if time.monotonic() >= deadline:
                     yield None
                     return
@@ -170,7 +171,7 @@ class PgSearchIndex:
         build = Store(BUILD_TABLE)
         with self.engine.connect() as conn:
             deadline = time.monotonic() + self.lock_timeout
-            while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+            while not conn.execute(text(f"SELECT pg_try_advisory_lock({LOCK_KEY})")).scalar():
                 if time.monotonic() >= deadline:
                     conn.rollback()
                     return RebuildReport(ok=False, detail=BUSY)
@@ -185,7 +186,7 @@ class PgSearchIndex:
                     conn.execute(text(f"DROP TABLE IF EXISTS {BUILD_TABLE}"))
                 raise
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY})"))
                 conn.commit()
         self.forget()
         return RebuildReport(ok=True, count=count, seconds=time.perf_counter() - started, generation=VERSION)
@@ -312,13 +313,10 @@ class PgSearchIndex:
             compiler = Compiler(stats, sql)
             where = compiler.where(parsed.query, request.allowed, request.filters)  # type: ignore[arg-type]
             cte = HEADS.format(table=TABLE, where=where)
-            total, facets = self._facets(conn, cte, sql.params)
             start, end = (request.page - 1) * request.per_page, request.page * request.per_page
-            hits: list[Hit] = []
-            if total and start < total:
-                by_date = request.sort == "date" or isinstance(parsed.query, wq.Every)
-                page = self._ranked(conn, compiler, cte, parsed.query, end, by_date)[start:]
-                hits = self._hits(conn, cte, sql.params, page, parsed.terms)
+            by_date = request.sort == "date" or isinstance(parsed.query, wq.Every)
+            total, facets, page, older = self._answer(conn, compiler, cte, parsed.query, end, by_date)
+            hits = self._hits(conn, page[start:], older, parsed.terms)
             partial, partial_total = self._partial(conn, parsed, request, where, sql, total, start, end)
         return SearchResult(
             total=total,
@@ -333,74 +331,90 @@ class PgSearchIndex:
             partial_total=partial_total,
         )
 
-    def _facets(
-        self, conn: Connection, cte: str, params: dict[str, Any]
-    ) -> tuple[int, dict[str, list[tuple[Any, int]]]]:
+    def _answer(self, conn: Connection, compiler: Compiler, cte: str, q: wq.Query, count: int,
+                by_date: bool) -> tuple[int, dict[str, list[tuple[Any, int]]], list[tuple[str, float]],
+                                        dict[str, list[str]]]:  # fmt: skip
+        """One statement (the documents matched once): the total and facets, the ``count`` best (or newest)
+        heads, and the older versions folded under them."""
+        sql = compiler.sql
+        if by_date:
+            page = f"SELECT doc_id, date, 0 AS score FROM heads ORDER BY date DESC, doc_id DESC LIMIT {sql.bind(count)}"
+        else:
+            compiler.prepare(q)
+            page = self._scoring(compiler, compiler.score(q), "heads", sql.bind(count))
+        columns = ", ".join(FACET_COLUMNS)
         sets = ", ".join(f"({c})" for c in FACET_COLUMNS)
-        rows = conn.execute(text(f"{cte} SELECT {', '.join(FACET_COLUMNS)}, "
-                                 f"GROUPING({', '.join(FACET_COLUMNS)}) AS g, count(*) FROM heads "
-                                 f"GROUP BY GROUPING SETS ({sets}, ())"), params).all()  # fmt: skip
+        blanks = ", ".join(["NULL"] * (len(FACET_COLUMNS) - 3))
+        statement = (
+            f"{cte}, counts AS (SELECT {columns}, GROUPING({columns}) AS g, count(*) AS n FROM heads "
+            f"GROUP BY GROUPING SETS ({sets}, ())), "
+            "firms AS (SELECT e, count(*) AS n FROM heads, unnest(enterprise_ids) AS e GROUP BY e "
+            "ORDER BY n DESC, e LIMIT 1000), "
+            f"page AS MATERIALIZED ({page}), "
+            "older AS (SELECT h.doc_id AS head, r.doc_id, r.plan_version FROM page p JOIN heads h ON h.doc_id = p.doc_id "
+            "JOIN ranked r ON h.kind = 'plan' AND h.plan_key <> '' AND r.kind = 'plan' AND r.plan_key = h.plan_key "
+            "AND r.rn > 1) "
+            f"SELECT 'c' AS part, g, {columns}, n, CAST(NULL AS float8) AS score FROM counts "
+            f"UNION ALL SELECT 'e', NULL, CAST(e AS text), NULL, NULL, {blanks}, n, NULL FROM firms "
+            f"UNION ALL SELECT 'p', NULL, doc_id, date, NULL, {blanks}, NULL, score FROM page "
+            f"UNION ALL SELECT 'o', NULL, head, doc_id, plan_version, {blanks}, NULL, NULL FROM older"
+        )  # fmt: skip
         total = 0
         counted: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
         width = len(FACET_COLUMNS)
-        for r in rows:
-            grouping, n = r[width], int(r[width + 1])
-            if grouping == (1 << width) - 1:
-                total = n
-                continue
-            for i, column in enumerate(FACET_COLUMNS):
-                if not grouping & (1 << (width - 1 - i)) and r[i]:
-                    counted[column].append((r[i], n))
-        if total:
-            enterprises = conn.execute(text(f"{cte} SELECT e, count(*) AS n FROM heads, unnest(enterprise_ids) AS e "
-                                            "GROUP BY e ORDER BY n DESC, e LIMIT 1000"), params)  # fmt: skip
-            counted["enterprise"] = [(str(r[0]), int(r[1])) for r in enterprises]
+        ranked: list[tuple[str, str, float]] = []
+        folded: list[tuple[str, str, str]] = []
+        for r in conn.execute(text(statement), sql.params):
+            part, values, n = r[0], r[2 : 2 + width], r[2 + width]
+            if part == "c":
+                if r[1] == (1 << width) - 1:
+                    total = int(n)
+                for i, column in enumerate(FACET_COLUMNS):
+                    if not r[1] & (1 << (width - 1 - i)) and values[i]:
+                        counted[column].append((values[i], int(n)))
+            elif part == "e":
+                counted["enterprise"].append((values[0], int(n)))
+            elif part == "p":
+                ranked.append((values[0], values[1] or "", float(r[3 + width] or 0.0)))
+            else:
+                folded.append((values[0], values[1], values[2] or ""))
+        if by_date:
+            ranked.sort(key=lambda p: (p[1], p[0]), reverse=True)
+        else:
+            ranked.sort(key=lambda p: (-p[2], p[0]))
+        older: dict[str, list[str]] = {}
+        for head, doc_id, _ in sorted(folded, key=lambda o: (o[2], o[1]), reverse=True):
+            older.setdefault(head, []).append(doc_id)
         facets: dict[str, list[tuple[Any, int]]] = {}
         for name in FACETS:
             facets[name] = [
                 (int(v) if name in ("year", "enterprise") else v, n) for v, n in top(counted[name])
             ]
-        return total, facets
+        return total, facets, [(d, score) for d, _, score in ranked], older
 
-    def _ranked(self, conn: Connection, compiler: Compiler, cte: str, q: wq.Query, count: int,
-                by_date: bool) -> list[tuple[str, float]]:  # fmt: skip
-        sql = compiler.sql
-        limit = sql.bind(count)
-        if by_date:
-            rows = conn.execute(text(f"{cte} SELECT doc_id, 0 FROM heads ORDER BY date DESC, doc_id DESC "
-                                     f"LIMIT {limit}"), sql.params).all()  # fmt: skip
-            return [(r[0], 0.0) for r in rows]
-        compiler.prepare(q)
-        score = compiler.score(q)
-        return self._scored(conn, compiler, f"{cte} ", "heads", score, limit)
-
-    def _scored(self, conn: Connection, compiler: Compiler, prefix: str, source: str, score: str,
-                limit: str) -> list[tuple[str, float]]:  # fmt: skip
-        """Score the documents of ``source`` (a CTE of doc_ids): their vectors are read once per document into
-        plain copies (``|| ''``; OFFSET 0 keeps the subquery whole), then every word's ts_rank reads the copy."""
+    def _scoring(self, compiler: Compiler, score: str, source: str, limit: str) -> str:
+        """The best documents of ``source`` (a CTE of doc_ids) by ``score``: their vectors are read once per
+        document into plain copies (``|| ''``; OFFSET 0 keeps the subquery whole), then each word's ts_rank reads
+        the copy."""
         copies = [f"d.{VECTORS[f][0]} || CAST('' AS tsvector) AS {VECTORS[f][0]}, d.{VECTORS[f][1]}"
                   for f in sorted(compiler.columns)]  # fmt: skip
         codes = ", ".join(f"d.{c}" for c in ("kind", "city", "district", "category", "verdict", "conclusion", "year",
                                              "project_id"))  # fmt: skip
-        inner = ", ".join(["d.doc_id", codes, *copies])
-        rows = conn.execute(text(f"{prefix}SELECT v.doc_id, {score} AS score FROM (SELECT {inner} FROM {source} s "
-                                 f"JOIN {TABLE} d ON d.doc_id = s.doc_id OFFSET 0) v "
-                                 f"ORDER BY score DESC, v.doc_id LIMIT {limit}"), compiler.sql.params).all()  # fmt: skip
-        return [(r[0], float(r[1])) for r in rows]
+        inner = ", ".join(["d.doc_id", "d.date", codes, *copies])
+        return (f"SELECT v.doc_id, v.date, {score} AS score FROM (SELECT {inner} FROM {source} s "
+                f"JOIN {TABLE} d ON d.doc_id = s.doc_id OFFSET 0) v ORDER BY score DESC, v.doc_id LIMIT {limit}")  # fmt: skip
 
-    def _hits(self, conn: Connection, cte: str, params: dict[str, Any], page: list[tuple[str, float]],
+    def _scored(self, conn: Connection, compiler: Compiler, prefix: str, source: str, score: str,
+                limit: str) -> list[tuple[str, float]]:  # fmt: skip
+        rows = conn.execute(text(prefix + self._scoring(compiler, score, source, limit)), compiler.sql.params)
+        return [(r[0], float(r[2])) for r in rows]
+
+    def _hits(self, conn: Connection, page: list[tuple[str, float]], older: dict[str, list[str]],
               terms: tuple[str, ...]) -> list[Hit]:  # fmt: skip
         if not page:
             return []
         heads = [doc_id for doc_id, _ in page]
-        older: dict[str, list[str]] = {}
-        folded = conn.execute(text(f"{cte} SELECT h.doc_id, r.doc_id FROM heads h JOIN ranked r ON r.kind = 'plan' "
-                                   "AND r.plan_key = h.plan_key AND h.kind = 'plan' AND h.plan_key <> '' AND r.rn > 1 "
-                                   "WHERE h.doc_id = ANY(:page_ids) ORDER BY r.plan_version DESC, r.doc_id DESC"),
-                              {**params, "page_ids": heads}).all()  # fmt: skip
-        for r in folded:
-            older.setdefault(r[0], []).append(r[1])
-        stored = self._stored(conn, heads + [d for docs in older.values() for d in docs])
+        stored = self._stored(conn, heads + [d for head in heads for d in older.get(head, ())])
         hits = []
         for doc_id, score in page:
             hit = _hit(stored[doc_id], score, terms)
@@ -427,13 +441,8 @@ class PgSearchIndex:
         others = (f"({where}) AND NOT ({strict}) AND NOT (d.kind = 'plan' AND d.plan_key <> '' AND d.plan_key IN "
                   f"(SELECT s.plan_key FROM {TABLE} s WHERE {shown} AND s.plan_key <> ''))")  # fmt: skip
         cte = HEADS.format(table=TABLE, where=others)
-        count = int(conn.execute(text(f"{cte} SELECT count(*) FROM heads"), sql.params).scalar() or 0)
-        if not count:
-            return [], 0
-        compiler.prepare(broad.query)
-        score = compiler.score(broad.query)
-        ranked = self._scored(conn, compiler, f"{cte} ", "heads", score, sql.bind(end - total))
-        return self._hits(conn, cte, sql.params, ranked, broad.terms), count
+        count, _, ranked, older = self._answer(conn, compiler, cte, broad.query, end - total, by_date=False)
+        return self._hits(conn, ranked, older, broad.terms), count
 
     def more_like_this(
         self, doc_id: str, *, same_category: bool = True, limit: int = 5, allowed: Allowed | str,

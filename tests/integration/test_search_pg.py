@@ -53,14 +53,14 @@ def test_the_default_backend_follows_the_database():
 def test_a_held_writer_lock_is_reported_not_raised(pg):
     assert pg.upsert([doc("plan:1", "深基坑")]).ok
     with pg.engine.connect() as holder:
-        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        holder.execute(text(f"SELECT pg_advisory_lock({LOCK_KEY})"))
         try:
             report = pg.upsert([doc("plan:2", "塔吊")])
             assert not report.ok and report.detail == BUSY
             assert not pg.delete(["plan:1"]).ok
             assert not pg.rebuild([doc("plan:3", "爬架")]).ok
         finally:
-            holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            holder.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY})"))
             holder.commit()
     assert pg.upsert([doc("plan:2", "塔吊")]).ok
     assert ids(find(pg, "塔吊 OR 深基坑")) == {"plan:1", "plan:2"}
