@@ -110,7 +110,7 @@ class PgSearchIndex:
             self._sizes = None
             self._contains.clear()
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
         """After this process wrote: sizes and the words holding a character are read again (cheap)."""
         with self._lock:
             self._sizes = None
@@ -146,7 +146,7 @@ class PgSearchIndex:
                 return WriteReport(ok=False, detail=OUTDATED)
             for batch in chunks(rows, BATCH):
                 self.store.write(conn, batch)
-        self._changed()
+        self.changed()
         return WriteReport(ok=True, count=len(rows))
 
     def delete(self, doc_ids: Iterable[str]) -> WriteReport:
@@ -157,7 +157,7 @@ class PgSearchIndex:
             if conn is None:
                 return WriteReport(ok=False, detail=BUSY)
             self.store.delete(conn, ids)
-        self._changed()
+        self.changed()
         return WriteReport(ok=True, count=len(ids))
 
     def rebuild(

@@ -119,6 +119,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from webapp.errors import register_error_handlers
     from webapp.main.workbench import register_workbench
     from webapp.replica import register_read_routing
+    from webapp.search import inline  # noqa: F401 - search documents written in the transaction (PostgreSQL)
     from webapp.search.cli import register_search_cli
     from webapp.security_headers import register_security_headers
     from webapp.templating import register_template_helpers

@@ -105,7 +105,7 @@ def _write(
     return outcome
 
 
-def _beyond_registry(session: Session, last_action: dict[str, str]) -> list[str]:
+def beyond_registry(session: Session, last_action: dict[str, str]) -> list[str]:
     """Documents of kinds the registry's services cannot queue (review conclusions) that repeat facts of the works
     changed in this batch: written with them, so a reclassified work's reviews show its new verdict."""
     works = [int(key) for doc_id, action in last_action.items() if action != outbox.OutboxAction.DELETE
@@ -126,7 +126,7 @@ def _apply_batch(session: Session, index: SearchBackend, limit: int, after_id: i
         row_ids.setdefault(row.doc_id, []).append(row.id)
         last_action[row.doc_id] = row.action
     last_id = rows[-1].id
-    for doc_id in _beyond_registry(session, last_action):
+    for doc_id in beyond_registry(session, last_action):
         last_action.setdefault(doc_id, outbox.OutboxAction.UPSERT)
         row_ids.setdefault(doc_id, [])
     docs: list[search_docs.Document] = []
