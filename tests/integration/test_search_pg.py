@@ -136,3 +136,22 @@ def test_recall_and_mrr_on_the_labelled_set(pg):
     assert pg.rebuild(LABELLED, len(LABELLED)).ok
     recall, mrr, _ = evaluate(engine_ranker(pg)).overall()  # type: ignore[arg-type]
     assert recall >= RECALL_TARGET and mrr >= MRR_TARGET, f"recall@10 {recall:.3f}, MRR {mrr:.3f}"
+
+
+def test_a_rebuild_by_worker_processes_finds_what_one_process_finds(pg, monkeypatch):
+    docs = [doc(f"plan:{n}", f"方案{n}", "深基坑 钢支撑" if n % 2 else "塔吊 附着") for n in range(30)]
+    assert pg.rebuild(docs, len(docs)).ok
+    alone = find(pg, "深基坑", per_page=100)
+    monkeypatch.setattr("search_index.pg_index.PARALLEL_MIN_DOCS", 10)
+    assert pg.rebuild(docs, len(docs)).ok
+    together = find(pg, "深基坑", per_page=100)
+    assert [(h.doc_id, h.score) for h in together.hits] == [(h.doc_id, h.score) for h in alone.hits]
+    assert together.total == 15
+
+    def broken():
+        yield from docs[:12]
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        pg.rebuild(broken(), 30)
+    assert find(pg, "深基坑").total == 15  # the live table as it was
