@@ -62,6 +62,11 @@ STATS_SECONDS = 300.0
 SIZES_SECONDS = 30.0
 FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
 CONTAINS_CANDIDATES = 2000
+# The documents of a result ranked exactly (reading their whole vectors), chosen by a score read from their rows.
+RERANK = 400
+# Memory for one search's bitmaps and sorts: with the default 4 MB a bitmap of 100,000 documents turns lossy and
+# every row of its pages is checked again (each document's vectors read) - most of a page's time.
+WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
 HEADS = f"""
 WITH found AS (
@@ -319,6 +324,7 @@ class PgSearchIndex:
         self.ensure()
         parsed = parse_query(request.q)
         with self.engine.connect() as conn:
+            conn.execute(text(WORK_MEM))
             if not self.is_current(conn):
                 return SearchResult(0, [], {}, request.page, request.per_page, message=OUTDATED)
             stats = self._stats(conn)
@@ -351,10 +357,10 @@ class PgSearchIndex:
         heads, and the older versions folded under them."""
         sql = compiler.sql
         if by_date:
-            page = f"SELECT doc_id, date, 0 AS score FROM heads ORDER BY date DESC, doc_id DESC LIMIT {sql.bind(count)}"
+            page = (f"SELECT doc_id, date, kind, plan_key, 0 AS score FROM heads ORDER BY date DESC, doc_id DESC "
+                    f"LIMIT {sql.bind(count)}")  # fmt: skip
         else:
-            compiler.prepare(q)
-            page = self._scoring(compiler, compiler.score(q), "heads", sql.bind(count))
+            page = self._scoring(compiler, q, "heads", sql.bind(count))
         columns = ", ".join(FACET_COLUMNS)
         sets = ", ".join(f"({c})" for c in FACET_COLUMNS)
         blanks = ", ".join(["NULL"] * (len(FACET_COLUMNS) - 3))
@@ -364,9 +370,8 @@ class PgSearchIndex:
             "firms AS (SELECT e, count(*) AS n FROM heads, unnest(enterprise_ids) AS e GROUP BY e "
             "ORDER BY n DESC, e LIMIT 1000), "
             f"page AS MATERIALIZED ({page}), "
-            "older AS (SELECT h.doc_id AS head, r.doc_id, r.plan_version FROM page p JOIN heads h ON h.doc_id = p.doc_id "
-            "JOIN ranked r ON h.kind = 'plan' AND h.plan_key <> '' AND r.kind = 'plan' AND r.plan_key = h.plan_key "
-            "AND r.rn > 1) "
+            "older AS (SELECT p.doc_id AS head, r.doc_id, r.plan_version FROM page p JOIN ranked r "
+            "ON p.kind = 'plan' AND p.plan_key <> '' AND r.kind = 'plan' AND r.plan_key = p.plan_key AND r.rn > 1) "
             f"SELECT 'c' AS part, g, {columns}, n, CAST(NULL AS float8) AS score FROM counts "
             f"UNION ALL SELECT 'e', NULL, CAST(e AS text), NULL, NULL, {blanks}, n, NULL FROM firms "
             f"UNION ALL SELECT 'p', NULL, doc_id, date, NULL, {blanks}, NULL, score FROM page "
@@ -405,22 +410,27 @@ class PgSearchIndex:
             ]
         return total, facets, [(d, score) for d, _, score in ranked], older
 
-    def _scoring(self, compiler: Compiler, score: str, source: str, limit: str) -> str:
-        """The best documents of ``source`` (a CTE of doc_ids) by ``score``: their vectors are read once per
-        document into plain copies (``|| ''``; OFFSET 0 keeps the subquery whole), then each word's ts_rank reads
-        the copy."""
+    def _scoring(self, compiler: Compiler, q: wq.Query, source: str, limit: str) -> str:
+        """The best documents of ``source`` (a CTE of doc_ids): the ``RERANK`` best by ``Compiler.pre_score``
+        (read from the rows themselves), then those by the exact score, their vectors read once per document into
+        plain copies (``|| ''``; OFFSET 0 keeps the subquery whole) for each word's ts_rank. A result of up to
+        ``RERANK`` documents is ranked exactly; a larger one as the Whoosh backend ranks among champions."""
+        compiler.prepare(q)
+        score, pre = compiler.score(q), compiler.pre_score(q, "p")
         copies = [f"d.{VECTORS[f][0]} || CAST('' AS tsvector) AS {VECTORS[f][0]}, d.{VECTORS[f][1]}"
                   for f in sorted(compiler.columns)]  # fmt: skip
         codes = ", ".join(f"d.{c}" for c in ("kind", "city", "district", "category", "verdict", "conclusion", "year",
-                                             "project_id"))  # fmt: skip
+                                             "project_id", "plan_key"))  # fmt: skip
         inner = ", ".join(["d.doc_id", "d.date", codes, *copies])
-        return (f"SELECT v.doc_id, v.date, {score} AS score FROM (SELECT {inner} FROM {source} s "
+        chosen = (f"SELECT p.doc_id FROM {source} s JOIN {TABLE} p ON p.doc_id = s.doc_id "
+                  f"ORDER BY {pre} DESC, p.doc_id LIMIT GREATEST({RERANK}, {limit})")  # fmt: skip
+        return (f"SELECT v.doc_id, v.date, v.kind, v.plan_key, {score} AS score FROM (SELECT {inner} FROM ({chosen}) s "
                 f"JOIN {TABLE} d ON d.doc_id = s.doc_id OFFSET 0) v ORDER BY score DESC, v.doc_id LIMIT {limit}")  # fmt: skip
 
-    def _scored(self, conn: Connection, compiler: Compiler, prefix: str, source: str, score: str,
+    def _scored(self, conn: Connection, compiler: Compiler, q: wq.Query, prefix: str, source: str,
                 limit: str) -> list[tuple[str, float]]:  # fmt: skip
-        rows = conn.execute(text(prefix + self._scoring(compiler, score, source, limit)), compiler.sql.params)
-        return [(r[0], float(r[2])) for r in rows]
+        rows = conn.execute(text(prefix + self._scoring(compiler, q, source, limit)), compiler.sql.params)
+        return [(r[0], float(r[4])) for r in rows]
 
     def _hits(self, conn: Connection, page: list[tuple[str, float]], older: dict[str, list[str]],
               terms: tuple[str, ...]) -> list[Hit]:  # fmt: skip
@@ -490,12 +500,10 @@ class PgSearchIndex:
             if before is not None:
                 parts.append(f"d.date <> '' AND d.date <= {sql.bind(before)}")
             where = " AND ".join(p for p in parts if p != "TRUE")
-            compiler.prepare(q)
-            score = compiler.score(q)
-            ranked = self._scored(conn, compiler, f"WITH pool AS (SELECT d.doc_id FROM {TABLE} d WHERE {where}) ",
-                                  "pool", score, sql.bind(limit))  # fmt: skip
+            ranked = self._scored(conn, compiler, q, f"WITH pool AS (SELECT d.doc_id FROM {TABLE} d WHERE {where}) ",
+                                  "pool", sql.bind(limit))  # fmt: skip
             found = self._stored(conn, [d for d, _ in ranked])
-        return [_hit(found[d], score_, ()) for d, score_ in ranked]
+        return [_hit(found[d], s, ()) for d, s in ranked]
 
     def _key_terms(self, conn: Connection, stats: Stats, content: str) -> list[tuple[str, float]]:
         counts = Counter(

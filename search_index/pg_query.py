@@ -58,6 +58,7 @@ class Compiler:
         self.sql = sql
         self.columns: set[str] = set()  # the vectors the score reads
         self._df: dict[Leaf, int] = {}
+        self._approximate, self._alias = False, "v"
 
     # ---- matching
 
@@ -168,7 +169,18 @@ class Compiler:
 
     def score(self, q: wq.Query, top: bool = True) -> str:
         """The SQL score of the documents of alias ``v`` (whose vectors are plain copies: see ``ranked``)."""
-        return self._score(q, top) or "0"
+        self._approximate = False
+        return self._score(q, top) or "CAST(0 AS float8)"
+
+    def pre_score(self, q: wq.Query, alias: str) -> str:
+        """The score read from the row alone (alias ``alias``): the body's words from its key vector (its most
+        frequent words), no word pairs, an And nested in an Or counted as if it matched. It chooses the documents
+        that ``score`` then ranks exactly."""
+        self._approximate, self._alias = True, alias
+        try:
+            return self._score(q, True) or "CAST(0 AS float8)"
+        finally:
+            self._approximate, self._alias = False, "v"
 
     def _score(self, q: wq.Query, top: bool) -> str | None:
         if isinstance(q, Contains):
@@ -181,7 +193,7 @@ class Compiler:
             summed = _sum(
                 [self._score(c, False) for c in q.subqueries if not isinstance(c, wq.Not | wq.Every)]
             )
-            if summed is None or top:
+            if summed is None or top or self._approximate:
                 return summed
             return f"CASE WHEN {self.match(q, 'v')} THEN {summed} ELSE 0 END"
         if isinstance(q, BestOf):
@@ -195,12 +207,18 @@ class Compiler:
         df = self._df.get((column, word), 0)
         if not df:
             return None
-        self.columns.add(fieldname)
+        alias = "v"
+        if self._approximate:
+            if fieldname == "pairs":
+                return None
+            column, alias = ("key_v" if fieldname == "body" else column), self._alias
+        else:
+            self.columns.add(fieldname)
         weight = boost * idf(max(self.stats.doc_count, df), df)  # counts read at different moments
         avg = self.stats.avg_length(fieldname) or 1.0
         term = self.sql.bind(tsquery_term(word))
-        return (f"({weight:.6g} * ts_rank('{{1,1,1,1}}', v.{column}, CAST({term} AS tsquery), 0)"
-                f" / ({1 - B:.6g} + {B / avg:.6g} * v.{length}))")  # fmt: skip
+        return (f"({weight:.6g} * ts_rank('{{1,1,1,1}}', {alias}.{column}, CAST({term} AS tsquery), 0)"
+                f" / ({1 - B:.6g} + {B / avg:.6g} * {alias}.{length}))")  # fmt: skip
 
 
 def _text(value: Any) -> str:

@@ -14,6 +14,7 @@ new table, filled by a rebuild while searches go on reading the old one, then sw
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from search_index.schema import SCHEMA_VERSION
 TABLE = "search_document"
 LEXICON = "search_lexeme"
 META = "search_meta"
-VERSION = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}.pg1"
+VERSION = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}.pg2"
 # Field -> (vector column, length column); the vectors of free text, places and category names, and word pairs.
 VECTORS: dict[str, tuple[str, str]] = {
     "title": ("title_v", "title_len"),
@@ -39,6 +40,9 @@ VECTORS: dict[str, tuple[str, str]] = {
 # Single-valued codes compared as columns (filters, facets, field-prefixed query words).
 CODES = ("kind", "city", "district", "category", "verdict", "conclusion", "year", "project_id", "plan_key",
          "plan_version", "date")  # fmt: skip
+# The key vector: a document's most frequent body words (with their counts, as positions), small and kept in the
+# row itself, so a large result is pre-ranked without reading each document's whole body vector.
+KEY_WORDS = 24
 # Positions kept per lexeme: a word's weight in ts_rank stops growing long before (sum of 1/i², i ≤ 8, is 96 %
 # of its limit), and fewer positions keep a long plan's vector small.
 MAX_POSITIONS = 8
@@ -59,8 +63,16 @@ COLUMNS = f"""
     url text NOT NULL DEFAULT '',
     passages bytea,
     {", ".join(f"{v} tsvector NOT NULL DEFAULT ''" for v, _ in VECTORS.values())},
-    {", ".join(f"{n} integer NOT NULL DEFAULT 0" for _, n in VECTORS.values())}
+    {", ".join(f"{n} integer NOT NULL DEFAULT 0" for _, n in VECTORS.values())},
+    key_v tsvector NOT NULL DEFAULT ''
 """
+# The row keeps only codes, titles, lengths and the key vector: the large vectors and passages go to TOAST, so a
+# search reads a few thousand narrow pages, not a page per document; the key vector is never moved out.
+NARROW = [
+    "ALTER TABLE {t} SET (toast_tuple_target = 128)",
+    *(f"ALTER TABLE {{t}} ALTER COLUMN {c} SET STORAGE MAIN"
+      for c in ("key_v", "title_v", "units_v", "place_v", "category_v")),
+]  # fmt: skip
 INDEXES = [
     *(f"CREATE INDEX IF NOT EXISTS {{t}}_{v} ON {{t}} USING gin ({v})" for v, _ in VECTORS.values()),
     "CREATE INDEX IF NOT EXISTS {t}_enterprises ON {t} USING gin (enterprise_ids)",
@@ -68,7 +80,7 @@ INDEXES = [
     *(f"CREATE INDEX IF NOT EXISTS {{t}}_{c} ON {{t}} ({c})" for c in ("city", "category", "kind", "plan_key", "date")),
 ]  # fmt: skip
 INSERT_COLUMNS = ("doc_id", "version", *CODES, "published", "enterprise_ids", "expert_ids", "title", "url",
-                  "passages", *(v for v, _ in VECTORS.values()), *(n for _, n in VECTORS.values()))  # fmt: skip
+                  "passages", *(v for v, _ in VECTORS.values()), *(n for _, n in VECTORS.values()), "key_v")  # fmt: skip
 
 
 def _quote(lexeme: str) -> str:
@@ -112,14 +124,24 @@ def row(fields: dict[str, Any]) -> dict[str, Any]:
         source = fields.get(name, "")
         terms = _PAIRS.index_terms(source) if name == "pairs" else _WORDS.index_terms(source)
         values[column], values[length] = vector(terms) if source else ("", 0)
+        if name == "body":
+            values["key_v"] = key_vector(terms)
     return values
+
+
+def key_vector(terms: list[str]) -> str:
+    """The ``KEY_WORDS`` most frequent words of a body (two characters or more), each with its count (up to
+    ``MAX_POSITIONS``) as positions: what ts_rank reads of the body for a pre-ranking."""
+    counts = Counter(t for t in terms if len(t) > 1)
+    chosen = [t for t, _ in counts.most_common(KEY_WORDS)]
+    return vector(t for word in chosen for t in [word] * min(counts[word], MAX_POSITIONS))[0]
 
 
 INSERT = "INSERT INTO {t} ({cols}) VALUES ({vals}) ON CONFLICT (doc_id) DO UPDATE SET {sets}"
 
 
 def _insert_sql(table: str) -> str:
-    casts = {v: "::tsvector" for v, _ in VECTORS.values()}
+    casts = {v: "::tsvector" for v, _ in VECTORS.values()} | {"key_v": "::tsvector"}
     vals = ", ".join(f"CAST(:{c} AS tsvector)" if c in casts else f":{c}" for c in INSERT_COLUMNS)
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in INSERT_COLUMNS if c != "doc_id")
     return INSERT.format(t=table, cols=", ".join(INSERT_COLUMNS), vals=vals, sets=sets)
@@ -141,6 +163,8 @@ class Store:
 
     def create(self, conn: Connection, *, indexes: bool = True) -> None:
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {self.table} ({COLUMNS})"))
+        for statement in NARROW:
+            conn.execute(text(statement.format(t=self.table)))
         conn.execute(
             text(f"CREATE TABLE IF NOT EXISTS {LEXICON} (field text, term text, PRIMARY KEY (field, term))")
         )

@@ -155,3 +155,17 @@ def test_a_rebuild_by_worker_processes_finds_what_one_process_finds(pg, monkeypa
     with pytest.raises(RuntimeError):
         pg.rebuild(broken(), 30)
     assert find(pg, "深基坑").total == 15  # the live table as it was
+
+
+def test_a_large_result_is_ranked_exactly_among_the_documents_its_rows_put_first(pg, monkeypatch):
+    # Document n says 深基坑 n times in a body of the same length: the more, the better.
+    filler = "施工 方案 编制 依据 工程 概况 "
+    docs = [doc(f"plan:{n}", f"方案{n}", " ".join(["深基坑"] * (n % 9) + ["支护"] * (9 - n % 9)) + filler)
+            for n in range(1, 31)]  # fmt: skip
+    pg.upsert(docs)
+    exact = find(pg, "深基坑", per_page=5)
+    monkeypatch.setattr("search_index.pg_index.RERANK", 5)  # only 5 of the 26 found are ranked exactly
+    chosen = find(pg, "深基坑", per_page=5)
+    assert [h.doc_id for h in chosen.hits] == [h.doc_id for h in exact.hits]
+    assert [h.score for h in chosen.hits] == [h.score for h in exact.hits]
+    assert chosen.total == exact.total == 27  # n % 9 == 0 for 9, 18, 27: no 深基坑
