@@ -162,9 +162,11 @@ class Store:
     table: str = TABLE
 
     def create(self, conn: Connection, *, indexes: bool = True) -> None:
-        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {self.table} ({COLUMNS})"))
-        for statement in NARROW:
-            conn.execute(text(statement.format(t=self.table)))
+        if conn.execute(text("SELECT to_regclass(:t) IS NULL"), {"t": self.table}).scalar():
+            # (a table of an earlier layout is left as it is: outdated until a rebuild replaces it)
+            conn.execute(text(f"CREATE TABLE {self.table} ({COLUMNS})"))
+            for statement in NARROW:
+                conn.execute(text(statement.format(t=self.table)))
         conn.execute(
             text(f"CREATE TABLE IF NOT EXISTS {LEXICON} (field text, term text, PRIMARY KEY (field, term))")
         )
