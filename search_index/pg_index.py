@@ -68,18 +68,28 @@ RERANK = 400
 # every row of its pages is checked again (each document's vectors read) - most of a page's time.
 WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
+# What a pre-ranking reads of each found row (``Compiler.pre_score``): the small vectors and the lengths.
+CARRIED = ", d.title_v, d.units_v, d.place_v, d.category_v, d.key_v, d.title_len, d.units_len, d.body_len, " \
+          "d.place_len, d.category_len"  # fmt: skip
 HEADS = f"""
 WITH found AS (
     SELECT d.doc_id, d.plan_key, d.plan_version, d.date, {", ".join("d." + c for c in FACET_COLUMNS)},
-           d.enterprise_ids
+           d.enterprise_ids{{carried}}
     FROM {{table}} d WHERE {{where}}
 ), ranked AS (
-    SELECT found.*, row_number() OVER (
-        PARTITION BY CASE WHEN kind = 'plan' AND plan_key <> '' THEN 'k' || plan_key ELSE 'd' || doc_id END
-        ORDER BY plan_version DESC, doc_id DESC) AS rn
-    FROM found
-), heads AS (SELECT * FROM ranked WHERE rn = 1)
+    SELECT found.*, row_number() OVER (PARTITION BY plan_key ORDER BY plan_version DESC, doc_id DESC) AS rn
+    FROM found WHERE kind = 'plan' AND plan_key <> ''
+), heads AS (
+    SELECT found.*, CAST(1 AS bigint) AS rn FROM found WHERE NOT (kind = 'plan' AND plan_key <> '')
+    UNION ALL SELECT * FROM ranked WHERE rn = 1
+)
 """
+
+
+def heads_cte(where: str, *, carried: bool) -> str:
+    """The found documents and their heads (one per plan: its newest version found); ``carried`` keeps what a
+    pre-ranking reads."""
+    return HEADS.format(table=TABLE, where=where, carried=CARRIED if carried else "")
 
 
 class PgSearchIndex:
@@ -102,6 +112,11 @@ class PgSearchIndex:
         if self._ready:
             return
         with self.engine.begin() as conn:
+            present = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL AND to_regclass(:m) IS NOT NULL"),
+                                   {"t": TABLE, "m": META}).scalar()  # fmt: skip
+            if present:  # no lock to wait for (a rebuild holds it for minutes)
+                self._ready = True
+                return
             conn.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"))
             exists = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": TABLE}).scalar()
             self.store.create(conn)
@@ -141,11 +156,12 @@ class PgSearchIndex:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection | None]:
-        """A transaction holding the writers' lock, or None when it could not be had in ``lock_timeout``."""
+        """A transaction holding the writers' (shared) lock, or None when a rebuild kept it past ``lock_timeout``."""
         self.ensure()
         with self.engine.begin() as conn:
             deadline = time.monotonic() + self.lock_timeout
-            while not conn.execute(text(f"SELECT pg_try_advisory_xact_lock({LOCK_KEY})")).scalar():
+            # shared among writers (each row is written whole, the lexicon only grows); a rebuild's is exclusive
+            while not conn.execute(text(f"SELECT pg_try_advisory_xact_lock_shared({LOCK_KEY})")).scalar():
                 if time.monotonic() >= deadline:
                     yield None
                     return
@@ -331,9 +347,9 @@ class PgSearchIndex:
             sql = SqlQuery()
             compiler = Compiler(stats, sql)
             where = compiler.where(parsed.query, request.allowed, request.filters)  # type: ignore[arg-type]
-            cte = HEADS.format(table=TABLE, where=where)
             start, end = (request.page - 1) * request.per_page, request.page * request.per_page
             by_date = request.sort == "date" or isinstance(parsed.query, wq.Every)
+            cte = heads_cte(where, carried=not by_date)
             total, facets, page, older = self._answer(conn, compiler, cte, parsed.query, end, by_date)
             hits = self._hits(conn, page[start:], older, parsed.terms)
             partial, partial_total = self._partial(conn, parsed, request, where, sql, total, start, end)
@@ -360,14 +376,14 @@ class PgSearchIndex:
             page = (f"SELECT doc_id, date, kind, plan_key, 0 AS score FROM heads ORDER BY date DESC, doc_id DESC "
                     f"LIMIT {sql.bind(count)}")  # fmt: skip
         else:
-            page = self._scoring(compiler, q, "heads", sql.bind(count))
+            page = self._scoring(compiler, q, "heads", sql.bind(count), carried=True)
         columns = ", ".join(FACET_COLUMNS)
         sets = ", ".join(f"({c})" for c in FACET_COLUMNS)
         blanks = ", ".join(["NULL"] * (len(FACET_COLUMNS) - 3))
         statement = (
             f"{cte}, counts AS (SELECT {columns}, GROUPING({columns}) AS g, count(*) AS n FROM heads "
             f"GROUP BY GROUPING SETS ({sets}, ())), "
-            "firms AS (SELECT e, count(*) AS n FROM heads, unnest(enterprise_ids) AS e GROUP BY e "
+            "firms AS (SELECT e, count(*) AS n FROM (SELECT unnest(enterprise_ids) AS e FROM heads) AS x GROUP BY e "
             "ORDER BY n DESC, e LIMIT 1000), "
             f"page AS MATERIALIZED ({page}), "
             "older AS (SELECT p.doc_id AS head, r.doc_id, r.plan_version FROM page p JOIN ranked r "
@@ -410,7 +426,9 @@ class PgSearchIndex:
             ]
         return total, facets, [(d, score) for d, _, score in ranked], older
 
-    def _scoring(self, compiler: Compiler, q: wq.Query, source: str, limit: str) -> str:
+    def _scoring(
+        self, compiler: Compiler, q: wq.Query, source: str, limit: str, carried: bool = False
+    ) -> str:
         """The best documents of ``source`` (a CTE of doc_ids): the ``RERANK`` best by ``Compiler.pre_score``
         (read from the rows themselves), then those by the exact score, their vectors read once per document into
         plain copies (``|| ''``; OFFSET 0 keeps the subquery whole) for each word's ts_rank. A result of up to
@@ -422,8 +440,10 @@ class PgSearchIndex:
         codes = ", ".join(f"d.{c}" for c in ("kind", "city", "district", "category", "verdict", "conclusion", "year",
                                              "project_id", "plan_key"))  # fmt: skip
         inner = ", ".join(["d.doc_id", "d.date", codes, *copies])
-        chosen = (f"SELECT p.doc_id FROM {source} s JOIN {TABLE} p ON p.doc_id = s.doc_id "
-                  f"ORDER BY {pre} DESC, p.doc_id LIMIT GREATEST({RERANK}, {limit})")  # fmt: skip
+        rows = f"{source} p" if carried else f"{source} s JOIN {TABLE} p ON p.doc_id = s.doc_id"
+        chosen = (
+            f"SELECT p.doc_id FROM {rows} ORDER BY {pre} DESC, p.doc_id LIMIT GREATEST({RERANK}, {limit})"
+        )
         return (f"SELECT v.doc_id, v.date, v.kind, v.plan_key, {score} AS score FROM (SELECT {inner} FROM ({chosen}) s "
                 f"JOIN {TABLE} d ON d.doc_id = s.doc_id OFFSET 0) v ORDER BY score DESC, v.doc_id LIMIT {limit}")  # fmt: skip
 
@@ -463,7 +483,7 @@ class PgSearchIndex:
         shown = compiler.where(parsed.query, request.allowed, request.filters, alias="s")  # type: ignore[arg-type]
         others = (f"({where}) AND NOT ({strict}) AND NOT (d.kind = 'plan' AND d.plan_key <> '' AND d.plan_key IN "
                   f"(SELECT s.plan_key FROM {TABLE} s WHERE {shown} AND s.plan_key <> ''))")  # fmt: skip
-        cte = HEADS.format(table=TABLE, where=others)
+        cte = heads_cte(others, carried=True)
         count, _, ranked, older = self._answer(conn, compiler, cte, broad.query, end - total, by_date=False)
         return self._hits(conn, ranked, older, broad.terms), count
 

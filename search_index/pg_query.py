@@ -183,6 +183,8 @@ class Compiler:
             self._approximate, self._alias = False, "v"
 
     def _score(self, q: wq.Query, top: bool) -> str | None:
+        if self._approximate and isinstance(q, Contains | BestOf):
+            return self._grouped(q)
         if isinstance(q, Contains):
             return _greatest([self._word(q.fieldname, w, q.boost) for w in self.words(q)])
         if isinstance(q, wq.Term):
@@ -201,6 +203,36 @@ class Compiler:
         if isinstance(q, wq.Or):
             return _sum([self._score(c, False) for c in q.subqueries])
         return None
+
+    def _grouped(self, q: wq.Query) -> str | None:
+        """A pre-score of the spellings of one word (or a character's words): one ts_rank per field of all of
+        them at once, weighed by the best of their weights, instead of one per spelling and field."""
+        groups: dict[str, tuple[list[str], float]] = {}
+        pending: list[wq.Query] = [q]
+        while pending:
+            part = pending.pop()
+            if isinstance(part, Contains):
+                pending.extend(wq.Term(part.fieldname, w, boost=part.boost) for w in self.words(part))
+            elif isinstance(part, wq.Term) and part.fieldname in VECTORS and part.fieldname != "pairs":
+                word = _text(part.text)
+                df = self._df.get((VECTORS[part.fieldname][0], word), 0)
+                if df:
+                    words, best = groups.get(part.fieldname, ([], 0.0))
+                    groups[part.fieldname] = (
+                        [*words, word],
+                        max(best, part.boost * idf(max(self.stats.doc_count, df), df)),
+                    )
+            elif isinstance(part, wq.CompoundQuery | wq.BinaryQuery):
+                pending.extend(c for c in part.subqueries if not isinstance(c, wq.Not))
+        found = []
+        for fieldname, (words, weight) in groups.items():
+            column, length = VECTORS[fieldname]
+            column = "key_v" if fieldname == "body" else column
+            avg = self.stats.avg_length(fieldname) or 1.0
+            term = self.sql.bind(" | ".join(tsquery_term(w) for w in dict.fromkeys(words)))
+            found.append(f"({weight:.6g} * ts_rank('{{1,1,1,1}}', {self._alias}.{column}, CAST({term} AS tsquery), 0)"
+                         f" / ({1 - B:.6g} + {B / avg:.6g} * {self._alias}.{length}))")  # fmt: skip
+        return _sum(found)
 
     def _word(self, fieldname: str, word: str, boost: float) -> str | None:
         column, length = VECTORS[fieldname]
