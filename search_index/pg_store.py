@@ -27,7 +27,7 @@ from search_index.schema import SCHEMA_VERSION
 TABLE = "search_document"
 LEXICON = "search_lexeme"
 META = "search_meta"
-VERSION = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}.pg2"
+VERSION = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}.pg3"
 # Field -> (vector column, length column); the vectors of free text, places and category names, and word pairs.
 VECTORS: dict[str, tuple[str, str]] = {
     "title": ("title_v", "title_len"),
@@ -71,7 +71,7 @@ COLUMNS = f"""
 NARROW = [
     "ALTER TABLE {t} SET (toast_tuple_target = 128)",
     *(f"ALTER TABLE {{t}} ALTER COLUMN {c} SET STORAGE MAIN"
-      for c in ("key_v", "title_v", "units_v", "place_v", "category_v")),
+      for c in ("key_v", "title_v", "units_v", "place_v", "category_v", "enterprise_ids", "expert_ids")),
 ]  # fmt: skip
 INDEXES = [
     *(f"CREATE INDEX IF NOT EXISTS {{t}}_{v} ON {{t}} USING gin ({v})" for v, _ in VECTORS.values()),
