@@ -57,7 +57,7 @@ LOCK_KEY = "hashtext(current_schema() || '.search_document')"
 BUILD_TABLE = f"{TABLE}_build"
 BATCH = 200
 # Document frequencies change slowly: read again after this many seconds; the table's size and average lengths,
-# and the words holding a character, after SIZES_SECONDS (and at once after this process writes).
+# after SIZES_SECONDS (and at once after this process writes); the words holding a character after STATS_SECONDS.
 STATS_SECONDS = 300.0
 SIZES_SECONDS = 30.0
 FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
@@ -144,10 +144,10 @@ class PgSearchIndex:
             self._contains.clear()
 
     def changed(self) -> None:
-        """After this process wrote: sizes and the words holding a character are read again (cheap)."""
+        """After this process wrote: the table's size and average lengths are read again (cheap); the words holding
+        a character are kept (``STATS_SECONDS``): scanning the lexicon for them costs more than a search."""
         with self._lock:
             self._sizes = None
-            self._contains.clear()
 
     def warm(self) -> None:
         self.ensure()
@@ -321,7 +321,7 @@ class PgSearchIndex:
         ``expansion.MAX_PER_CHAR`` most documents use (as the Whoosh backend chooses them)."""
         key = (fieldname, char)
         known = self._contains.get(key)
-        if known is not None and time.monotonic() - known[0] < SIZES_SECONDS:
+        if known is not None and time.monotonic() - known[0] < STATS_SECONDS:
             return known[1]
         terms = [r[0] for r in conn.execute(
             text(f"SELECT term FROM {LEXICON} WHERE field = :f AND strpos(term, :c) > 0 ORDER BY length(term), term "
