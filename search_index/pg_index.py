@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
@@ -95,8 +95,12 @@ def heads_cte(where: str, *, carried: bool) -> str:
 class PgSearchIndex:
     """The search table of one database. Thread-safe: each call takes its own connection from the pool."""
 
-    def __init__(self, engine: Engine, *, lock_timeout: float = 5.0) -> None:
+    def __init__(
+        self, engine: Engine, *, lock_timeout: float = 5.0, reader: Callable[[], Engine | None] | None = None
+    ) -> None:
         self.engine = engine
+        # Where searches read, when it says (a streaming replica for a lag-tolerant page); else ``engine``.
+        self.reader = reader
         self.lock_timeout = lock_timeout
         self.store = Store()
         self._lock = threading.Lock()
@@ -336,10 +340,13 @@ class PgSearchIndex:
 
     # ---- reads
 
+    def _reading(self) -> Engine:
+        return (self.reader() if self.reader is not None else None) or self.engine
+
     def search(self, request: SearchRequest) -> SearchResult:
         self.ensure()
         parsed = parse_query(request.q)
-        with self.engine.connect() as conn:
+        with self._reading().connect() as conn:
             conn.execute(text(WORK_MEM))
             if not self.is_current(conn):
                 return SearchResult(0, [], {}, request.page, request.per_page, message=OUTDATED)
@@ -497,7 +504,7 @@ class PgSearchIndex:
         if not isinstance(grant, Allowed):
             raise TypeError("allowed must be an Allowed or 'all'")
         self.ensure()
-        with self.engine.connect() as conn:
+        with self._reading().connect() as conn:
             stored = self._stored(conn, [doc_id]).get(doc_id)
             if stored is None:
                 return []

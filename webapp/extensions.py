@@ -13,7 +13,7 @@ from knowledge.db import Base
 from search_index.backend import SearchBackend
 from search_index.index import SearchIndex
 from search_index.pg_index import PgSearchIndex
-from webapp.replica import RoutingSession
+from webapp.replica import RoutingSession, read_engine
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate(render_as_batch=True, compare_type=True)
@@ -28,7 +28,7 @@ def search_index() -> SearchBackend:
     index: SearchBackend | None = current_app.extensions.get("search_index")
     if index is None:
         if current_app.config["SEARCH_BACKEND"] == "postgres":
-            index = PgSearchIndex(db.engine)
+            index = PgSearchIndex(db.engine, reader=read_engine)
         else:
             index = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
         current_app.extensions["search_index"] = index

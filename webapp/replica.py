@@ -85,6 +85,15 @@ def replica_engine(url: str) -> sa.Engine:
     return engine
 
 
+def read_engine() -> sa.Engine | None:
+    """The replica engine when this request may read it (a lag-tolerant GET of a session that has not just
+    written), else None: the search table's reads follow the same rule as ``db.session``'s."""
+    if has_request_context() and g.get("read_replica", False):
+        engine: sa.Engine | None = current_app.extensions.get(EXTENSION)
+        return engine
+    return None
+
+
 def register_read_routing(app: Flask) -> None:
     """With DATABASE_REPLICA_URL set: route lag-tolerant GETs to the replica, and after any write request keep
     that browser session on the primary for REPLICA_AFTER_WRITE_SECONDS (read-your-writes). Registered after

@@ -57,5 +57,7 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Se
     assert built.upsert(DOCS).ok
     yield built
     if isinstance(built, PgSearchIndex):
-        built.drop()
+        with built.engine.begin() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar()
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))  # the module's own schema
         built.engine.dispose()

@@ -181,3 +181,33 @@ def test_without_a_replica_every_page_reads_the_primary(
     assert replica.EXTENSION not in plain.extensions
     with plain.app_context():
         db.engine.dispose()
+
+
+def test_the_search_table_is_read_where_the_page_reads(app: Flask, admin: Account, clock: Clock) -> None:
+    """With the PostgreSQL search backend, the search page reads the replica's search table like its other reads,
+    and a session that just wrote reads the primary's."""
+    if not PG_URL:
+        pytest.skip("the PostgreSQL search backend runs on PostgreSQL")
+    from search_index.pg_index import PgSearchIndex
+    from webapp.extensions import search_index
+
+    app.config["SEARCH_BACKEND"] = "postgres"
+    replica_url = app.config["DATABASE_REPLICA_URL"]
+    for url, options, title in ((app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+                                 "主库里的深基坑方案"), (replica_url, {}, "副本里的深基坑方案")):  # fmt: skip
+        writer = PgSearchIndex(sa.create_engine(url, **options))
+        assert writer.upsert([{"doc_id": "plan:1", "kind": "plan", "title": title, "body": "深基坑 支护"}]).ok
+        writer.engine.dispose()
+    with app.app_context():
+        assert isinstance(search_index(), PgSearchIndex)
+    client = app.test_client()
+    login(client, admin)
+    clock.now += WINDOW + 1
+
+    found = client.get("/search/?q=深基坑").get_data(as_text=True)
+    assert "副本里的深基坑方案" in found and "主库里的深基坑方案" not in found
+    form = {"name": "刚登记的单位", "credit_code": credit_code(), "type": EnterpriseType.CONSTRUCTOR.value,
+            "city": City.SUZHOU.value}  # fmt: skip
+    assert client.post("/enterprises/new", data=form).status_code == 302
+    found = client.get("/search/?q=深基坑").get_data(as_text=True)
+    assert "主库里的深基坑方案" in found and "副本里的深基坑方案" not in found
