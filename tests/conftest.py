@@ -45,6 +45,7 @@ import knowledge.site.hazard_models  # noqa: F401
 import knowledge.site.inspection_models  # noqa: F401
 import knowledge.site.models  # noqa: F401
 from knowledge.db import Base
+from search_index.backend import default_backend
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
@@ -127,8 +128,9 @@ SEARCH_TABLES = "search_document, search_document_build, search_lexeme, search_m
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With the apps searching on PostgreSQL (TEST_SEARCH_BACKEND=postgres), tests of Whoosh's internals skip."""
-    if os.environ.get("TEST_SEARCH_BACKEND") == "postgres":
+    """With the apps searching on PostgreSQL (the default there, or TEST_SEARCH_BACKEND=postgres), tests of
+    Whoosh's internals skip: they run on SQLite, where the apps search with Whoosh."""
+    if (os.environ.get("TEST_SEARCH_BACKEND") or default_backend(PG_URL)) == "postgres":
         skip = pytest.mark.skip(reason="a test of the Whoosh index; the apps search on PostgreSQL")
         for item in items:
             if item.get_closest_marker("whoosh_only"):

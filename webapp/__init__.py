@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from knowledge.db import MAX_KEY
+from search_index.backend import default_backend
 from webapp.config import Config, is_loopback_url
 
 
@@ -60,6 +61,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
     app.config.update(overrides)
+    if not app.config.get("SEARCH_BACKEND"):  # the tests' config: the default of the database they were given
+        app.config["SEARCH_BACKEND"] = default_backend(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
     # Every file the app writes (database, uploads, index, backups, keys) is its own account's only.
     os.umask(0o077)
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -181,8 +181,9 @@ class TestConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.SEARCH_BACKGROUND_WRITER = False  # tests start a writer themselves when they need one
         self.SEARCH_WARM = False
-        # The suite's apps search with Whoosh unless asked (tests of the PostgreSQL backend set it themselves).
-        self.SEARCH_BACKEND = os.environ.get("TEST_SEARCH_BACKEND", "whoosh")
+        # The suite's apps search as production would on their database (empty: ``create_app`` takes the
+        # database's default, the search table on PostgreSQL), unless TEST_SEARCH_BACKEND names one.
+        self.SEARCH_BACKEND = os.environ.get("TEST_SEARCH_BACKEND", "")
         # Cheap scrypt parameters in tests only: the production method is checked by its own test.
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
         self.DASHBOARD_FRESH_SECONDS = 0.0  # tests change the data between views; the cache has its own tests
