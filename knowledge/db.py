@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -73,3 +75,36 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# psycopg forgets every prepared statement of a connection on ROLLBACK (it clears its cache), and SQLAlchemy ends
+# with a ROLLBACK every transaction it did not commit: a request that only read (most page views, and the read
+# after a commit) left its connection with none, so every request planned its statements again (a draw's opening
+# statement: 3.3 ms of planning for 1.3 ms of work). A transaction that sent nothing but SELECT and SHOW ends
+# with COMMIT instead, which for PostgreSQL is the same as a rollback (it wrote nothing; the locks and settings
+# it took end either way), so the connection keeps its prepared statements. Anything else, a savepoint included,
+# and a failed transaction, roll back as before.
+_READS = re.compile(r"\s*(SELECT|SHOW)\b", re.IGNORECASE)
+_WROTE = "transaction_wrote"
+
+
+@event.listens_for(Engine, "begin")
+def _begun(conn: Any) -> None:
+    conn.info[_WROTE] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _statement(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    if not _READS.match(statement):
+        conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "rollback")
+def _read_only_commits(conn: Any) -> None:
+    if conn.dialect.driver != "psycopg" or conn.info.get(_WROTE, True):
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and dbapi.info.transaction_status == TransactionStatus.INTRANS:
+        dbapi.commit()  # the driver's rollback that follows finds no transaction and keeps the cache
