@@ -66,7 +66,11 @@ CONTAINS_CANDIDATES = 2000
 RERANK = 400
 # Memory for one search's bitmaps and sorts: with the default 4 MB a bitmap of 100,000 documents turns lossy and
 # every row of its pages is checked again (each document's vectors read) - most of a page's time.
-WORK_MEM = "SELECT set_config('work_mem', '64MB', true)"  # SET LOCAL, as a read (knowledge.db)
+# (``set_config``: SET LOCAL as a read, knowledge.db.) A search's statement is planned for its own words each time,
+# never by the generic plan a prepared statement falls back to: the words' frequencies decide the plan.
+WORK_MEM = (
+    "SELECT set_config('work_mem', '64MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
 
 # What a pre-ranking reads of each found row (``Compiler.pre_score``): the small vectors and the lengths.
 CARRIED = ", d.title_v, d.units_v, d.place_v, d.category_v, d.key_v, d.title_len, d.units_len, d.body_len, " \
