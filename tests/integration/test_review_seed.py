@@ -62,7 +62,7 @@ def all_reviews(session: Session) -> list[Review]:
 def test_reviews_of_every_conclusion_verify_as_current_and_their_draws_replay(session, seeded):
     summary, _ = seeded
     held = all_reviews(session)
-    assert len(held) == summary.reviews >= 30 and summary.elapsed_seconds < 10
+    assert len(held) == summary.reviews >= 30
     conclusions = Counter(reviews.current_report(r).conclusion for r in held)
     assert set(conclusions) == set(Conclusion), conclusions
     assert conclusions[Conclusion.PASS_AFTER_REVISION] > conclusions[Conclusion.FAIL]
