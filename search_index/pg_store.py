@@ -27,6 +27,8 @@ from search_index.schema import SCHEMA_VERSION
 TABLE = "search_document"
 LEXICON = "search_lexeme"
 META = "search_meta"
+# The advisory lock of the search table's writers: one per schema (the table lives in the connection's schema).
+LOCK_KEY = "hashtext(current_schema() || '.search_document')"
 VERSION = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}.pg3"
 # Field -> (vector column, length column); the vectors of free text, places and category names, and word pairs.
 VECTORS: dict[str, tuple[str, str]] = {

@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from search_index import analysis
 from search_index.backend import check_backend, default_backend
 from search_index.index import BUSY, OUTDATED
-from search_index.pg_index import LOCK_KEY, PgSearchIndex
-from search_index.pg_store import META, TABLE, vector
+from search_index.pg_index import PgSearchIndex
+from search_index.pg_store import LOCK_KEY, META, TABLE, vector
 from tests.integration.test_search_index import doc, find, ids
 from tests.integration.test_search_relevance import MRR_TARGET, RECALL_TARGET
 from tests.search_relevance.corpus import DOCS as LABELLED
@@ -142,7 +142,7 @@ def test_a_rebuild_by_worker_processes_finds_what_one_process_finds(pg, monkeypa
     docs = [doc(f"plan:{n}", f"方案{n}", "深基坑 钢支撑" if n % 2 else "塔吊 附着") for n in range(30)]
     assert pg.rebuild(docs, len(docs)).ok
     alone = find(pg, "深基坑", per_page=100)
-    monkeypatch.setattr("search_index.pg_index.PARALLEL_MIN_DOCS", 10)
+    monkeypatch.setattr("search_index.pg_build.PARALLEL_MIN_DOCS", 10)
     assert pg.rebuild(docs, len(docs)).ok
     together = find(pg, "深基坑", per_page=100)
     assert [(h.doc_id, h.score) for h in together.hits] == [(h.doc_id, h.score) for h in alone.hits]

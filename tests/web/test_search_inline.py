@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 from knowledge import outbox
 from knowledge.registry.models import Work
 from search_index.documents import make_doc_id
-from search_index.pg_index import LOCK_KEY, PgSearchIndex
+from search_index.pg_index import PgSearchIndex
+from search_index.pg_store import LOCK_KEY
 from search_index.query import Allowed, SearchRequest
 from tests.factories import make_project, make_work
 from webapp.extensions import db, search_index

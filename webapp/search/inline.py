@@ -22,8 +22,8 @@ from expert_pool.reviews.search_docs import CATALOGUE
 from knowledge import outbox
 from knowledge.db import utcnow
 from search_index.documents import to_fields
-from search_index.pg_index import LOCK_KEY, PgSearchIndex
-from search_index.pg_store import Store, row
+from search_index.pg_index import PgSearchIndex
+from search_index.pg_store import LOCK_KEY, Store, row
 from webapp.extensions import search_index
 from webapp.replica import RoutingSession
 from webapp.search.worker import beyond_registry
