@@ -133,6 +133,10 @@ def sign_acceptance(
     if len((opinion or "").strip()) > OPINION_MAX:
         raise ValidationError(f"验收意见不能超过{OPINION_MAX}个字符", field="opinion")
     _passing_report(session, installation)
+    # Parallel last signatures: lock the acceptance (PostgreSQL; SQLite serialises writers) before the insert,
+    # so the one that commits last sees all four and completes it. Locking after the insert deadlocked: each
+    # insert's foreign-key check holds a share lock on the acceptance that the other's FOR UPDATE waits on.
+    session.execute(select(JointAcceptance.id).where(JointAcceptance.id == acceptance.id).with_for_update())
     signature = JointAcceptanceSignature(
         acceptance_id=acceptance.id, party=party, enterprise_id=scope.enterprise_id, account_id=scope.account_id,
         signer_name=_signer(signer_name), opinion=(opinion or "").strip(), signed_on=today,
@@ -143,9 +147,6 @@ def sign_acceptance(
     except IntegrityError:
         session.rollback()
         raise DuplicateError(f"该联合验收已有{party.label}签字") from None
-    # Parallel last signatures: lock the acceptance (PostgreSQL; SQLite serialises writers) before counting,
-    # so the one that commits last sees all four and completes it.
-    session.execute(select(JointAcceptance.id).where(JointAcceptance.id == acceptance.id).with_for_update())
     signed = session.scalar(
         select(func.count(func.distinct(JointAcceptanceSignature.party))).where(
             JointAcceptanceSignature.acceptance_id == acceptance.id

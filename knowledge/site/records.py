@@ -300,6 +300,9 @@ def sign_acceptance(
     work = acceptance.work
     if not may_sign_acceptance(scope, work, kind):
         raise PermissionDenied(f"只能由本项目{kind.label}所在单位的账号以“{kind.label}”身份签字")
+    # The two signers at once: the acceptance is locked before the insert (PostgreSQL; SQLite serialises
+    # writers), so the second sees the first's signature and moves the works, whatever else serialises them.
+    session.execute(select(Acceptance.id).where(Acceptance.id == acceptance.id).with_for_update())
     signature = AcceptanceSignature(acceptance_id=acceptance.id, kind=kind, account_id=scope.account_id,
                                     signer_name=_text(signer_name, "签字人姓名", "signer_name", PERSON_MAX))  # fmt: skip
     session.add(signature)

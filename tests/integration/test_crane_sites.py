@@ -44,6 +44,7 @@ from tests.crane_site_factories import (
     render_sign,
 )
 from tests.factories import make_account, make_enterprise, make_project, make_work
+from tests.races import linger_after_flush
 from webapp.extensions import db
 
 ACCEPTED_ON = date(2026, 3, 15)
@@ -295,6 +296,7 @@ def test_the_last_two_parties_signing_at_once_complete_the_acceptance(app, sessi
 
     def run(own: Session, i: int) -> object:
         mine = own.get_one(JointAcceptance, acceptance.id)
+        linger_after_flush(own)  # both inserts written before either counts (a deadlock when it locked after)
         return site_acceptance.sign_acceptance(own, mine, last[i], signer_name="代表", scope=scopes[i],
                                                today=date(2026, 3, 17)).id  # fmt: skip
 
