@@ -20,7 +20,10 @@ from tests.inspection_factories import CATALOGUE_CLAUSE, CATALOGUE_KEY, GENERAL_
 from tests.site_factories import make_site_world, png_bytes
 from tests.web.test_api import assert_error, bearer
 
-TODAY = datetime.now(CST).date()
+
+def today():
+    """Read at each use: a module constant went stale when the suite crossed midnight in Beijing."""
+    return datetime.now(CST).date()
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def as_(client, world, who):
 
 def form_data(session, work, *, fails=None, skip=(), **extra):
     fails = fails or {}
-    data = {"inspected_on": TODAY.isoformat(), "inspectors": "周检查、吴检查", "note": "总体受控"}
+    data = {"inspected_on": today().isoformat(), "inspectors": "周检查、吴检查", "note": "总体受控"}
     for c in checklist_of(session, work):
         if c.key in skip:
             continue
@@ -66,7 +69,7 @@ def test_the_form_is_made_for_a_phone_at_the_site(client, session, world):
     assert page.count('name="photos-') == len(checklist_of(session, world.work))
     assert "btn btn-lg btn-outline-danger" in page and "不符合" in page and "不适用" in page
     assert CATALOGUE_CLAUSE in page and "住房和城乡建设部令第37号 第十六条" in page
-    assert 'enctype="multipart/form-data"' in page and f'value="{TODAY.isoformat()}"' in page
+    assert 'enctype="multipart/form-data"' in page and f'value="{today().isoformat()}"' in page
 
 
 def test_an_inspection_is_recorded_with_its_photo_and_hazards(client, session, world):
@@ -103,7 +106,7 @@ def test_a_photo_that_is_not_an_image_keeps_what_was_typed_and_saves_nothing(cli
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"result-2022-6-1": "conforms"}, "不属于该工程的检查表"),
-     ({"inspected_on": (TODAY + timedelta(days=1)).isoformat()}, "不能晚于今天"),
+     ({"inspected_on": (today() + timedelta(days=1)).isoformat()}, "不能晚于今天"),
      ({"inspectors": ""}, "请填写检查人员姓名"),
      ({f"note-{GENERAL_KEY}": "", f"result-{GENERAL_KEY}": "fails"}, "请写明发现的问题"),
      ({f"result-{CATALOGUE_KEY}": ""}, "还有1个检查项未填写检查结果")],
@@ -194,7 +197,7 @@ def test_the_list_shows_the_regulators_area_with_filters(client, app, session, w
     _recorded(client, session, world)
     page = as_(client, world, "regulator").get("/site/inspections").get_data(as_text=True)
     assert world.work.name in page and "共 1 条" in page
-    later = (TODAY + timedelta(days=1)).isoformat()
+    later = (today() + timedelta(days=1)).isoformat()
     assert world.work.name not in client.get(f"/site/inspections?date_from={later}").get_data(as_text=True)
     assert world.work.name not in as_(client, world, "other_city").get("/site/inspections").get_data(
         as_text=True
@@ -216,7 +219,7 @@ def test_api_records_and_reads_an_inspection(client, session, world):
     checklist = client.get(f"/api/v1/works/{world.work.id}/checklist", headers=headers).get_json()
     assert {"key": CATALOGUE_KEY, "text": "深基坑施工未进行第三方监测", "clause": CATALOGUE_CLAUSE,
             "hazard_key": CATALOGUE_KEY} in checklist  # fmt: skip
-    body = {"inspected_on": TODAY.isoformat(), "inspectors": ["周检查"],
+    body = {"inspected_on": today().isoformat(), "inspectors": ["周检查"],
             "items": api_items(session, world.work, {CATALOGUE_KEY: "未监测"})}  # fmt: skip
     created = client.post(f"/api/v1/works/{world.work.id}/inspections", json=body, headers=headers)
     assert created.status_code == 201, created.get_data(as_text=True)
@@ -233,7 +236,7 @@ def test_api_refusals_are_json_with_codes(client, app, session, world):
     other = bearer(session, world.accounts["other_city"])
     url = f"/api/v1/works/{world.work.id}/inspections"
     body = {
-        "inspected_on": TODAY.isoformat(),
+        "inspected_on": today().isoformat(),
         "inspectors": ["周检查"],
         "items": api_items(session, world.work),
     }
@@ -247,7 +250,7 @@ def test_api_refusals_are_json_with_codes(client, app, session, world):
     assert_error(
         client.post(url, json={**body, "inspected_on": "20260101"}, headers=reg), 400, "invalid_value"
     )
-    future = {**body, "inspected_on": (TODAY + timedelta(days=1)).isoformat()}
+    future = {**body, "inspected_on": (today() + timedelta(days=1)).isoformat()}
     assert_error(client.post(url, json=future, headers=reg), 422, "validation_error")
     assert_error(client.post(url, json=body, headers=gc), 403, "forbidden")
     assert_error(client.post(url, json=body, headers=other), 404, "not_found")
@@ -270,7 +273,7 @@ def test_api_refusals_are_json_with_codes(client, app, session, world):
 def test_api_careless_confirmation_records_once_per_expert(client, session, world):
     panel = make_panel(session, world.work, world.version)
     reg = bearer(session, world.accounts["regulator"])
-    body = {"inspected_on": TODAY.isoformat(), "inspectors": ["周检查"], "items": api_items(session, world.work),
+    body = {"inspected_on": today().isoformat(), "inspectors": ["周检查"], "items": api_items(session, world.work),
             "review_careless": True, "careless_note": "明显错误被论证通过"}  # fmt: skip
     found = client.post(f"/api/v1/works/{world.work.id}/inspections", json=body, headers=reg).get_json()
     url = f"/api/v1/inspections/{found['id']}/careless"
