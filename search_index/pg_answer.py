@@ -14,13 +14,10 @@ from search_index.pg_store import TABLE
 from search_index.view import FACETS
 
 FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
-# What a pre-ranking reads of each found row (``Compiler.pre_score``): the small vectors and the lengths.
-CARRIED = ", d.title_v, d.units_v, d.place_v, d.category_v, d.key_v, d.title_len, d.units_len, d.body_len, " \
-          "d.place_len, d.category_len"  # fmt: skip
 HEADS = f"""
 WITH found AS (
     SELECT d.doc_id, d.plan_key, d.plan_version, d.date, {", ".join("d." + c for c in FACET_COLUMNS)},
-           d.enterprise_ids{{carried}}
+           d.enterprise_ids{{pre}}
     FROM {{table}} d WHERE {{where}}
 ), ranked AS (
     SELECT found.*, row_number() OVER (PARTITION BY plan_key ORDER BY plan_version DESC, doc_id DESC) AS rn
@@ -32,10 +29,11 @@ WITH found AS (
 """
 
 
-def heads_cte(where: str, *, carried: bool) -> str:
-    """The found documents and their heads (one per plan: its newest version found); ``carried`` keeps what a
-    pre-ranking reads."""
-    return HEADS.format(table=TABLE, where=where, carried=CARRIED if carried else "")
+def heads_cte(where: str, *, pre: str | None) -> str:
+    """The found documents and their heads (one per plan: its newest version found); ``pre``, a pre-ranking
+    score over the row (alias ``d``), is computed as each found row is read, so the found rows stay narrow (the
+    vectors it reads are not copied along with them)."""
+    return HEADS.format(table=TABLE, where=where, pre=f", {pre} AS pre" if pre else "")
 
 
 class Answer(NamedTuple):

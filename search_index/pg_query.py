@@ -57,6 +57,10 @@ class Compiler:
         self.stats = stats
         self.sql = sql
         self.columns: set[str] = set()  # the vectors the score reads
+        # Whether the match holds a word that the GIN indexes find (then never read by testing every row: see
+        # ``pg_index.BY_INDEX``); a word under NOT does not count.
+        self.indexed = False
+        self._negated = False
         self._df: dict[Leaf, int] = {}
         self._approximate, self._alias = False, "v"
 
@@ -68,7 +72,11 @@ class Compiler:
         if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
             return "FALSE"
         if isinstance(q, wq.Not):
-            return f"NOT ({self.match(q.query, alias)})"
+            negated, self._negated = self._negated, True
+            try:
+                return f"NOT ({self.match(q.query, alias)})"
+            finally:
+                self._negated = negated
         if isinstance(q, wq.AndMaybe):
             return self.match(q.a, alias)
         if isinstance(q, wq.And):
@@ -105,6 +113,8 @@ class Compiler:
         column = VECTORS[fieldname][0]
         if alias == "v":  # a match inside a score reads the scored documents' copies
             self.columns.add(fieldname)
+        elif not self._negated:
+            self.indexed = True
         literal = " | ".join(tsquery_term(w) for w in dict.fromkeys(words))
         return f"{alias}.{column} @@ CAST({self.sql.bind(literal)} AS tsquery)"
 

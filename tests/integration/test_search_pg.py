@@ -8,12 +8,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from search_index import analysis
 from search_index.backend import check_backend, default_backend
 from search_index.index import BUSY, OUTDATED
-from search_index.pg_index import PgSearchIndex
+from search_index.pg_index import BY_INDEX, PgSearchIndex
 from search_index.pg_store import LOCK_KEY, META, TABLE, vector
 from tests.integration.test_search_index import doc, find, ids
 from tests.integration.test_search_relevance import MRR_TARGET, RECALL_TARGET
@@ -169,3 +169,24 @@ def test_a_large_result_is_ranked_exactly_among_the_documents_its_rows_put_first
     assert [h.doc_id for h in chosen.hits] == [h.doc_id for h in exact.hits]
     assert [h.score for h in chosen.hits] == [h.score for h in exact.hits]
     assert chosen.total == exact.total == 27  # n % 9 == 0 for 9, 18, 27: no 深基坑
+
+
+def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
+    """A search of words turns sequential scans off for its transaction (the planner tested every row's vectors
+    out of TOAST instead); one with no indexed word (everything, or a word under NOT) leaves them on."""
+    pg.upsert(
+        [doc("plan:1", "方案一", "深基坑 支护 深基坑 降水"), doc("plan:2", "方案二", "塔吊 基础 深基坑 支护")]
+    )
+    sent: list[str] = []
+    listen = lambda *args: sent.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(pg.engine, "before_cursor_execute", listen)
+    try:
+        for q, by_index in (("深基坑", True), ("单位:中建 塔吊", True), ("", False), ("-深基坑", False)):
+            sent.clear()
+            find(pg, q)
+            assert (BY_INDEX in sent) is by_index, q
+        sent.clear()
+        pg.more_like_this("plan:1", allowed="all", same_category=False)
+        assert BY_INDEX in sent
+    finally:
+        event.remove(pg.engine, "before_cursor_execute", listen)
