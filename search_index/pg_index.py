@@ -35,7 +35,18 @@ from search_index.pg_answer import Answer, answer, heads_cte
 from search_index.pg_build import BATCH, BUILD_TABLE
 from search_index.pg_query import Compiler, SqlQuery, Stats
 from search_index.pg_stats import TableStats
-from search_index.pg_store import LEXICON, LOCK_KEY, META, TABLE, VECTORS, VERSION, Store, chunks, row
+from search_index.pg_store import (
+    LEXICON,
+    LOCK_KEY,
+    META,
+    OBSOLETE,
+    TABLE,
+    VECTORS,
+    VERSION,
+    Store,
+    chunks,
+    row,
+)
 from search_index.query import (
     BROADER_BELOW,
     Allowed,
@@ -89,6 +100,8 @@ class PgSearchIndex:
             present = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL AND to_regclass(:m) IS NOT NULL"),
                                    {"t": TABLE, "m": META}).scalar()  # fmt: skip
             if present:  # no lock to wait for (a rebuild holds it for minutes)
+                for statement in OBSOLETE:
+                    conn.execute(text(statement.format(t=TABLE)))
                 self._ready = True
                 return
             conn.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"))

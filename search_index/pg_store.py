@@ -75,15 +75,16 @@ NARROW = [
     *(f"ALTER TABLE {{t}} ALTER COLUMN {c} SET STORAGE MAIN"
       for c in ("key_v", "title_v", "units_v", "place_v", "category_v", "enterprise_ids", "expert_ids")),
 ]  # fmt: skip
+# No index of a code the grants and filters compare (city, category, kind): with one, PostgreSQL chose to read
+# every document of four cities and test each one's words (their vectors read out of TOAST: 560 ms for one
+# character's words) where the words' GIN index finds them in 12 ms. A table made before loses them on first use.
+OBSOLETE = [f"DROP INDEX IF EXISTS {{t}}_{c}" for c in ("city", "category", "kind")]
 INDEXES = [
     *(f"CREATE INDEX IF NOT EXISTS {{t}}_{v} ON {{t}} USING gin ({v})" for v, _ in VECTORS.values()),
     "CREATE INDEX IF NOT EXISTS {t}_enterprises ON {t} USING gin (enterprise_ids)",
     "CREATE INDEX IF NOT EXISTS {t}_experts ON {t} USING gin (expert_ids)",
     *(f"CREATE INDEX IF NOT EXISTS {{t}}_{c} ON {{t}} ({c})" for c in ("plan_key", "date")),
-    # No index of a code the grants and filters compare (city, category, kind): with one, PostgreSQL chose to read
-    # every document of four cities and test each one's words (their vectors read out of TOAST: 560 ms for
-    # one character's words) where the words' GIN index finds them in 12 ms.
-    *(f"DROP INDEX IF EXISTS {{t}}_{c}" for c in ("city", "category", "kind")),
+    *OBSOLETE,
 ]  # fmt: skip
 INSERT_COLUMNS = ("doc_id", "version", *CODES, "published", "enterprise_ids", "expert_ids", "title", "url",
                   "passages", *(v for v, _ in VECTORS.values()), *(n for _, n in VECTORS.values()), "key_v")  # fmt: skip

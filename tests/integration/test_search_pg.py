@@ -190,3 +190,12 @@ def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
         assert BY_INDEX in sent
     finally:
         event.remove(pg.engine, "before_cursor_execute", listen)
+
+
+def test_a_table_made_before_loses_the_code_indexes_on_first_use(pg):
+    pg.ensure()
+    with pg.engine.begin() as conn:
+        conn.execute(text(f"CREATE INDEX {TABLE}_city ON {TABLE} (city)"))
+    PgSearchIndex(pg.engine).ensure()  # a node started after the upgrade
+    with pg.engine.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass(:i)"), {"i": f"{TABLE}_city"}).scalar() is None
