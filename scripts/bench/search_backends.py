@@ -2,7 +2,8 @@
 queries, at province scale and (PostgreSQL) at several times that.
 
 Run from the repository root:
-``.venv/bin/python scripts/bench/search_backends.py [--works 100000 --plans 20000 --reviews 46000] [--times 5]``
+``.venv/bin/python scripts/bench/search_backends.py [--works 100000 --plans 20000 --reviews 46000] [--times 5]
+[--postgres-only]``
 
 1. Documents from the demo generator (``knowledge.demo.generator``): works (title, units, place, category, verdict),
    plan versions with their sections, and review conclusions (the plan's measures sections as the panel's
@@ -185,6 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rebuild", action="store_true", help="build both again even when they hold the documents"
     )
+    parser.add_argument(
+        "--postgres-only",
+        action="store_true",
+        help="the PostgreSQL backend alone (no Whoosh build or timing)",
+    )
     args = parser.parse_args(argv)
     warm_up()
     url = make_url(args.database_url)
@@ -201,7 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs = lambda: documents(args.works, args.plans, args.reviews)  # noqa: E731
     print(f"documents: {args.works:,} works, {args.plans:,} plan versions, {args.reviews:,} reviews; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
-    if args.rebuild or not whoosh.health().ok or whoosh.doc_count() < total * 0.9:
+    if args.postgres_only:
+        pass
+    elif args.rebuild or not whoosh.health().ok or whoosh.doc_count() < total * 0.9:
         build("Whoosh", whoosh, docs, total)
     multiply(pg, 1)
     if args.rebuild or not pg.health().ok or pg.doc_count() < total * 0.9:
@@ -214,9 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     worst = {1: 0.0}
     for key, (label, queries) in QUERY_TYPES.items():
-        w, w_totals = timed(whoosh, key, queries, args.runs)
         p, p_totals = timed(pg, key, queries, args.runs)
         worst[1] = max(worst[1], p95(p))
+        if args.postgres_only:
+            print(f"{label:<34}{'-':>22}{statistics.median(p):>11.1f} / {p95(p):>6.1f} ms{'-':>11}   "
+                  + "; ".join(f"{p_totals[q]:,}" for q in queries))  # fmt: skip
+            continue
+        w, w_totals = timed(whoosh, key, queries, args.runs)
         print(f"{label:<34}{statistics.median(w):>9.1f} / {p95(w):>6.1f} ms{statistics.median(p):>11.1f} / "
               f"{p95(p):>6.1f} ms{p95(p) / p95(w):>10.1f}×   "
               + "; ".join(f"{w_totals[q]:,}|{p_totals[q]:,}" for q in queries))  # fmt: skip
