@@ -8,9 +8,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
+from search_index.documents import placed_snippets
 from search_index.facet_counts import top
 from search_index.pg_query import SqlQuery
 from search_index.pg_store import TABLE
+from search_index.query import Hit
 from search_index.view import FACETS
 
 FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
@@ -91,3 +93,20 @@ def answer(conn: Connection, sql: SqlQuery, cte: str, page: str, by_date: bool) 
     for name in FACETS:
         facets[name] = [(int(v) if name in ("year", "enterprise") else v, n) for v, n in top(counted[name])]
     return Answer(total, facets, [(d, score) for d, _, score in ranked], older)
+
+
+def hit_of(stored: dict[str, Any], score: float, terms: tuple[str, ...]) -> Hit:
+    """A stored row as a hit: its snippets placed where the words are."""
+    placed = placed_snippets(stored.get("passages"), terms)
+    return Hit(
+        doc_id=stored["doc_id"],
+        kind=stored.get("kind") or "",
+        title=stored.get("title") or "",
+        url=stored.get("url") or "",
+        city=stored.get("city") or "",
+        category=stored.get("category") or "",
+        date=stored.get("date") or "",
+        score=float(score or 0.0),
+        snippets=[fragment for _, fragment in placed],
+        places=[label for label, _ in placed],
+    )

@@ -21,7 +21,7 @@ from whoosh import query as wq
 
 from search_index import pg_build
 from search_index.analysis import words as analysed_words
-from search_index.documents import SearchDocument, likeness_text, placed_snippets, to_fields
+from search_index.documents import SearchDocument, likeness_text, to_fields
 from search_index.index import (
     BUSY,
     OUTDATED,
@@ -31,7 +31,7 @@ from search_index.index import (
     RebuildReport,
     WriteReport,
 )
-from search_index.pg_answer import Answer, answer, heads_cte
+from search_index.pg_answer import Answer, answer, heads_cte, hit_of
 from search_index.pg_build import BATCH, BUILD_TABLE
 from search_index.pg_query import Compiler, SqlQuery, Stats
 from search_index.pg_stats import TableStats
@@ -275,7 +275,7 @@ class PgSearchIndex:
         stored = self._stored(conn, heads + [d for head in heads for d in older.get(head, ())])
         hits = []
         for doc_id, score in page:
-            hit = _hit(stored[doc_id], score, terms)
+            hit = hit_of(stored[doc_id], score, terms)
             olds = [stored[d] for d in older.get(doc_id, ())]
             found = [OlderVersion(o["doc_id"], o["title"], o["url"], o["date"]) for o in olds]
             hits.append(replace(hit, older=found) if found else hit)
@@ -341,7 +341,7 @@ class PgSearchIndex:
             ranked = self._scored(conn, compiler, q, f"WITH pool AS (SELECT d.doc_id FROM {TABLE} d WHERE {where}) ",
                                   "pool", sql.bind(limit))  # fmt: skip
             found = self._stored(conn, [d for d, _ in ranked])
-        return [_hit(found[d], s, ()) for d, s in ranked]
+        return [hit_of(found[d], s, ()) for d, s in ranked]
 
     def contains(self, doc_id: str) -> bool:
         self.ensure()
@@ -393,19 +393,3 @@ def _key_terms(stats: Stats, content: str) -> list[tuple[str, float]]:
         weights.append((word, counts[word] * math.log2((1 + f) / f) + math.log2(1 + f)))
     weights.sort(key=lambda item: -item[1])
     return weights[:KEY_TERMS]
-
-
-def _hit(stored: dict[str, Any], score: float, terms: tuple[str, ...]) -> Hit:
-    placed = placed_snippets(stored.get("passages"), terms)
-    return Hit(
-        doc_id=stored["doc_id"],
-        kind=stored.get("kind") or "",
-        title=stored.get("title") or "",
-        url=stored.get("url") or "",
-        city=stored.get("city") or "",
-        category=stored.get("category") or "",
-        date=stored.get("date") or "",
-        score=float(score or 0.0),
-        snippets=[fragment for _, fragment in placed],
-        places=[label for label, _ in placed],
-    )

@@ -3,8 +3,6 @@ use registration with its sign, dismantling and records; the bad input of the is
 one-per-rule constraints under parallel requests, on SQLite and, with TEST_DATABASE_URL, PostgreSQL."""
 
 import hashlib
-import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -44,37 +42,13 @@ from tests.crane_site_factories import (
     render_sign,
 )
 from tests.factories import make_account, make_enterprise, make_project, make_work
-from tests.races import linger_after_flush
-from webapp.extensions import db
+from tests.races import linger_after_flush, parallel
 
 ACCEPTED_ON = date(2026, 3, 15)
 
 
 def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
-
-
-def parallel(app, n: int, run: Callable[[Session, int], object]) -> list[object]:
-    """Run ``run(own_session, i)`` in ``n`` threads released together; each result or exception in a list."""
-    with app.app_context():
-        engine = db.engine
-    barrier = threading.Barrier(n)
-    results: list[object] = []
-
-    def worker(i: int) -> None:
-        with Session(engine) as own:
-            barrier.wait()
-            try:
-                results.append(run(own, i))
-            except Exception as exc:  # noqa: BLE001 - anything but the expected refusal is the failure under test
-                results.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 # ---- qualifications

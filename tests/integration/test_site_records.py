@@ -25,7 +25,7 @@ from knowledge.site.models import (
     Monitoring,
 )
 from tests.factories import make_plan_version
-from tests.races import linger_after_flush
+from tests.races import linger_after_flush, parallel
 from tests.site_factories import make_site_world, png_bytes
 from webapp.extensions import db
 
@@ -229,28 +229,15 @@ def test_parallel_signatures_of_one_kind_leave_one(app, session):
 def test_the_two_signers_at_once_accept_the_works(app, session):
     world = make_site_world(session, app.config["UPLOAD_DIR"], status=WorkStatus.IN_PROGRESS)
     acceptance_id = accept(session, world).id
-    with app.app_context():
-        engine = db.engine
-    barrier = threading.Barrier(2)
     signers = [(AcceptanceSigner.TECHNICAL_LEAD, "gc"), (AcceptanceSigner.CHIEF_SUPERVISOR, "supervisor")]
-    results: list[object] = []
 
-    def run(kind: AcceptanceSigner, who: str) -> None:
-        with Session(engine) as own:
-            acceptance = own.get(Acceptance, acceptance_id)
-            linger_after_flush(own)  # both inserts written before either looks for the other's signature
-            barrier.wait()
-            try:
-                results.append(records.sign_acceptance(own, acceptance, kind, signer_name="签字人",
-                                                       scope=world.scope(who)).id)  # fmt: skip
-            except Exception as exc:  # noqa: BLE001 - anything else is the failure under test
-                results.append(exc)
+    def run(own: Session, i: int) -> object:
+        kind, who = signers[i]
+        linger_after_flush(own)  # both inserts written before either looks for the other's signature
+        return records.sign_acceptance(own, own.get_one(Acceptance, acceptance_id), kind, signer_name="签字人",
+                                       scope=world.scope(who)).id  # fmt: skip
 
-    threads = [threading.Thread(target=run, args=signer) for signer in signers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    results = parallel(app, 2, run)
     assert all(isinstance(r, int) for r in results) and len(results) == 2, results
     session.expire_all()
     assert session.get(Work, world.work.id).status is WorkStatus.ACCEPTED
