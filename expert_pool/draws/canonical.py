@@ -38,7 +38,12 @@ def candidate_text(candidate: Candidate) -> str:
 
 def candidates_text(candidates: Iterable[Candidate]) -> str:
     """The canonical text of ``[c.to_dict() for c in candidates]``."""
-    return "[" + ",".join(map(candidate_text, candidates)) + "]"
+    return array_text(map(candidate_text, candidates))
+
+
+def array_text(items: Iterable[str]) -> str:
+    """The canonical text of an array whose items are already canonical texts."""
+    return "[" + ",".join(items) + "]"
 
 
 def object_text(members: Mapping[str, str]) -> str:

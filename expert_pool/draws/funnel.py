@@ -30,6 +30,7 @@ from expert_pool.conflicts.store import draw_checks
 from expert_pool.conflicts.store import fingerprint_columns as graph_fingerprint_columns
 from expert_pool.credit import rules as credit
 from expert_pool.credit.ledger import credit_policy
+from expert_pool.draws.canonical import candidate_text
 from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.draws.notify import Contact
 from expert_pool.draws.panel import Candidate
@@ -55,6 +56,8 @@ class Funnel:
     contacts: Mapping[int, Contact] = field(default_factory=dict)
     # Candidates the draw keeps apart where it can (DOMAIN.md 5 soft limit, soft_limits.crowded_pairs).
     apart: list[tuple[int, int]] = field(default_factory=list)
+    # Each candidate's canonical text, in the same order (the record stores and hashes them).
+    texts: list[str] = field(default_factory=list)
 
     def exclude(self, expert_id: int, name: str, reasons: list[str]) -> None:
         if reasons == [OTHER_SPECIALTY]:
@@ -120,8 +123,9 @@ class PoolSnapshot:
             candidates = tuple(Candidate(r.id, r.name, r.city, self.specialties[r.id]) for r in experts)
             by_id = {r.id: r for r in experts}
             others = tuple(r.id for r in self.rows if r.id not in by_id)
+            texts = tuple(map(candidate_text, candidates))
             # Built outside the lock: a race only builds the same twice.
-            self.by_category[category] = CategoryPool(experts, candidates, others, by_id)
+            self.by_category[category] = CategoryPool(experts, candidates, texts, others, by_id)
         return self.by_category[category]
 
     def may_be_out(self, policy: PoolPolicy) -> set[int]:
@@ -132,6 +136,7 @@ class PoolSnapshot:
 class CategoryPool(NamedTuple):
     experts: tuple[PoolRow, ...]
     candidates: tuple[Candidate, ...]  # the same experts as candidates, without recent reviews
+    texts: tuple[str, ...]  # each candidate's canonical text, as the draw record stores it
     others: tuple[int, ...]  # everyone else: out for the specialty alone
     by_id: Mapping[int, PoolRow]
 
@@ -187,6 +192,10 @@ def pool_snapshot(session: Session, today: date, current: tuple[Any, ...] | None
         credit_policy(session).base_score,
         frozenset(r.id for r in rows if r.status is not ExpertStatus.ACTIVE or (r.annual_cap or 1) < 1),
     )
+    # Every category's pool now, while the draw that found the pool changed waits anyway: the next draws of
+    # any category then only read what changes per meeting.
+    for category in sorted({c for categories in snapshot.specialties.values() for c in categories}):
+        snapshot.of_category(category)
     with _lock:
         _snapshots[key] = (current, snapshot)
     return snapshot
@@ -277,7 +286,7 @@ def build_funnel(
     flagged = (snapshot.may_be_out(policy) | facts.on_leave | facts.booked | exclude_ids | conflicts.keys()
                | facts.this_year.keys() | facts.same_constructor.keys())  # fmt: skip
     funnel = Funnel(pool=len(snapshot.rows), other_specialty=list(pool.others), contacts=pool.by_id)
-    for expert, candidate in zip(pool.experts, pool.candidates, strict=True):
+    for expert, candidate, written in zip(pool.experts, pool.candidates, pool.texts, strict=True):
         if examine_all or expert.id in flagged:
             reasons = _reasons(expert, _facts(expert.id, snapshot, facts, exclude_ids), category, day, policy)
             reasons += [f"回避：{p.text}" for p in conflicts.get(expert.id, [])]
@@ -285,7 +294,11 @@ def build_funnel(
                 funnel.exclude(expert.id, expert.name, reasons)
                 continue
         recent = facts.recent.get(expert.id, 0)
-        funnel.candidates.append(replace(candidate, recent_reviews=recent) if recent else candidate)
+        if recent:
+            candidate = replace(candidate, recent_reviews=recent)
+            written = candidate_text(candidate)
+        funnel.candidates.append(candidate)
+        funnel.texts.append(written)
     # pair_with: members who stay seated (a top-up draw): their pairs with candidates count too.
     funnel.apart = crowded_pairs(shared, {c.expert_id for c in funnel.candidates} | set(pair_with), on=day,
                                  limit=policy.max_pair_sittings, window_days=policy.recent_window_days)  # fmt: skip

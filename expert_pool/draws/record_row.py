@@ -4,7 +4,7 @@ written once, hashed, and stored as that same text in one INSERT, with no read b
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
@@ -16,7 +16,6 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from expert_pool.draws import canonical, chain
 from expert_pool.draws.models import Draw, HalfDay
-from expert_pool.draws.panel import Candidate
 from knowledge.keyed_chain import utc_text
 
 JSON_COLUMNS = ("policy", "funnel", "candidates", "seated", "alternates")
@@ -74,15 +73,15 @@ def _has_lz4(session: Session, dialect: str) -> bool:
 
 
 def store(
-    session: Session, facts: Mapping[str, Any], values: Mapping[str, Any], candidates: Sequence[Candidate]
+    session: Session, facts: Mapping[str, Any], values: Mapping[str, Any], candidate_texts: Iterable[str]
 ) -> Draw:
     """Insert the record: ``facts`` its plain columns (not the hash), ``values`` its JSON columns but the
-    candidates. Returns the record in the session as stored, its candidates loaded only if asked for.
+    candidates, given as each candidate's canonical text (``canonical.candidate_text``). Returns the record in the session as stored, its candidates loaded only if asked for.
 
     The hash is SHA-256 over the canonical JSON of everything stored but the hash, as ``services.record_hash``
     computes it again from the stored values when verifying."""
     texts = {name: canonical.dumps(value) for name, value in values.items()}
-    texts["candidates"] = canonical.candidates_text(candidates)
+    texts["candidates"] = canonical.array_text(candidate_texts)
     hashed = {name: canonical.dumps(_hashable(value)) for name, value in facts.items()}
     digest = hashlib.sha256(canonical.object_text({**hashed, **texts}).encode()).hexdigest()
     row = {**facts, "record_hash": digest, **{f"{name}_text": text for name, text in texts.items()}}

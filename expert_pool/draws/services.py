@@ -6,7 +6,7 @@ import hashlib
 import json
 import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -16,7 +16,7 @@ from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from expert_pool.draws import chain, record_row
+from expert_pool.draws import canonical, chain, record_row
 from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrangement, clean, current
 from expert_pool.draws.failures import Refusal, keep_failure, record_failure
 from expert_pool.draws.feasibility import DrawInfeasible
@@ -142,7 +142,7 @@ def request_draw(
             keep_failure(session, refusal, exc, actor_id=actor_id, now=now)
             raise
         try:
-            draw = _store(session, work, version_id, day, half_day, funnel, funnel.candidates, p_policy,
+            draw = _store(session, work, version_id, day, half_day, funnel, funnel.texts, p_policy,
                           panel, draw_seed, actor_id=actor_id, now=now, policy=policy, where=where, heads=opening.heads)  # fmt: skip
         except (IntegrityError, OperationalError):
             # Another draw took the chain position or one of these experts meanwhile (PostgreSQL: a unique
@@ -176,7 +176,7 @@ def _refuse_second_round(session: Session, work_id: int, version_id: int) -> Non
 
 def _store(
     session: Session, work: Work, version_id: int, day: date, half_day: HalfDay, funnel: Funnel,
-    candidates: list[Candidate], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
+    candidate_texts: Iterable[str], p_policy: PanelPolicy, panel: Panel, seed: str, *, actor_id: int | None,
     now: datetime, policy: PoolPolicy, top_up_of: int | None = None, top_up: dict[str, Any] | None = None,
     where: Arrangement | None = None, heads: record_row.Heads | None = None,
 ) -> Draw:  # fmt: skip
@@ -192,7 +192,7 @@ def _store(
         "policy": {"panel": p_policy.to_dict(), "pool": asdict(policy), **({"top_up": top_up} if top_up else {})},
         "funnel": funnel.to_dict(), "seated": list(panel.seated), "alternates": list(panel.alternates),
     }  # fmt: skip
-    draw = record_row.store(session, facts, values, candidates)
+    draw = record_row.store(session, facts, values, candidate_texts)
     try:
         if top_up_of is None:
             add_arrangement(
@@ -348,7 +348,8 @@ def top_up(
     funnel = build_funnel(session, work, original.meeting_day, original.half_day, policy=policy,
                           today=now.astimezone(CST).date(), exclude_ids=drawn_before, pair_with=staying)  # fmt: skip
     known = {c["expert_id"]: c for d in draws_of_meeting(session, original) for c in d.candidates}
-    candidates = funnel.candidates + [Candidate.from_dict(known[i]) for i in staying]
+    kept = [Candidate.from_dict(known[i]) for i in staying]
+    candidates = funnel.candidates + kept
     seats = p_policy.panel_size - len(staying)
     seed = secrets.token_hex(16)
     try:
@@ -360,7 +361,8 @@ def top_up(
         record_failure(session, refusal, exc, actor_id=actor_id, now=now)
         raise
     draw = _store(session, work, original.plan_version_id, original.meeting_day, original.half_day,
-                  funnel, candidates, p_policy, panel, seed, actor_id=actor_id, now=now, policy=policy,
+                  funnel, [*funnel.texts, *map(canonical.candidate_text, kept)], p_policy, panel, seed,
+                  actor_id=actor_id, now=now, policy=policy,
                   top_up_of=original.top_up_of or original.id,
                   top_up={"kind": "top_up", "staying": staying, "seats": seats, "alternates": 0, "exclude": []})  # fmt: skip
     return draw

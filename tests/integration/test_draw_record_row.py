@@ -3,6 +3,7 @@ text; the record hash still verifies from the stored values; PostgreSQL compress
 
 import hashlib
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -10,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from expert_pool.draws import canonical, chain, record_row
 from expert_pool.draws import services as draws
+from expert_pool.draws.funnel import build_funnel
 from expert_pool.draws.models import Draw
 from expert_pool.draws.panel import Candidate
 from expert_pool.experts.models import ExpertSpecialty
+from expert_pool.policy import pool_policy
 from knowledge.regions import City
 from tests.factories import make_expert
 from tests.integration import draws_helpers
@@ -107,3 +110,21 @@ def test_a_draw_taken_meanwhile_after_its_row_was_stored_is_drawn_again(session,
     assert len(calls) == 2 and len(stored) == 2 and stored[0] not in session
     assert session.scalar(text("SELECT count(*) FROM draw")) == 1
     assert draws.verify(session, session.get(Draw, draw.id)).ok
+
+
+def test_a_candidate_with_recent_reviews_is_stored_with_them_as_he_was_drawn(session, site):
+    """The funnel hands the record each candidate's text, prepared with the pool; a candidate whose recent
+    reviews changed his weight is stored with those reviews, so the stored list is the one drawn from."""
+    first = run_draw(session, site["ready_work"]())
+    second = run_draw(session, site["ready_work"](), day=date(2026, 12, 4), seed="seed-2")
+    session.expire_all()
+    stored = session.get(Draw, second.id)
+    recent = {c["expert_id"]: c["recent_reviews"] for c in stored.candidates}
+    assert {i for i, n in recent.items() if n} == set(first.seated) and set(recent.values()) == {0, 1}
+    assert draws.verify(session, stored).ok
+    # The texts the funnel prepared are exactly the canonical texts of the candidates it let through.
+    funnel = build_funnel(session, stored.work, date(2026, 12, 4), draws_helpers.HalfDay.PM,
+                          policy=pool_policy(session), today=draws_helpers.NOW.date())  # fmt: skip
+    assert funnel.texts == [canonical.candidate_text(c) for c in funnel.candidates]
+    drawn_before = set(first.seated) | set(second.seated)
+    assert {c.expert_id for c in funnel.candidates if c.recent_reviews} == drawn_before
