@@ -90,7 +90,7 @@ HOTSPOTS: tuple[tuple[str, str, str], ...] = (
     ("draw_panel", "expert_pool/draws/selection.py", "draw_panel"),
     ("_store", "expert_pool/draws/services.py", "_store"),
     ("  record_row.store (canonical JSON once, hash, INSERT)", "expert_pool/draws/record_row.py", "store"),
-    ("    candidates_text (cached per candidate)", "expert_pool/draws/canonical.py", "candidates_text"),
+    ("    array_text (candidate texts made with the pool)", "expert_pool/draws/canonical.py", "array_text"),
     ("  _add_seats (one INSERT … RETURNING)", "expert_pool/draws/services.py", "_add_seats"),
     ("  _invite (bookings, invitations)", "expert_pool/draws/services.py", "_invite"),
     ("Session.commit (flush of audit rows, work; COMMIT)", "sqlalchemy/orm/session.py", "commit"),
