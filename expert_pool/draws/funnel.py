@@ -35,7 +35,7 @@ from expert_pool.draws.models import Booking, Draw, HalfDay, Seat, SeatStatus
 from expert_pool.draws.notify import Contact
 from expert_pool.draws.panel import Candidate
 from expert_pool.experts.models import CreditEventRow, Expert, ExpertSpecialty, ExpertStatus, Leave
-from expert_pool.policy import PoolPolicy
+from expert_pool.policy import PoolPolicy, pool_policy
 from knowledge import audit
 from knowledge.enterprises.models import ParticipantRole, ProjectParticipant
 from knowledge.regions import City
@@ -199,6 +199,23 @@ def pool_snapshot(session: Session, today: date, current: tuple[Any, ...] | None
     with _lock:
         _snapshots[key] = (current, snapshot)
     return snapshot
+
+
+_policies: dict[str, tuple[tuple[Any, ...], PoolPolicy]] = {}
+
+
+def checked_policy(session: Session, current: tuple[Any, ...]) -> PoolPolicy:
+    """The pool policy, read again only when the pool's fingerprint ``current`` (``Fingerprints.pool``, read in
+    this transaction) moved: every change of a policy is audited as ``policy_update``, one of ``POOL_ACTIONS``."""
+    key = str(session.get_bind().engine.url)
+    with _lock:
+        cached = _policies.get(key)
+    if cached is not None and cached[0] == current:
+        return cached[1]
+    policy = pool_policy(session)
+    with _lock:
+        _policies[key] = (current, policy)
+    return policy
 
 
 class MeetingFacts(NamedTuple):

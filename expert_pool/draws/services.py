@@ -20,7 +20,7 @@ from expert_pool.draws import canonical, chain, record_row
 from expert_pool.draws.arrangement import MEETING_START, Arrangement, add_arrangement, clean, current
 from expert_pool.draws.failures import Refusal, keep_failure, record_failure
 from expert_pool.draws.feasibility import DrawInfeasible
-from expert_pool.draws.funnel import Funnel, build_funnel
+from expert_pool.draws.funnel import Funnel, build_funnel, checked_policy
 from expert_pool.draws.models import Booking, Draw, FailureKind, HalfDay, Notification, Seat, SeatStatus
 from expert_pool.draws.notify import Contact, invitation
 from expert_pool.draws.opening import read_opening
@@ -126,7 +126,7 @@ def request_draw(
     opened = read_opening(session, work.id)
     version_id = check_drawable(session, work, day, today=today, latest=opened.latest)
     where = clean(half_day, place or "", start, require_place=place is not None)
-    policy = pool_policy(session)
+    policy = checked_policy(session, opened.checked.pool)
     taken: frozenset[int] = frozenset()
     for attempt in range(ATTEMPTS):
         opening = opened if attempt == 0 else read_opening(session, work.id)

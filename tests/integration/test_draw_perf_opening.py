@@ -117,5 +117,18 @@ def test_a_draw_reads_its_opening_in_one_statement(session, site):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 3, "\n".join(reads)  # the opening, the policy, the meeting's facts
-    assert len(statements) <= 14, "\n".join(statements)
+    # the opening and the meeting's facts; the policy is kept while the pool's fingerprint holds
+    assert len(reads) == 2, "\n".join(reads)
+    assert len(statements) <= 13, "\n".join(statements)
+
+
+def test_a_policy_changed_after_a_draw_is_the_one_the_next_draw_uses(session, site):
+    """The policy a draw keeps is read again once a change is audited (``policy_update``, a pool action)."""
+    from expert_pool.policy import set_policy
+
+    first = run_draw(session, site["ready_work"]())
+    assert len(first.seated) == 5 and first.policy["pool"]["panel_size"] == 5
+    set_policy(session, "pool", {"panel_size": 7, "alternates": 1}, actor_id=None)
+    second = run_draw(session, site["ready_work"](), day=DAY, half=HalfDay.PM, seed="seed-2")
+    assert len(second.seated) == 7 and len(second.alternates) == 1
+    assert second.policy["pool"]["panel_size"] == 7
