@@ -17,9 +17,17 @@ item by item with their 保证项目 marked "★" and the rule that concludes th
   knowledge base quotes them (code corpus, find_string id 55160702624). Which of them are 保证项目 is not stated
   there: the marking below is reasoned (a person-carrying ban and the hoisting rope are life-safety items).
 
+- MH, version 2: the 保证项目 of JGJ 59-2011 《建筑施工安全检查标准》 表B.15 物料提升机检查评分表 (安全装置 15,
+  防护设施 15, 附墙架与缆风绳 10, 钢丝绳 10, 安拆、验收与使用 10 points), line by line with each line's deduction,
+  as two public copies of the table give them alike (pages corpus: qq94.com/fjx/1Epoz2, chaoshi.m.zjtcn.com
+  classifydetails/1218097), beside version 1's JGJ 88-2010 clauses. The table's 一般项目 (基础与导轨架, 动力与传动,
+  通信装置, 卷扬机操作棚, 避雷装置) were not found: they are not listed. Which lines are 保证项目 of *this* list is
+  reasoned, as in version 1: a line whose deduction alone takes its whole item's points (未安装起重量限制器、防坠安全器,
+  扣15分 of 15) is a key item here; a line deducting less, a range or per place is a general item.
+
 So the tower crane and construction hoist lists are the Guangdong forms' items (all their 保证项目; a selection
 of their 一般项目, chosen for having a measured value or being a frequent finding), the material hoist list is
-three clauses, and gantry and bridge cranes have no list yet. The wording is shortened from the forms; the item
+three clauses (version 2 adds JGJ 59-2011 表B.15's 保证项目), and gantry and bridge cranes have no list yet. The wording is shortened from the forms; the item
 numbers are the forms' 项目编号 (which follow the Guangdong standard's tables). Replace a list by adding a version.
 
 Rows are ``(number, text, is_key, measure)``; ``measure`` is ``(unit, minimum, maximum, max_exclusive)`` with
@@ -33,6 +41,9 @@ VERSION_1 = "v1"
 TC_STANDARD = "DBJ/T 15-73-2010"
 CH_STANDARD = "《建筑施工升降机安装检验评定规程》（广东）"
 MH_STANDARD = "JGJ 88-2010"
+MH_TABLE = "JGJ 59-2011 表B.15"
+MH_STANDARD_V2 = "JGJ 88-2010、JGJ 59-2011"
+VERSION_2 = "v2"
 
 MeasureRow = tuple[str, str | None, str | None, bool]
 Row = tuple[str, str, bool, MeasureRow | None]
@@ -179,6 +190,42 @@ MATERIAL_HOIST_ROWS_V1: tuple[Row, ...] = (
     ("5.4.3b", "提升吊笼钢丝绳安全系数不小于8", True, ("", "8", None, False)),
     ("4.1.10a", "物料提升机自由端高度不宜大于6m", False, ("m", None, "6", False)),
     ("4.1.10b", "附墙架间距不宜大于6m", False, ("m", None, "6", False)),
+)
+# 物料提升机, version 2: JGJ 59-2011 表B.15's 保证项目 line by line ("{item}{line}", the deduction in the
+# comment; key where it is the item's whole score), then version 1's JGJ 88-2010 clauses.
+MATERIAL_HOIST_ROWS_V2: tuple[Row, ...] = (
+    ("1a", "安装起重量限制器、防坠安全器", True, None),  # 15 of 15
+    ("1b", "起重量限制器、防坠安全器灵敏", True, None),  # 15 of 15
+    ("1c", "安全停层装置符合规范要求并达到定型化", False, None),  # 5-10
+    ("1d", "安装上行程限位", True, None),  # 15 of 15
+    ("1e", "上行程限位灵敏，安全越程符合规范要求", False, None),  # 10
+    ("1f", "安装高度超过30m时，安装渐进式防坠安全器、自动停层、语音及影像信号监控装置", False, None),  # 5 each
+    ("2a", "设置防护围栏且符合规范要求", False, None),  # 5-15
+    ("2b", "设置进料口防护棚且符合规范要求", False, None),  # 5-15
+    ("2c", "停层平台两侧设置防护栏杆、挡脚板", False, None),  # 5 per place
+    ("2d", "停层平台脚手板铺设严密、牢固", False, None),  # 2 per place
+    ("2e", "安装平台门，平台防护设施门起作用", False, None),  # 5-15
+    ("2f", "平台门达到定型化", False, None),  # 2 per place
+    ("2g", "吊笼门符合规范要求", False, None),  # 10
+    ("3a", "附墙架结构、材质、间距符合产品说明书要求", True, None),  # 10 of 10
+    ("3b", "附墙架与建筑结构可靠连接", True, None),  # 10 of 10
+    ("3c", "缆风绳设置数量、位置符合规范要求", False, None),  # 5
+    ("3d", "缆风绳使用钢丝绳并与地锚连接", True, None),  # 10 of 10
+    ("3e", "缆风绳钢丝绳直径不小于8mm", False, ("mm", "8", None, False)),  # 5-10
+    ("3f", "缆风绳角度在45°～60°之间", False, ("°", "45", "60", False)),  # 5-10
+    ("3g", "安装高度超过30m的物料提升机不使用缆风绳", True, None),  # 10 of 10
+    ("3h", "地锚设置符合规范要求", False, None),  # 5 per place
+    ("4a", "钢丝绳磨损、变形、锈蚀未达到报废标准", True, None),  # 10 of 10
+    ("4b", "钢丝绳绳夹设置符合规范要求", False, None),  # 2 per place
+    ("4c", "吊笼处于最低位置时，卷筒上钢丝绳不少于3圈", True, ("圈", "3", None, False)),  # 10 of 10
+    ("4d", "设置钢丝绳过路保护措施，钢丝绳不拖地", False, None),  # 5
+    ("5a", "安装、拆卸单位取得专业承包资质和安全生产许可证", True, None),  # 10 of 10
+    ("5b", "制定专项施工方案并经审核、审批", True, None),  # 10 of 10
+    ("5c", "履行验收程序，验收表经责任人签字", False, None),  # 5-10
+    ("5d", "安装、拆除人员及司机持证上岗", True, None),  # 10 of 10
+    ("5e", "作业前按规定进行例行检查并填写检查记录", False, None),  # 4
+    ("5f", "多班作业按规定填写交接班记录", False, None),  # 3
+    *MATERIAL_HOIST_ROWS_V1,
 )
 # fmt: on
 

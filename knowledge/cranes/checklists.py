@@ -1,7 +1,8 @@
 """Versioned inspection checklists per machine type, and the conclusion a report's items give.
 
 The items and their sources are in ``checklist_data`` (Guangdong self-check forms for tower cranes and
-construction hoists, three JGJ 88-2010 clauses for material hoists; JGJ 305's own list was not found). The
+construction hoists; for material hoists JGJ 88-2010 clauses and, from version 2, the 保证项目 of JGJ 59-2011 table
+B.15; JGJ 305's own list was not found). The
 conclusion follows the rule those forms print: **every 保证项目 (key item) passes, and no more than
 ``max_general_failures`` 一般项目 fail** (5 in the forms; kept per checklist as policy, as JGJ 305's number could not
 be read). An item marked 不适用 counts neither way. A measured value outside the item's allowed range fails the item
@@ -23,17 +24,26 @@ from knowledge.cranes.checklist_data import (
     CH_STANDARD,
     CONSTRUCTION_HOIST_ROWS_V1,
     MATERIAL_HOIST_ROWS_V1,
+    MATERIAL_HOIST_ROWS_V2,
     MAX_GENERAL_FAILURES_V1,
     MH_STANDARD,
+    MH_STANDARD_V2,
+    MH_TABLE,
     TC_STANDARD,
     TOWER_CRANE_ROWS_V1,
     VERSION_1,
+    VERSION_2,
     Row,
 )
 from knowledge.cranes.errors import ConclusionMismatchError, InspectionItemError
 from knowledge.cranes.machines import MachineType
 
-CURRENT_VERSION = VERSION_1
+# The version a new report of each type is recorded against; a report keeps the version it was started with.
+CURRENT_VERSIONS: dict[MachineType, str] = {
+    MachineType.TOWER_CRANE: VERSION_1,
+    MachineType.CONSTRUCTION_HOIST: VERSION_1,
+    MachineType.MATERIAL_HOIST: VERSION_2,
+}
 _PREFIXES = {
     MachineType.TOWER_CRANE: "tc",
     MachineType.CONSTRUCTION_HOIST: "ch",
@@ -121,11 +131,21 @@ class Conclusion:
         return "合格" if self.passed else "不合格"
 
 
+def _clause(standard: str, number: str) -> str:
+    """Where an item comes from: a clause of JGJ 88, a 保证项目 of JGJ 59's table B.15 ("2c": item 2, its third
+    line), or a form's item."""
+    base = re.sub(r"[a-z]$", "", number)
+    if standard == MH_STANDARD_V2 and re.fullmatch(r"[1-5][a-z]", number):
+        return f"{MH_TABLE} 保证项目{base}"
+    if standard in (MH_STANDARD, MH_STANDARD_V2):
+        return f"{MH_STANDARD} 第{base}条"
+    return f"{standard} 检查项目{base}"
+
+
 def _build(machine_type: MachineType, version: str, standard: str, rows: tuple[Row, ...]) -> Checklist:
     built = []
     for number, text, is_key, measure in rows:
-        base = re.sub(r"[a-z]$", "", number)
-        clause = f"{standard} 第{base}条" if standard == MH_STANDARD else f"{standard} 检查项目{base}"
+        clause = _clause(standard, number)
         built.append(
             CheckItem(
                 key=f"{_PREFIXES[machine_type]}-{version}-{number}",
@@ -154,21 +174,30 @@ _CHECKLISTS: dict[tuple[MachineType, str], Checklist] = {
     (MachineType.MATERIAL_HOIST, VERSION_1): _build(
         MachineType.MATERIAL_HOIST, VERSION_1, MH_STANDARD, MATERIAL_HOIST_ROWS_V1
     ),
+    (MachineType.MATERIAL_HOIST, VERSION_2): _build(
+        MachineType.MATERIAL_HOIST, VERSION_2, MH_STANDARD_V2, MATERIAL_HOIST_ROWS_V2
+    ),
 }
 _OWNER_OF_KEY: dict[str, MachineType] = {
     item.key: machine_type for (machine_type, _), found in _CHECKLISTS.items() for item in found.items
 }
 
 
-def has_checklist(machine_type: MachineType, version: str = CURRENT_VERSION) -> bool:
-    return (machine_type, version) in _CHECKLISTS
+def current_version(machine_type: MachineType) -> str:
+    """The version a new report of ``machine_type`` is recorded against (the first, for a type without a list)."""
+    return CURRENT_VERSIONS.get(machine_type, VERSION_1)
 
 
-def checklist(machine_type: MachineType, version: str = CURRENT_VERSION) -> Checklist:
-    """The checklist of ``machine_type`` in ``version``.
+def has_checklist(machine_type: MachineType, version: str | None = None) -> bool:
+    return (machine_type, version or current_version(machine_type)) in _CHECKLISTS
+
+
+def checklist(machine_type: MachineType, version: str | None = None) -> Checklist:
+    """The checklist of ``machine_type`` in ``version`` (the current one if not given).
 
     :raises InspectionItemError: when none is held (gantry and bridge cranes, other machines, unknown versions).
     """
+    version = version or current_version(machine_type)
     found = _CHECKLISTS.get((machine_type, version))
     if found is None:
         held = "、".join(sorted({t.label for t, _ in _CHECKLISTS}))
@@ -176,11 +205,12 @@ def checklist(machine_type: MachineType, version: str = CURRENT_VERSION) -> Chec
     return found
 
 
-def validate_item(machine_type: MachineType, key: str, version: str = CURRENT_VERSION) -> CheckItem:
+def validate_item(machine_type: MachineType, key: str, version: str | None = None) -> CheckItem:
     """The item ``key`` of the checklist of ``machine_type``.
 
     :raises InspectionItemError: for an item of another machine type's checklist, or no item at all.
     """
+    version = version or current_version(machine_type)
     for item in checklist(machine_type, version).items:
         if item.key == key:
             return item
@@ -214,7 +244,7 @@ def item_fails(item: CheckItem, result: ItemResult) -> bool:
 
 
 def conclusion(
-    machine_type: MachineType, results: Iterable[ItemResult], version: str = CURRENT_VERSION
+    machine_type: MachineType, results: Iterable[ItemResult], version: str | None = None
 ) -> Conclusion:
     """The conclusion the recorded items give, by the checklist's rule (see the module docstring).
 
@@ -244,7 +274,7 @@ def check_stated_conclusion(
     machine_type: MachineType,
     results: Iterable[ItemResult],
     stated_passed: bool,
-    version: str = CURRENT_VERSION,
+    version: str | None = None,
 ) -> Conclusion:
     """The conclusion, when ``stated_passed`` agrees with it.
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from knowledge.cranes.checklists import CURRENT_VERSION, CheckItem, Checklist, Measure, checklist
+from knowledge.cranes.checklists import CheckItem, Checklist, Measure, checklist
 from knowledge.cranes.inspection_models import Conclusion, ReportState
 from knowledge.cranes.inspection_queries import ItemOutcome
 from knowledge.cranes.machines import MachineType
@@ -170,7 +170,7 @@ class ReportWriter:
             "id": report_id, "number": f"{NUMBER_PREFIX}-{published.year}-{body.body_id:04d}-{report_id:08d}",
             "machine_id": draft.machine_id, "machine_type": draft.machine_type,
             "installation_id": draft.installation_id, "body_id": body.body_id, "inspector_id": inspector,
-            "checklist_version": CURRENT_VERSION, "retest_of_id": draft.retest_of_id, "state": ReportState.PUBLISHED,
+            "checklist_version": found.version, "retest_of_id": draft.retest_of_id, "state": ReportState.PUBLISHED,
             "started_at": start, "finished_at": finished, "published_on": published,
             "conclusion": Conclusion.PASS if passed else Conclusion.FAIL, "nonconformities": len(failed),
             "verify_code": new_code(self.rng, self.codes), "sha256": "", "created_at": start,

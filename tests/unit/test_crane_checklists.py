@@ -154,7 +154,7 @@ def test_missing_duplicate_and_foreign_items_cannot_be_concluded():
 
 def test_a_stated_conclusion_that_contradicts_the_items_is_refused():
     results = with_result(
-        all_pass(MachineType.MATERIAL_HOIST), "mh-v1-11.0.3", ItemResult("mh-v1-11.0.3", False)
+        all_pass(MachineType.MATERIAL_HOIST), "mh-v2-11.0.3", ItemResult("mh-v2-11.0.3", False)
     )
     with pytest.raises(ConclusionMismatchError, match="按检验项目应为“不合格”"):
         check_stated_conclusion(MachineType.MATERIAL_HOIST, results, True)
@@ -171,10 +171,44 @@ def test_not_applicable_items_count_neither_way():
 
 def test_failure_counts_add_up_over_reports():
     failing = with_result(
-        all_pass(MachineType.MATERIAL_HOIST), "mh-v1-4.1.10a", ItemResult("mh-v1-4.1.10a", False, Decimal(8))
+        all_pass(MachineType.MATERIAL_HOIST), "mh-v2-4.1.10a", ItemResult("mh-v2-4.1.10a", False, Decimal(8))
     )
     counts = failure_counts([conclusion(MachineType.MATERIAL_HOIST, failing)] * 3)
-    assert counts == {"mh-v1-4.1.10a": 3}
+    assert counts == {"mh-v2-4.1.10a": 3}
+
+
+def test_the_material_hoist_list_adds_the_guarantee_items_of_jgj_59_table_b15():
+    """Version 2: the five 保证项目 of JGJ 59-2011 表B.15 line by line, key where a line takes its whole item's
+    points; version 1's JGJ 88-2010 clauses kept beside them."""
+    found = checklist(MachineType.MATERIAL_HOIST)
+    assert found.version == "v2" and all(i.key.startswith("mh-v2-") for i in found.items)
+    table = [i for i in found.items if i.clause.startswith("JGJ 59-2011")]
+    assert {i.clause for i in table} == {f"JGJ 59-2011 表B.15 保证项目{n}" for n in range(1, 6)}
+    assert len(table) == 31 and {i.number for i in found.items if i not in table} == {
+        i.number for i in checklist(MachineType.MATERIAL_HOIST, "v1").items
+    }
+    by_number = {i.number: i for i in found.items}
+    assert by_number["1a"].is_key and not by_number["1c"].is_key  # 15 of 15 against 5-10 points
+    assert by_number["11.0.3"].clause == "JGJ 88-2010 第11.0.3条" and by_number["11.0.3"].is_key
+    # The table's figures are checked: a guy rope under 8 mm or out of 45-60°, fewer than 3 turns on the drum.
+    assert item_fails(by_number["3e"], ItemResult(by_number["3e"].key, True, Decimal("7.7")))
+    assert item_fails(by_number["3f"], ItemResult(by_number["3f"].key, True, Decimal(65)))
+    assert not item_fails(by_number["3f"], ItemResult(by_number["3f"].key, True, Decimal(45)))
+    turns = by_number["4c"]
+    results = with_result(
+        all_pass(MachineType.MATERIAL_HOIST), turns.key, ItemResult(turns.key, True, Decimal(2))
+    )
+    assert not conclusion(MachineType.MATERIAL_HOIST, results).passed
+
+
+def test_a_report_started_on_version_1_keeps_its_items():
+    old = [
+        ItemResult(i.key, True, passing_value(i)) for i in checklist(MachineType.MATERIAL_HOIST, "v1").items
+    ]
+    assert conclusion(MachineType.MATERIAL_HOIST, old, "v1").passed
+    assert validate_item(MachineType.MATERIAL_HOIST, "mh-v1-11.0.3", "v1").number == "11.0.3"
+    with pytest.raises(InspectionItemError, match="v2版"):
+        validate_item(MachineType.MATERIAL_HOIST, "mh-v1-11.0.3")
 
 
 @given(
