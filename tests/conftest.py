@@ -44,6 +44,7 @@ import knowledge.settings  # noqa: F401
 import knowledge.site.hazard_models  # noqa: F401
 import knowledge.site.inspection_models  # noqa: F401
 import knowledge.site.models  # noqa: F401
+from expert_pool.draws import funnel
 from knowledge.db import Base
 from search_index.backend import default_backend
 from webapp import create_app
@@ -122,6 +123,7 @@ def test_db(database: TestDatabase, tmp_path: Path) -> Iterator[TestDatabase]:
         empty_tables(engine)
     finally:
         engine.dispose()
+    funnel.forget()  # the next test's ids start again at 1 under the same address
 
 
 SEARCH_TABLES = "search_document, search_document_build, search_lexeme, search_meta"  # search_index.pg_store

@@ -46,6 +46,12 @@ class ConflictSettings(Protocol):
 _cache: dict[str, tuple[tuple[Any, ...], cg.ConflictGraph]] = {}
 
 
+def forget_graphs() -> None:
+    """Drop the graphs this process keeps (``draws.funnel.forget`` says when)."""
+    with _lock:
+        _cache.clear()
+
+
 def fingerprint(session: Session) -> tuple[Any, ...]:
     """The highest id of every table under the graph (new rows) and the last audited change to them (edits).
 

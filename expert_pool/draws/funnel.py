@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from expert_pool.conflicts.soft_limits import crowded_pairs
-from expert_pool.conflicts.store import draw_checks
+from expert_pool.conflicts.store import draw_checks, forget_graphs
 from expert_pool.conflicts.store import fingerprint_columns as graph_fingerprint_columns
 from expert_pool.credit import rules as credit
 from expert_pool.credit.ledger import credit_policy
@@ -216,6 +216,16 @@ def checked_policy(session: Session, current: tuple[Any, ...]) -> PoolPolicy:
     with _lock:
         _policies[key] = (current, policy)
     return policy
+
+
+def forget() -> None:
+    """Drop every pool snapshot, policy and conflict graph this process keeps: for a database whose rows were
+    replaced under the same address, whose ids may come round again (a test's emptied tables), where a
+    fingerprint alone could take the new rows for the old."""
+    with _lock:
+        _snapshots.clear()
+        _policies.clear()
+    forget_graphs()
 
 
 class MeetingFacts(NamedTuple):

@@ -132,3 +132,20 @@ def test_a_policy_changed_after_a_draw_is_the_one_the_next_draw_uses(session, si
     second = run_draw(session, site["ready_work"](), day=DAY, half=HalfDay.PM, seed="seed-2")
     assert len(second.seated) == 7 and len(second.alternates) == 1
     assert second.policy["pool"]["panel_size"] == 7
+
+
+def test_rows_replaced_under_the_same_ids_are_seen_once_the_process_forgets(session, site):
+    """A fingerprint is the highest ids: rows replaced under the same ids (a test's emptied tables) look
+    unchanged to it, so what the process keeps is dropped then (``funnel.forget``, as the test database does)."""
+    from expert_pool.policy import set_policy
+    from knowledge.settings import PolicySetting
+
+    set_policy(session, "pool", {"alternates": 1}, actor_id=None)
+    assert len(run_draw(session, site["ready_work"]()).alternates) == 1
+    session.get(PolicySetting, "pool.alternates").value = 2  # as another database under the same ids would hold
+    session.commit()
+    kept = run_draw(session, site["ready_work"](), day=DAY, half=HalfDay.PM, seed="seed-2")
+    assert len(kept.alternates) == 1  # the kept policy: nothing audited moved the fingerprint
+    funnel.forget()
+    fresh = run_draw(session, site["ready_work"](), day=date(2026, 12, 4), seed="seed-3")
+    assert len(fresh.alternates) == 2
