@@ -142,7 +142,9 @@ def test_rows_replaced_under_the_same_ids_are_seen_once_the_process_forgets(sess
 
     set_policy(session, "pool", {"alternates": 1}, actor_id=None)
     assert len(run_draw(session, site["ready_work"]()).alternates) == 1
-    session.get(PolicySetting, "pool.alternates").value = 2  # as another database under the same ids would hold
+    session.get(
+        PolicySetting, "pool.alternates"
+    ).value = 2  # as another database under the same ids would hold
     session.commit()
     kept = run_draw(session, site["ready_work"](), day=DAY, half=HalfDay.PM, seed="seed-2")
     assert len(kept.alternates) == 1  # the kept policy: nothing audited moved the fingerprint
