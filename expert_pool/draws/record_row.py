@@ -76,7 +76,8 @@ def store(
     session: Session, facts: Mapping[str, Any], values: Mapping[str, Any], candidate_texts: Iterable[str]
 ) -> Draw:
     """Insert the record: ``facts`` its plain columns (not the hash), ``values`` its JSON columns but the
-    candidates, given as each candidate's canonical text (``canonical.candidate_text``). Returns the record in the session as stored, its candidates loaded only if asked for.
+    candidates, given as each candidate's canonical text (``canonical.candidate_text``). Returns the record in
+    the session as stored, its candidates loaded only if asked for.
 
     The hash is SHA-256 over the canonical JSON of everything stored but the hash, as ``services.record_hash``
     computes it again from the stored values when verifying."""
