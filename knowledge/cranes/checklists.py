@@ -2,8 +2,7 @@
 
 The items and their sources are in ``checklist_data`` (Guangdong self-check forms for tower cranes and
 construction hoists; for material hoists JGJ 88-2010 clauses and, from version 2, the 保证项目 of JGJ 59-2011 table
-B.15; JGJ 305's own list was not found). The
-conclusion follows the rule those forms print: **every 保证项目 (key item) passes, and no more than
+B.15; JGJ 305's own list was not found). The conclusion follows the rule those forms print: **every 保证项目 (key item) passes, and no more than
 ``max_general_failures`` 一般项目 fail** (5 in the forms; kept per checklist as policy, as JGJ 305's number could not
 be read). An item marked 不适用 counts neither way. A measured value outside the item's allowed range fails the item
 whatever the inspector ticked, so a report cannot pass an item its own figures fail.

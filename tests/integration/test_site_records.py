@@ -1,14 +1,13 @@
 """Site records drive the workflow (issue 20 item 1): briefings on the version in force, the start of the works,
 monitoring by a unit of the project, acceptance signed by the two right accounts; bad input changes nothing."""
 
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from knowledge.errors import DomainError, DuplicateError, PermissionDenied, ValidationError
+from knowledge.errors import DuplicateError, PermissionDenied, ValidationError
 from knowledge.registry.models import Work
 from knowledge.registry.workflow import WorkflowError, WorkStatus
 from knowledge.site import records
@@ -27,7 +26,6 @@ from knowledge.site.models import (
 from tests.factories import make_plan_version
 from tests.races import linger_after_flush, parallel
 from tests.site_factories import make_site_world, png_bytes
-from webapp.extensions import db
 
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -199,28 +197,12 @@ def test_a_stopped_work_cannot_move(session, app):
 def test_parallel_signatures_of_one_kind_leave_one(app, session):
     world = make_site_world(session, app.config["UPLOAD_DIR"], status=WorkStatus.IN_PROGRESS)
     acceptance_id = accept(session, world).id
-    with app.app_context():
-        engine = db.engine
-    barrier = threading.Barrier(4)
-    results: list[object] = []
 
-    def run() -> None:
-        with Session(engine) as own:
-            acceptance = own.get(Acceptance, acceptance_id)
-            barrier.wait()
-            try:
-                results.append(records.sign_acceptance(own, acceptance, AcceptanceSigner.TECHNICAL_LEAD,
-                                                       signer_name="李技术", scope=world.scope("gc")).id)  # fmt: skip
-            except DomainError as exc:
-                results.append(exc)
-            except Exception as exc:  # noqa: BLE001 - anything else is the failure under test
-                results.append(exc)
+    def run(own: Session, i: int) -> object:
+        return records.sign_acceptance(own, own.get_one(Acceptance, acceptance_id), AcceptanceSigner.TECHNICAL_LEAD,
+                                       signer_name="李技术", scope=world.scope("gc")).id  # fmt: skip
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    results = parallel(app, 4, run)
     assert len([r for r in results if isinstance(r, int)]) == 1, results
     assert all(isinstance(r, DuplicateError) for r in results if not isinstance(r, int)), results
     assert count(session, AcceptanceSignature) == 1
