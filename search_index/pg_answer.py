@@ -16,6 +16,8 @@ from search_index.query import Hit
 from search_index.view import FACETS
 
 FACET_COLUMNS = ("kind", "city", "category", "verdict", "conclusion", "year")
+# GROUPING(facet columns, enterprise_ids) of the enterprise lists' grouping set: every facet column aggregated.
+FIRMS = ((1 << len(FACET_COLUMNS)) - 1) << 1
 HEADS = f"""
 WITH found AS (
     SELECT d.doc_id, d.plan_key, d.plan_version, d.date, {", ".join("d." + c for c in FACET_COLUMNS)},
@@ -46,19 +48,25 @@ class Answer(NamedTuple):
 
 
 def answer(conn: Connection, sql: SqlQuery, cte: str, page: str, by_date: bool) -> Answer:
-    """``cte`` from ``heads_cte``; ``page`` the statement choosing the page's heads from ``heads``."""
+    """``cte`` from ``heads_cte``; ``page`` the statement choosing the page's heads from ``heads``.
+
+    The facets are counted in one pass over the heads (grouping sets), the enterprises among them: by their
+    lists of enterprises (a project's documents share one), each list then spread over its enterprises - not
+    every head's list unnested and counted again (34 of 209 ms for a common word at province scale)."""
     columns = ", ".join(FACET_COLUMNS)
-    sets = ", ".join(f"({c})" for c in FACET_COLUMNS)
+    grouped = f"{columns}, enterprise_ids"
+    sets = ", ".join(f"({c})" for c in (*FACET_COLUMNS, "enterprise_ids"))
     blanks = ", ".join(["NULL"] * (len(FACET_COLUMNS) - 3))
     statement = (
-        f"{cte}, counts AS (SELECT {columns}, GROUPING({columns}) AS g, count(*) AS n FROM heads "
+        f"{cte}, counts AS (SELECT {grouped}, GROUPING({grouped}) AS g, count(*) AS n FROM heads "
         f"GROUP BY GROUPING SETS ({sets}, ())), "
-        "firms AS (SELECT e, count(*) AS n FROM (SELECT unnest(enterprise_ids) AS e FROM heads) AS x GROUP BY e "
-        "ORDER BY n DESC, e LIMIT 1000), "
+        f"firms AS (SELECT e, sum(c.n) AS n FROM counts c, unnest(c.enterprise_ids) AS e WHERE c.g = {FIRMS} "
+        "GROUP BY e ORDER BY n DESC, e LIMIT 1000), "
         f"page AS MATERIALIZED ({page}), "
         "older AS (SELECT p.doc_id AS head, r.doc_id, r.plan_version FROM page p JOIN ranked r "
         "ON p.kind = 'plan' AND p.plan_key <> '' AND r.kind = 'plan' AND r.plan_key = p.plan_key AND r.rn > 1) "
-        f"SELECT 'c' AS part, g, {columns}, n, CAST(NULL AS float8) AS score FROM counts "
+        f"SELECT 'c' AS part, g >> 1 AS g, {columns}, n, CAST(NULL AS float8) AS score FROM counts "
+        f"WHERE g <> {FIRMS} "
         f"UNION ALL SELECT 'e', NULL, CAST(e AS text), NULL, NULL, {blanks}, n, NULL FROM firms "
         f"UNION ALL SELECT 'p', NULL, doc_id, date, NULL, {blanks}, NULL, score FROM page "
         f"UNION ALL SELECT 'o', NULL, head, doc_id, plan_version, {blanks}, NULL, NULL FROM older"

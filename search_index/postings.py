@@ -73,6 +73,7 @@ class SegmentCache:
         self._values: dict[str, dict[str, frozenset[int]]] = {}
         self._lengths: dict[str, array[float]] = {}
         self._forward: dict[str, list[tuple[str, ...]]] = {}
+        self._codes: dict[tuple[str, ...], list[tuple[str, ...]] | None] = {}
 
     def term(self, fieldname: str, btext: bytes) -> TermPostings | None:
         key = (fieldname, btext)
@@ -123,6 +124,23 @@ class SegmentCache:
                     found[docnum - self.offset].append(value)
             self._forward[fieldname] = [tuple(v) for v in found]
         return self._forward[fieldname]
+
+    def codes(self, fieldnames: tuple[str, ...]) -> list[tuple[str, ...]] | None:
+        """Each document's values of single-valued fields ("" where none), one tuple shared by the documents of
+        one combination; None when a document of this segment holds two values of one of the fields."""
+        if fieldnames not in self._codes:
+            columns, mixed = [], False
+            for fieldname in fieldnames:
+                column = [""] * self.count
+                for value, docs in self.values(fieldname).items():
+                    for docnum in docs:
+                        mixed = mixed or bool(column[docnum - self.offset])
+                        column[docnum - self.offset] = value
+                columns.append(column)
+            shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+            combos = [shared.setdefault(combo, combo) for combo in zip(*columns, strict=True)]
+            self._codes[fieldnames] = None if mixed else combos
+        return self._codes[fieldnames]
 
     def lengths(self, fieldname: str) -> array[float]:
         """Every document's length of a field (as Whoosh stores it, one byte)."""

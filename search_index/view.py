@@ -95,6 +95,8 @@ class View:
         self._dates: list[str] | None = None
         self._lists: dict[str, list[tuple[str, ...]]] = {}
         self._plans: PlanVersions | None = None
+        self._codes: list[tuple[str, ...]] | None = None
+        self._mixed = False  # a document with two values of a single-valued facet field
 
     # ---- sets
 
@@ -256,20 +258,41 @@ class View:
     def facets(self, found: set[int], names: Iterable[str] = FACETS) -> dict[str, list[tuple[object, int]]]:
         """Counts of the top values of each facet among ``found`` (all facets unless ``names`` says which).
 
-        A field of many values (30,000 enterprises) is counted from each found document's values when the result
-        is not large; otherwise, and for the other fields, value by value, largest first, stopping at a value
-        with fewer documents than the ``FACET_LIMIT``-th count so far: it cannot enter the list."""
+        The single-valued fields (kind, city, category…) are counted together, in one pass over the found
+        documents' combinations of their values (``codes``). A field of many values (30,000 enterprises) is
+        counted from each found document's values when the result is not large; otherwise value by value, largest
+        first, stopping at a value with fewer documents than the ``FACET_LIMIT``-th count so far: it cannot enter
+        the list."""
         facets: dict[str, list[tuple[object, int]]] = {}
+        codes = self.codes() if any(name in FACET_FIELDS for name in names) else None
+        combos = Counter(map(codes.__getitem__, found)) if codes is not None else Counter()
         for name in names:
-            values = self.facet_values(FACETS[name])
-            if len(values) > FORWARD_MIN_VALUES and len(found) <= FORWARD_MAX_SHARE * self.doc_count_all:
-                forward = self.forward(FACETS[name])
-                counted = list(Counter(chain.from_iterable(map(forward.__getitem__, found))).items())
+            if codes is not None and name in FACET_FIELDS:
+                i, by_value = FACET_FIELDS.index(name), Counter[str]()
+                for combo, n in combos.items():
+                    if combo[i]:
+                        by_value[combo[i]] += n
+                counted = list(by_value.items())
             else:
-                counted = count_inverted(found, values)
+                values = self.facet_values(FACETS[name])
+                if len(values) > FORWARD_MIN_VALUES and len(found) <= FORWARD_MAX_SHARE * self.doc_count_all:
+                    forward = self.forward(FACETS[name])
+                    counted = list(Counter(chain.from_iterable(map(forward.__getitem__, found))).items())
+                else:
+                    counted = count_inverted(found, values)
             counts = _top(counted)
             facets[name] = [(int(v) if name in ("year", "enterprise") else v, n) for v, n in counts]
         return facets
+
+    def codes(self) -> list[tuple[str, ...]] | None:
+        """Every document's values of the single-valued facet fields (``FACET_FIELDS``; "" where it has none), by
+        document number (per searcher, from the segments'). None when a document holds two values of one of them
+        (then each is counted value by value)."""
+        if self._codes is None and not self._mixed:
+            parts = [s.codes(FACET_FIELDS) for s in self.segments]
+            self._mixed = any(p is None for p in parts)
+            self._codes = None if self._mixed else [combo for p in parts for combo in p or ()]
+        return self._codes
 
     def forward(self, fieldname: str) -> list[tuple[str, ...]]:
         """Every document's values of a field, by document number (per searcher, from the segments')."""

@@ -23,6 +23,9 @@ left: its target (issue 19: 6 minutes) is for a warm cache, the first rebuild's 
 
 Prints every figure and exits 1 when a target (issues 11 and 19, p95 on a 2-core machine) is missed.
 
+``--backend whoosh`` or ``--backend postgres`` (issue 24) runs ``search_backends.py`` instead, with that backend
+alone: the same query types over the same generated corpus for either, printed so the two runs set side by side.
+
 The data (stage 1) is made by ``search_data.py`` and the FTS5 baseline (stage 3) by ``search_fts.py``, beside
 this file.
 """
@@ -316,7 +319,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="reuse the FTS5 file in --workdir while rebuilding the Whoosh index (a warm rebuild)")  # fmt: skip
     parser.add_argument("--relevance-distractors", type=int, default=DISTRACTORS,
                         help="demo plans mixed into the labelled relevance set")  # fmt: skip
+    parser.add_argument("--backend", choices=("whoosh", "postgres"),
+                        help="instead: one search backend alone over the generated province corpus (search_backends.py), "
+                             "the same query types for either, to set side by side")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.backend:
+        import search_backends
+
+        passed = ["--backend", args.backend, "--runs", str(args.runs), "--times", "1"]
+        return search_backends.main(passed + (["--workdir", str(args.workdir)] if args.workdir else []))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"work directory {workdir}; {os.cpu_count()} CPUs; sqlite {sqlite3.sqlite_version}", flush=True)

@@ -3,7 +3,10 @@ queries, at province scale and (PostgreSQL) at several times that.
 
 Run from the repository root:
 ``.venv/bin/python scripts/bench/search_backends.py [--works 100000 --plans 20000 --reviews 46000] [--times 5]
-[--postgres-only]``
+[--backend both|postgres|whoosh]``
+
+(``scripts/bench/search.py --backend postgres`` or ``--backend whoosh`` runs this with one backend: the same query
+types, to set side by side.)
 
 1. Documents from the demo generator (``knowledge.demo.generator``): works (title, units, place, category, verdict),
    plan versions with their sections, and review conclusions (the plan's measures sections as the panel's
@@ -117,6 +120,10 @@ def documents(works: int, plans: int, reviews: int, seed: int = 24) -> Iterator[
                "year": version["submitted_at"].year, "date": version["submitted_at"].date()}  # fmt: skip
 
 
+def _count(totals: dict[str, int], q: str) -> str:
+    return f"{totals[q]:,}" if q in totals else "-"
+
+
 def p95(times: Sequence[float]) -> float:
     return sorted(times)[max(0, round(0.95 * len(times)) - 1)]
 
@@ -187,9 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rebuild", action="store_true", help="build both again even when they hold the documents"
     )
     parser.add_argument(
-        "--postgres-only",
-        action="store_true",
-        help="the PostgreSQL backend alone (no Whoosh build or timing)",
+        "--backend",
+        choices=("both", "postgres", "whoosh"),
+        default="both",
+        help="build and time one backend alone, or both side by side",
     )
     args = parser.parse_args(argv)
     warm_up()
@@ -207,14 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs = lambda: documents(args.works, args.plans, args.reviews)  # noqa: E731
     print(f"documents: {args.works:,} works, {args.plans:,} plan versions, {args.reviews:,} reviews; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
-    if args.postgres_only:
-        pass
-    elif args.rebuild or not whoosh.health().ok or whoosh.doc_count() < total * 0.9:
+    use_whoosh, use_pg = args.backend in ("both", "whoosh"), args.backend in ("both", "postgres")
+    if use_whoosh and (args.rebuild or not whoosh.health().ok or whoosh.doc_count() < total * 0.9):
         build("Whoosh", whoosh, docs, total)
-    multiply(pg, 1)
-    if args.rebuild or not pg.health().ok or pg.doc_count() < total * 0.9:
-        build("PostgreSQL", pg, docs, total)
-    size = pg.doc_count()
+    if use_pg:
+        multiply(pg, 1)
+        if args.rebuild or not pg.health().ok or pg.doc_count() < total * 0.9:
+            build("PostgreSQL", pg, docs, total)
+    size = pg.doc_count() if use_pg else whoosh.doc_count()
     print(f"\nat {size:,} documents (load average {os.getloadavg()[0]:.1f}); each a results page of 10 hits for a "
           "regulator of four cities")  # fmt: skip
     print(
@@ -222,16 +230,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     worst = {1: 0.0}
     for key, (label, queries) in QUERY_TYPES.items():
-        p, p_totals = timed(pg, key, queries, args.runs)
-        worst[1] = max(worst[1], p95(p))
-        if args.postgres_only:
-            print(f"{label:<34}{'-':>22}{statistics.median(p):>11.1f} / {p95(p):>6.1f} ms{'-':>11}   "
-                  + "; ".join(f"{p_totals[q]:,}" for q in queries))  # fmt: skip
-            continue
-        w, w_totals = timed(whoosh, key, queries, args.runs)
-        print(f"{label:<34}{statistics.median(w):>9.1f} / {p95(w):>6.1f} ms{statistics.median(p):>11.1f} / "
-              f"{p95(p):>6.1f} ms{p95(p) / p95(w):>10.1f}×   "
-              + "; ".join(f"{w_totals[q]:,}|{p_totals[q]:,}" for q in queries))  # fmt: skip
+        w, w_totals = timed(whoosh, key, queries, args.runs) if use_whoosh else ([], {})
+        p, p_totals = timed(pg, key, queries, args.runs) if use_pg else ([], {})
+        if use_pg:
+            worst[1] = max(worst[1], p95(p))
+        w_text = f"{statistics.median(w):>9.1f} / {p95(w):>6.1f} ms" if w else f"{'-':>22}"
+        p_text = f"{statistics.median(p):>11.1f} / {p95(p):>6.1f} ms" if p else f"{'-':>24}"
+        ratio = f"{p95(p) / p95(w):>10.1f}×" if w and p else f"{'-':>11}"
+        hits = "; ".join(f"{_count(w_totals, q)}|{_count(p_totals, q)}" for q in queries)
+        print(f"{label:<34}{w_text}{p_text}{ratio}   {hits}")
+    if not use_pg:
+        return 0
     if args.times > 1:
         started = time.perf_counter()
         size = multiply(pg, args.times)
