@@ -212,7 +212,9 @@ def test_the_bulk_writer_writes_what_whooshs_writer_writes(built):
                 ia.max_id()) == (ib.weight(), ib.doc_frequency(), ib.min_length(), ib.max_length(), ib.max_weight(),
                                  ib.min_id(), ib.max_id()), (fieldname, btext)  # fmt: skip
     for fieldname, btext in terms[::7]:  # every field's postings with their values (positions, frequencies)
-        assert list(a.postings(fieldname, btext).all_items()) == list(b.postings(fieldname, btext).all_items())
+        assert list(a.postings(fieldname, btext).all_items()) == list(
+            b.postings(fieldname, btext).all_items()
+        )
     for word in WORDS[:40]:  # the long posting lists, block by block
         btext = word.encode()
         assert list(a.postings("body", btext).items_as("weight")) == list(
