@@ -68,6 +68,13 @@ def test_filters_narrow_the_results(corpus):
         "plan:109",
         "review:203",
     }
+    by_grant = ids(find(corpus, "", allowed=Allowed(enterprise_ids={2}), per_page=50))
+    assert (
+        ids(find(corpus, "", filters=Filters(enterprise=2), per_page=50)) == by_grant and len(by_grant) == 6
+    )
+    assert ids(
+        find(corpus, "", allowed=Allowed(cities={"nanjing"}), filters=Filters(enterprise=2), per_page=50)
+    ) == {d for d in by_grant if d in ids(find(corpus, "", allowed=Allowed(cities={"nanjing"}), per_page=50))}
     assert ids(find(corpus, "论证", filters=Filters(conclusion="pass"))) == {"review:203", "review:206"}
     assert find(corpus, "", filters=Filters(year=2022), per_page=50).total == 5
 
