@@ -77,8 +77,10 @@ def prepare(env: dict[str, str], instance: Path, scale: str) -> None:
     started = time.perf_counter()
     flask(env, "db", "upgrade")
     flask(env, "seed-demo", "--scale", scale, "--demo", "--if-empty")
-    index = Path(env.get("SEARCH_INDEX_DIR") or instance / "search-index")
-    if not (index / "CURRENT").exists():  # no generation built yet (webapp.config: SEARCH_INDEX_DIR)
+    # The index (a Whoosh folder, or the PostgreSQL search table) is rebuilt only when it does not hold what the
+    # database holds: ``search check`` exits 1 then. A PostgreSQL instance's Whoosh folder stays empty.
+    checked = subprocess.run([str(BIN / "flask"), "search", "check"], env=env, cwd=ROOT, capture_output=True)
+    if checked.returncode != 0:
         flask(env, "search", "reindex")
     print(
         f"instance ready in {time.perf_counter() - started:.1f} s ({scale}, {env['DATABASE_URL'].split('://')[0]})"
@@ -100,7 +102,13 @@ def run_load(env: dict[str, str], args: argparse.Namespace, users: int, work: Pa
         run_locust(env, args, users, host, prefix)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except (
+            subprocess.TimeoutExpired
+        ):  # a worker still inside a request: the figures are printed all the same
+            server.kill()
+            server.wait()
     timeouts = (work / f"server-{users}.log").read_text(encoding="utf-8").count("WORKER TIMEOUT")
     if timeouts:
         print(f"gunicorn killed {timeouts} worker(s) that answered nothing for 30 s")
