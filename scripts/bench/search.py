@@ -327,7 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         import search_backends
 
         passed = ["--backend", args.backend, "--runs", str(args.runs), "--times", "1"]
-        return search_backends.main(passed + (["--workdir", str(args.workdir)] if args.workdir else []))
+        # (a folder of its own: the Whoosh index beside the seeded database here holds other documents)
+        return search_backends.main(
+            passed + (["--workdir", str(args.workdir / "backends")] if args.workdir else [])
+        )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"work directory {workdir}; {os.cpu_count()} CPUs; sqlite {sqlite3.sqlite_version}", flush=True)
