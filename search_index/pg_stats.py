@@ -21,6 +21,7 @@ STATS_SECONDS = 300.0
 SIZES_SECONDS = 30.0
 CONTAINS_CANDIDATES = 2000
 MAX_FREQUENCIES = 200_000  # words whose frequency is kept; past it the cache starts again
+COUNT_BY_INDEX = "set_config('enable_seqscan', 'off', true)"
 
 
 class TableStats:
@@ -71,6 +72,12 @@ class TableStats:
                 found[leaf] = known[1]
             else:
                 missing.append(leaf)
+        if not missing:
+            return found
+        # Each count through the word's GIN index, never a sequential scan testing every row's vector out of
+        # TOAST: the planner chose that (in parallel) for common words, 90 s a statement under load. For this
+        # transaction's counts only; the caller's setting is put back after them.
+        before = conn.execute(text(f"SELECT current_setting('enable_seqscan'), {COUNT_BY_INDEX}")).scalar()
         for batch in chunks(missing, 50):
             sql = SqlQuery()
             counts = ", ".join(
@@ -84,6 +91,7 @@ class TableStats:
                 for leaf, n in zip(batch, values, strict=True):
                     found[leaf] = int(n)
                     self._df[leaf] = (now, int(n))
+        conn.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
         return found
 
     def _containing(self, conn: Connection, fieldname: str, char: str) -> list[str]:

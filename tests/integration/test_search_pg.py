@@ -192,6 +192,32 @@ def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
         event.remove(pg.engine, "before_cursor_execute", listen)
 
 
+def test_document_frequencies_are_counted_through_the_indexes_and_the_setting_put_back(pg):
+    """A word's document frequency is a count of the rows whose vector holds it: PostgreSQL counted common words
+    by a (parallel) sequential scan reading every row's vector out of TOAST, 90 s a statement under load."""
+    pg.upsert(
+        [doc("plan:1", "方案一", "深基坑 支护 深基坑 降水"), doc("plan:2", "方案二", "塔吊 基础 深基坑 支护")]
+    )
+    sent: list[str] = []
+    listen = lambda *args: sent.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(pg.engine, "before_cursor_execute", listen)
+    try:
+        for setting in ("on", "off"):  # a search of words has turned them off already: they stay off
+            with pg.engine.connect() as conn:
+                conn.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": setting})
+                pg.forget()
+                sent.clear()
+                found = pg.stats.of(conn).frequencies(
+                    [("body_v", "深基坑"), ("body_v", "塔吊"), ("title_v", "无")]
+                )
+                assert found == {("body_v", "深基坑"): 2, ("body_v", "塔吊"): 1, ("title_v", "无"): 0}
+                counting = next(i for i, s in enumerate(sent) if "count(*)" in s and "@@" in s)
+                assert any("enable_seqscan', 'off'" in s for s in sent[:counting])
+                assert conn.execute(text("SHOW enable_seqscan")).scalar() == setting
+    finally:
+        event.remove(pg.engine, "before_cursor_execute", listen)
+
+
 def test_a_table_made_before_loses_the_code_indexes_on_first_use(pg):
     pg.ensure()
     with pg.engine.begin() as conn:
