@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -171,16 +172,29 @@ def test_a_large_result_is_ranked_exactly_among_the_documents_its_rows_put_first
     assert chosen.total == exact.total == 27  # n % 9 == 0 for 9, 18, 27: no 深基坑
 
 
-def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
-    """A search of words turns sequential scans off for its transaction (the planner tested every row's vectors
-    out of TOAST instead); one with no indexed word (everything, or a word under NOT) leaves them on."""
-    pg.upsert(
-        [doc("plan:1", "方案一", "深基坑 支护 深基坑 降水"), doc("plan:2", "方案二", "塔吊 基础 深基坑 支护")]
-    )
+TWO_PLANS = [
+    doc("plan:1", "方案一", "深基坑 支护 深基坑 降水"),
+    doc("plan:2", "方案二", "塔吊 基础 深基坑 支护"),
+]
+
+
+@contextmanager
+def statements_sent(pg: PgSearchIndex) -> Iterator[list[str]]:
+    """Every statement the index's engine sends meanwhile, in order."""
     sent: list[str] = []
     listen = lambda *args: sent.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
     event.listen(pg.engine, "before_cursor_execute", listen)
     try:
+        yield sent
+    finally:
+        event.remove(pg.engine, "before_cursor_execute", listen)
+
+
+def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
+    """A search of words turns sequential scans off for its transaction (the planner tested every row's vectors
+    out of TOAST instead); one with no indexed word (everything, or a word under NOT) leaves them on."""
+    pg.upsert(TWO_PLANS)
+    with statements_sent(pg) as sent:
         for q, by_index in (("深基坑", True), ("单位:中建 塔吊", True), ("", False), ("-深基坑", False)):
             sent.clear()
             find(pg, q)
@@ -188,20 +202,13 @@ def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
         sent.clear()
         pg.more_like_this("plan:1", allowed="all", same_category=False)
         assert BY_INDEX in sent
-    finally:
-        event.remove(pg.engine, "before_cursor_execute", listen)
 
 
 def test_document_frequencies_are_counted_through_the_indexes_and_the_setting_put_back(pg):
     """A word's document frequency is a count of the rows whose vector holds it: PostgreSQL counted common words
     by a (parallel) sequential scan reading every row's vector out of TOAST, 90 s a statement under load."""
-    pg.upsert(
-        [doc("plan:1", "方案一", "深基坑 支护 深基坑 降水"), doc("plan:2", "方案二", "塔吊 基础 深基坑 支护")]
-    )
-    sent: list[str] = []
-    listen = lambda *args: sent.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-    event.listen(pg.engine, "before_cursor_execute", listen)
-    try:
+    pg.upsert(TWO_PLANS)
+    with statements_sent(pg) as sent:
         for setting in ("on", "off"):  # a search of words has turned them off already: they stay off
             with pg.engine.connect() as conn:
                 conn.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": setting})
@@ -214,8 +221,6 @@ def test_document_frequencies_are_counted_through_the_indexes_and_the_setting_pu
                 counting = next(i for i, s in enumerate(sent) if "count(*)" in s and "@@" in s)
                 assert any("enable_seqscan', 'off'" in s for s in sent[:counting])
                 assert conn.execute(text("SHOW enable_seqscan")).scalar() == setting
-    finally:
-        event.remove(pg.engine, "before_cursor_execute", listen)
 
 
 def test_a_table_made_before_loses_the_code_indexes_on_first_use(pg):
