@@ -15,9 +15,10 @@ from sqlalchemy import Connection, Engine, text
 from search_index.analysis import warm_up
 from search_index.documents import DocumentError, SearchDocument, to_fields
 from search_index.index import BUSY, MAX_BUILD_PROCS, PARALLEL_MIN_DOCS, Progress, RebuildReport
-from search_index.pg_store import LEXICON, LOCK_KEY, META, TABLE, VECTORS, VERSION, Store, chunks, row
+from search_index.pg_store import COUNTED, DELTA, LEXICON, LOCK_KEY, META, TABLE, VERSION, Store, chunks, row
 
 BUILD_TABLE = f"{TABLE}_build"
+BUILD_LEXICON = f"{LEXICON}_build"
 BATCH = 200
 
 
@@ -42,7 +43,7 @@ def rebuild(
         except BaseException:
             conn.rollback()
             with conn.begin():
-                conn.execute(text(f"DROP TABLE IF EXISTS {BUILD_TABLE}"))
+                conn.execute(text(f"DROP TABLE IF EXISTS {BUILD_TABLE}, {BUILD_LEXICON}"))
             raise
         finally:
             conn.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY})"))
@@ -73,30 +74,37 @@ def _fill(conn: Connection, build: Store, docs: Iterable[SearchDocument], total:
     build.index(conn)
     conn.execute(text(f"ANALYZE {BUILD_TABLE}"))
     conn.commit()
+    _fill_lexicon(conn)
     return count
 
 
 def _swap(conn: Connection) -> None:
+    """The build table and its lexicon put in place of the live ones, in one short transaction; the changes
+    counted from now on (the deltas of the old table dropped: the new lexicon counts every row)."""
     names = [r[0] for r in conn.execute(
         text("SELECT indexname FROM pg_indexes WHERE tablename = :t AND schemaname = current_schema()"),
         {"t": BUILD_TABLE})]  # fmt: skip
-    conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+    conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}, {LEXICON}"))
     conn.execute(text(f"ALTER TABLE {BUILD_TABLE} RENAME TO {TABLE}"))
     for name in names:
         conn.execute(text(f"ALTER INDEX {name} RENAME TO {TABLE}{name[len(BUILD_TABLE) :]}"))
-    conn.execute(text(f"TRUNCATE {LEXICON}"))
+    conn.execute(text(f"ALTER TABLE {BUILD_LEXICON} RENAME TO {LEXICON}"))
+    conn.execute(text(f"ALTER INDEX {BUILD_LEXICON}_pkey RENAME TO {LEXICON}_pkey"))
+    Store().count(conn)
+    conn.execute(text(f"TRUNCATE {DELTA}"))
     conn.execute(text(f"INSERT INTO {META} VALUES ('version', :v) ON CONFLICT (key) DO UPDATE "
                       "SET value = EXCLUDED.value"), {"v": VERSION})  # fmt: skip
     conn.commit()
-    _fill_lexicon(conn)
 
 
 def _fill_lexicon(conn: Connection) -> None:
-    for field, (column, _) in VECTORS.items():
-        if field == "pairs":
-            continue
-        conn.execute(text(f"INSERT INTO {LEXICON} (field, term) SELECT DISTINCT :f, t FROM {TABLE}, "
-                          f"unnest(tsvector_to_array({column})) AS t ON CONFLICT DO NOTHING"), {"f": field})  # fmt: skip
+    """The build table's words and the number of documents holding each (a vector holds a word once)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {BUILD_LEXICON}"))
+    conn.execute(text(f"CREATE TABLE {BUILD_LEXICON} (field text, term text, df integer NOT NULL DEFAULT 0, "
+                      "PRIMARY KEY (field, term))"))  # fmt: skip
+    for field, column in COUNTED.items():
+        conn.execute(text(f"INSERT INTO {BUILD_LEXICON} (field, term, df) SELECT :f, t, count(*) FROM {BUILD_TABLE}, "
+                          f"unnest(tsvector_to_array({column})) AS t GROUP BY t"), {"f": field})  # fmt: skip
         conn.commit()
 
 

@@ -32,10 +32,11 @@ from search_index.index import (
     WriteReport,
 )
 from search_index.pg_answer import Answer, answer, heads_cte, hit_of
-from search_index.pg_build import BATCH, BUILD_TABLE
+from search_index.pg_build import BATCH, BUILD_LEXICON, BUILD_TABLE
 from search_index.pg_query import Compiler, SqlQuery, Stats
 from search_index.pg_stats import TableStats
 from search_index.pg_store import (
+    DELTA,
     LEXICON,
     LOCK_KEY,
     META,
@@ -45,6 +46,7 @@ from search_index.pg_store import (
     VERSION,
     Store,
     chunks,
+    fold,
     row,
 )
 from search_index.query import (
@@ -119,7 +121,7 @@ class PgSearchIndex:
     def drop(self) -> None:
         """Remove the tables (tests; a move back to the Whoosh backend)."""
         with self.engine.begin() as conn:
-            for table in (TABLE, BUILD_TABLE, LEXICON, META):
+            for table in (TABLE, BUILD_TABLE, LEXICON, BUILD_LEXICON, DELTA, META):
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
         self._ready = False
         self.forget()
@@ -129,6 +131,12 @@ class PgSearchIndex:
 
     def changed(self) -> None:
         self.stats.changed()
+
+    def fold(self) -> bool:
+        """The words' count deltas summed into the lexicon (each writer pass, ``webapp.search.worker``); False
+        when another process is at it."""
+        with self.engine.begin() as conn:
+            return fold(conn)
 
     def warm(self) -> None:
         self.ensure()

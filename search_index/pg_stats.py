@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from search_index.expansion import best_btexts
 from search_index.pg_query import Leaf, SqlQuery, Stats
-from search_index.pg_store import LEXICON, TABLE, VECTORS, chunks, tsquery_term
+from search_index.pg_store import COUNTED, LEXICON, TABLE, VECTORS, chunks, frequencies, tsquery_term
 
 # Document frequencies change slowly: read again after this many seconds; the table's size and average lengths,
 # after SIZES_SECONDS (and at once after this process writes); the words holding a character after STATS_SECONDS.
@@ -22,6 +22,7 @@ SIZES_SECONDS = 30.0
 CONTAINS_CANDIDATES = 2000
 MAX_FREQUENCIES = 200_000  # words whose frequency is kept; past it the cache starts again
 COUNT_BY_INDEX = "set_config('enable_seqscan', 'off', true)"
+FIELD_OF = {column: field for field, column in COUNTED.items()}
 
 
 class TableStats:
@@ -74,25 +75,35 @@ class TableStats:
                 missing.append(leaf)
         if not missing:
             return found
-        # Each count through the word's GIN index, never a sequential scan testing every row's vector out of
+        counted = [leaf for leaf in missing if leaf[0] in FIELD_OF]
+        if counted:  # the lexicon's counts (pg_store.COUNTED)
+            numbers = frequencies(conn, [(FIELD_OF[column], word) for column, word in counted])
+            self._keep(found, now, zip(counted, numbers, strict=True))
+        pairs = [leaf for leaf in missing if leaf[0] not in FIELD_OF]
+        if not pairs:
+            return found
+        # A word pair's count through its GIN index, never a sequential scan testing every row's vector out of
         # TOAST: the planner chose that (in parallel) for common words, 90 s a statement under load. For this
         # transaction's counts only; the caller's setting is put back after them.
         before = conn.execute(text(f"SELECT current_setting('enable_seqscan'), {COUNT_BY_INDEX}")).scalar()
-        for batch in chunks(missing, 50):
+        for batch in chunks(pairs, 50):
             sql = SqlQuery()
             counts = ", ".join(
                 f"(SELECT count(*) FROM {TABLE} WHERE {column} @@ CAST({sql.bind(tsquery_term(word))} AS tsquery))"
                 for column, word in batch
             )
             values: list[Any] = list(conn.execute(text(f"SELECT {counts}"), sql.params).one())
-            with self._lock:
-                if len(self._df) > MAX_FREQUENCIES:
-                    self._df.clear()
-                for leaf, n in zip(batch, values, strict=True):
-                    found[leaf] = int(n)
-                    self._df[leaf] = (now, int(n))
+            self._keep(found, now, zip(batch, values, strict=True))
         conn.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
         return found
+
+    def _keep(self, found: dict[Leaf, int], now: float, counts: Iterable[tuple[Leaf, Any]]) -> None:
+        with self._lock:
+            if len(self._df) > MAX_FREQUENCIES:
+                self._df.clear()
+            for leaf, n in counts:
+                found[leaf] = int(n)
+                self._df[leaf] = (now, int(n))
 
     def _containing(self, conn: Connection, fieldname: str, char: str) -> list[str]:
         """The words of a field holding one character that a one-character query word stands for: the

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from search_index import analysis
+from search_index.analysis import PairTokenizer
 from search_index.backend import check_backend, default_backend
 from search_index.index import BUSY, OUTDATED
 from search_index.pg_index import BY_INDEX, PgSearchIndex
-from search_index.pg_store import LOCK_KEY, META, TABLE, vector
+from search_index.pg_store import COUNTED, DELTA, LEXICON, LOCK_KEY, META, TABLE, frequencies, vector
 from tests.integration.test_search_index import doc, find, ids
 from tests.integration.test_search_relevance import MRR_TARGET, RECALL_TARGET
 from tests.search_relevance.corpus import DOCS as LABELLED
@@ -204,10 +205,12 @@ def test_words_are_read_through_their_indexes_and_nothing_else_is(pg):
         assert BY_INDEX in sent
 
 
-def test_document_frequencies_are_counted_through_the_indexes_and_the_setting_put_back(pg):
-    """A word's document frequency is a count of the rows whose vector holds it: PostgreSQL counted common words
-    by a (parallel) sequential scan reading every row's vector out of TOAST, 90 s a statement under load."""
+def test_word_pair_frequencies_are_counted_through_the_indexes_and_the_setting_put_back(pg):
+    """A word pair's document frequency is a count of the rows whose vector holds it: PostgreSQL counted common
+    words by a (parallel) sequential scan reading every row's vector out of TOAST, 90 s a statement under load.
+    A word's is the lexicon's count: no statement tests a row."""
     pg.upsert(TWO_PLANS)
+    pair = vector(PairTokenizer().index_terms("深基坑支护"))[0].split(":")[0].strip("'")
     with statements_sent(pg) as sent:
         for setting in ("on", "off"):  # a search of words has turned them off already: they stay off
             with pg.engine.connect() as conn:
@@ -215,12 +218,77 @@ def test_document_frequencies_are_counted_through_the_indexes_and_the_setting_pu
                 pg.forget()
                 sent.clear()
                 found = pg.stats.of(conn).frequencies(
-                    [("body_v", "深基坑"), ("body_v", "塔吊"), ("title_v", "无")]
+                    [("body_v", "深基坑"), ("body_v", "塔吊"), ("title_v", "无"), ("pairs_v", pair)]
                 )
-                assert found == {("body_v", "深基坑"): 2, ("body_v", "塔吊"): 1, ("title_v", "无"): 0}
-                counting = next(i for i, s in enumerate(sent) if "count(*)" in s and "@@" in s)
-                assert any("enable_seqscan', 'off'" in s for s in sent[:counting])
+                assert found == {("body_v", "深基坑"): 2, ("body_v", "塔吊"): 1, ("title_v", "无"): 0,
+                                 ("pairs_v", pair): 2}  # fmt: skip
+                counting = [i for i, s in enumerate(sent) if "count(*)" in s and "@@" in s]
+                assert len(counting) == 1 and "pairs_v @@" in sent[counting[0]]
+                assert any("enable_seqscan', 'off'" in s for s in sent[: counting[0]])
                 assert conn.execute(text("SHOW enable_seqscan")).scalar() == setting
+
+
+def word_counts(pg: PgSearchIndex) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """(what the lexicon and its deltas say, what the table holds) for every word the lexicon has seen."""
+    with pg.engine.connect() as conn:
+        held: dict[tuple[str, str], int] = {}
+        for field, column in COUNTED.items():
+            for term, n in conn.execute(text(f"SELECT t, count(*) FROM {TABLE}, "
+                                             f"unnest(tsvector_to_array({column})) AS t GROUP BY t")):  # fmt: skip
+                held[(field, term)] = n
+        seen = [(f, t) for f, t in conn.execute(text(f"SELECT field, term FROM {LEXICON}"))]
+        said = dict(zip(seen, frequencies(conn, seen), strict=True))
+    return said, {leaf: held.get(leaf, 0) for leaf in seen}
+
+
+def test_the_lexicon_counts_each_word_through_every_change(pg):
+    """Exact after a rebuild, after writes of every kind (the trigger's deltas), and after they are folded; a
+    word no document holds any more counts 0."""
+    assert pg.rebuild([*TWO_PLANS, doc("review:1", "深基坑 论证", "支护 结构 安全")]).ok
+    said, held = word_counts(pg)
+    assert said == held and held[("body", "深基坑")] == 2 and held[("title", "论证")] == 1
+    pg.upsert([doc("plan:1", "方案一", "塔吊 基础"), doc("plan:3", "方案三", "塔吊 爬架")])
+    pg.delete(["plan:2"])
+    pg.upsert([doc("plan:3", "方案三", "塔吊 爬架")])  # written again, unchanged: no delta
+    said, held = word_counts(pg)
+    assert said == held and held[("body", "深基坑")] == 0 and held[("body", "塔吊")] == 2
+    with pg.engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {DELTA}")).scalar() > 0
+    assert pg.fold()
+    with pg.engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {DELTA}")).scalar() == 0
+    assert word_counts(pg)[0] == held
+    assert ids(find(pg, "塔吊")) == {"plan:1", "plan:3"}
+
+
+def test_parallel_writers_count_each_change_once(pg):
+    """Writers do not wait on one another's counters (the deltas are insert-only rows), and two writing the same
+    document at once count it once: the trigger sees the row each one replaced."""
+    pg.upsert([doc(f"plan:{n}", "方案", "深基坑 支护") for n in range(8)])
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write(k: int) -> None:
+        try:
+            start.wait()
+            for n in range(8):
+                body = "塔吊 基础" if (n + k) % 2 else "深基坑 降水"
+                assert pg.upsert(
+                    [doc(f"plan:{n}", "方案", body), doc(f"plan:{10 * k + n + 100}", "方案", body)]
+                ).ok
+            if k == 0:
+                pg.fold()
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    writers = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    assert errors == []
+    said, held = word_counts(pg)
+    assert said == held and held[("body", "塔吊")] + held[("body", "深基坑")] == 8 + 32
 
 
 def test_a_table_made_before_loses_the_code_indexes_on_first_use(pg):

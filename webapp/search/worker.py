@@ -32,6 +32,7 @@ from search_index.analysis import warm_up
 from search_index.backend import SearchBackend
 from search_index.documents import DocumentError, to_fields
 from search_index.index import WriteReport
+from search_index.pg_index import PgSearchIndex
 from webapp.extensions import db, search_index
 
 LOCK_NAME = "search-writer.lock"
@@ -192,6 +193,8 @@ def write_pending(
         if report.applied:  # an idle pass writes nothing to the database
             outbox.purge_done(session, before=utcnow() - KEEP_DONE)
             session.commit()
+        if isinstance(index, PgSearchIndex):  # the words' counts of the writes since (inline ones too)
+            index.fold()
         return report
 
 
