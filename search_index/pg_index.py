@@ -272,7 +272,8 @@ class PgSearchIndex:
 
     def _scored(self, conn: Connection, compiler: Compiler, q: wq.Query, prefix: str, source: str,
                 limit: str) -> list[tuple[str, float]]:  # fmt: skip
-        rows = conn.execute(text(prefix + self._scoring(compiler, q, source, limit)), compiler.sql.params)
+        rows = conn.execute(text(prefix + self._scoring(compiler, q, source, limit, pre_read=True)),
+                            compiler.sql.params)  # fmt: skip
         return [(r[0], float(r[4])) for r in rows]
 
     def _hits(self, conn: Connection, page: list[tuple[str, float]], older: dict[str, list[str]],
@@ -346,8 +347,10 @@ class PgSearchIndex:
             where = " AND ".join(p for p in parts if p != "TRUE")
             if compiler.indexed:
                 conn.execute(text(BY_INDEX))
-            ranked = self._scored(conn, compiler, q, f"WITH pool AS (SELECT d.doc_id FROM {TABLE} d WHERE {where}) ",
-                                  "pool", sql.bind(limit))  # fmt: skip
+            # the pre-ranking score read as the pool's rows are (as a search's heads), not by a second visit
+            compiler.prepare(q)
+            pool = f"WITH pool AS (SELECT d.doc_id, {compiler.pre_score(q, 'd')} AS pre FROM {TABLE} d WHERE {where}) "
+            ranked = self._scored(conn, compiler, q, pool, "pool", sql.bind(limit))
             found = self._stored(conn, [d for d, _ in ranked])
         return [hit_of(found[d], s, ()) for d, s in ranked]
 

@@ -82,9 +82,8 @@ def prepare(env: dict[str, str], instance: Path, scale: str) -> None:
     checked = subprocess.run([str(BIN / "flask"), "search", "check"], env=env, cwd=ROOT, capture_output=True)
     if checked.returncode != 0:
         flask(env, "search", "reindex")
-    print(
-        f"instance ready in {time.perf_counter() - started:.1f} s ({scale}, {env['DATABASE_URL'].split('://')[0]})"
-    )
+    print(f"instance ready in {time.perf_counter() - started:.1f} s ({scale}, {env['DATABASE_URL'].split('://')[0]}, "
+          f"search {env.get('SEARCH_BACKEND') or 'the database default'})")  # fmt: skip
 
 
 def run_load(env: dict[str, str], args: argparse.Namespace, users: int, work: Path) -> int:
@@ -195,6 +194,10 @@ def main() -> int:
     parser.add_argument("--database-url", default="", help="an existing database (default: temporary SQLite)")
     parser.add_argument("--instance", default="", help="a kept instance folder (default: temporary)")
     parser.add_argument(
+        "--search-backend", choices=("", "whoosh", "postgres"), default="",
+        help="SEARCH_BACKEND of the served app (default: the database's, postgres on PostgreSQL)",
+    )  # fmt: skip
+    parser.add_argument(
         "--hosts", default="", help="running nodes, comma-separated: nothing seeded or started"
     )
     args = parser.parse_args()
@@ -208,6 +211,8 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
         env |= {"FLASK_APP": "wsgi", "INSTANCE_DIR": str(instance)}
         env["DATABASE_URL"] = args.database_url or f"sqlite:///{instance / 'weida.db'}"
+        if args.search_backend:
+            env["SEARCH_BACKEND"] = args.search_backend
         prepare(env, instance, args.scale)
         status = 0
         for users in (int(u) for u in args.users.split(",")):
