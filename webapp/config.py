@@ -139,6 +139,9 @@ class Config:
         # The dashboard's figures are kept per period and area until a change passes the search outbox, and at most
         # this long for the site's and cranes' records (expert_pool.analytics.cache); 0 computes them on each view.
         self.DASHBOARD_FRESH_SECONDS = float(os.environ.get("DASHBOARD_FRESH_SECONDS", "60"))
+        # The home page's task list kept per scope this long (0: computed on every view); a session's own POST
+        # starts it again.
+        self.WORKBENCH_FRESH_SECONDS = float(os.environ.get("WORKBENCH_FRESH_SECONDS", "60"))
         self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
@@ -187,3 +190,4 @@ class TestConfig(Config):
         # Cheap scrypt parameters in tests only: the production method is checked by its own test.
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
         self.DASHBOARD_FRESH_SECONDS = 0.0  # tests change the data between views; the cache has its own tests
+        self.WORKBENCH_FRESH_SECONDS = 0.0

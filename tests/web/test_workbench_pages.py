@@ -67,3 +67,26 @@ def test_an_admin_of_security_sees_no_workbench_and_no_count(client, session):
     page = client.get("/").get_data(as_text=True)
     assert 'id="tasks"' not in page and "data-task-count-url" not in page
     assert client.get("/tasks/count").status_code == 403  # the security administrator's own pages only
+
+
+def test_the_kept_board_is_shared_by_a_scope_and_started_again_by_ones_own_post(
+    app, client, session, team_world
+):
+    """WORKBENCH_FRESH_SECONDS: the home page's tasks are kept per scope (a province's are counted over every
+    city); a colleague's view may lag, one's own POST never; the API always reads what is true now."""
+    app.config["WORKBENCH_FRESH_SECONDS"] = 60
+    team = team_world["team"]
+    colleague = make_account(session, Role.PROJECT_TEAM, enterprise_id=team.enterprise_id)
+    login(client, team)
+    assert 'data-kind="plan_sign"' in client.get("/").get_data(as_text=True)
+    url = f"/works/plans/{team_world['version'].id}/sign"
+    other = app.test_client()
+    login(other, colleague)
+    assert 'data-kind="plan_sign"' in other.get("/").get_data(as_text=True)  # the same kept board
+    confirm = client.post(url, data={"value": "constructor"}).get_data(as_text=True)
+    client.post(url, data=dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm)))
+    assert 'data-kind="plan_sign"' not in client.get("/").get_data(as_text=True)  # one's own POST: afresh
+    assert 'data-kind="plan_sign"' in other.get("/").get_data(as_text=True)  # the colleague's: kept
+    assert other.get("/api/v1/tasks", headers=auth(session, colleague)).get_json()["total"] == 0
+    app.config["WORKBENCH_FRESH_SECONDS"] = 0
+    assert 'data-kind="plan_sign"' not in other.get("/").get_data(as_text=True)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app, request, session, url_for
 from flask_login import current_user
 
+from expert_pool.analytics.cache import FigureCache
 from expert_pool.workbench.board import board
 from knowledge.clock import CST
 from knowledge.workbench.tasks import Board, Task
@@ -41,14 +42,32 @@ LIST_PAGES: dict[str, str] = {
     "credit_event": "experts.my_credit",
 }
 COUNT_TTL_SECONDS = 60  # the navigation bar's count may lag others' actions by this much, never one's own
+BOARDS_KEPT = (
+    256  # scopes kept per process (the cities' regulators and offices, the busiest teams and experts)
+)
+WROTE_AT = "workbench_wrote_at"  # when this session last posted: its own next board is computed afresh
 
 
 def today() -> date:
     return clock.now().astimezone(CST).date()
 
 
-def current_board() -> Board:
-    return board(db.session, current_scope(), today(), clock.now())
+def current_board(*, kept: bool = True) -> Board:
+    """The signed-in account's board. The home page's is kept per scope (``WORKBENCH_FRESH_SECONDS``: a province
+    regulator's tasks are counted over every city, about 200 ms) and shared by the accounts of that scope; it may
+    lag others' actions by that much, never the session's own: a POST of the session starts a new one."""
+    scope, on, now = current_scope(), today(), clock.now()
+    fresh = current_app.config["WORKBENCH_FRESH_SECONDS"]
+    if not kept or not fresh:
+        return board(db.session, scope, on, now)
+    boards = current_app.extensions.get("workbench_boards")
+    if boards is None:
+        boards = current_app.extensions["workbench_boards"] = FigureCache(
+            fresh_seconds=fresh, kept=BOARDS_KEPT
+        )
+    key = (scope.role, scope.city, scope.enterprise_id, scope.expert_id, session.get(WROTE_AT, 0.0))
+    found, _ = boards.get(key, on, lambda: board(db.session, scope, on, now))
+    return found
 
 
 def task_url(task: Task) -> str | None:
@@ -85,6 +104,7 @@ def nav_counts() -> dict[str, int]:
 def register_workbench(app: Flask) -> None:
     @app.after_request
     def forget_counts_after_write(response: Any) -> Any:
-        if request.method == "POST" and "workbench_counts" in session:
-            session.pop("workbench_counts")
+        if request.method == "POST" and current_user.is_authenticated:
+            session.pop("workbench_counts", None)
+            session[WROTE_AT] = time.time()
         return response
