@@ -60,7 +60,7 @@ def current_board(*, kept: bool = True) -> Board:
     fresh = current_app.config["WORKBENCH_FRESH_SECONDS"]
     if not kept or not fresh:
         return board(db.session, scope, on, now)
-    boards = current_app.extensions.get("workbench_boards")
+    boards: FigureCache[Board] | None = current_app.extensions.get("workbench_boards")
     if boards is None:
         boards = current_app.extensions["workbench_boards"] = FigureCache(
             fresh_seconds=fresh, kept=BOARDS_KEPT
