@@ -1,4 +1,4 @@
-"""a covering index of work (id, then project, city, category): lists join work to project row by row
+"""covering indexes of work: lists join work to project row by row; the dashboard counts works of a period
 
 Revision ID: 0032
 Revises: 0031
@@ -17,7 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_work_covering", "work", ["id"], postgresql_include=["project_id", "city", "category"])
+    op.create_index("ix_work_figures", "work", ["created_at"],
+                    postgresql_include=["id", "city", "category", "verdict", "status", "planned_start"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_work_figures", table_name="work")
     op.drop_index("ix_work_covering", table_name="work")
