@@ -142,6 +142,9 @@ class Config:
         # The home page's task list kept per scope this long (0: computed on every view); a session's own POST
         # starts it again.
         self.WORKBENCH_FRESH_SECONDS = float(os.environ.get("WORKBENCH_FRESH_SECONDS", "60"))
+        # A review's similar past conclusions kept this long unless a change passes the search outbox (0: asked
+        # of the index on every view).
+        self.SIMILAR_FRESH_SECONDS = float(os.environ.get("SIMILAR_FRESH_SECONDS", "600"))
         self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
@@ -191,3 +194,4 @@ class TestConfig(Config):
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
         self.DASHBOARD_FRESH_SECONDS = 0.0  # tests change the data between views; the cache has its own tests
         self.WORKBENCH_FRESH_SECONDS = 0.0
+        self.SIMILAR_FRESH_SECONDS = 0.0

@@ -5,19 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from expert_pool.analytics.cache import FigureCache
 from expert_pool.reviews.models import Review
 from knowledge.accounts.permissions import Scope
+from knowledge.outbox import SearchOutbox
 from knowledge.plans.models import PlanVersion
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS, allowed_for
 from search_index.backend import SearchBackend
 from search_index.documents import make_doc_id, section_anchor
 from search_index.query import Hit
+from webapp.extensions import db
 from webapp.search.args import CITY_LABELS
+
+SIMILAR_KEPT = 1024  # (model, grant) pairs kept per process
 
 
 @dataclass(frozen=True)
@@ -99,14 +104,31 @@ def similar_conclusions(
 ) -> list[ShownHit]:
     """Concluded reviews most like the indexed document ``model`` (a plan version or a review), of its
     category, that the account may see, held on or before ``before`` when given, never ``skip``. Empty when
-    the index cannot say."""
-    try:
-        hits = index.more_like_this(model, same_category=True, limit=limit + 1, allowed=allowed_for(scope),
+    the index cannot say. Kept per model and grant (``SIMILAR_FRESH_SECONDS``) until a change passes the
+    search outbox: every view of a review page asks, and a province's more-like-this reads thousands of
+    documents."""
+    allowed = allowed_for(scope)
+    root = request.script_root if has_request_context() else ""
+
+    def find() -> list[ShownHit]:
+        hits = index.more_like_this(model, same_category=True, limit=limit + 1, allowed=allowed,
                                     kind="review", before=before)  # fmt: skip
+        return [show_hit(hit, root) for hit in hits if hit.doc_id != skip][:limit]
+
+    fresh = current_app.config.get("SIMILAR_FRESH_SECONDS", 0) if has_app_context() else 0
+    try:
+        if not fresh:
+            return find()
+        kept: FigureCache[list[ShownHit]] | None = current_app.extensions.get("similar_conclusions")
+        if kept is None:
+            kept = current_app.extensions["similar_conclusions"] = FigureCache(
+                fresh_seconds=fresh, kept=SIMILAR_KEPT
+            )
+        version = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+        found, _ = kept.get((model, allowed, before, skip, limit, root), version, find)
+        return found
     except OSError:
         return []
-    root = request.script_root if has_request_context() else ""
-    return [show_hit(hit, root) for hit in hits if hit.doc_id != skip][:limit]
 
 
 def similar_reviews(index: SearchBackend, review: Review, scope: Scope, limit: int = 5) -> list[ShownHit]:
