@@ -199,13 +199,17 @@ class SearchIndex:
 
     def warm(self) -> None:
         """Read now what the first search of a process would: every segment's facet values (30,000 enterprises
-        take seconds) and who may see what. Later searchers reuse it; only new segments are read again."""
+        take seconds), who may see what, the documents' facet codes and which plan versions have a newer one (a
+        province's first search spent 0.5 s reading these two). Later searchers reuse it; only new segments are
+        read again."""
 
         def read(view: View) -> None:
             for fieldname in {*FACETS.values(), "expert_ids", "published"}:
                 view.facet_values(fieldname)
             view.forward("enterprise_ids")
             view.dates()
+            view.codes()
+            view.plans()
 
         self._read(read)
 
