@@ -1,5 +1,5 @@
 """Writing a whole new index generation fast: several writer processes, each making one segment with the bulk
-writer (``whoosh_private.BulkWriter``: a cheaper posting pool and postings writer than Whoosh's).
+writer (``whoosh_private.writing.BulkWriter``: a cheaper posting pool and postings writer than Whoosh's).
 
 A rebuild's time goes with the number of postings (a plan makes about 1,400), and Whoosh spends most of it per
 posting in Python: estimating each posting's size, pickling it to a run file and back one by one, looking up the
@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 
 from search_index import analysis, whoosh_private
 from search_index.segcache import SegCache
+from search_index.whoosh_private import writing
 
 JOB_BATCH = 200
 # The fields whose texts the segmentation cache keeps; ``pairs`` is their join (documents.to_fields).
@@ -50,7 +51,7 @@ def fill(
     making one segment; returns how many. The caller removes the index directory if this raises. The texts'
     words come from the segmentation cache file ``cache_path`` where it has them (``segcache``; None: none)."""
     if procs <= 1 or not whoosh_private.check_version():
-        writer = whoosh_private.new_writer(ix, limitmb=limitmb)
+        writer = writing.new_writer(ix, limitmb=limitmb)
         cache = SegCache(cache_path)
         try:
             count = _feed(docs, lambda batch: _write(writer, batch, cache), total, progress)
@@ -114,7 +115,7 @@ def _parallel(
     workers = [ctx.Process(target=_work, args=(folder, ix.indexname, limitmb, strict, cache_path, jobs,
                                                results), daemon=True) for _ in range(procs)]  # fmt: skip
     # The parent's writer holds the generation's lock and writes its table of contents.
-    parent = whoosh_private.BulkWriter(ix, limitmb=16)
+    parent = writing.BulkWriter(ix, limitmb=16)
     try:
         for worker in workers:
             worker.start()
@@ -134,7 +135,7 @@ def _parallel(
                 worker.terminate()
         parent.cancel()
         raise
-    whoosh_private.commit_segments(parent, segments)
+    writing.commit_segments(parent, segments)
     return count
 
 
@@ -173,14 +174,12 @@ def _work(
     try:
         analysis.warm_up()
         whoosh_private.fast_path.strict = strict
-        writer = whoosh_private.BulkWriter(
-            whoosh_index.open_dir(folder, indexname), limitmb=limitmb, locked=False
-        )
+        writer = writing.BulkWriter(whoosh_index.open_dir(folder, indexname), limitmb=limitmb, locked=False)
         cache = SegCache(cache_path)
         while (batch := jobs.get()) is not None:
             _write(writer, batch, cache)
         cache.close()
-        segment = whoosh_private.finish_segment(writer)
+        segment = writing.finish_segment(writer)
         results.put((True, (segment, whoosh_private.fast_path.counts())))
     except BaseException:
         results.put((False, traceback.format_exc(limit=5)))

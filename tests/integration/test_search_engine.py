@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from whoosh import index as whoosh_index
 
-from search_index import analysis, bulk, postings, whoosh_private
+from search_index import analysis, bulk, postings
 from search_index import view as view_module
 from search_index.documents import to_fields
 from search_index.index import SearchIndex
 from search_index.query import Allowed, SearchRequest, parse_query
 from search_index.schema import build_schema
+from search_index.whoosh_private import writing
 from tests.integration.search_recall import DOCS
 from tests.integration.test_search_index import ALL, doc, find, ids
 
@@ -125,7 +126,7 @@ def test_the_bulk_writer_writes_what_whooshs_writer_writes(tmp_path, monkeypatch
             writer.add_document(**f)
     fast = whoosh_index.create_in(str(tmp_path), build_schema(), indexname="FAST")
     monkeypatch.setattr(
-        whoosh_private, "POSTING_BYTES", 10**6
+        writing, "POSTING_BYTES", 10**6
     )  # a run every 1,000 postings: the merge is exercised too
     assert bulk.fill(fast, iter(fields), procs=1, limitmb=10) == len(fields)
     a, b = plain.reader(), fast.reader()

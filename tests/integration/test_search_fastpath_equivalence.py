@@ -29,6 +29,7 @@ from search_index.query import Allowed, Filters, SearchRequest, parse_query
 from search_index.ranking import Weighting
 from search_index.schema import build_schema
 from search_index.view import View
+from search_index.whoosh_private import writing
 from tests.integration.search_recall import CATEGORY_NAMES, CITY_NAMES
 
 N_DOCS = 2000
@@ -102,7 +103,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(whoosh_private.fast_path, "strict", True)
         # a run every 10,000 postings, so the bulk pool's sorted runs are merged too
-        patch.setattr(whoosh_private, "POSTING_BYTES", BUILD_LIMIT_MB * 2**20 // 10_000)
+        patch.setattr(writing, "POSTING_BYTES", BUILD_LIMIT_MB * 2**20 // 10_000)
         whoosh_private.fast_path.reset()
         fast = SearchIndex(root / "fast", build_procs=1)
         assert fast.rebuild(docs, len(docs)).ok
