@@ -39,9 +39,12 @@ MORE_LIKE_TEXT = 4000
 KEY_TERMS = 12
 # A result of up to this many documents is ranked by scoring every one of them.
 EXACT_MAX = 2000
-# A facet of more values than this is counted per found document when they are at most this share of all.
+# A facet of more values than this is counted per found document when they are at most this share of all. The
+# enterprises of a province's results (166,000 documents), per found document against value by value: 21-41 ms
+# against 46-71 ms for results of 13-29 % of all; 49 against 12 ms for one of 50 % (a few large enterprises
+# hold most of it and the count stops early).
 FORWARD_MIN_VALUES = 200
-FORWARD_MAX_SHARE = 0.15
+FORWARD_MAX_SHARE = 0.3
 # Documents in the term sets a searcher keeps (combined over segments) before it starts again: about 60 MB.
 TERM_SET_BUDGET = 1_000_000
 
