@@ -7,9 +7,7 @@ folder. A rebuild fills a new table while searches read the old one, then swaps 
 
 from __future__ import annotations
 
-import math
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,7 +18,6 @@ from sqlalchemy.exc import ProgrammingError
 from whoosh import query as wq
 
 from search_index import pg_build
-from search_index.analysis import words as analysed_words
 from search_index.documents import SearchDocument, likeness_text, to_fields
 from search_index.index import (
     BUSY,
@@ -33,7 +30,8 @@ from search_index.index import (
 )
 from search_index.pg_answer import Answer, answer, heads_cte, hit_of
 from search_index.pg_build import BATCH, BUILD_LEXICON, BUILD_TABLE
-from search_index.pg_query import Compiler, SqlQuery, Stats
+from search_index.pg_query import Compiler, SqlQuery
+from search_index.pg_similar import likeness_query, likeness_where
 from search_index.pg_stats import TableStats
 from search_index.pg_store import (
     DELTA,
@@ -59,7 +57,7 @@ from search_index.query import (
     SearchResult,
     parse_query,
 )
-from search_index.view import KEY_TERMS, MORE_LIKE_TEXT
+from search_index.view import MORE_LIKE_TEXT
 
 # The documents of a result ranked exactly (reading their whole vectors), chosen by a score read from their rows.
 RERANK = 400
@@ -331,20 +329,14 @@ class PgSearchIndex:
             ).scalar()
             stats = self.stats.of(conn)
             content = likeness_text(stored["title"], stored["passages"])[:MORE_LIKE_TEXT]
-            key_terms = _key_terms(stats, content)
-            if not key_terms:
+            q = likeness_query(stats, content)
+            if q is None:
                 return []
-            q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
-            sql = SqlQuery()
-            compiler = Compiler(stats, sql)
-            parts = [compiler.match(q), compiler.allowed(grant), f"d.doc_id <> {sql.bind(doc_id)}"]
-            if same_category and category:
-                parts.append(f"d.category = {sql.bind(category)}")
-            if kind is not None:
-                parts.append(f"d.kind = {sql.bind(kind)}")
-            if before is not None:
-                parts.append(f"d.date <> '' AND d.date <= {sql.bind(before)}")
-            where = " AND ".join(p for p in parts if p != "TRUE")
+            compiler = Compiler(stats, SqlQuery())
+            where = likeness_where(
+                compiler, q, grant, doc_id, category if same_category else None, kind, before
+            )
+            sql = compiler.sql
             if compiler.indexed:
                 conn.execute(text(BY_INDEX))
             # the pre-ranking score read as the pool's rows are (as a search's heads), not by a second visit
@@ -386,21 +378,3 @@ class PgSearchIndex:
         if not current:
             return IndexHealth(ok=False, documents=documents, detail=OUTDATED)
         return IndexHealth(ok=True, documents=documents, detail=f"postgres:{VERSION}")
-
-
-def _key_terms(stats: Stats, content: str) -> list[tuple[str, float]]:
-    counts = Counter(
-        w for w, _, _ in analysed_words(content) if len(w) > 1 and not w.replace(".", "").isdigit()
-    )
-    candidates = [w for w, _ in counts.most_common(60)]
-    column = VECTORS["body"][0]
-    frequency = stats.frequencies([(column, w) for w in candidates])
-    n = max(stats.doc_count, 1)
-    weights = []
-    for word in candidates:
-        f = frequency[(column, word)] / n
-        if f <= 0:
-            continue
-        weights.append((word, counts[word] * math.log2((1 + f) / f) + math.log2(1 + f)))
-    weights.sort(key=lambda item: -item[1])
-    return weights[:KEY_TERMS]

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from itertools import chain
+from functools import partial
 from typing import Any, cast
 
 from whoosh import index as whoosh_index
@@ -17,7 +17,7 @@ from whoosh.searching import Searcher
 from search_index import ranking
 from search_index.documents import likeness_text, placed_snippets
 from search_index.facet_counts import FACET_LIMIT as FACET_LIMIT
-from search_index.facet_counts import count_inverted
+from search_index.facet_counts import count_combined, count_many
 from search_index.facet_counts import top as _top
 from search_index.folding import PLAN_KEY, PLAN_VERSION, PlanVersions
 from search_index.postings import SegmentCache, TermPostings, open_files, union
@@ -39,12 +39,6 @@ MORE_LIKE_TEXT = 4000
 KEY_TERMS = 12
 # A result of up to this many documents is ranked by scoring every one of them.
 EXACT_MAX = 2000
-# A facet of more values than this is counted per found document when they are at most this share of all. The
-# enterprises of a province's results (166,000 documents), per found document against value by value: 21-41 ms
-# against 46-71 ms for results of 13-29 % of all; 49 against 12 ms for one of 50 % (a few large enterprises
-# hold most of it and the count stops early).
-FORWARD_MIN_VALUES = 200
-FORWARD_MAX_SHARE = 0.3
 # Documents in the term sets a searcher keeps (combined over segments) before it starts again: about 60 MB.
 TERM_SET_BUDGET = 1_000_000
 
@@ -262,29 +256,19 @@ class View:
         """Counts of the top values of each facet among ``found`` (all facets unless ``names`` says which).
 
         The single-valued fields (kind, city, category…) are counted together, in one pass over the found
-        documents' combinations of their values (``codes``). A field of many values (30,000 enterprises) is
-        counted from each found document's values when the result is not large; otherwise value by value, largest
-        first, stopping at a value with fewer documents than the ``FACET_LIMIT``-th count so far: it cannot enter
-        the list."""
+        documents' combinations of their values (``codes``); a field of many values (30,000 enterprises) as
+        ``facet_counts.count_many`` chooses."""
         facets: dict[str, list[tuple[object, int]]] = {}
         codes = self.codes() if any(name in FACET_FIELDS for name in names) else None
         combos = Counter(map(codes.__getitem__, found)) if codes is not None else Counter()
         for name in names:
             if codes is not None and name in FACET_FIELDS:
-                i, by_value = FACET_FIELDS.index(name), Counter[str]()
-                for combo, n in combos.items():
-                    if combo[i]:
-                        by_value[combo[i]] += n
-                counted = list(by_value.items())
+                counted = count_combined(combos, FACET_FIELDS.index(name))
             else:
-                values = self.facet_values(FACETS[name])
-                if len(values) > FORWARD_MIN_VALUES and len(found) <= FORWARD_MAX_SHARE * self.doc_count_all:
-                    forward = self.forward(FACETS[name])
-                    counted = list(Counter(chain.from_iterable(map(forward.__getitem__, found))).items())
-                else:
-                    counted = count_inverted(found, values)
-            counts = _top(counted)
-            facets[name] = [(int(v) if name in ("year", "enterprise") else v, n) for v, n in counts]
+                fieldname = FACETS[name]
+                counted = count_many(found, self.facet_values(fieldname), partial(self.forward, fieldname),
+                                     self.doc_count_all)  # fmt: skip
+            facets[name] = [(int(v) if name in ("year", "enterprise") else v, n) for v, n in _top(counted)]
         return facets
 
     def codes(self) -> list[tuple[str, ...]] | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from whoosh import index as whoosh_index
 
-from search_index import analysis, bulk, postings
+from search_index import analysis, bulk, facet_counts, postings
 from search_index import view as view_module
 from search_index.documents import to_fields
 from search_index.index import SearchIndex
@@ -72,10 +72,10 @@ def test_facets_counted_per_document_and_per_value_agree(corpus, monkeypatch):
                          key=lambda c: (-c[1], str(c[0])))[: view_module.FACET_LIMIT]
             for name, field in view_module.FACETS.items()
         }  # fmt: skip
-        monkeypatch.setattr(view_module, "FORWARD_MIN_VALUES", 0)
-        monkeypatch.setattr(view_module, "FORWARD_MAX_SHARE", 1.0)
+        monkeypatch.setattr(facet_counts, "FORWARD_MIN_VALUES", 0)
+        monkeypatch.setattr(facet_counts, "FORWARD_MAX_SHARE", 1.0)
         per_document = view.facets(found)
-        monkeypatch.setattr(view_module, "FORWARD_MAX_SHARE", -1.0)
+        monkeypatch.setattr(facet_counts, "FORWARD_MAX_SHARE", -1.0)
         per_value = view.facets(found)
         assert per_document == per_value, q
         assert {k: sorted(v, key=lambda c: (-c[1], str(c[0]))) for k, v in per_value.items()} == brute, q
