@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
@@ -9,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from expert_pool.analytics.cache import KEPT, FigureCache
 from knowledge.db import Base
 from search_index.backend import SearchBackend
 from search_index.index import SearchIndex
@@ -33,3 +36,11 @@ def search_index() -> SearchBackend:
             index = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
         current_app.extensions["search_index"] = index
     return index
+
+
+def kept_values(name: str, fresh_seconds: float, kept: int = KEPT) -> FigureCache[Any]:
+    """This app's cache ``name`` (made on first use): values kept per key and data version, ``fresh_seconds``."""
+    found: FigureCache[Any] | None = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions[name] = FigureCache(fresh_seconds=fresh_seconds, kept=kept)
+    return found

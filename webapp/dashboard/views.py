@@ -25,7 +25,7 @@ from knowledge.regions import City
 from webapp import clock
 from webapp.auth import current_scope, role_required
 from webapp.dashboard import bp
-from webapp.extensions import db
+from webapp.extensions import db, kept_values
 
 TARGETS = {"work": "works.detail", "review": "reviews.detail", "hazard": "site.hazard_detail"}
 TARGET_ARGS = {"work": "work_id", "review": "review_id", "hazard": "hazard_id"}
@@ -33,11 +33,7 @@ TARGET_ARGS = {"work": "work_id", "review": "review_id", "hazard": "hazard_id"}
 
 def _kept() -> FigureCache[figures.Dashboard]:
     """This app's kept dashboards (``DASHBOARD_FRESH_SECONDS``, 0: computed on every view)."""
-    found = current_app.extensions.get("dashboard_figures")
-    if found is None:
-        found = FigureCache(fresh_seconds=current_app.config["DASHBOARD_FRESH_SECONDS"])
-        current_app.extensions["dashboard_figures"] = found
-    return found
+    return kept_values("dashboard_figures", current_app.config["DASHBOARD_FRESH_SECONDS"])
 
 
 def _today() -> date:

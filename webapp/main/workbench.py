@@ -15,7 +15,7 @@ from knowledge.clock import CST
 from knowledge.workbench.tasks import Board, Task
 from webapp import clock
 from webapp.auth import current_scope
-from webapp.extensions import db
+from webapp.extensions import db, kept_values
 
 # A task's target -> the page that opens it and the name of the id in its URL (a page not built: no link).
 PAGES: dict[str, tuple[str, str]] = {
@@ -60,11 +60,7 @@ def current_board(*, kept: bool = True) -> Board:
     fresh = current_app.config["WORKBENCH_FRESH_SECONDS"]
     if not kept or not fresh:
         return board(db.session, scope, on, now)
-    boards: FigureCache[Board] | None = current_app.extensions.get("workbench_boards")
-    if boards is None:
-        boards = current_app.extensions["workbench_boards"] = FigureCache(
-            fresh_seconds=fresh, kept=BOARDS_KEPT
-        )
+    boards: FigureCache[Board] = kept_values("workbench_boards", fresh, BOARDS_KEPT)
     key = (scope.role, scope.city, scope.enterprise_id, scope.expert_id, session.get(WROTE_AT, 0.0))
     found, _ = boards.get(key, on, lambda: board(db.session, scope, on, now))
     return found

@@ -7,19 +7,18 @@ from urllib.parse import quote
 
 from flask import current_app, has_app_context, has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expert_pool.analytics.cache import FigureCache
+from expert_pool.analytics.cache import FigureCache, data_version
 from expert_pool.reviews.models import Review
 from knowledge.accounts.permissions import Scope
-from knowledge.outbox import SearchOutbox
 from knowledge.plans.models import PlanVersion
 from knowledge.search_docs import CATEGORY_NAMES, KIND_LABELS, allowed_for
 from search_index.backend import SearchBackend
 from search_index.documents import make_doc_id, section_anchor
 from search_index.query import Hit
-from webapp.extensions import db
+from webapp.extensions import db, kept_values
 from webapp.search.args import CITY_LABELS
 
 SIMILAR_KEPT = 1024  # (model, grant) pairs kept per process
@@ -119,13 +118,8 @@ def similar_conclusions(
     try:
         if not fresh:
             return find()
-        kept: FigureCache[list[ShownHit]] | None = current_app.extensions.get("similar_conclusions")
-        if kept is None:
-            kept = current_app.extensions["similar_conclusions"] = FigureCache(
-                fresh_seconds=fresh, kept=SIMILAR_KEPT
-            )
-        version = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
-        found, _ = kept.get((model, allowed, before, skip, limit, root), version, find)
+        kept: FigureCache[list[ShownHit]] = kept_values("similar_conclusions", fresh, SIMILAR_KEPT)
+        found, _ = kept.get((model, allowed, before, skip, limit, root), data_version(db.session), find)
         return found
     except OSError:
         return []
